@@ -1,0 +1,44 @@
+"""People: candidates, their contact preferences and consent."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Candidate(models.Model):
+    class EmailStatus(models.TextChoices):
+        OK = "ok", "Deliverable"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(max_length=254, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_candidates")
+    automated_updates_paused = models.BooleanField(default=False)
+    do_not_contact = models.BooleanField(default=False)
+    do_not_contact_reason = models.CharField(max_length=300, blank=True)
+    do_not_contact_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=20, choices=EmailStatus.choices, default=EmailStatus.OK)
+    # Bumped when the candidate asks for a new link: every earlier signed link stops working.
+    link_version = models.PositiveIntegerField(default=1)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def accepts_automated_email(self) -> bool:
+        return (
+            not self.do_not_contact and not self.automated_updates_paused and self.email_status == self.EmailStatus.OK
+        )

@@ -1,0 +1,199 @@
+"""The outbox, its attempts, suppressions, recruiter prompts and message templates."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class MessageTemplate(models.Model):
+    class Code(models.TextChoices):
+        ACKNOWLEDGMENT = "acknowledgment", "Application received"
+        SCREENING = "screening", "Entered screening"
+        SUBMITTED = "submitted", "Submitted to a client"
+        INTERVIEWING = "interviewing", "Client interview"
+        OFFER = "offer", "Offer"
+        PLACED = "placed", "Placed"
+        REJECTION_EARLY = "rejection_early", "Rejection (early stage)"
+        REJECTION_LATE = "rejection_late", "Rejection with feedback (after submission)"
+        WITHDRAWAL = "withdrawal", "Withdrawal acknowledged"
+        CHECK_IN = "check_in", "Still in process, no news yet"
+        PERSONAL = "personal", "Personal email from the recruiter"
+        DIGEST = "digest", "Recruiter digest"
+
+    code = models.CharField(max_length=50, choices=Code.choices, unique=True)
+    subject = models.CharField(max_length=250)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class MessageStatus(models.TextChoices):
+    HELD = "held", "Held for review"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Outcome unknown"
+    SUPPRESSED = "suppressed", "Suppressed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OutboundMessage(models.Model):
+    """One email owed to someone. The row is the truth; a Celery message is only a hint to look."""
+
+    Status = MessageStatus
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    application = models.ForeignKey(
+        "recruiting.Application", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    # The recruiter a digest goes to (digests have no candidate).
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="digests"
+    )
+    stage_change = models.ForeignKey(
+        "recruiting.StageChange", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    template_code = models.CharField(max_length=50)
+    subject = models.CharField(max_length=250)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    to_address = models.EmailField(max_length=254)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.HELD, db_index=True)
+    status_reason = models.CharField(max_length=300, blank=True)
+    send_after = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=250, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="message_status_valid")
+        ]
+        indexes = [
+            models.Index(
+                fields=["send_after"],
+                condition=Q(status__in=["held", "queued"]),
+                name="message_due_idx",
+            ),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="message_lease_idx"),
+            models.Index(fields=["application", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_code} to message #{self.pk} ({self.status})"
+
+
+class MessageAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        TRANSIENT = "transient", "Temporary failure, will retry"
+        PERMANENT = "permanent", "Permanent failure"
+        UNKNOWN = "unknown", "Connection lost after hand-over"
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Suppression(models.Model):
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained"
+        REJECTED = "rejected", "Rejected by the provider"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    detail = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class TrackingEvent(models.Model):
+    """A delivery event from the mail provider, kept once per provider event id."""
+
+    event_id = models.CharField(max_length=200, unique=True)
+    event_type = models.CharField(max_length=30)
+    recipient = models.EmailField(max_length=254, blank=True)
+    message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL)
+    received_at = models.DateTimeField(default=timezone.now)
+    description = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class RecruiterPrompt(models.Model):
+    class Reason(models.TextChoices):
+        OVERDUE = "overdue", "Update overdue"
+        FEEDBACK_OWED = "feedback_owed", "Feedback owed after a late rejection"
+        DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
+        CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
+        OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+
+    application = models.ForeignKey("recruiting.Application", on_delete=models.CASCADE, related_name="prompts")
+    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    snooze_reason = models.CharField(max_length=300, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reason"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_prompt_per_application_and_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recruiter", "due_at"], condition=Q(resolved_at__isnull=True), name="prompt_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} for application #{self.application_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -1,0 +1,1 @@
+"""Writes of the notifications app, split by sub-domain: outbox, prompts, templates, tracking."""

@@ -1,0 +1,238 @@
+"""The pipeline: clients, jobs, applications and their history, and the keep-in-the-loop clock."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    RECRUITER = "recruiter", "Recruiter"
+    TEAM_LEAD = "team_lead", "Team lead"
+    ADMIN = "admin", "Admin"
+
+
+class Stage(models.TextChoices):
+    NEW = "new", "New"
+    SCREENING = "screening", "Screening"
+    SUBMITTED = "submitted", "Submitted to client"
+    INTERVIEWING = "interviewing", "Client interview"
+    OFFER = "offer", "Offer"
+    PLACED = "placed", "Placed"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The pipeline's order; the closed outcomes stand outside it.
+PIPELINE = (Stage.NEW, Stage.SCREENING, Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER, Stage.PLACED)
+ACTIVE_STAGES = (Stage.NEW, Stage.SCREENING, Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER)
+CLOSED_STAGES = (Stage.PLACED, Stage.REJECTED, Stage.WITHDRAWN)
+# Stages in which the client has already seen the candidate (rule 8: its name may then be shown).
+SUBMITTED_STAGES = (Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER, Stage.PLACED)
+
+
+def allowed_transitions(from_stage: str) -> tuple[str, ...]:
+    """Every stage an application may move to from `from_stage` with application_move.
+
+    Forward along the pipeline to any later stage, back exactly one stage (a correction), and out to
+    a closed outcome from any open stage. A closed application only leaves its outcome by a reopen.
+    """
+    if from_stage in CLOSED_STAGES:
+        return ()
+    index = PIPELINE.index(from_stage)
+    forward = PIPELINE[index + 1 :]
+    back = PIPELINE[index - 1 : index] if index > 0 else ()
+    return (*forward, *back, Stage.REJECTED, Stage.WITHDRAWN)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecruiterProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RECRUITER)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    signature = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    industry = models.CharField(max_length=100, blank=True, help_text="Shown to candidates instead of the name.")
+    name_visible_before_submission = models.BooleanField(
+        default=False, help_text="Candidates may see the client's name before they are submitted to it."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ON_HOLD = "on_hold", "On hold"
+    FILLED = "filled", "Filled"
+    CLOSED = "closed", "Closed"
+
+
+class Job(models.Model):
+    Status = JobStatus
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="jobs")
+    title = models.CharField(max_length=200)
+    location = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_jobs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.client})"
+
+
+class Application(models.Model):
+    candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="applications")
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_applications")
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEW)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    promised_next_step_date = models.DateField(null=True, blank=True)
+    last_informed_at = models.DateTimeField(null=True, blank=True)
+    # Null when no update is owed: closed, or the candidate asked not to be contacted.
+    next_update_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "job"], name="application_unique_candidate_job"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="application_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(stage__in=CLOSED_STAGES),
+                name="application_closed_only_in_closed_stage",
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "stage"]), models.Index(fields=["owner", "stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} for {self.job}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage in ACTIVE_STAGES
+
+    @property
+    def outcome(self) -> str:
+        return self.stage if self.stage in CLOSED_STAGES else ""
+
+
+class StageChange(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    next_step_date = models.DateField(null=True, blank=True)
+    notify = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["application", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} -> {self.to_stage}"
+
+
+class ContactEvent(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        MEETING = "meeting", "Meeting"
+        OTHER = "other", "Other"
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "To the candidate"
+        INBOUND = "inbound", "From the candidate"
+        INTERNAL = "internal", "Internal note"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.TextField(blank=True)
+    # Set when the contact is an outbox message that was sent.
+    message = models.OneToOneField(
+        "notifications.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["application", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_direction_display()}"
+
+    @property
+    def informs_candidate(self) -> bool:
+        return self.direction == self.Direction.OUTBOUND
+
+
+class StagePolicy(models.Model):
+    """Per stage: how long a candidate may go without news, and the automated email on entry."""
+
+    stage = models.CharField(max_length=20, choices=Stage.choices, unique=True)
+    max_silent_business_days = models.PositiveSmallIntegerField(default=5)
+    grace_business_days = models.PositiveSmallIntegerField(default=1)
+    escalate_after_business_days = models.PositiveSmallIntegerField(default=2)
+    send_automated_email = models.BooleanField(default=True)
+    template_code = models.CharField(max_length=50, blank=True)
+    hold_minutes = models.PositiveIntegerField(default=10)
+
+    class Meta:
+        verbose_name_plural = "stage policies"
+
+    def __str__(self) -> str:
+        return f"Policy for {self.get_stage_display()}"
+
+
+class FirmHoliday(models.Model):
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class AuditLog(models.Model):
+    """Who did what, when: written in the same transaction as the change it records."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

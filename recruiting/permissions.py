@@ -1,0 +1,49 @@
+"""Who may act on what. Enforced by the services; views and templates only mirror it.
+
+Everyone signed in may read the firm's candidates, jobs and applications. A recruiter acts only on
+what they own; a team lead acts on what they or anyone in their team owns; an admin (role admin or a
+superuser) acts on everything. The system itself (`by=None`: beat jobs, workers) may act on anything.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+
+from .models import Role
+
+
+def role_of(user: AbstractBaseUser) -> str:
+    if getattr(user, "is_superuser", False):
+        return Role.ADMIN
+    profile = getattr(user, "profile", None)
+    return profile.role if profile is not None else Role.RECRUITER
+
+
+def team_member_ids(user: AbstractBaseUser) -> set[int]:
+    """The user and, for a team lead, everyone in the teams they lead."""
+    from .models import RecruiterProfile
+
+    ids = {user.pk}
+    if role_of(user) == Role.TEAM_LEAD:
+        ids.update(RecruiterProfile.objects.filter(team__lead=user).values_list("user_id", flat=True))
+        profile = getattr(user, "profile", None)
+        if profile is not None and profile.team_id is not None:
+            ids.update(RecruiterProfile.objects.filter(team_id=profile.team_id).values_list("user_id", flat=True))
+    return ids
+
+
+def can_act_on(user: AbstractBaseUser | None, owner_id: int) -> bool:
+    if user is None:
+        return True
+    if not user.is_active:
+        return False
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if owner_id == user.pk:
+        return True
+    return role == Role.TEAM_LEAD and owner_id in team_member_ids(user)
+
+
+def ensure_can_act(user: AbstractBaseUser | None, owner_id: int) -> None:
+    if not can_act_on(user, owner_id):
+        raise PermissionDenied("Only the owner, their team lead or an admin can change this.")

@@ -1,0 +1,295 @@
+"""Every write to the pipeline. Keyword-only, typed, atomic, audited; each recomputes the clock."""
+
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import policy, selectors
+from .models import (
+    ACTIVE_STAGES,
+    CLOSED_STAGES,
+    Application,
+    AuditLog,
+    ContactEvent,
+    Job,
+    Stage,
+    StageChange,
+    allowed_transitions,
+)
+from .permissions import ensure_can_act
+
+User = AbstractBaseUser
+
+
+def audit_log_record(*, actor: User | None, action: str, obj: models.Model, details: dict | None = None) -> AuditLog:
+    """One audit row; call it inside the transaction of the change it records."""
+    return AuditLog.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        details=details or {},
+    )
+
+
+def _clock_due(
+    application: Application,
+    *,
+    policies: dict[str, policy.SilencePolicy] | None = None,
+    holidays: frozenset[date] | None = None,
+) -> datetime | None:
+    if application.stage not in ACTIVE_STAGES or application.candidate.do_not_contact:
+        return None
+    policies = policies if policies is not None else selectors.stage_policies()
+    holidays = holidays if holidays is not None else selectors.firm_holidays()
+    return policy.next_update_due(
+        last_informed_at=application.last_informed_at or application.created_at,
+        policy=policies[application.stage],
+        tz=selectors.firm_time_zone(),
+        promised_date=application.promised_next_step_date,
+        holidays=holidays,
+    )
+
+
+def application_clock_recompute(
+    *,
+    application: Application,
+    policies: dict[str, policy.SilencePolicy] | None = None,
+    holidays: frozenset[date] | None = None,
+) -> datetime | None:
+    """Recompute and save next_update_due (None when no update is owed)."""
+    application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
+    Application.objects.filter(pk=application.pk).update(next_update_due=application.next_update_due)
+    return application.next_update_due
+
+
+def _check_promised_date(next_step_date: date | None) -> None:
+    if next_step_date is not None and next_step_date < timezone.localdate(timezone=selectors.firm_time_zone()):
+        raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
+
+
+def _outbox():
+    # Imported late: notifications builds on the pipeline, and the pipeline hands it stage changes.
+    from notifications.services import outbox
+
+    return outbox
+
+
+def _prompts():
+    from notifications.services import prompts
+
+    return prompts
+
+
+@transaction.atomic
+def application_create(
+    *,
+    candidate,
+    job: Job,
+    by: User | None,
+    owner: User | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Application:
+    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued."""
+    if job.status != Job.Status.OPEN:
+        raise ValidationError({"job": "This job is not open for new applications."})
+    if Application.objects.filter(candidate=candidate, job=job).exists():
+        raise ValidationError({"job": "This candidate already has an application for this job."})
+    at = at or timezone.now()
+    application = Application(
+        candidate=candidate,
+        job=job,
+        owner=owner or candidate.owner,
+        stage=Stage.NEW,
+        stage_entered_at=at,
+        created_at=at,
+    )
+    application.full_clean(validate_unique=False, validate_constraints=False)
+    application.save()
+    stage_change = StageChange.objects.create(
+        application=application, from_stage="", to_stage=Stage.NEW, by=by, at=at, notify=notify
+    )
+    audit_log_record(actor=by, action="application.create", obj=application, details={"job": job.pk})
+    application_clock_recompute(application=application)
+    _outbox().stage_change_notify(stage_change=stage_change, by=by)
+    return application
+
+
+@transaction.atomic
+def application_move(
+    *,
+    application: Application,
+    to_stage: str,
+    by: User | None,
+    note: str = "",
+    next_step_date: date | None = None,
+    notify: bool = True,
+) -> StageChange:
+    """Move an application to another stage: checked, recorded, audited, clock recomputed, email queued."""
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    if to_stage == application.stage:
+        raise ValidationError({"to_stage": f"The application is already in {Stage(to_stage).label}."})
+    if to_stage not in allowed_transitions(application.stage):
+        if application.stage in CLOSED_STAGES:
+            message = f"The application is closed ({Stage(application.stage).label}); reopen it first."
+        else:
+            message = f"An application cannot move from {Stage(application.stage).label} to {Stage(to_stage).label}."
+        raise ValidationError({"to_stage": message})
+    _check_promised_date(next_step_date)
+    return _stage_change_apply(
+        application=application,
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        next_step_date=next_step_date,
+        notify=notify,
+        action="application.move",
+    )
+
+
+def _stage_change_apply(
+    *,
+    application: Application,
+    to_stage: str,
+    by: User | None,
+    note: str,
+    next_step_date: date | None,
+    notify: bool,
+    action: str,
+    policies: dict[str, policy.SilencePolicy] | None = None,
+    holidays: frozenset[date] | None = None,
+) -> StageChange:
+    now = timezone.now()
+    from_stage = application.stage
+    application.stage = to_stage
+    application.stage_entered_at = now
+    application.promised_next_step_date = next_step_date
+    application.closed_at = now if to_stage in CLOSED_STAGES else None
+    application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
+    application.save(
+        update_fields=["stage", "stage_entered_at", "promised_next_step_date", "closed_at", "next_update_due"]
+    )
+    stage_change = StageChange.objects.create(
+        application=application,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        by=by,
+        at=now,
+        note=note,
+        next_step_date=next_step_date,
+        notify=notify,
+    )
+    audit_log_record(
+        actor=by,
+        action=action,
+        obj=application,
+        details={"from": from_stage, "to": to_stage, "notify": notify, "next_step_date": str(next_step_date or "")},
+    )
+    _outbox().stage_change_notify(stage_change=stage_change, by=by)
+    return stage_change
+
+
+@transaction.atomic
+def application_reopen(
+    *, application: Application, by: User | None, to_stage: str | None = None, note: str = ""
+) -> StageChange:
+    """Bring a closed application back into the pipeline, by default to the stage it was closed from."""
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    if application.stage not in CLOSED_STAGES:
+        raise ValidationError({"to_stage": "Only a closed application can be reopened."})
+    if to_stage is None:
+        last_close = application.stage_changes.filter(to_stage=application.stage).order_by("-at", "-id").first()
+        to_stage = last_close.from_stage if last_close and last_close.from_stage in ACTIVE_STAGES else Stage.NEW
+    if to_stage not in ACTIVE_STAGES:
+        raise ValidationError({"to_stage": "An application can only be reopened into an open stage."})
+    return _stage_change_apply(
+        application=application,
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        next_step_date=None,
+        notify=False,
+        action="application.reopen",
+    )
+
+
+@transaction.atomic
+def application_promise_set(
+    *, application: Application, next_step_date: date | None, by: User | None, note: str = ""
+) -> Application:
+    """Record (or clear) the next-step date promised to the candidate; the clock follows it."""
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    if application.stage not in ACTIVE_STAGES:
+        raise ValidationError({"next_step_date": "A closed application has no next step."})
+    _check_promised_date(next_step_date)
+    application.promised_next_step_date = next_step_date
+    application.save(update_fields=["promised_next_step_date"])
+    application_clock_recompute(application=application)
+    audit_log_record(
+        actor=by,
+        action="application.promise",
+        obj=application,
+        details={"next_step_date": str(next_step_date or ""), "note": note},
+    )
+    return application
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    application: Application,
+    channel: str,
+    direction: str,
+    by: User | None,
+    summary: str = "",
+    at: datetime | None = None,
+    message=None,
+) -> ContactEvent:
+    """Record a call, meeting, email or note. Telling the candidate something resets their clock."""
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise ValidationError({"at": "A contact cannot be logged in the future."})
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    if message is None:
+        ensure_can_act(by, application.owner_id)
+    contact = ContactEvent(
+        application=application, channel=channel, direction=direction, by=by, at=at, summary=summary, message=message
+    )
+    contact.full_clean(exclude=["message"], validate_unique=False)
+    contact.save()
+    if contact.informs_candidate:
+        if application.last_informed_at is None or at > application.last_informed_at:
+            application.last_informed_at = at
+            application.save(update_fields=["last_informed_at"])
+        application_clock_recompute(application=application)
+        _prompts().prompts_resolve_on_contact(application=application, contact=contact)
+    audit_log_record(
+        actor=by,
+        action="contact.log",
+        obj=application,
+        details={"contact": contact.pk, "channel": channel, "direction": direction},
+    )
+    return contact
+
+
+@transaction.atomic
+def application_reassign(*, application: Application, owner: User, by: User | None) -> Application:
+    """Give an application to another recruiter; their open prompts follow it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    previous = application.owner_id
+    application.owner = owner
+    application.save(update_fields=["owner"])
+    _prompts().prompts_reassign(application=application, to_user=owner)
+    audit_log_record(
+        actor=by, action="application.reassign", obj=application, details={"from": previous, "to": owner.pk}
+    )
+    return application

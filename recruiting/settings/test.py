@@ -1,0 +1,42 @@
+"""Tests: the local PostgreSQL and Redis when they answer (always on development and CI machines).
+
+With INLOOP_REQUIRE_SERVICES=1 (CI) a missing service is an error; otherwise the suite falls back to
+SQLite and the tests that need PostgreSQL or Redis skip.
+"""
+
+import socket
+
+from .base import *  # noqa: F403
+from .base import RUN_DIR, env
+
+REQUIRE_SERVICES = env.bool("INLOOP_REQUIRE_SERVICES", default=False)
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES_AVAILABLE = REQUIRE_SERVICES or _answers("127.0.0.1", 5432)
+REDIS_AVAILABLE = REQUIRE_SERVICES or _answers("127.0.0.1", 6379)
+
+SECRET_KEY = "test-only-secret-key-with-enough-length-and-entropy-0123456789"
+DEBUG = False
+if POSTGRES_AVAILABLE:
+    DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/inloop")}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "test.sqlite3")}}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_RESULT_BACKEND = ""
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_FILE_PATH = str(RUN_DIR / "test-mail")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+INLOOP_BASE_URL = "http://testserver"

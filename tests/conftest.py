@@ -1,0 +1,31 @@
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture
+def requires_postgres(db):
+    """Skip (or, with INLOOP_REQUIRE_SERVICES=1, fail) when the suite is not on PostgreSQL."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if settings.REQUIRE_SERVICES:
+            pytest.fail("PostgreSQL is required (INLOOP_REQUIRE_SERVICES=1) but the suite is not using it")
+        pytest.skip("needs PostgreSQL")
+
+
+@pytest.fixture
+def requires_redis():
+    if not settings.REDIS_AVAILABLE:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def recruiter(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, is_superuser=True, profile__role="admin")
