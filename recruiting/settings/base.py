@@ -139,22 +139,50 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Mail: EMAIL_URL (smtp://user:pass@host:port, smtp+tls://, consolemail://, filemail://...) or
-# EMAIL_HOST / EMAIL_PORT. The outbox sends through notifications.backends.SMTPBackend, which
-# reports where an SMTP conversation broke off so that a lost connection is never blindly re-sent.
-_email = env.email_url("EMAIL_URL", default="") if env.str("EMAIL_URL", default="") else {}
-EMAIL_HOST = _email.get("EMAIL_HOST") or env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = _email.get("EMAIL_PORT") or env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False) or env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False) or env.bool("EMAIL_USE_SSL", default=False)
-EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=15)
-_backend = _email.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-if _backend == "django.core.mail.backends.smtp.EmailBackend":
-    _backend = "notifications.backends.SMTPBackend"
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_backend)
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(RUN_DIR / "mail"))
+# Mail (Django's MAILERS): EMAIL_URL (smtp://user:pass@host:port, smtp+tls://, smtp+ssl://, consolemail://,
+# filemail://) or EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS. SMTP goes
+# through notifications.backends.SMTPBackend, which reports where an SMTP conversation broke off so that a
+# message whose hand-over is uncertain is never blindly re-sent.
+SMTP_BACKEND = "notifications.backends.SMTPBackend"
+EMAIL_TIMEOUT_SECONDS = env.float("EMAIL_TIMEOUT", default=15)
+
+
+def mailer_from_env(default: dict | None = None) -> dict:
+    """The default mailer described by the environment, or `default` when nothing is set."""
+    if env.str("EMAIL_URL", default=""):
+        parsed = env.email_url("EMAIL_URL")
+        backend = parsed["EMAIL_BACKEND"]
+        if backend.endswith("filebased.EmailBackend"):
+            return {
+                "BACKEND": backend,
+                "OPTIONS": {"file_path": parsed.get("EMAIL_FILE_PATH") or str(RUN_DIR / "mail")},
+            }
+        if not backend.endswith("smtp.EmailBackend"):
+            return {"BACKEND": backend}
+        host, port = parsed.get("EMAIL_HOST", "localhost"), parsed.get("EMAIL_PORT") or 25
+        username, password = parsed.get("EMAIL_HOST_USER", ""), parsed.get("EMAIL_HOST_PASSWORD", "")
+        use_tls, use_ssl = bool(parsed.get("EMAIL_USE_TLS")), bool(parsed.get("EMAIL_USE_SSL"))
+    elif env.str("EMAIL_HOST", default=""):
+        host, port = env.str("EMAIL_HOST"), env.int("EMAIL_PORT", default=25)
+        username, password = env.str("EMAIL_HOST_USER", default=""), env.str("EMAIL_HOST_PASSWORD", default="")
+        use_tls, use_ssl = env.bool("EMAIL_USE_TLS", default=False), env.bool("EMAIL_USE_SSL", default=False)
+    else:
+        return default or {"BACKEND": SMTP_BACKEND, "OPTIONS": {"host": "localhost", "port": 25}}
+    return {
+        "BACKEND": SMTP_BACKEND,
+        "OPTIONS": {
+            "host": host,
+            "port": int(port),
+            "username": username,
+            "password": password,
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": EMAIL_TIMEOUT_SECONDS,
+        },
+    }
+
+
+MAILERS = {"default": mailer_from_env()}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Inloop <inloop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The domain in each message's Message-ID (stable per outbox row).

@@ -5,8 +5,12 @@ from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-not-for-production"  # noqa: F405
-if not env.str("EMAIL_URL", default="") and not env.str("EMAIL_HOST", default=""):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# Without a mail server configured, mail lands in files under the run folder (and in the outbox page).
+MAILERS = {
+    "default": mailer_from_env(  # noqa: F405
+        {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": str(RUN_DIR / "mail")}}  # noqa: F405
+    )
+}
 
 # The embedded default keeps its database, broker queue and mail files under one folder.
 RUN_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

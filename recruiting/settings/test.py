@@ -32,8 +32,9 @@ else:
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND = ""
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-EMAIL_FILE_PATH = str(RUN_DIR / "test-mail")
+# Unit tests read mail from the in-memory outbox; integration tests start workers with EMAIL_HOST/EMAIL_PORT
+# pointing at a local SMTP sink.
+MAILERS = {"default": mailer_from_env({"BACKEND": "django.core.mail.backends.locmem.EmailBackend"})}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
