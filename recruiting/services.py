@@ -1,5 +1,6 @@
 """Every write to the pipeline. Keyword-only, typed, atomic, audited; each recomputes the clock."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -33,6 +34,18 @@ def audit_log_record(*, actor: User | None, action: str, obj: models.Model, deta
         object_id=obj.pk,
         details=details or {},
     )
+
+
+def audit_log_record_many(
+    *, actor: User | None, action: str, model: type[models.Model], entries: Iterable[tuple[int, dict]]
+) -> int:
+    """Audit rows for a bulk change (object id, details) in one insert; call it inside that change's transaction."""
+    rows = [
+        AuditLog(actor=actor, action=action, object_type=model._meta.label_lower, object_id=pk, details=details)
+        for pk, details in entries
+    ]
+    AuditLog.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _clock_due(
