@@ -72,10 +72,15 @@ class OutboundMessage(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HELD, db_index=True)
     status_reason = models.CharField(max_length=300, blank=True)
     send_after = models.DateTimeField(default=timezone.now)
+    # The time zone whose business hours the message must go out in; blank when any hour will do.
+    send_window_tz = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     leased_by = models.CharField(max_length=200, blank=True)
+    # Set just before the message is handed to the mail server. A lease that expires with this set and no
+    # outcome recorded means the worker died mid-conversation: the message may have gone out (unknown).
+    handover_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=250, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -154,13 +159,18 @@ class TrackingEvent(models.Model):
         return f"{self.event_type} {self.event_id}"
 
 
+class PromptReason(models.TextChoices):
+    OVERDUE = "overdue", "Update overdue"
+    FEEDBACK_OWED = "feedback_owed", "Feedback owed after a late rejection"
+    DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
+    CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
+    OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+
+
 class RecruiterPrompt(models.Model):
-    class Reason(models.TextChoices):
-        OVERDUE = "overdue", "Update overdue"
-        FEEDBACK_OWED = "feedback_owed", "Feedback owed after a late rejection"
-        DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
-        CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
-        OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+    """Someone at the firm owes a candidate something; open until resolved, at most one per reason."""
+
+    Reason = PromptReason
 
     application = models.ForeignKey("recruiting.Application", on_delete=models.CASCADE, related_name="prompts")
     recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts")
@@ -186,9 +196,19 @@ class RecruiterPrompt(models.Model):
                 condition=Q(resolved_at__isnull=True),
                 name="one_open_prompt_per_application_and_reason",
             ),
+            models.CheckConstraint(condition=Q(reason__in=PromptReason.values), name="prompt_reason_valid"),
         ]
         indexes = [
             models.Index(fields=["recruiter", "due_at"], condition=Q(resolved_at__isnull=True), name="prompt_open_idx"),
+            # The scan's escalation pass reads only open, not yet escalated overdue prompts.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="overdue"),
+                name="prompt_escalation_idx",
+            ),
+            models.Index(
+                fields=["escalated_to"], condition=Q(resolved_at__isnull=True), name="prompt_escalated_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -76,3 +76,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     stage = Stage.NEW
     stage_entered_at = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.RecruiterPrompt"
+
+    application = factory.SubFactory(ApplicationFactory)
+    recruiter = factory.SelfAttribute("application.owner")
+    reason = "overdue"
+    due_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyFunction(timezone.now)

@@ -1,16 +1,41 @@
-"""Recruiter prompts: someone at the firm owes a candidate something."""
+"""Recruiter prompts: someone at the firm owes a candidate something.
 
-from datetime import datetime
+The overdue scan (product.md rule 4) opens one prompt per application whose next update is due,
+settles the ones whose application no longer owes news, and tells the owner's team lead about prompts
+left open too long. Every step is safe to run twice or twice at once: the partial unique index
+`one_open_prompt_per_application_and_reason` refuses a second open prompt, and escalation is a
+conditional update of rows locked with SKIP LOCKED.
+"""
 
-from django.db import IntegrityError, transaction
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from recruiting.models import Application, ContactEvent
+from recruiting import policy
+from recruiting import selectors as recruiting_selectors
+from recruiting.models import Application, ContactEvent, Stage
+from recruiting.permissions import ensure_can_act
+from recruiting.services import audit_log_record, audit_log_record_many
 
-from ..models import RecruiterPrompt
+from ..models import OutboundMessage, RecruiterPrompt
+
+User = AbstractBaseUser
+Reason = RecruiterPrompt.Reason
 
 # Reasons that any outbound contact with the candidate settles.
-RESOLVED_BY_CONTACT = (RecruiterPrompt.Reason.OVERDUE, RecruiterPrompt.Reason.CANDIDATE_ASKED)
+RESOLVED_BY_CONTACT = (Reason.OVERDUE, Reason.CANDIDATE_ASKED)
+# A bounced or failed email asks the recruiter to reach the candidate another way: a contact they
+# log themselves (not another outbox message) is that other way.
+RESOLVED_BY_PERSONAL_CONTACT = (Reason.DELIVERY_FAILED,)
+
+SETTLED_CLOSED = "No update owed any more: the application closed or the candidate asked not to be contacted."
+SETTLED_CLOCK_MOVED = "No longer overdue: the next update is due later."
 
 
 def prompt_open(
@@ -27,7 +52,7 @@ def prompt_open(
         return existing
     try:
         with transaction.atomic():
-            return RecruiterPrompt.objects.create(
+            prompt = RecruiterPrompt.objects.create(
                 application=application,
                 recruiter_id=application.owner_id,
                 reason=reason,
@@ -35,19 +60,346 @@ def prompt_open(
                 due_at=due_at or timezone.now(),
                 message=message,
             )
+            audit_log_record(
+                actor=None,
+                action="prompt.open",
+                obj=prompt,
+                details={"application": application.pk, "reason": reason},
+            )
+            return prompt
     except IntegrityError:
         # Another process opened it between our read and our write: the partial unique index held.
         return RecruiterPrompt.objects.get(application=application, reason=reason, resolved_at__isnull=True)
 
 
 def prompts_resolve_on_contact(*, application: Application, contact: ContactEvent) -> int:
-    """An outbound contact settles the application's overdue and asked-for-update prompts."""
+    """An outbound contact settles what the candidate was owed.
+
+    Always the overdue and asked-for-update prompts; the feedback owed after a late rejection when the
+    application is rejected (that contact is the feedback); a bounced-email prompt when the recruiter
+    reached the candidate themselves rather than through another outbox message.
+    """
+    reasons = list(RESOLVED_BY_CONTACT)
+    if application.stage == Stage.REJECTED:
+        reasons.append(Reason.FEEDBACK_OWED)
+    if contact.message_id is None:
+        reasons.extend(RESOLVED_BY_PERSONAL_CONTACT)
     how = f"{contact.get_channel_display()} to the candidate"
-    return RecruiterPrompt.objects.filter(
-        application=application, reason__in=RESOLVED_BY_CONTACT, resolved_at__isnull=True
-    ).update(resolved_at=contact.at, resolution=how)
+    open_prompts = RecruiterPrompt.objects.filter(application=application, reason__in=reasons, resolved_at__isnull=True)
+    prompt_ids = list(open_prompts.values_list("pk", flat=True))
+    if not prompt_ids:
+        return 0
+    resolved = RecruiterPrompt.objects.filter(pk__in=prompt_ids, resolved_at__isnull=True).update(
+        resolved_at=contact.at, resolution=how
+    )
+    audit_log_record_many(
+        actor=contact.by,
+        action="prompt.resolve",
+        model=RecruiterPrompt,
+        entries=((pk, {"application": application.pk, "contact": contact.pk}) for pk in prompt_ids),
+    )
+    return resolved
 
 
 def prompts_reassign(*, application: Application, to_user) -> int:
     """Open prompts follow the application to its new owner."""
     return RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).update(recruiter=to_user)
+
+
+def _snooze_ceiling(application: Application) -> datetime:
+    return (application.last_informed_at or application.created_at) + policy.SILENCE_CEILING
+
+
+@transaction.atomic
+def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: str, by: User | None) -> RecruiterPrompt:
+    """Put a prompt aside until a date, with a reason; never past two weeks of silence (rule 3).
+
+    A date means the start of that day in the firm's time zone. While snoozed the prompt is neither
+    listed as overdue nor escalated; escalation counts again from the end of the snooze.
+    """
+    prompt = RecruiterPrompt.objects.select_for_update().select_related("application").get(pk=prompt.pk)
+    ensure_can_act(by, prompt.recruiter_id)
+    if prompt.resolved_at is not None:
+        raise ValidationError("This prompt is already resolved.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this can wait."})
+    if until is None:
+        raise ValidationError({"until": "Choose the date this can wait until."})
+    if not isinstance(until, datetime):
+        until = datetime.combine(until, time.min, tzinfo=recruiting_selectors.firm_time_zone())
+    now = timezone.now()
+    if until <= now:
+        raise ValidationError({"until": "Choose a date in the future."})
+    ceiling = _snooze_ceiling(prompt.application)
+    if until > ceiling:
+        local = timezone.localtime(ceiling, recruiting_selectors.firm_time_zone())
+        if ceiling <= now:
+            message = "The candidate has already gone two weeks without news: this cannot wait any longer."
+        else:
+            message = (
+                "Two weeks without news is the limit for any candidate: "
+                f"this can wait until {local:%A %d %B %Y, %H:%M} at the latest."
+            )
+        raise ValidationError({"until": message})
+    prompt.snoozed_until = until
+    prompt.snooze_reason = reason[:300]
+    prompt.save(update_fields=["snoozed_until", "snooze_reason"])
+    audit_log_record(
+        actor=by,
+        action="prompt.snooze",
+        obj=prompt,
+        details={"application": prompt.application_id, "until": until.isoformat(), "reason": prompt.snooze_reason},
+    )
+    return prompt
+
+
+@transaction.atomic
+def prompt_resolve(*, prompt: RecruiterPrompt, by: User | None, resolution: str) -> RecruiterPrompt:
+    """Close a prompt by hand, saying how it was dealt with. Resolving a resolved prompt changes nothing.
+
+    An overdue prompt cannot be waved away while the update is still overdue: it closes by itself when
+    the candidate is told something (a logged call or email, or a sent check-in).
+    """
+    prompt = RecruiterPrompt.objects.select_for_update().select_related("application").get(pk=prompt.pk)
+    ensure_can_act(by, prompt.recruiter_id)
+    if prompt.resolved_at is not None:
+        return prompt
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": "Say how this was dealt with."})
+    now = timezone.now()
+    due = prompt.application.next_update_due
+    if prompt.reason == Reason.OVERDUE and due is not None and due <= now:
+        raise ValidationError(
+            "The candidate is still owed an update. Log the call or email, or send a check-in, "
+            "and this prompt closes by itself."
+        )
+    prompt.resolved_at = now
+    prompt.resolution = resolution[:300]
+    prompt.save(update_fields=["resolved_at", "resolution"])
+    audit_log_record(
+        actor=by,
+        action="prompt.resolve",
+        obj=prompt,
+        details={"application": prompt.application_id, "resolution": prompt.resolution},
+    )
+    return prompt
+
+
+@dataclass
+class CheckInResult:
+    queued: list[OutboundMessage] = field(default_factory=list)
+    # (application, why it was not queued)
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def prompts_send_check_in(*, applications: Iterable[Application], by: User | None) -> CheckInResult:
+    """One click: queue the "still in process" check-in for one application or a selection.
+
+    The messages go through the outbox with its hold window; the prompts close when a message is sent.
+    Permission is checked for the whole selection before anything is queued.
+    """
+    selection = list(Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("candidate"))
+    for application in selection:
+        ensure_can_act(by, application.owner_id)
+    # Imported here: the outbox opens prompts itself (a bounce, an unknown outcome).
+    from . import outbox
+
+    result = CheckInResult()
+    for application in selection:
+        try:
+            with transaction.atomic():
+                message = outbox.message_check_in_queue(application=application, by=by)
+        except ValidationError as error:
+            result.skipped.append((application, " ".join(error.messages)))
+            continue
+        if message is None or message.status in (OutboundMessage.Status.SUPPRESSED, OutboundMessage.Status.CANCELLED):
+            why = message.status_reason if message is not None else ""
+            result.skipped.append((application, why or "The candidate does not receive automated email."))
+            continue
+        result.queued.append(message)
+        RecruiterPrompt.objects.filter(
+            application=application, reason__in=RESOLVED_BY_CONTACT, resolved_at__isnull=True
+        ).update(message=message)
+    return result
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    now: datetime
+    dry_run: bool
+    # Overdue applications that had no open overdue prompt.
+    found: int
+    created: int
+    escalated: int
+    # Open overdue prompts closed because their application no longer owes news.
+    settled: int
+    # Prompts due for escalation whose owner has no team lead (other than themselves) to tell.
+    without_lead: int
+    created_prompt_ids: tuple[int, ...] = ()
+    escalated_prompt_ids: tuple[int, ...] = ()
+
+
+def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) -> ScanResult:
+    """The keep-in-the-loop scan: settle, open, escalate. With dry_run, count and change nothing.
+
+    A constant number of queries whatever the number of applications: one indexed read of the overdue
+    applications, one insert of their prompts, one read and one update for escalations.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        settled = _prompts_settle_not_overdue(now=now, dry_run=dry_run)
+        overdue = list(
+            recruiting_selectors.applications_overdue(now=now).values_list("pk", "owner_id", "next_update_due")
+        )
+        created_ids = () if dry_run else tuple(_prompts_insert_overdue(rows=overdue, now=now))
+    with transaction.atomic():
+        escalated_ids, without_lead, due_count = _prompts_escalate(now=now, dry_run=dry_run)
+    return ScanResult(
+        now=now,
+        dry_run=dry_run,
+        found=len(overdue),
+        created=len(overdue) if dry_run else len(created_ids),
+        escalated=due_count if dry_run else len(escalated_ids),
+        settled=settled,
+        without_lead=without_lead,
+        created_prompt_ids=created_ids,
+        escalated_prompt_ids=tuple(escalated_ids),
+    )
+
+
+def _prompts_settle_not_overdue(*, now: datetime, dry_run: bool) -> int:
+    stale = RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True).filter(
+        Q(application__next_update_due__isnull=True) | Q(application__next_update_due__gt=now)
+    )
+    if dry_run:
+        return stale.count()
+    rows = list(
+        stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "application__next_update_due")
+    )
+    if not rows:
+        return 0
+    closed = [pk for pk, due in rows if due is None]
+    moved = [pk for pk, due in rows if due is not None]
+    RecruiterPrompt.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        resolved_at=now,
+        resolution=Case(When(pk__in=closed, then=Value(SETTLED_CLOSED)), default=Value(SETTLED_CLOCK_MOVED)),
+    )
+    audit_log_record_many(
+        actor=None,
+        action="prompt.settle",
+        model=RecruiterPrompt,
+        entries=[(pk, {"closed": True}) for pk in closed] + [(pk, {"closed": False}) for pk in moved],
+    )
+    return len(rows)
+
+
+def _prompts_insert_overdue(*, rows: Sequence[tuple[int, int, datetime]], now: datetime) -> list[int]:
+    """Insert one overdue prompt per row, skipping any application that already has one open.
+
+    Raw SQL for ON CONFLICT DO NOTHING ... RETURNING: bulk_create(ignore_conflicts=True) cannot say
+    which rows it inserted, and the audit trail and the scan's report need exactly those.
+    """
+    if not rows:
+        return []
+    table = connection.ops.quote_name(RecruiterPrompt._meta.db_table)
+    columns = "application_id, recruiter_id, due_at, reason, detail, created_at, snooze_reason, resolution"
+    inserted: list[tuple[int, int]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            application_ids, owner_ids, due_ats = zip(*rows, strict=True)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608 (table name from the model, values bound)
+                "SELECT a, r, d, %s, '', %s, '', '' FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) "
+                "AS t(a, r, d) ON CONFLICT DO NOTHING RETURNING id, application_id",
+                [Reason.OVERDUE.value, now, list(application_ids), list(owner_ids), list(due_ats)],
+            )
+            inserted = cursor.fetchall()
+        else:
+            # SQLite binds at most a few hundred parameters per statement on older builds.
+            batch = 150
+            for start in range(0, len(rows), batch):
+                chunk = rows[start : start + batch]
+                placeholders = ", ".join("(%s, %s, %s, %s, '', %s, '', '')" for _ in chunk)
+                adapt = connection.ops.adapt_datetimefield_value
+                params: list = []
+                for application_id, owner_id, due_at in chunk:
+                    params += [application_id, owner_id, adapt(due_at), Reason.OVERDUE.value, adapt(now)]
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
+                    "ON CONFLICT DO NOTHING RETURNING id, application_id",
+                    params,
+                )
+                inserted += cursor.fetchall()
+    audit_log_record_many(
+        actor=None,
+        action="prompt.open",
+        model=RecruiterPrompt,
+        entries=(
+            (pk, {"application": application_id, "reason": Reason.OVERDUE.value}) for pk, application_id in inserted
+        ),
+    )
+    return [pk for pk, _ in inserted]
+
+
+def _prompts_escalate(*, now: datetime, dry_run: bool) -> tuple[list[int], int, int]:
+    """Escalate open overdue prompts past the stage's escalate-after business days to the team lead.
+
+    Returns (escalated prompt ids, how many were due but have no lead to tell, how many were due).
+    """
+    candidates = list(
+        RecruiterPrompt.objects.filter(
+            reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=now
+        )
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+        .values_list(
+            "pk", "due_at", "snoozed_until", "application__stage", "recruiter_id", "recruiter__profile__team__lead_id"
+        )
+    )
+    if not candidates:
+        return [], 0, 0
+    policies = recruiting_selectors.stage_policies()
+    holidays = recruiting_selectors.firm_holidays()
+    tz = recruiting_selectors.firm_time_zone()
+    lead_of_recruiter: dict[int, int] = {}
+    recruiter_of: dict[int, int] = {}
+    due_count = 0
+    without_lead = 0
+    for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
+        stage_policy = policies.get(stage)
+        if stage_policy is None:
+            continue
+        # After a snooze the recruiter gets the full escalate-after period again.
+        start = max(due_at, snoozed_until) if snoozed_until else due_at
+        if policy.escalation_due(prompt_due_at=start, policy=stage_policy, tz=tz, holidays=holidays) > now:
+            continue
+        due_count += 1
+        if lead_id is None or lead_id == recruiter_id:
+            without_lead += 1
+            continue
+        lead_of_recruiter[recruiter_id] = lead_id
+        recruiter_of[pk] = recruiter_id
+    if dry_run or not recruiter_of:
+        return [], without_lead, due_count
+    locked = list(
+        RecruiterPrompt.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(recruiter_of), escalated_at__isnull=True, resolved_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return [], without_lead, due_count
+    RecruiterPrompt.objects.filter(pk__in=locked, escalated_at__isnull=True).update(
+        escalated_at=now,
+        escalated_to_id=Case(
+            *(When(recruiter_id=recruiter_id, then=Value(lead)) for recruiter_id, lead in lead_of_recruiter.items())
+        ),
+    )
+    audit_log_record_many(
+        actor=None,
+        action="prompt.escalate",
+        model=RecruiterPrompt,
+        entries=((pk, {"to": lead_of_recruiter[recruiter_of[pk]]}) for pk in locked),
+    )
+    return locked, without_lead, due_count
