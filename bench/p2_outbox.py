@@ -1,0 +1,253 @@
+"""P2: outbox throughput. 10,000 messages into a local SMTP sink, three senders side by side in one run.
+
+1. The raw ceiling: a bare smtplib loop handing pre-built messages to the sink, on one connection and on
+   four (threads), with nothing else to do.
+2. Our outbox: 10,000 queued OutboundMessage rows (each for its own application, so that every send also
+   records the contact and resets the candidate's clock, as in production), one worker host (a Celery
+   worker, prefork, one process per core), woken by one relay run. Timed from the relay until every row
+   is `sent`.
+3. django-post-office's `send_queued_mail` on the same messages and sink, in its own environment
+   (.run/bench-venv, the `bench` extra of pyproject.toml) with its defaults; run with one process and
+   with one per core, the better of the two counts.
+
+Targets (quality.md): ours >= 0.6 x the raw ceiling (the better of its two figures) and faster than
+post-office. The sink counts by Message-ID, so a duplicate would show.
+
+    .venv/bin/python -m bench.p2_outbox [--messages N]
+"""
+
+import argparse
+import json
+import os
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from bench.support import ROOT, Row, SmtpSink, celery_worker, django_start, private_redis, report, wait_for
+from bench.support_mail import FROM_ADDRESS, sample_message
+
+BENCH_VENV = ROOT / ".run" / "bench-venv"
+CORES = os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------- 1. the raw ceiling
+
+
+def raw_message(number: int) -> tuple[str, bytes]:
+    """Message `number` built with the standard library alone: what a bare loop has to do per message."""
+    sample = sample_message(number)
+    message = EmailMessage()
+    message["From"] = FROM_ADDRESS
+    message["To"] = sample["to"]
+    message["Subject"] = sample["subject"]
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"raw{number}", domain="bench.localhost")
+    message.set_content(sample["text"])
+    message.add_alternative(sample["html"], subtype="html")
+    return sample["to"], message.as_bytes(policy=SMTP)
+
+
+def raw_send(port: int, count: int, connections: int) -> float:
+    """Seconds to build and hand `count` messages to the sink over `connections` parallel SMTP connections."""
+    errors: list[BaseException] = []
+
+    def send(numbers: range) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                for number in numbers:
+                    to, payload = raw_message(number)
+                    smtp.sendmail(FROM_ADDRESS, [to], payload)
+        except Exception as error:  # reported below, from the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(range(i, count, connections),)) for i in range(connections)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- 2. our outbox
+
+
+def outbox_seed(count: int) -> None:
+    """`count` applications, each with one queued message due now (written in bulk: this is set-up)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from candidates.models import Candidate
+    from notifications.models import OutboundMessage
+    from recruiting.models import Application, Client, Job, RecruiterProfile, Stage
+
+    user = get_user_model().objects.create_user(username="bench-recruiter", email="recruiter@firm.example")
+    RecruiterProfile.objects.create(user=user)
+    client = Client.objects.create(name="A client of the firm", industry="logistics")
+    job = Job.objects.create(client=client, title="Site Supervisor", owner=user)
+    now = timezone.now()
+    samples = [sample_message(number) for number in range(count)]
+    candidates = Candidate.objects.bulk_create(
+        [Candidate(first_name=s["first_name"], email=s["to"], owner=user) for s in samples], batch_size=1000
+    )
+    applications = Application.objects.bulk_create(
+        [
+            Application(candidate=c, job=job, owner=user, stage=Stage.SCREENING, stage_entered_at=now, created_at=now)
+            for c in candidates
+        ],
+        batch_size=1000,
+    )
+    OutboundMessage.objects.bulk_create(
+        [
+            OutboundMessage(
+                candidate=application.candidate,
+                application=application,
+                template_code="screening",
+                subject=s["subject"],
+                body_text=s["text"],
+                body_html=s["html"],
+                to_address=s["to"],
+                status=OutboundMessage.Status.QUEUED,
+                send_after=now,
+                idempotency_key=f"bench-p2-{number}",
+            )
+            for number, (application, s) in enumerate(zip(applications, samples, strict=True))
+        ],
+        batch_size=1000,
+    )
+
+
+def outbox_send(env: dict[str, str], sink: SmtpSink, count: int, log: Path) -> float:
+    """Seconds from the relay run until every row is sent, with one worker host."""
+    from notifications.services.outbox import messages_relay
+
+    from notifications.models import OutboundMessage
+
+    sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
+    with celery_worker(env, name="bench-p2", concurrency=CORES, log_path=log):
+        time.sleep(3)  # the worker connects to the broker before the clock starts
+        start = time.perf_counter()
+        messages_relay()
+        wait_for(lambda: sink.count() >= count, timeout=1800, what=f"{count} messages at the sink", interval=0.2)
+        wait_for(lambda: sent.count() >= count, timeout=120, what="every row marked sent", interval=0.2)
+        return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- 3. django-post-office
+
+
+def _bench_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    carried = [req for req in project["dependencies"] if req.lower().startswith(("django>", "psycopg"))]
+    return [*project["optional-dependencies"]["bench"], *carried]
+
+
+def bench_venv() -> Path:
+    """The separate environment of the comparison, created (or refreshed) when its requirements change."""
+    requirements = _bench_requirements()
+    stamp = BENCH_VENV / "requirements.json"
+    python = BENCH_VENV / "bin" / "python"
+    if not (python.exists() and stamp.exists() and json.loads(stamp.read_text()) == requirements):
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(BENCH_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *requirements], check=True)
+        stamp.write_text(json.dumps(requirements))
+    return python
+
+
+def post_office_send(sink: SmtpSink, count: int, processes: int) -> float:
+    from bench.support import database_recreate
+
+    python = bench_venv()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.postoffice_settings",
+        "DATABASE_URL": database_recreate("postoffice"),
+        "EMAIL_PORT": str(sink.port),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [str(python), "-m", "bench.postoffice_run", str(count), str(processes)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    if outcome["sent"] != count:
+        raise RuntimeError(f"post-office sent {outcome['sent']} of {count}")
+    return outcome["seconds"]
+
+
+# ---------------------------------------------------------------- the run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    count = parser.parse_args(argv).messages
+    rates: dict[str, float] = {}
+    notes: list[str] = []
+    with private_redis() as broker, SmtpSink() as sink:
+        env = django_start("p2", broker_url=broker, smtp_port=sink.port)
+
+        for connections in (1, 4):
+            sink.reset()
+            seconds = raw_send(sink.port, count, connections)
+            stats = sink.stats()
+            assert stats["distinct"] == count and stats["duplicates"] == 0, stats
+            rates[f"raw{connections}"] = count / seconds
+
+        sink.reset()
+        outbox_seed(count)
+        log = Path(env["INLOOP_RUN_DIR"]) / "p2-worker.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        seconds = outbox_send(env, sink, count, log)
+        outbox_stats = sink.stats()
+        rates["ours"] = count / seconds
+        notes.append(
+            f"outbox: {outbox_stats['distinct']:,} distinct Message-IDs at the sink, "
+            f"{outbox_stats['duplicates']} duplicates"
+        )
+
+        best_post_office = 0.0
+        for processes in sorted({1, CORES}):
+            sink.reset()
+            seconds = post_office_send(sink, count, processes)
+            rates[f"post-office x{processes}"] = count / seconds
+            best_post_office = max(best_post_office, count / seconds)
+
+    ceiling = max(rates["raw1"], rates["raw4"])
+    rows = [
+        Row("raw smtplib loop, 1 connection", rates["raw1"], "msg/s"),
+        Row("raw smtplib loop, 4 connections", rates["raw4"], "msg/s"),
+        *(
+            Row(f"django-post-office send_queued_mail, {k.split('x')[1]} process(es)", v, "msg/s")
+            for k, v in rates.items()
+            if k.startswith("post-office")
+        ),
+        Row(f"Inloop outbox, 1 worker host ({CORES} processes)", rates["ours"], "msg/s"),
+        Row("Inloop / raw ceiling", rates["ours"] / ceiling, "x", ">= 0.6", rates["ours"] >= 0.6 * ceiling),
+        Row(
+            "Inloop / best post-office",
+            rates["ours"] / best_post_office,
+            "x",
+            "> 1",
+            rates["ours"] > best_post_office,
+        ),
+        Row("duplicates at the sink (outbox)", outbox_stats["duplicates"], "", "0", outbox_stats["duplicates"] == 0),
+    ]
+    return report(f"P2 outbox throughput, {count:,} messages", rows, notes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

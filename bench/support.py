@@ -1,0 +1,398 @@
+"""What the benchmarks P2-P6 share: a fresh database, a private Redis, an SMTP sink in its own process,
+worker processes, memory readings and the table each benchmark prints.
+
+Everything runs on loopback and is started and stopped by the benchmark itself: the shared PostgreSQL
+only gains a database per benchmark (`inloop_bench_<name>`, dropped and created anew each run), and
+Redis and the SMTP sink are private processes on free ports.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+POSTGRES_URL = os.environ.get("INLOOP_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+MACHINE = f"{os.cpu_count()} cores, PostgreSQL and Redis on loopback"
+
+
+# ---------------------------------------------------------------- the table every benchmark prints
+
+
+@dataclass
+class Row:
+    name: str
+    figure: float | None
+    unit: str
+    target: str = ""
+    ok: bool | None = None  # None: a figure shown for context, with no target of its own
+
+    def cells(self) -> list[str]:
+        figure = "-" if self.figure is None else f"{self.figure:,.3f}".rstrip("0").rstrip(".")
+        verdict = {True: "ok", False: "MISSED", None: ""}[self.ok]
+        return [self.name, f"{figure} {self.unit}".strip(), self.target, verdict]
+
+
+def report(title: str, rows: list[Row], notes: list[str] = ()) -> int:
+    """Print the table and return the exit code: 1 when any target was missed."""
+    header = ["measure", "figure", "target", ""]
+    table = [header, *[row.cells() for row in rows]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    print(f"\n{title}  ({MACHINE}, {time.strftime('%Y-%m-%d')})")
+    for index, line in enumerate(table):
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    for note in notes:
+        print(f"  {note}")
+    missed = [row.name for row in rows if row.ok is False]
+    if missed:
+        print(f"MISSED: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# ---------------------------------------------------------------- ports and waiting
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05) -> float:
+    """Poll until `condition()` holds; return the seconds it took. Raise TimeoutError past `timeout`."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+    return time.monotonic() - start
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- database and Django
+
+
+def database_url(name: str) -> str:
+    return f"{POSTGRES_URL}/inloop_bench_{name}"
+
+
+def database_recreate(name: str) -> str:
+    """Drop and create `inloop_bench_<name>`; return its URL. Nothing else on the server is touched."""
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "inloop_bench_{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "inloop_bench_{name}"')
+    return database_url(name)
+
+
+def bench_environment(*, db_url: str, broker_url: str = "memory://", smtp_port: int | None = None) -> dict[str, str]:
+    """The environment of the benchmark process and of every worker it starts."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "recruiting.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": broker_url,
+        "INLOOP_RUN_DIR": str(Path(tempfile.gettempdir()) / "inloop-bench-run"),
+    }
+    if smtp_port is not None:
+        env |= {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port), "EMAIL_TIMEOUT": "10"}
+    return env
+
+
+def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | None = None) -> dict[str, str]:
+    """A fresh, migrated bench database, and Django set up on it in this process.
+
+    Returns the environment to hand to worker processes. Must run before anything imports Django models.
+    """
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        raise RuntimeError("run each benchmark in its own process: Django is already set up here")
+    env = bench_environment(db_url=database_recreate(name), broker_url=broker_url, smtp_port=smtp_port)
+    os.environ.update(env)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return env
+
+
+# ---------------------------------------------------------------- a private Redis
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of our own on a free port, without persistence; shut down on exit."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="inloop-bench-redis-") as folder:
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                folder,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(lambda: _answers(port), timeout=10, what="redis-server")
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- the SMTP sink, in its own process
+
+_MESSAGE_ID = re.compile(rb"^message-id:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def _sink_main(port: int, ready, commands) -> None:
+    """The sink process: aiosmtpd accepting everything, counting messages by Message-ID."""
+    from aiosmtpd.controller import Controller
+
+    lock = threading.Lock()
+    seen: Counter = Counter()
+    arrivals: list[float] = []
+    ids: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            match = _MESSAGE_ID.search(envelope.original_content or envelope.content)
+            key = match.group(1) if match else b""
+            with lock:
+                seen[key] += 1
+                ids.append(key)
+                arrivals.append(time.time())
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    ready.set()
+    try:
+        while True:
+            command = commands.recv()
+            with lock:
+                if command == "count":
+                    commands.send(len(ids))
+                elif command == "stats":
+                    commands.send(
+                        {
+                            "received": len(ids),
+                            "distinct": len(seen),
+                            "duplicates": sum(n - 1 for n in seen.values() if n > 1),
+                            "arrivals": {key.decode(): at for key, at in zip(ids, arrivals, strict=True)},
+                        }
+                    )
+                elif command == "reset":
+                    seen.clear()
+                    ids.clear()
+                    arrivals.clear()
+                    commands.send(True)
+                elif command == "stop":
+                    commands.send(True)
+                    break
+    finally:
+        controller.stop()
+
+
+class SmtpSink:
+    """An SMTP server on loopback in a separate process, so that it does not share our interpreter.
+
+    The tests' sink (tests/support) runs in the test process and can misbehave on purpose; this one only
+    accepts, as fast as it can, and answers how many messages arrived, when, and how many were duplicates
+    by Message-ID.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        context = multiprocessing.get_context("spawn")
+        self._ready = context.Event()
+        self._commands, remote = context.Pipe()
+        self._process = context.Process(target=_sink_main, args=(self.port, self._ready, remote), daemon=True)
+
+    def __enter__(self) -> "SmtpSink":
+        self._process.start()
+        if not self._ready.wait(timeout=20):
+            raise TimeoutError("the SMTP sink did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(OSError, EOFError):
+            self._ask("stop")
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def _ask(self, command: str):
+        self._commands.send(command)
+        return self._commands.recv()
+
+    def count(self) -> int:
+        return self._ask("count")
+
+    def stats(self) -> dict:
+        return self._ask("stats")
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+
+# ---------------------------------------------------------------- worker processes and their memory
+
+
+@contextlib.contextmanager
+def celery_worker(
+    env: dict[str, str], *, name: str, concurrency: int = 2, queues: str = "mail,default", log_path: Path | None = None
+) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process (prefork), stopped with SIGTERM (then SIGKILL) on exit."""
+    log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in finally)
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "recruiting",
+            "worker",
+            "-n",
+            f"{name}@%h",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        log.close()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, []))
+    return tree
+
+
+def memory_kib(pid: int, field: str) -> int:
+    """A field of /proc/<pid>/status in KiB (VmRSS now, VmHWM the peak), 0 once the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemoryWatch:
+    """Samples the resident memory of a process tree every few milliseconds in a thread.
+
+    `peak_total_mib` is the largest sum over the tree seen at one sample; `peak_process_mib` the largest
+    single process (the kernel's own high-water mark, so a spike between samples is not missed).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_total_kib = 0
+        self.peak_process_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        pids = process_tree(self.pid)
+        self.peak_total_kib = max(self.peak_total_kib, sum(memory_kib(p, "VmRSS") for p in pids))
+        self.peak_process_kib = max([self.peak_process_kib, *(memory_kib(p, "VmHWM") for p in pids)])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "MemoryWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._sample()
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_total_mib(self) -> float:
+        return self.peak_total_kib / 1024
+
+    @property
+    def peak_process_mib(self) -> float:
+        return self.peak_process_kib / 1024
+
