@@ -202,6 +202,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Fanout exchanges (remote control, worker events) live here; kombu would otherwise use ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
     CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND or f"file://{RUN_DIR / 'results'}"
 else:

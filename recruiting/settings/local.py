@@ -1,5 +1,7 @@
 """Development and the embedded default of `make run`: SQLite and the filesystem broker unless set."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -12,5 +14,11 @@ MAILERS = {
     )
 }
 
-# The embedded default keeps its database, broker queue and mail files under one folder.
+# The embedded default keeps its database, broker queue, task results and mail files under one folder.
+# Neither kombu's filesystem transport nor Celery's file result backend creates its folders.
 RUN_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    for _folder in ("data_folder_in", "processed_folder", "control_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)  # noqa: F405
+if CELERY_RESULT_BACKEND.startswith("file://"):  # noqa: F405
+    Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,168 @@
+"""`make run`: migrate, load the demo once, then run the web server, a Celery worker and beat together.
+
+Without DATABASE_URL and CELERY_BROKER_URL this is the embedded default: SQLite in WAL mode and Celery's
+filesystem transport, all under the run folder (settings.RUN_DIR). With them set, the same command runs on
+PostgreSQL and Redis. Ctrl-C (SIGINT) or SIGTERM stops every process; if one of them dies, the others are
+stopped and the command exits non-zero.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from recruiting import demo
+
+from .seed_demo import demo_logins_text
+
+POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 15.0
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+
+class Command(BaseCommand):
+    help = "Run Inloop on this machine: web server, Celery worker and beat, with the demo data loaded once."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
+
+    def handle(self, *args, **options) -> None:
+        host = os.environ.get("INLOOP_HOST", "127.0.0.1")
+        port = int(os.environ.get("INLOOP_PORT", "8000"))
+        embedded = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        run_dir = settings.RUN_DIR
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+        call_command("migrate", interactive=False, verbosity=0)
+        self._say("Database is up to date.")
+        if not options["no_demo"]:
+            if demo.demo_data_loaded():
+                self._say("Demo data already loaded.")
+            else:
+                self._say("Loading the demo data (once; this takes a few seconds)...")
+                summary = demo.demo_data_load()
+                self._say(f"Loaded {summary.candidates} candidates and {summary.applications} applications.")
+            demo.demo_login_ensure()
+        if not settings.DEBUG:
+            # In DEBUG whitenoise serves straight from the app folders; otherwise it needs the collected files.
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+        children = self._children(host=host, port=port, embedded=embedded)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+            "INLOOP_RUN_DIR": str(run_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+        stop_requested: list[int] = []
+
+        def request_stop(signum, frame) -> None:
+            stop_requested.append(signum)
+
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for child in children:
+                # Each child leads its own process group, so that stopping it also stops what it started.
+                child.process = subprocess.Popen(child.args, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+                self._say(f"Started the {child.name} (pid {child.pid}).")
+            mode = "embedded: SQLite and the filesystem broker" if embedded else "PostgreSQL and the configured broker"
+            self._say(
+                f"\nInloop is running at http://{host}:{port}/ ({mode}).\n{demo_logins_text()}\nPress Ctrl-C to stop.\n"
+            )
+            died = self._supervise(children, stop_requested)
+        finally:
+            self._stop_all(children)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if died is not None:
+            raise CommandError(
+                f"The {died.name} stopped unexpectedly (exit code {died.process.returncode}); "
+                "the other processes were stopped. Its output above says why."
+            )
+        self._say("Inloop stopped.")
+
+    def _children(self, *, host: str, port: int, embedded: bool) -> list[Child]:
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "recruiting"]
+        # SQLite allows one writer at a time: threads in one process share its lock politely; prefork does not.
+        pool = "threads" if embedded else "prefork"
+        return [
+            Child(
+                "web server",
+                [python, str(settings.BASE_DIR / "manage.py"), "runserver", f"{host}:{port}", "--noreload"],
+            ),
+            Child(
+                "Celery worker",
+                [
+                    *celery,
+                    "worker",
+                    "-Q",
+                    "default,mail",
+                    "--concurrency",
+                    "2",
+                    "--pool",
+                    pool,
+                    "--hostname",
+                    f"inloop-run-{os.getpid()}@%h",
+                    "--loglevel",
+                    "INFO",
+                ],
+            ),
+            Child(
+                "Celery beat",
+                [*celery, "beat", "--schedule", str(settings.RUN_DIR / "celerybeat-schedule"), "--loglevel", "INFO"],
+            ),
+        ]
+
+    def _supervise(self, children: list[Child], stop_requested: list[int]) -> Child | None:
+        """Wait for a stop signal (returns None) or for a child to exit on its own (returns it)."""
+        while not stop_requested:
+            for child in children:
+                if child.process.poll() is not None:
+                    return child
+            time.sleep(POLL_SECONDS)
+        self._say("\nStopping Inloop...")
+        return None
+
+    def _stop_all(self, children: list[Child]) -> None:
+        started = [child for child in children if child.process is not None]
+        for child in started:
+            _signal_group(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in started:
+            try:
+                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._say(f"The {child.name} did not stop in time; killing it.")
+                _signal_group(child.pid, signal.SIGKILL)
+                child.process.wait()
+            # Whatever the child left behind in its group (pool processes) goes with it.
+            _signal_group(child.pid, signal.SIGKILL)
+
+    def _say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
