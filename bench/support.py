@@ -395,4 +395,3 @@ class MemoryWatch:
     @property
     def peak_process_mib(self) -> float:
         return self.peak_process_kib / 1024
-
