@@ -1,7 +1,11 @@
 """Signed, expiring links for candidates: the status page and one-click unsubscribe.
 
 A token carries the candidate's id and link version, signed with a purpose-specific salt. Asking for a
-new link bumps the version, which retires every older token.
+new link bumps the version, which retires every older status link.
+
+Unsubscribe links are different on purpose: they must keep working from any email the candidate still
+has (RFC 8058 expects the URL in an old message to work), so they ignore the link version and live for
+a year. The worst a leaked one can do is pause automated email, which the candidate can undo.
 """
 
 from datetime import timedelta
@@ -14,6 +18,9 @@ from .models import Candidate
 
 STATUS_SALT = "inloop.candidates.status"
 UNSUBSCRIBE_SALT = "inloop.candidates.unsubscribe"
+UNSUBSCRIBE_MAX_AGE = timedelta(days=365)
+# How old an expired status link may be and still let its holder ask for a fresh one by email.
+NEW_LINK_MAX_AGE = timedelta(days=365)
 
 
 def _token(candidate: Candidate, salt: str) -> str:
@@ -23,10 +30,15 @@ def _token(candidate: Candidate, salt: str) -> str:
 def candidate_from_token(token: str, *, salt: str = STATUS_SALT, max_age: timedelta | None = None) -> Candidate:
     """The candidate a token was made for. Raises signing.BadSignature (or SignatureExpired) when the
     token is tampered with or too old, and Candidate.DoesNotExist when it was retired or never valid."""
+    if salt == UNSUBSCRIBE_SALT:
+        max_age = max_age or UNSUBSCRIBE_MAX_AGE
     max_age = max_age or timedelta(days=settings.INLOOP_STATUS_LINK_MAX_AGE_DAYS)
     value = signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
     candidate_id, _, version = value.partition(".")
-    return Candidate.objects.get(pk=int(candidate_id), link_version=int(version), erased_at__isnull=True)
+    candidates = Candidate.objects.filter(erased_at__isnull=True)
+    if salt != UNSUBSCRIBE_SALT:
+        candidates = candidates.filter(link_version=int(version))
+    return candidates.get(pk=int(candidate_id))
 
 
 def status_page_url(candidate: Candidate) -> str:

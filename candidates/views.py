@@ -1,28 +1,218 @@
-"""The candidate's own pages: reached by signed link, no login. GET never changes anything."""
+"""The candidate's own pages: reached by signed link, no login.
 
+GET never changes anything; every change is a POST that goes through a service. A link that is
+tampered with, expired, retired or made for someone else answers 404 and shows nothing about anyone.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import links
+from recruiting.models import Application
+
+from . import links, selectors, services
 from .models import Candidate
+from .ratelimit import rate_limited_post
+from .wording import STAGE_FOR_CANDIDATE, client_display_name
+
+INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
+
+
+class InvalidLink(Exception):
+    """The link cannot open anything; `expired` links may still ask for a fresh one by email."""
+
+    def __init__(self, *, expired: bool = False):
+        super().__init__("This link is not valid or has expired.")
+        self.expired = expired
 
 
 def _candidate_or_404(token: str, salt: str) -> Candidate:
     try:
         return links.candidate_from_token(token, salt=salt)
+    except signing.SignatureExpired as error:
+        raise InvalidLink(expired=True) from error
     except (signing.BadSignature, Candidate.DoesNotExist, ValueError) as error:
-        raise Http404("This link is not valid or has expired.") from error
+        raise InvalidLink() from error
 
 
-@require_http_methods(["GET"])
+def _invalid_link_response(request: HttpRequest, token: str, error: InvalidLink) -> HttpResponse:
+    return render(request, INVALID_LINK_TEMPLATE, {"expired": error.expired, "token": token}, status=404)
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """One application as the candidate reads it: plain values only, nothing from the models."""
+
+    pk: int
+    job_title: str
+    client: str
+    stage_title: str
+    stage_explanation: str
+    is_open: bool
+    last_update: date | None
+    applied_on: date
+    hear_by: date | None
+    promised_date: date | None
+    recruiter_name: str
+    recruiter_email: str
+    update_requested_on: date | None
+
+
+def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
+    return moment.astimezone(tz).date() if moment is not None else None
+
+
+def _rows(candidate: Candidate) -> list[ApplicationRow]:
+    tz = ZoneInfo(candidate.time_zone)
+    rows = []
+    for application in selectors.candidate_status_applications(candidate=candidate):
+        words = STAGE_FOR_CANDIDATE[application.stage]
+        owner = application.owner
+        rows.append(
+            ApplicationRow(
+                pk=application.pk,
+                job_title=application.job.title,
+                client=client_display_name(
+                    client=application.job.client, client_has_seen_candidate=application.client_has_seen_candidate
+                ),
+                stage_title=words.title,
+                stage_explanation=words.explanation,
+                is_open=application.is_active,
+                last_update=_local_date(application.last_informed_at, tz),
+                applied_on=_local_date(application.created_at, tz),
+                hear_by=_local_date(application.next_update_due, tz),
+                promised_date=application.promised_next_step_date,
+                recruiter_name=owner.get_full_name() or owner.get_username(),
+                recruiter_email=owner.email,
+                update_requested_on=_local_date(application.update_requested_at, tz),
+            )
+        )
+    return rows
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
-    candidate = _candidate_or_404(token, links.STATUS_SALT)
-    return render(request, "candidates/status.html", {"candidate": candidate, "token": token})
+    try:
+        candidate = _candidate_or_404(token, links.STATUS_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    context = {"candidate": candidate, "token": token, "applications": _rows(candidate)}
+    return render(request, "candidates/status.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+PREFERENCE_CHOICES = {
+    "pause": {"automated_updates_paused": True},
+    "resume": {"automated_updates_paused": False},
+    "stop": {"do_not_contact": True, "reason": services.STOP_CONTACT_REASON},
+    "restart": {"do_not_contact": False},
+}
+PREFERENCE_CONFIRMATIONS = {
+    "pause": "Done: we have paused automated updates. Your recruiter may still get in touch personally.",
+    "resume": "Done: automated updates are back on.",
+    "stop": "Done: we will not contact you any more. You can change your mind here at any time.",
+    "restart": "Done: we will keep you informed again.",
+}
+
+
+@never_cache
+@require_POST
+@rate_limited_post
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        candidate = _candidate_or_404(token, links.STATUS_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    choice = request.POST.get("choice", "")
+    if choice not in PREFERENCE_CHOICES:
+        messages.error(request, "We did not understand that choice. Please use one of the buttons below.")
+        return redirect("candidates:status", token=token)
+    services.candidate_set_preferences(candidate=candidate, by=None, source="candidate", **PREFERENCE_CHOICES[choice])
+    messages.success(request, PREFERENCE_CONFIRMATIONS[choice])
+    return redirect("candidates:status", token=token)
+
+
+@never_cache
+@require_POST
+@rate_limited_post
+def ask_for_update(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
+    try:
+        candidate = _candidate_or_404(token, links.STATUS_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    # Filtering by candidate makes another candidate's application indistinguishable from a missing one.
+    application = Application.objects.filter(pk=application_id, candidate=candidate).first()
+    if application is None:
+        return _invalid_link_response(request, token, InvalidLink())
+    try:
+        asked = services.application_update_request(application=application, candidate=candidate)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if asked:
+            messages.success(request, "Thank you: we have asked your recruiter to send you an update.")
+        else:
+            messages.info(
+                request,
+                "You already asked for an update on this application in the last seven days, and your recruiter "
+                "has been told. We will be in touch.",
+            )
+    return redirect("candidates:status", token=token)
+
+
+@never_cache
+@require_POST
+@rate_limited_post
+def new_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Email a fresh link to the address on file and retire the old ones.
+
+    Accepts a status link that has expired (up to a year old) as long as it is genuine and current, so
+    that a candidate holding an old email can still get back in. Nothing about them is shown here: the
+    new link only ever goes to their own inbox.
+    """
+    try:
+        candidate = links.candidate_from_token(token, salt=links.STATUS_SALT, max_age=links.NEW_LINK_MAX_AGE)
+    except (signing.BadSignature, Candidate.DoesNotExist, ValueError):
+        return _invalid_link_response(request, token, InvalidLink())
+    services.candidate_link_rotate(candidate=candidate, by=None)
+    return render(request, "candidates/new_link_sent.html")
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited_post
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    candidate = _candidate_or_404(token, links.UNSUBSCRIBE_SALT)
-    return render(request, "candidates/unsubscribe.html", {"candidate": candidate, "token": token})
+    """One-click unsubscribe (RFC 8058).
+
+    GET shows a confirmation button and changes nothing (mail scanners open links). POST unsubscribes:
+    both our own button and the mail client's one-click POST (body "List-Unsubscribe=One-Click"), which
+    carries no CSRF token, hence the exemption; the signed token in the URL is what authorises it.
+
+    Unsubscribing pauses automated email (status updates, check-ins). It does not set do-not-contact:
+    the candidate asked to stop the automatic mail, not to end the relationship, so their recruiter may
+    still reach them personally. The status page offers "stop all contact" as the stronger choice.
+    """
+    try:
+        candidate = _candidate_or_404(token, links.UNSUBSCRIBE_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    if request.method == "POST":
+        services.candidate_set_preferences(
+            candidate=candidate,
+            by=None,
+            automated_updates_paused=True,
+            reason="Unsubscribed from automated email",
+            source="candidate",
+        )
+        return render(request, "candidates/unsubscribed.html")
+    return render(request, "candidates/unsubscribe.html", {"token": token})

@@ -1,16 +1,30 @@
-"""Every write to candidates: creation, details, contact preferences."""
+"""Every write to candidates: creation, contact preferences, signed links, asking for an update.
 
+Data rights (export, erase) live in `candidates.services.data_rights`, the CSV import in
+`candidates.services.imports`.
+"""
+
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from recruiting.models import Application, AuditLog
 from recruiting.permissions import ensure_can_act
 from recruiting.services import application_clock_recompute, audit_log_record
 
-from .models import Candidate
+from .. import links
+from ..models import Candidate
+from ..validators import email_address_clean, person_name_clean, phone_clean
+
+# How often a candidate may ask for news on one application.
+UPDATE_REQUEST_INTERVAL = timedelta(days=7)
+STOP_CONTACT_REASON = "Asked on their status page"
+UPDATE_REQUEST_ACTION = "application.update_request"
 
 User = AbstractBaseUser
 
@@ -31,16 +45,31 @@ def candidate_create(
     phone: str = "",
     time_zone: str = "UTC",
 ) -> Candidate:
-    _check_time_zone(time_zone)
-    candidate = Candidate(
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email.strip(),
-        phone=phone.strip(),
-        time_zone=time_zone,
-        owner=owner,
-    )
-    candidate.full_clean()
+    """A new candidate. Names and addresses are kept exactly as typed (emoji, any script, IDN domains,
+    non-ASCII local parts); invalid ones are refused with a message per field."""
+    errors: dict[str, list[ValidationError]] = {}
+    cleaned: dict[str, str] = {}
+    checks = {
+        "first_name": lambda: person_name_clean(first_name, label="first name", required=True),
+        "last_name": lambda: person_name_clean(last_name, label="last name", required=False),
+        "email": lambda: email_address_clean(email),
+        "phone": lambda: phone_clean(phone),
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors[field] = error.error_list
+    try:
+        _check_time_zone(time_zone)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)
+    # The address was checked above with internationalised mail in mind; the model's ASCII-only
+    # validator would refuse valid non-ASCII local parts.
+    candidate.full_clean(exclude=["email"])
     candidate.save()
     audit_log_record(actor=by, action="candidate.create", obj=candidate)
     return candidate
@@ -86,3 +115,92 @@ def candidate_set_preferences(
         actor=by, action="candidate.preferences", obj=candidate, details={**changes, "source": source, "reason": reason}
     )
     return candidate
+
+
+def _outbox():
+    # Imported late: the outbox builds on candidates, and candidates hand it the new-link email.
+    from notifications.services import outbox
+
+    return outbox
+
+
+@transaction.atomic
+def candidate_link_rotate(*, candidate: Candidate, by: User | None, source: str = "candidate") -> Candidate:
+    """Retire every signed link the candidate holds and email them a fresh one.
+
+    Used when the candidate asks for a new link on their page (a link they think went astray, or one
+    that expired). The email goes to the address on file, never to whoever made the request.
+    """
+    if source == "recruiter":
+        ensure_can_act(by, candidate.owner_id)
+    Candidate.objects.filter(pk=candidate.pk).update(link_version=F("link_version") + 1)
+    candidate = Candidate.objects.get(pk=candidate.pk)
+    audit_log_record(
+        actor=by,
+        action="candidate.link_rotate",
+        obj=candidate,
+        details={"source": source, "version": candidate.link_version},
+    )
+    _outbox().message_queue(
+        idempotency_key=f"status-link:{candidate.pk}:{candidate.link_version}",
+        template_code="status_link",
+        to_address=candidate.email,
+        context={
+            "candidate_first_name": candidate.first_name,
+            "status_page_url": links.status_page_url(candidate),
+            "unsubscribe_url": links.unsubscribe_url(candidate),
+        },
+        candidate=candidate,
+        hold_minutes=0,
+        by=by,
+        respect_business_hours=False,
+    )
+    return candidate
+
+
+def application_update_request_last(*, application: Application) -> datetime | None:
+    """When the candidate last asked for news on this application inside the interval, or None."""
+    since = timezone.now() - UPDATE_REQUEST_INTERVAL
+    return (
+        AuditLog.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id=application.pk,
+            action=UPDATE_REQUEST_ACTION,
+            at__gt=since,
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def application_update_request(*, application: Application, candidate: Candidate) -> bool:
+    """The candidate asks their recruiter for news on one application, from their status page.
+
+    Opens a "candidate asked" prompt for the application's owner. At most once per application per
+    seven days: a second ask inside that window changes nothing and returns False. Refused for a closed
+    application, another candidate's application, or a candidate who asked not to be contacted.
+    """
+    from notifications.models import RecruiterPrompt
+    from notifications.services.prompts import prompt_open
+
+    # The lock serialises two asks sent at once, so the seven-day rule holds under a double click.
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    if application.candidate_id != candidate.pk:
+        raise ValidationError("This application is not yours.")
+    if application.candidate.do_not_contact:
+        raise ValidationError("You asked us not to contact you. Turn that off first and we will gladly get in touch.")
+    if not application.is_active:
+        raise ValidationError("This application is closed, so there is no update to ask for.")
+    if application_update_request_last(application=application) is not None:
+        return False
+    prompt = prompt_open(
+        application=application,
+        reason=RecruiterPrompt.Reason.CANDIDATE_ASKED,
+        detail="The candidate asked for an update on their status page.",
+    )
+    audit_log_record(
+        actor=None, action=UPDATE_REQUEST_ACTION, obj=application, details={"prompt": prompt.pk, "source": "candidate"}
+    )
+    return True

@@ -1,0 +1,42 @@
+"""Reads for the candidate-facing pages."""
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, StageChange
+
+from .models import Candidate
+from .services import UPDATE_REQUEST_ACTION, UPDATE_REQUEST_INTERVAL
+
+
+def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Application]:
+    """A candidate's applications for their status page, open ones first, in one query.
+
+    Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the
+    client saw the candidate, which lets rule 8 show the client's name) and `update_requested_at`
+    (when the candidate last asked for news, inside the seven-day window).
+    """
+    since = timezone.now() - UPDATE_REQUEST_INTERVAL
+    reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
+    last_ask = (
+        AuditLog.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id=OuterRef("pk"),
+            action=UPDATE_REQUEST_ACTION,
+            at__gt=since,
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    return (
+        Application.objects.filter(candidate=candidate)
+        .select_related("job__client", "owner")
+        .annotate(
+            client_has_seen_candidate=Exists(reached_client),
+            update_requested_at=Subquery(last_ask),
+            closed_last=Case(
+                When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+        )
+        .order_by("closed_last", "-stage_entered_at", "-pk")
+    )

@@ -1,0 +1,49 @@
+"""How the pipeline reads to a candidate: stages in plain words and the client's name (rule 8)."""
+
+from dataclasses import dataclass
+
+from recruiting.models import Client, Stage
+
+
+@dataclass(frozen=True)
+class StageWords:
+    title: str
+    explanation: str
+
+
+STAGE_FOR_CANDIDATE: dict[str, StageWords] = {
+    Stage.NEW: StageWords(
+        "Application received", "We have your application and are reading through it to see how well the role fits."
+    ),
+    Stage.SCREENING: StageWords(
+        "Getting to know you",
+        "We are talking with you about your experience and what you are looking for before we go further.",
+    ),
+    Stage.SUBMITTED: StageWords(
+        "Put forward to the client",
+        "We have introduced you to the client, and they are reviewing your profile. We chase them for an answer.",
+    ),
+    Stage.INTERVIEWING: StageWords(
+        "Interviewing with the client",
+        "You are in the client's interview process. We pass on their feedback as soon as we have it.",
+    ),
+    Stage.OFFER: StageWords(
+        "Offer stage", "The client wants to make you an offer, and we are working through the details with you."
+    ),
+    Stage.PLACED: StageWords("You got the job", "Congratulations: the role is yours. We are glad we could help."),
+    Stage.REJECTED: StageWords(
+        "Not going ahead",
+        "This role did not work out this time. It says nothing about your other applications with us.",
+    ),
+    Stage.WITHDRAWN: StageWords("Withdrawn", "This application was withdrawn, so we are no longer pursuing it."),
+}
+
+
+def client_display_name(*, client: Client, client_has_seen_candidate: bool) -> str:
+    """The client's name once the candidate was put forward to it, or when it allows it earlier;
+    otherwise a description that does not give it away."""
+    if client_has_seen_candidate or client.name_visible_before_submission:
+        return client.name
+    if client.industry:
+        return f"a client of ours in {client.industry}"
+    return "a client of ours"
