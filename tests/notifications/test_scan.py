@@ -1,0 +1,188 @@
+"""The keep-in-the-loop scan: one prompt per overdue application, safe to run twice or twice at once."""
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import RecruiterPrompt
+from notifications.services import prompts
+from recruiting.models import AuditLog, Stage
+from tests.factories import ApplicationFactory, CandidateFactory, PromptFactory, TeamFactory, UserFactory
+
+UTC = ZoneInfo("UTC")
+NOW = datetime(2026, 11, 24, 11, tzinfo=UTC)  # a Tuesday
+Reason = RecruiterPrompt.Reason
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def overdue(**kwargs):
+    kwargs.setdefault("next_update_due", NOW - timedelta(hours=3))
+    kwargs.setdefault("created_at", NOW - timedelta(days=4))
+    kwargs.setdefault("stage", Stage.SCREENING)
+    return ApplicationFactory(**kwargs)
+
+
+@pytest.mark.django_db
+def test_the_scan_opens_one_prompt_per_overdue_application_due_at_its_next_update(frozen):
+    late = overdue()
+    very_late = overdue(next_update_due=NOW - timedelta(hours=20))
+    ApplicationFactory(next_update_due=NOW + timedelta(hours=1))  # not yet due
+    ApplicationFactory(stage=Stage.REJECTED, closed_at=NOW, next_update_due=None)  # closed: nothing owed
+    ApplicationFactory(candidate=CandidateFactory(do_not_contact=True), next_update_due=None)
+
+    result = prompts.prompts_scan_overdue()
+
+    assert (result.found, result.created, result.escalated) == (2, 2, 0)
+    opened = {p.application_id: p for p in RecruiterPrompt.objects.all()}
+    assert set(opened) == {late.pk, very_late.pk}
+    assert opened[late.pk].due_at == late.next_update_due
+    assert opened[late.pk].recruiter == late.owner
+    assert opened[late.pk].reason == Reason.OVERDUE
+    assert opened[late.pk].created_at == NOW
+    assert set(result.created_prompt_ids) == {p.pk for p in opened.values()}
+    assert AuditLog.objects.filter(action="prompt.open").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_second_scan_changes_nothing(frozen):
+    overdue()
+    overdue()
+    first = prompts.prompts_scan_overdue()
+    audit_rows = AuditLog.objects.count()
+    second = prompts.prompts_scan_overdue()
+    assert first.created == 2
+    assert (second.found, second.created, second.escalated, second.settled) == (0, 0, 0, 0)
+    assert RecruiterPrompt.objects.count() == 2
+    assert AuditLog.objects.count() == audit_rows
+
+
+@pytest.mark.django_db
+def test_a_dry_run_reports_and_writes_nothing(frozen):
+    overdue()
+    overdue()
+    result = prompts.prompts_scan_overdue(dry_run=True)
+    assert result.dry_run
+    assert (result.found, result.created) == (2, 2)
+    assert not RecruiterPrompt.objects.exists()
+    assert not AuditLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_scan_runs_in_the_same_number_of_queries_whatever_the_number_of_overdue_applications(frozen):
+    lead = UserFactory(profile__role="team_lead")
+    owner = UserFactory(profile__team=TeamFactory(lead=lead))
+    overdue(candidate__owner=owner, next_update_due=NOW - timedelta(days=6))
+    with CaptureQueriesContext(connection) as small:
+        assert prompts.prompts_scan_overdue().created == 1
+    for _ in range(25):
+        overdue(candidate__owner=owner, next_update_due=NOW - timedelta(days=6))
+    with CaptureQueriesContext(connection) as large:
+        result = prompts.prompts_scan_overdue()
+    # Both runs open prompts old enough to escalate at once.
+    assert (result.created, result.escalated) == (25, 25)
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(large.captured_queries) <= 16
+
+
+@pytest.mark.django_db
+def test_an_application_with_an_open_snoozed_prompt_gets_no_second_prompt(frozen):
+    application = overdue()
+    PromptFactory(application=application, snoozed_until=NOW + timedelta(days=2), snooze_reason="Client is away")
+    result = prompts.prompts_scan_overdue()
+    assert result.created == 0
+    assert RecruiterPrompt.objects.filter(application=application).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_prompt_whose_application_no_longer_owes_news_is_settled(frozen):
+    closed = ApplicationFactory(stage=Stage.WITHDRAWN, closed_at=NOW, next_update_due=None)
+    moved = ApplicationFactory(next_update_due=NOW + timedelta(days=3))
+    still = overdue()
+    closed_prompt = PromptFactory(application=closed)
+    moved_prompt = PromptFactory(application=moved)
+    still_prompt = PromptFactory(application=still)
+    feedback = PromptFactory(application=closed, reason=Reason.FEEDBACK_OWED)
+
+    result = prompts.prompts_scan_overdue()
+
+    assert result.settled == 2
+    for prompt in (closed_prompt, moved_prompt, still_prompt, feedback):
+        prompt.refresh_from_db()
+    assert closed_prompt.resolved_at == NOW and "closed" in closed_prompt.resolution
+    assert moved_prompt.resolved_at == NOW and "due later" in moved_prompt.resolution
+    assert still_prompt.resolved_at is None
+    assert feedback.resolved_at is None  # only overdue prompts are the scan's to settle
+
+
+@pytest.mark.django_db
+def test_after_the_update_is_given_the_next_overdue_spell_gets_a_new_prompt(frozen):
+    application = overdue()
+    prompts.prompts_scan_overdue()
+    RecruiterPrompt.objects.update(resolved_at=NOW, resolution="Phone to the candidate")
+    application.next_update_due = NOW - timedelta(minutes=1)
+    application.save(update_fields=["next_update_due"])
+    assert prompts.prompts_scan_overdue().created == 1
+    assert RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).count() == 1
+
+
+def _run_concurrently(target, count: int) -> list:
+    """Run `target` in `count` threads, each on its own database connection, released together."""
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list = []
+
+    def work():
+        try:
+            barrier.wait(timeout=10)
+            results.append(target())
+        except Exception as error:  # noqa: BLE001 (reported to the test below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_scans_open_each_prompt_once(requires_postgres):
+    applications = [overdue(next_update_due=datetime.now(UTC) - timedelta(hours=1)) for _ in range(40)]
+
+    results = _run_concurrently(prompts.prompts_scan_overdue, 2)
+
+    assert sum(result.created for result in results) == 40
+    assert RecruiterPrompt.objects.count() == 40
+    assert set(RecruiterPrompt.objects.values_list("application_id", flat=True)) == {a.pk for a in applications}
+    assert AuditLog.objects.filter(action="prompt.open").count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres):
+    lead = UserFactory(profile__role="team_lead")
+    owner = UserFactory(profile__team=TeamFactory(lead=lead))
+    long_ago = datetime.now(UTC) - timedelta(days=10)
+    for _ in range(30):
+        overdue(candidate__owner=owner, next_update_due=long_ago)
+
+    results = _run_concurrently(prompts.prompts_scan_overdue, 2)
+
+    assert sum(result.created for result in results) == 30
+    assert sum(result.escalated for result in results) == 30
+    assert RecruiterPrompt.objects.filter(escalated_to=lead, escalated_at__isnull=False).count() == 30
+    assert AuditLog.objects.filter(action="prompt.escalate").count() == 30
