@@ -1,0 +1,66 @@
+"""P6: worker memory while sending 10,000 messages. Target: peak RSS <= 300 MB.
+
+One worker host (a Celery worker, prefork, one child per core) sends P2's 10,000 queued messages into a
+local SMTP sink. Resident memory of the whole process tree (the parent and its children) is sampled every
+50 ms; the peak of that sum is the figure held against the target, and the largest single process's own
+high-water mark (VmHWM) is shown beside it.
+
+    .venv/bin/python -m bench.p6_memory [--messages N]
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from bench.p2_outbox import CORES, outbox_seed
+from bench.support import MemoryWatch, Row, SmtpSink, celery_worker, django_start, private_redis, report, wait_for
+
+TARGET_MIB = 300
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    count = parser.parse_args(argv).messages
+    with private_redis() as broker, SmtpSink() as sink:
+        env = django_start("p6", broker_url=broker, smtp_port=sink.port)
+        from notifications.services.outbox import messages_relay
+
+        from notifications.models import OutboundMessage
+
+        outbox_seed(count)
+        log = Path(env["INLOOP_RUN_DIR"]) / "p6-worker.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
+        with celery_worker(env, name="bench-p6", concurrency=CORES, log_path=log) as worker:
+            with MemoryWatch(worker.pid) as idle:
+                time.sleep(3)
+            with MemoryWatch(worker.pid) as busy:
+                messages_relay()
+                wait_for(lambda: sink.count() >= count, timeout=1800, what=f"{count} messages", interval=0.2)
+                wait_for(lambda: sent.count() >= count, timeout=120, what="every row marked sent", interval=0.2)
+        stats = sink.stats()
+    rows = [
+        Row(f"worker tree at rest ({CORES + 1} processes)", idle.peak_total_mib, "MiB"),
+        Row(
+            f"peak RSS of the worker tree, sending {count:,}",
+            busy.peak_total_mib,
+            "MiB",
+            f"<= {TARGET_MIB}",
+            busy.peak_total_mib <= TARGET_MIB,
+        ),
+        Row("peak RSS of the largest single process (VmHWM)", busy.peak_process_mib, "MiB"),
+        Row(
+            "messages at the sink (distinct Message-IDs)",
+            stats["distinct"],
+            "",
+            f"{count:,}",
+            stats["distinct"] == count,
+        ),
+    ]
+    return report(f"P6 worker memory, {count:,} messages", rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
