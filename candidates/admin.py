@@ -1,0 +1,132 @@
+"""The Django admin for candidates. Created with candidate_create; preferences changed with the actions
+(candidate_set_preferences), never by editing the record: the clock and the audit trail follow them."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import redirect
+
+from recruiting.admin import ReadOnlyInline, error_text, run_per_object
+from recruiting.models import Application
+
+from .models import Candidate
+from .services import candidate_create, candidate_set_preferences
+
+
+class ApplicationInline(ReadOnlyInline):
+    model = Application
+    fk_name = "candidate"
+    fields = ("job", "owner", "stage", "next_update_due", "last_informed_at", "promised_next_step_date")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("job__client", "owner")
+
+
+class CandidateActionForm(ActionForm):
+    reason = forms.CharField(
+        label="Reason:", required=False, max_length=300, help_text="Why the candidate is not to be contacted."
+    )
+
+
+class CandidateAddForm(forms.ModelForm):
+    class Meta:
+        model = Candidate
+        fields = ("first_name", "last_name", "email", "phone", "time_zone", "owner")
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = (
+        "full_name",
+        "email",
+        "owner",
+        "do_not_contact",
+        "automated_updates_paused",
+        "email_status",
+        "time_zone",
+    )
+    list_filter = ("do_not_contact", "automated_updates_paused", "email_status", "owner")
+    list_select_related = ("owner",)
+    search_fields = ("first_name", "last_name", "email", "phone")
+    ordering = ("last_name", "first_name")
+    details_fields = ("first_name", "last_name", "email", "phone", "time_zone", "owner")
+    preference_fields = (
+        "do_not_contact",
+        "do_not_contact_reason",
+        "do_not_contact_at",
+        "automated_updates_paused",
+        "email_status",
+        "link_version",
+        "erased_at",
+        "created_at",
+    )
+    inlines = (ApplicationInline,)
+    action_form = CandidateActionForm
+    actions = ("mark_do_not_contact", "allow_contact", "pause_automated_updates", "resume_automated_updates")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CandidateAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return (*self.details_fields, *self.preference_fields) if obj is not None else self.details_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # Details are edited in the workspace; here only creation and the preference actions change a candidate.
+        return (*self.details_fields, *self.preference_fields) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        data = form.cleaned_data
+        created = candidate_create(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            time_zone=data["time_zone"],
+            owner=data["owner"],
+            by=request.user,
+        )
+        obj.pk = created.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return redirect(request.path)
+
+    def _set(self, request: HttpRequest, queryset: QuerySet[Candidate], *, done: str, **preferences) -> None:
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda candidate: candidate_set_preferences(candidate=candidate, by=request.user, **preferences),
+            done=done,
+        )
+
+    @admin.action(description="Do not contact the selected candidates (give the reason)")
+    def mark_do_not_contact(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, "Say why the candidates are not to be contacted.", messages.WARNING)
+            return
+        self._set(request, queryset, done="{count} marked do not contact.", do_not_contact=True, reason=reason)
+
+    @admin.action(description="Allow contact again for the selected candidates")
+    def allow_contact(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        self._set(request, queryset, done="{count} may be contacted again.", do_not_contact=False)
+
+    @admin.action(description="Pause automated updates for the selected candidates")
+    def pause_automated_updates(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        self._set(request, queryset, done="{count} paused.", automated_updates_paused=True)
+
+    @admin.action(description="Resume automated updates for the selected candidates")
+    def resume_automated_updates(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        self._set(request, queryset, done="{count} resumed.", automated_updates_paused=False)

@@ -1,0 +1,246 @@
+"""The Django admin for the outbox, prompts, templates and delivery records.
+
+The outbox and everything a worker or webhook writes are read-only here. Templates are edited through
+template_update (validated, audited); held messages are cancelled with message_cancel, prompts resolved
+with prompt_resolve.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, error_text, run_per_object
+
+from .models import MessageAttempt, MessageTemplate, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
+from .services import prompts, templates
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ("subject", "body_text", "body_html")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            templates.template_validate(
+                code=self.instance.code,
+                subject=data.get("subject", "").strip(),
+                body_text=data.get("body_text", ""),
+                body_html=data.get("body_html", ""),
+            )
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return data
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ("code", "subject", "updated_at", "updated_by")
+    list_select_related = ("updated_by",)
+    search_fields = ("code", "subject")
+    readonly_fields = ("code", "updated_at", "updated_by")
+    fields = ("code", "subject", "body_text", "body_html", "updated_at", "updated_by")
+    actions = ("reset_to_default",)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Every template code ships with Inloop; there is nothing to add, only to edit.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            templates.template_update(
+                template=obj,
+                subject=form.cleaned_data["subject"],
+                body_text=form.cleaned_data["body_text"],
+                body_html=form.cleaned_data["body_html"],
+                by=request.user,
+            )
+        except PermissionDenied as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+
+    @admin.action(description="Put back the text Inloop ships for the selected templates")
+    def reset_to_default(self, request: HttpRequest, queryset: QuerySet[MessageTemplate]) -> None:
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda template: templates.template_reset(template=template, by=request.user),
+            done="{count} reset.",
+        )
+
+
+class MessageAttemptInline(ReadOnlyInline):
+    model = MessageAttempt
+    fields = ("at", "outcome", "smtp_code", "detail", "worker")
+    readonly_fields = fields
+    show_change_link = False
+
+
+class OutboundMessageActionForm(ActionForm):
+    reason = forms.CharField(label="Reason:", required=False, max_length=300)
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "template_code", "candidate", "to_address", "status", "send_after", "sent_at", "attempts")
+    list_display_links = ("pk", "template_code")
+    list_filter = ("status", "template_code")
+    list_select_related = ("candidate",)
+    search_fields = ("to_address", "subject", "=idempotency_key", "message_id")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("candidate", "application", "recipient_user", "stage_change", "created_by")
+    readonly_fields = (
+        "status",
+        "status_reason",
+        "template_code",
+        "to_address",
+        "subject",
+        "body_text",
+        "body_html",
+        "candidate",
+        "application",
+        "recipient_user",
+        "stage_change",
+        "send_after",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "message_id",
+        "idempotency_key",
+        "lease_expires_at",
+        "leased_by",
+        "created_at",
+        "created_by",
+    )
+    inlines = (MessageAttemptInline,)
+    action_form = OutboundMessageActionForm
+    actions = ("cancel_held",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("candidate")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Cancel the selected messages still held or queued", permissions=["cancel"])
+    def cancel_held(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
+        from .services import outbox
+
+        reason = request.POST.get("reason", "").strip() or "Cancelled in the admin"
+        pending = queryset.filter(status__in=[OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED])
+        run_per_object(
+            self,
+            request,
+            pending,
+            lambda message: outbox.message_cancel(message=message, by=request.user, reason=reason),
+            done="{count} cancelled.",
+        )
+
+
+@admin.register(MessageAttempt)
+class MessageAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("message", "at", "outcome", "smtp_code", "worker")
+    list_filter = ("outcome",)
+    list_select_related = ("message",)
+    search_fields = ("=message__id", "detail")
+    date_hierarchy = "at"
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdmin):
+    list_display = ("email", "reason", "created_at", "detail")
+    list_filter = ("reason",)
+    search_fields = ("email",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "event_type", "recipient", "message", "received_at")
+    list_filter = ("event_type",)
+    list_select_related = ("message",)
+    search_fields = ("=event_id", "recipient")
+    date_hierarchy = "received_at"
+
+
+class PromptStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("open", "Open"), ("escalated", "Open and escalated"), ("resolved", "Resolved"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "escalated":
+            return queryset.filter(resolved_at__isnull=True, escalated_at__isnull=False)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+class PromptActionForm(ActionForm):
+    resolution = forms.CharField(label="How it was dealt with:", required=False, max_length=300)
+
+
+@admin.register(RecruiterPrompt)
+class RecruiterPromptAdmin(ReadOnlyAdmin):
+    list_display = ("application", "recruiter", "reason", "due_at", "escalated_at", "resolved_at")
+    list_filter = (PromptStateFilter, "reason", "recruiter")
+    list_select_related = ("application__candidate", "application__job__client", "recruiter")
+    search_fields = ("application__candidate__last_name", "application__candidate__email", "detail")
+    date_hierarchy = "due_at"
+    readonly_fields = (
+        "application",
+        "recruiter",
+        "reason",
+        "detail",
+        "due_at",
+        "created_at",
+        "snoozed_until",
+        "snooze_reason",
+        "escalated_at",
+        "escalated_to",
+        "resolved_at",
+        "resolution",
+        "message",
+    )
+    action_form = PromptActionForm
+    actions = ("resolve",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "application__candidate", "application__job__client", "recruiter", "escalated_to", "message"
+            )
+        )
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Resolve the selected prompts (say how)", permissions=["resolve"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[RecruiterPrompt]) -> None:
+        resolution = request.POST.get("resolution", "").strip()
+        if not resolution:
+            self.message_user(request, "Say how the prompts were dealt with.", messages.WARNING)
+            return
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda prompt: prompts.prompt_resolve(prompt=prompt, by=request.user, resolution=resolution),
+            done="{count} resolved.",
+        )

@@ -1,0 +1,373 @@
+"""The Django admin for the pipeline. State changes go through the services, never through a model save.
+
+Applications, stage changes, contacts and the audit log are read-only here: an application is created with
+application_create, moved or reopened with the actions (application_move, application_reopen), given to
+another recruiter with application_reassign, and a contact is logged with contact_log. Reference data
+(teams, profiles, clients, jobs, stage policies, holidays) is edited as plain admin records.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from . import services
+from .models import (
+    CLOSED_STAGES,
+    Application,
+    AuditLog,
+    Client,
+    ContactEvent,
+    FirmHoliday,
+    Job,
+    RecruiterProfile,
+    Stage,
+    StageChange,
+    StagePolicy,
+    Team,
+)
+
+
+def error_text(error: Exception) -> str:
+    """One readable line from a service's ValidationError or PermissionDenied."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "Not allowed."
+
+
+def run_per_object(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, objects, act, *, done: str
+) -> tuple[int, list[str]]:
+    """Call `act(obj)` for each object, each in its own service transaction, and report to the user."""
+    succeeded, failures = 0, []
+    for obj in objects:
+        try:
+            act(obj)
+        except (ValidationError, PermissionDenied) as error:
+            failures.append(f"{obj}: {error_text(error)}")
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done.format(count=succeeded), messages.SUCCESS)
+    for failure in failures[:20]:
+        modeladmin.message_user(request, failure, messages.ERROR)
+    if len(failures) > 20:
+        modeladmin.message_user(request, f"...and {len(failures) - 20} more not changed.", messages.ERROR)
+    return succeeded, failures
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only services write: visible to staff, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Where the keep-in-the-loop clock stands, read from next_update_due."""
+
+    title = "update owed"
+    parameter_name = "owed"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("overdue", "Overdue now"),
+            ("today", "Due within 24 hours"),
+            ("later", "Due later"),
+            ("none", "Nothing owed (closed or do not contact)"),
+        )
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(next_update_due__lte=now)
+        if value == "today":
+            return queryset.filter(next_update_due__gt=now, next_update_due__lte=now + timedelta(hours=24))
+        if value == "later":
+            return queryset.filter(next_update_due__gt=now + timedelta(hours=24))
+        if value == "none":
+            return queryset.filter(next_update_due__isnull=True)
+        return queryset
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "lead")
+    list_select_related = ("lead",)
+    search_fields = ("name",)
+    raw_id_fields = ("lead",)
+
+
+@admin.register(RecruiterProfile)
+class RecruiterProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "team", "time_zone")
+    list_filter = ("role", "team")
+    list_select_related = ("user", "team")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "industry", "name_visible_before_submission", "created_at")
+    list_filter = ("name_visible_before_submission", "industry")
+    search_fields = ("name", "industry")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("title", "client", "location", "owner", "status", "created_at")
+    list_filter = ("status", "client", "owner")
+    list_select_related = ("client", "owner")
+    search_fields = ("title", "location", "client__name")
+    raw_id_fields = ("owner",)
+
+
+class StageChangeInline(ReadOnlyInline):
+    model = StageChange
+    fields = ("at", "from_stage", "to_stage", "by", "note", "next_step_date", "notify")
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+class ContactEventInline(ReadOnlyInline):
+    model = ContactEvent
+    fields = ("at", "channel", "direction", "by", "summary", "message")
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "message")
+
+
+class ApplicationActionForm(ActionForm):
+    to_stage = forms.ChoiceField(
+        label="Stage:", required=False, choices=[("", "---------"), *Stage.choices], help_text="For 'Move'."
+    )
+    note = forms.CharField(label="Note:", required=False, max_length=500)
+
+
+class ApplicationAddForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("candidate", "job", "owner")
+
+
+class ApplicationChangeForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ("owner",)
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = (
+        "candidate",
+        "job",
+        "owner",
+        "stage",
+        "next_update_due",
+        "last_informed_at",
+        "promised_next_step_date",
+    )
+    list_filter = (OverdueFilter, "stage", "owner", "job__client")
+    list_select_related = ("candidate", "job", "job__client", "owner")
+    search_fields = ("candidate__first_name", "candidate__last_name", "candidate__email", "job__title")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("candidate", "job")
+    state_fields = (
+        "candidate",
+        "job",
+        "stage",
+        "stage_entered_at",
+        "promised_next_step_date",
+        "last_informed_at",
+        "next_update_due",
+        "closed_at",
+        "created_at",
+    )
+    inlines = (StageChangeInline, ContactEventInline)
+    action_form = ApplicationActionForm
+    actions = ("move_to_stage", "reopen")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("candidate", "job__client", "owner")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ApplicationChangeForm if obj is not None else ApplicationAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("owner", *self.state_fields) if obj is not None else ("candidate", "job", "owner")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.state_fields if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = services.application_create(
+                candidate=form.cleaned_data["candidate"],
+                job=form.cleaned_data["job"],
+                owner=form.cleaned_data["owner"],
+                by=request.user,
+            )
+            obj.pk = created.pk
+        elif "owner" in form.changed_data:
+            services.application_reassign(application=obj, owner=form.cleaned_data["owner"], by=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        # The inlines are read-only; nothing else is saved beside the service call.
+        return None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return redirect(request.path)
+
+    @admin.action(description="Move selected applications to the chosen stage")
+    def move_to_stage(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        to_stage = request.POST.get("to_stage", "")
+        if to_stage not in Stage.values:
+            self.message_user(request, "Choose the stage to move them to.", messages.WARNING)
+            return
+        note = request.POST.get("note", "").strip()
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda application: services.application_move(
+                application=application, to_stage=to_stage, by=request.user, note=note
+            ),
+            done=f"{{count}} moved to {Stage(to_stage).label}.",
+        )
+
+    @admin.action(description="Reopen selected closed applications")
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        note = request.POST.get("note", "").strip()
+        to_stage = request.POST.get("to_stage") or None
+        run_per_object(
+            self,
+            request,
+            queryset.filter(stage__in=CLOSED_STAGES),
+            lambda application: services.application_reopen(
+                application=application, by=request.user, to_stage=to_stage, note=note
+            ),
+            done="{count} reopened.",
+        )
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ReadOnlyAdmin):
+    list_display = ("application", "from_stage", "to_stage", "by", "at", "notify")
+    list_filter = ("to_stage", "from_stage", "notify")
+    list_select_related = ("application__candidate", "application__job__client", "by")
+    search_fields = ("application__candidate__last_name", "application__candidate__email", "note")
+    date_hierarchy = "at"
+
+
+class ContactEventForm(forms.ModelForm):
+    class Meta:
+        model = ContactEvent
+        fields = ("application", "channel", "direction", "summary", "at")
+
+
+@admin.register(ContactEvent)
+class ContactEventAdmin(admin.ModelAdmin):
+    """Contacts are logged (contact_log: the clock and prompts follow) and never edited afterwards."""
+
+    form = ContactEventForm
+    list_display = ("application", "channel", "direction", "by", "at", "message")
+    list_filter = ("channel", "direction")
+    list_select_related = ("application__candidate", "application__job__client", "by", "message")
+    search_fields = ("application__candidate__last_name", "application__candidate__email", "summary")
+    raw_id_fields = ("application",)
+    date_hierarchy = "at"
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        contact = services.contact_log(
+            application=data["application"],
+            channel=data["channel"],
+            direction=data["direction"],
+            by=request.user,
+            summary=data["summary"],
+            at=data["at"],
+        )
+        obj.pk = contact.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return redirect(request.path)
+
+
+@admin.register(StagePolicy)
+class StagePolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "stage",
+        "max_silent_business_days",
+        "grace_business_days",
+        "escalate_after_business_days",
+        "send_automated_email",
+        "template_code",
+        "hold_minutes",
+    )
+    list_filter = ("send_automated_email",)
+
+
+@admin.register(FirmHoliday)
+class FirmHolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")
+    date_hierarchy = "date"
+    search_fields = ("name",)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    list_select_related = ("actor",)
+    search_fields = ("action", "object_type", "=object_id", "actor__username")
+    date_hierarchy = "at"
+    readonly_fields = ("at", "actor", "action", "object_type", "object_id", "details")
