@@ -8,7 +8,7 @@ conditional update of rows locked with SKIP LOCKED.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -243,39 +243,47 @@ class ScanResult:
 
 
 def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) -> ScanResult:
-    """The keep-in-the-loop scan: settle, open, escalate. With dry_run, count and change nothing.
+    """The keep-in-the-loop scan: settle, open, escalate.
 
     A constant number of queries whatever the number of applications: one indexed read of the overdue
-    applications, one insert of their prompts, one read and one update for escalations.
+    applications, one insert of their prompts, one read and one update for escalations. A dry run does
+    all of it in a transaction that is rolled back, so that it reports exactly what a real run would do.
     """
     now = now or timezone.now()
+    if not dry_run:
+        return _scan(now=now)
     with transaction.atomic():
-        settled = _prompts_settle_not_overdue(now=now, dry_run=dry_run)
+        result = _scan(now=now)
+        transaction.set_rollback(True)
+    return replace(result, dry_run=True)
+
+
+def _scan(*, now: datetime) -> ScanResult:
+    with transaction.atomic():
+        settled = _prompts_settle_not_overdue(now=now)
         overdue = list(
             recruiting_selectors.applications_overdue(now=now).values_list("pk", "owner_id", "next_update_due")
         )
-        created_ids = () if dry_run else tuple(_prompts_insert_overdue(rows=overdue, now=now))
+        created_ids = _prompts_insert_overdue(rows=overdue, now=now)
     with transaction.atomic():
-        escalated_ids, without_lead, due_count = _prompts_escalate(now=now, dry_run=dry_run)
+        escalated_ids, without_lead = _prompts_escalate(now=now)
     return ScanResult(
         now=now,
-        dry_run=dry_run,
+        dry_run=False,
         found=len(overdue),
-        created=len(overdue) if dry_run else len(created_ids),
-        escalated=due_count if dry_run else len(escalated_ids),
+        created=len(created_ids),
+        escalated=len(escalated_ids),
         settled=settled,
         without_lead=without_lead,
-        created_prompt_ids=created_ids,
+        created_prompt_ids=tuple(created_ids),
         escalated_prompt_ids=tuple(escalated_ids),
     )
 
 
-def _prompts_settle_not_overdue(*, now: datetime, dry_run: bool) -> int:
+def _prompts_settle_not_overdue(*, now: datetime) -> int:
     stale = RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True).filter(
         Q(application__next_update_due__isnull=True) | Q(application__next_update_due__gt=now)
     )
-    if dry_run:
-        return stale.count()
     rows = list(
         stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "application__next_update_due")
     )
@@ -344,10 +352,10 @@ def _prompts_insert_overdue(*, rows: Sequence[tuple[int, int, datetime]], now: d
     return [pk for pk, _ in inserted]
 
 
-def _prompts_escalate(*, now: datetime, dry_run: bool) -> tuple[list[int], int, int]:
+def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
     """Escalate open overdue prompts past the stage's escalate-after business days to the team lead.
 
-    Returns (escalated prompt ids, how many were due but have no lead to tell, how many were due).
+    Returns the escalated prompt ids and how many were due but have no lead (other than the owner) to tell.
     """
     candidates = list(
         RecruiterPrompt.objects.filter(
@@ -359,13 +367,12 @@ def _prompts_escalate(*, now: datetime, dry_run: bool) -> tuple[list[int], int, 
         )
     )
     if not candidates:
-        return [], 0, 0
+        return [], 0
     policies = recruiting_selectors.stage_policies()
     holidays = recruiting_selectors.firm_holidays()
     tz = recruiting_selectors.firm_time_zone()
     lead_of_recruiter: dict[int, int] = {}
     recruiter_of: dict[int, int] = {}
-    due_count = 0
     without_lead = 0
     for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
         stage_policy = policies.get(stage)
@@ -375,21 +382,20 @@ def _prompts_escalate(*, now: datetime, dry_run: bool) -> tuple[list[int], int, 
         start = max(due_at, snoozed_until) if snoozed_until else due_at
         if policy.escalation_due(prompt_due_at=start, policy=stage_policy, tz=tz, holidays=holidays) > now:
             continue
-        due_count += 1
         if lead_id is None or lead_id == recruiter_id:
             without_lead += 1
             continue
         lead_of_recruiter[recruiter_id] = lead_id
         recruiter_of[pk] = recruiter_id
-    if dry_run or not recruiter_of:
-        return [], without_lead, due_count
+    if not recruiter_of:
+        return [], without_lead
     locked = list(
         RecruiterPrompt.objects.select_for_update(skip_locked=True)
         .filter(pk__in=list(recruiter_of), escalated_at__isnull=True, resolved_at__isnull=True)
         .values_list("pk", flat=True)
     )
     if not locked:
-        return [], without_lead, due_count
+        return [], without_lead
     RecruiterPrompt.objects.filter(pk__in=locked, escalated_at__isnull=True).update(
         escalated_at=now,
         escalated_to_id=Case(
@@ -402,4 +408,4 @@ def _prompts_escalate(*, now: datetime, dry_run: bool) -> tuple[list[int], int, 
         model=RecruiterPrompt,
         entries=((pk, {"to": lead_of_recruiter[recruiter_of[pk]]}) for pk in locked),
     )
-    return locked, without_lead, due_count
+    return locked, without_lead
