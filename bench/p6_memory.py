@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
         with celery_worker(env, name="bench-p6", concurrency=CORES, log_path=log) as worker:
             with MemoryWatch(worker.pid) as idle:
-                time.sleep(3)
+                time.sleep(3)  # a few seconds at rest, for the baseline
             with MemoryWatch(worker.pid) as busy:
                 messages_relay()
                 wait_for(lambda: sink.count() >= count, timeout=1800, what=f"{count} messages", interval=0.2)

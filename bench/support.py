@@ -283,7 +283,10 @@ class SmtpSink:
 def celery_worker(
     env: dict[str, str], *, name: str, concurrency: int = 2, queues: str = "mail,default", log_path: Path | None = None
 ) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process (prefork), stopped with SIGTERM (then SIGKILL) on exit."""
+    """A real `celery worker` process (prefork), ready when yielded; stopped with SIGTERM (then SIGKILL) on exit."""
+    from recruiting.celery import app
+
+    hostname = f"{name}@{socket.gethostname()}"
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(
         [
@@ -294,7 +297,7 @@ def celery_worker(
             "recruiting",
             "worker",
             "-n",
-            f"{name}@%h",
+            hostname,
             "-Q",
             queues,
             "-c",
@@ -311,7 +314,19 @@ def celery_worker(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker {hostname} exited with {process.returncode} (log: {log_path})")
+        return bool(app.control.ping(destination=[hostname], timeout=0.5))
+
     try:
+        wait_for(
+            answers,
+            timeout=60,
+            what=f"worker {hostname} to answer",
+            interval=0.1,
+        )
         yield process
     finally:
         if process.poll() is None:
