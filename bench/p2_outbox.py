@@ -128,9 +128,8 @@ def outbox_seed(count: int) -> None:
 
 def outbox_send(env: dict[str, str], sink: SmtpSink, count: int, log: Path) -> float:
     """Seconds from the relay run until every row is sent, with one worker host."""
-    from notifications.services.outbox import messages_relay
-
     from notifications.models import OutboundMessage
+    from notifications.services.outbox import messages_relay
 
     sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
     with celery_worker(env, name="bench-p2", concurrency=CORES, log_path=log):

@@ -25,9 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     count = parser.parse_args(argv).messages
     with private_redis() as broker, SmtpSink() as sink:
         env = django_start("p6", broker_url=broker, smtp_port=sink.port)
-        from notifications.services.outbox import messages_relay
-
         from notifications.models import OutboundMessage
+        from notifications.services.outbox import messages_relay
 
         outbox_seed(count)
         log = Path(env["INLOOP_RUN_DIR"]) / "p6-worker.log"
