@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -99,6 +100,7 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
     return rows
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -124,6 +126,7 @@ PREFERENCE_CONFIRMATIONS = {
 }
 
 
+@login_not_required
 @never_cache
 @require_POST
 @rate_limited_post
@@ -141,6 +144,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("candidates:status", token=token)
 
 
+@login_not_required
 @never_cache
 @require_POST
 @rate_limited_post
@@ -169,6 +173,7 @@ def ask_for_update(request: HttpRequest, token: str, application_id: int) -> Htt
     return redirect("candidates:status", token=token)
 
 
+@login_not_required
 @never_cache
 @require_POST
 @rate_limited_post
@@ -187,6 +192,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "candidates/new_link_sent.html")
 
 
+@login_not_required
 @never_cache
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])

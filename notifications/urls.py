@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    # Answers only for the provider named by INLOOP_TRACKING_ESP: with none set, this is a 404.
+    path("tracking/<slug:esp>/", views.tracking_webhook, name="tracking_webhook"),
+]
