@@ -20,6 +20,7 @@ class MessageTemplate(models.Model):
         CHECK_IN = "check_in", "Still in process, no news yet"
         PERSONAL = "personal", "Personal email from the recruiter"
         DIGEST = "digest", "Recruiter digest"
+        STATUS_LINK = "status_link", "A fresh link to the status page"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)

@@ -1,0 +1,66 @@
+"""An SMTP email backend that knows how far each conversation got.
+
+When a connection dies, the one question that matters is whether the server may already hold the
+message. Before the DATA command was accepted it cannot: sending again is safe. Once the body started
+to go over the wire it may have been delivered, and sending again risks a duplicate: the outbox then
+marks the message `unknown` and leaves the decision to a person.
+"""
+
+import smtplib
+
+from django.core.mail.backends.smtp import EmailBackend
+
+
+class Phase:
+    IDLE = "idle"
+    ENVELOPE = "envelope"  # MAIL FROM / RCPT TO: nothing handed over yet
+    DATA = "data"  # DATA sent, waiting for the 354 go-ahead: still nothing handed over
+    BODY = "body"  # the body is on its way or delivered, the final reply not yet read
+    DONE = "done"
+
+
+class _PhaseRecording:
+    phase = Phase.IDLE
+
+    def sendmail(self, *args, **kwargs):
+        self.phase = Phase.ENVELOPE
+        result = super().sendmail(*args, **kwargs)
+        self.phase = Phase.DONE
+        return result
+
+    def data(self, msg):
+        self.phase = Phase.DATA
+        return super().data(msg)
+
+    def getreply(self):
+        code, message = super().getreply()
+        if self.phase == Phase.DATA and code == 354:
+            self.phase = Phase.BODY
+        return code, message
+
+
+class PhaseRecordingSMTP(_PhaseRecording, smtplib.SMTP):
+    pass
+
+
+class PhaseRecordingSMTPSSL(_PhaseRecording, smtplib.SMTP_SSL):
+    pass
+
+
+class SMTPBackend(EmailBackend):
+    """Django's SMTP backend, over connections that record the phase of the current message."""
+
+    @property
+    def connection_class(self):
+        return PhaseRecordingSMTPSSL if self.use_ssl else PhaseRecordingSMTP
+
+    @property
+    def handover_phase(self) -> str:
+        """How far the last message got on this connection (Phase.IDLE when there is none)."""
+        return getattr(self.connection, "phase", Phase.IDLE) if self.connection is not None else Phase.IDLE
+
+    def abort(self) -> None:
+        """Drop the connection without a polite QUIT: after a timeout the server may never answer one."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()

@@ -1,0 +1,294 @@
+"""Rendering of message templates: a sandboxed template engine over a plain dict of merge fields.
+
+Templates are edited by recruiters, so they get a deliberately small language: merge fields such as
+`{{ candidate_first_name }}`, `{% if field %}...{% else %}...{% endif %}` and a few text filters. No tag
+libraries, no other templates, no attribute access, and the context never holds a model object: a
+template can only ever print the strings we chose to hand it.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template.base import FilterExpression, Lexer, TokenType, Variable, VariableNode
+from django.template.defaulttags import IfNode, TemplateLiteral
+from django.utils import dateformat
+
+# The only tags and filters a message template may use. The engine below has nothing else built in.
+register = Library()
+register.tag("if", defaulttags.do_if)
+for _name in ("capfirst", "default", "linebreaks", "linebreaksbr", "lower", "title", "upper"):
+    register.filter(_name, getattr(defaultfilters, _name))
+
+ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif"})
+
+# Merge fields of every email to a candidate about one of their applications.
+CANDIDATE_FIELDS: dict[str, str] = {
+    "candidate_first_name": "The candidate's first name",
+    "job_title": "The job's title",
+    "client_display_name": "The client's name, or 'a client of ours in <industry>' while it is confidential",
+    "stage_plain": "Where the application stands, in plain words",
+    "promised_next_step_date": "The next-step date promised to the candidate (may be empty)",
+    "next_update_by": "The date by which the candidate will next hear from us (may be empty)",
+    "recruiter_name": "The recruiter's name",
+    "recruiter_email": "The recruiter's email address",
+    "recruiter_signature": "The recruiter's signature",
+    "status_page_url": "The candidate's own status page (a signed link)",
+    "other_applications_alive": "A sentence saying their other applications are still open (empty when none are)",
+    "unsubscribe_url": "The one-click link to pause or stop these emails",
+}
+PERSONAL_FIELDS: dict[str, str] = {
+    **CANDIDATE_FIELDS,
+    "personal_subject": "The subject the recruiter wrote",
+    "personal_body": "The message the recruiter wrote",
+}
+# The morning digest to a recruiter: the lists are pre-formatted lines of plain text.
+DIGEST_FIELDS: dict[str, str] = {
+    "recruiter_name": "The recruiter's name",
+    "overdue_count": "How many candidates are owed an update",
+    "overdue_list": "One line per candidate owed an update",
+    "due_today_count": "How many updates fall due later today",
+    "due_today_list": "One line per update due later today",
+    "workspace_url": "The link to the recruiter's list",
+}
+
+
+# The email with a fresh status-page link, sent when the candidate asks for one.
+STATUS_LINK_FIELDS: dict[str, str] = {
+    name: CANDIDATE_FIELDS[name] for name in ("candidate_first_name", "status_page_url", "unsubscribe_url")
+}
+
+
+def fields_for_code(code: str) -> dict[str, str]:
+    """The merge fields a template of this code may use, with a description of each."""
+    if code == "digest":
+        return DIGEST_FIELDS
+    if code == "status_link":
+        return STATUS_LINK_FIELDS
+    if code == "personal":
+        return PERSONAL_FIELDS
+    return CANDIDATE_FIELDS
+
+
+class _SandboxEngine(Engine):
+    # No default tags or filters (no load, include, extends, debug, ...): only our own library.
+    default_builtins: list[str] = []
+
+
+_ENGINE = _SandboxEngine(loaders=[], builtins=["notifications.rendering"], libraries={}, string_if_invalid="")
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str) -> Template:
+    return _ENGINE.from_string(source)
+
+
+def _tag_problem(command: str) -> str:
+    if command == "load":
+        return "{% load %} is not allowed: email templates cannot load tag libraries."
+    if command in {"include", "extends", "block", "endblock"}:
+        return f"{{% {command} %}} is not allowed: each email template must be complete by itself."
+    return (
+        f"{{% {command} %}} is not allowed: email templates support merge fields such as "
+        "{{ candidate_first_name }} and {% if ... %} ... {% else %} ... {% endif %} only."
+    )
+
+
+def _condition_expressions(condition) -> list[FilterExpression]:
+    """The variables of an {% if %} condition tree (literals at the leaves, operators above)."""
+    if condition is None:
+        return []
+    if isinstance(condition, TemplateLiteral):
+        return [condition.value]
+    found = []
+    for side in ("first", "second"):
+        branch = getattr(condition, side, None)
+        if branch is not None:
+            found.extend(_condition_expressions(branch))
+    return found
+
+
+def _variables(expression: FilterExpression) -> list[Variable]:
+    found = [expression.var] if isinstance(expression.var, Variable) else []
+    for _func, args in expression.filters:
+        found.extend(arg for is_variable, arg in args if is_variable and isinstance(arg, Variable))
+    return found
+
+
+def template_part_problems(source: str, *, allowed: dict[str, str] | set[str]) -> list[str]:
+    """Everything wrong with one part of a template, as sentences a recruiter can act on (empty if fine)."""
+    problems: list[str] = []
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            bits = token.split_contents()
+            command = bits[0] if bits else ""
+            if command not in ALLOWED_TAGS:
+                problems.append(_tag_problem(command))
+    if problems:
+        return problems
+    try:
+        template = _compile(source)
+    except TemplateSyntaxError as error:
+        return [f"The template has a syntax error: {error}"]
+    expressions = [node.filter_expression for node in template.nodelist.get_nodes_by_type(VariableNode)]
+    for node in template.nodelist.get_nodes_by_type(IfNode):
+        for condition, _nodelist in node.conditions_nodelists:
+            expressions.extend(_condition_expressions(condition))
+    for expression in expressions:
+        for variable in _variables(expression):
+            if variable.literal is not None:
+                continue
+            name = ".".join(variable.lookups)
+            if len(variable.lookups) > 1:
+                problems.append(
+                    f"{{{{ {name} }}}} reaches into an attribute: only plain merge fields such as "
+                    f"{{{{ {variable.lookups[0]} }}}} can be used."
+                )
+            elif name not in allowed:
+                problems.append(f"{{{{ {name} }}}} is not a merge field. Available: {', '.join(sorted(allowed))}.")
+    return list(dict.fromkeys(problems))
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+SUBJECT_MAX_LENGTH = 250
+
+
+def one_line(value: str) -> str:
+    """Collapse every kind of line break and run of whitespace: headers never carry CR or LF."""
+    return " ".join(str(value).split())
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _plain_context(fields: dict[str, object]) -> dict[str, str]:
+    context = {}
+    for name, value in fields.items():
+        if value is None:
+            value = ""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"Merge field {name!r} must be plain text, not {type(value).__name__}.")
+        context[name] = str(value)
+    return context
+
+
+def render_parts(*, subject: str, body_text: str, body_html: str, fields: dict[str, object]) -> RenderedMessage:
+    """Render a template's three parts. Only the HTML part is autoescaped; the subject is one line."""
+    context = _plain_context(fields)
+    rendered_subject = one_line(_compile(subject).render(Context(context, autoescape=False)))
+    rendered_text = _tidy_text(_compile(body_text).render(Context(context, autoescape=False)))
+    rendered_html = _compile(body_html).render(Context(context, autoescape=True)) if body_html.strip() else ""
+    return RenderedMessage(
+        subject=rendered_subject[:SUBJECT_MAX_LENGTH], body_text=rendered_text, body_html=rendered_html
+    )
+
+
+def template_parts_check(*, code: str, subject: str, body_text: str, body_html: str) -> None:
+    """Raise a ValidationError naming each part that is not a safe template for this code."""
+    allowed = fields_for_code(code)
+    errors: dict[str, list[str]] = {}
+    if not subject.strip():
+        errors["subject"] = ["A subject is needed."]
+    if not body_text.strip():
+        errors["body_text"] = ["The plain-text part is needed: some people read only that."]
+    for part, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+        problems = template_part_problems(source, allowed=allowed)
+        if problems:
+            errors.setdefault(part, []).extend(problems)
+    if "\n" in subject.strip() or "\r" in subject:
+        errors.setdefault("subject", []).append("The subject must be a single line.")
+    if errors:
+        raise ValidationError(errors)
+
+
+# Where an application stands, in the words a candidate would use.
+STAGE_PLAIN = {
+    "new": "we have received your application",
+    "screening": "we are reviewing your application",
+    "submitted": "your profile is with the client",
+    "interviewing": "you are interviewing with the client",
+    "offer": "an offer is on the table",
+    "placed": "you have been placed in the role",
+    "rejected": "this application has closed",
+    "withdrawn": "this application has been withdrawn",
+}
+
+
+def format_day(value) -> str:
+    return dateformat.format(value, "l j F Y") if value else ""
+
+
+def other_applications_sentence(count: int) -> str:
+    """Rule 7: a closing message must not read like the end of everything when other doors are open."""
+    if count <= 0:
+        return ""
+    if count == 1:
+        return (
+            "This decision is only about this one role: your other application with us is still open, "
+            "and we will keep you posted on it."
+        )
+    return (
+        f"This decision is only about this one role: your {count} other applications with us are still open, "
+        "and we will keep you posted on each of them."
+    )
+
+
+def _client_name_visible(application) -> bool:
+    """Rule 8: the client is named once the candidate has been submitted to it, or when it allows it."""
+    from recruiting.models import SUBMITTED_STAGES
+
+    client = application.job.client
+    if client.name_visible_before_submission or application.stage in SUBMITTED_STAGES:
+        return True
+    return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
+
+
+def client_display_name(application) -> str:
+    client = application.job.client
+    if _client_name_visible(application):
+        return one_line(client.name)
+    industry = one_line(client.industry)
+    return f"a client of ours in {industry}" if industry else "a client of ours"
+
+
+def application_merge_fields(*, application) -> dict[str, str]:
+    """The merge fields of an email to the candidate about this application: plain strings only."""
+    from zoneinfo import ZoneInfo
+
+    from candidates import links
+    from recruiting.models import ACTIVE_STAGES
+
+    candidate = application.candidate
+    owner = application.owner
+    profile = getattr(owner, "profile", None)
+    recruiter_name = one_line(owner.get_full_name() or owner.get_username())
+    try:
+        tz = ZoneInfo(candidate.time_zone)
+    except (ValueError, KeyError):
+        tz = ZoneInfo("UTC")
+    next_update = application.next_update_due.astimezone(tz).date() if application.next_update_due else None
+    others_alive = candidate.applications.filter(stage__in=ACTIVE_STAGES).exclude(pk=application.pk).count()
+    return {
+        "candidate_first_name": one_line(candidate.first_name),
+        "job_title": one_line(application.job.title),
+        "client_display_name": client_display_name(application),
+        "stage_plain": STAGE_PLAIN.get(application.stage, ""),
+        "promised_next_step_date": format_day(application.promised_next_step_date),
+        "next_update_by": format_day(next_update),
+        "recruiter_name": recruiter_name,
+        "recruiter_email": one_line(owner.email),
+        "recruiter_signature": (profile.signature.strip() if profile and profile.signature.strip() else recruiter_name),
+        "status_page_url": links.status_page_url(candidate),
+        "other_applications_alive": other_applications_sentence(others_alive),
+        "unsubscribe_url": links.unsubscribe_url(candidate),
+    }

@@ -1,0 +1,1026 @@
+"""The outbox: every email owed to someone is a row first, and goes out from a worker after commit.
+
+Life of a message (status, see TRANSITIONS):
+- Written `held` (in its hold window) or `queued` in the transaction of the event that owes it, with a
+  unique idempotency key: the same event twice gives one row. A candidate who may not be written to
+  gets the row as `suppressed`, with the reason, so that the recruiter sees what did not go and why.
+- A worker claims due rows (`select_for_update(skip_locked=True)`, status `sending`, a lease) and commits
+  before it talks to the mail server. It re-checks suppression, marks `handover_at` just before handing
+  the message over, and records the outcome: `sent` (then a contact on the timeline, which resets the
+  keep-in-the-loop clock), `failed` (permanent; the recruiter is prompted), `queued` again with
+  exponential backoff and jitter (temporary), or `unknown` (the connection died after the body was
+  handed over: it may have been delivered, so it is never sent again automatically; the recruiter is
+  prompted).
+- The relay (beat, every minute) reclaims expired leases: a row never handed over goes back to the
+  queue, a row with `handover_at` set becomes `unknown`. It then wakes workers for due rows: the Celery
+  message is only a hint, so a broker outage delays mail and loses none.
+
+Late messages (quality.md F11). A message more than LATE_AFTER past its send time was held up (broker
+or worker outage, mail server down). It is never dropped: if the recipient's business hours are open,
+or the message has no send window, it goes out now with a note in `status_reason`; otherwise it moves
+to the start of the recipient's next business hours, again with a note. News that became stale in the
+meantime (the application moved on) was already cancelled by the stage change itself.
+"""
+
+import hashlib
+import logging
+import math
+import os
+import random
+import smtplib
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import linebreaks
+
+from candidates import links
+from candidates.models import Candidate
+from recruiting import policy, selectors
+from recruiting.models import PIPELINE, SUBMITTED_STAGES, Application, ContactEvent, Stage, StageChange, StagePolicy
+from recruiting.permissions import ensure_can_act
+from recruiting.services import audit_log_record, contact_log
+
+from .. import rendering
+from ..backends import Phase
+from ..models import MessageAttempt, MessageStatus, MessageTemplate, OutboundMessage, RecruiterPrompt, Suppression
+from . import prompts
+from .templates import template_render
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser
+Status = MessageStatus
+Code = MessageTemplate.Code
+
+# Every status change a message may make; services check against this before they write.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.HELD: frozenset({Status.QUEUED, Status.SENDING, Status.CANCELLED, Status.SUPPRESSED}),
+    Status.QUEUED: frozenset({Status.SENDING, Status.CANCELLED, Status.SUPPRESSED}),
+    Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.FAILED, Status.UNKNOWN, Status.SUPPRESSED}),
+    Status.FAILED: frozenset({Status.QUEUED}),
+    Status.UNKNOWN: frozenset({Status.QUEUED, Status.SENT}),
+    Status.SENT: frozenset(),
+    Status.SUPPRESSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+WAITING = (Status.HELD, Status.QUEUED)
+# Emails a person asked for (the recruiter's own, the candidate's new link): pausing automated updates
+# does not stop them (rule 5).
+ON_REQUEST = (MessageTemplate.Code.PERSONAL, MessageTemplate.Code.STATUS_LINK)
+
+# The automated email of each stage when no StagePolicy row says otherwise (rejections: see _stage_email).
+DEFAULT_STAGE_TEMPLATES: dict[str, str] = {
+    Stage.NEW: Code.ACKNOWLEDGMENT,
+    Stage.SCREENING: Code.SCREENING,
+    Stage.SUBMITTED: Code.SUBMITTED,
+    Stage.INTERVIEWING: Code.INTERVIEWING,
+    Stage.OFFER: Code.OFFER,
+    Stage.PLACED: Code.PLACED,
+    Stage.REJECTED: Code.REJECTION_EARLY,
+    Stage.WITHDRAWN: Code.WITHDRAWAL,
+}
+FEEDBACK_DUE_BUSINESS_DAYS = 2
+LATE_AFTER = timedelta(minutes=15)
+# A wake-up with an ETA further out than this would sit in the broker for long; the relay finds it instead.
+WAKE_WITH_ETA_WITHIN = timedelta(minutes=15)
+RETRY_CEILING_SECONDS = 3600
+BATCH_SIZE = 100
+RELAY_MAX_BATCHES = 8
+# A worker stops starting new messages after this long, well inside the task's soft time limit.
+BATCH_TIME_BUDGET_SECONDS = 180
+
+
+def _lease() -> timedelta:
+    # Longer than the send task's hard time limit: an expired lease means its worker is gone.
+    return timedelta(seconds=getattr(settings, "INLOOP_OUTBOX_LEASE_SECONDS", 330))
+
+
+def _max_attempts() -> int:
+    return getattr(settings, "INLOOP_OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def _retry_base_seconds() -> float:
+    return getattr(settings, "INLOOP_OUTBOX_RETRY_BASE_SECONDS", 60)
+
+
+def retry_delay(attempt: int, *, base_seconds: float | None = None, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with jitter: between half and all of base * 2^(attempt-1), capped at an hour.
+
+    The jitter spreads retries of a batch that failed together, so they do not all hit the server at once.
+    """
+    base = _retry_base_seconds() if base_seconds is None else base_seconds
+    ceiling = min(base * 2 ** max(attempt - 1, 0), RETRY_CEILING_SECONDS)
+    return timedelta(seconds=ceiling / 2 + (rng or random).uniform(0, ceiling / 2))
+
+
+def message_id_for(idempotency_key: str) -> str:
+    """A Message-ID that is the same on every try of the same message, so receivers can deduplicate."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    return f"<{digest}@{settings.INLOOP_MESSAGE_ID_DOMAIN}>"
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return selectors.firm_time_zone()
+
+
+def _moment(value: datetime) -> str:
+    return timezone.localtime(value, selectors.firm_time_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _by_name(by: User | None) -> str:
+    if by is None:
+        return "the system"
+    return by.get_full_name() or by.get_username()
+
+
+def _window_zone(*, candidate: Candidate | None, recipient_user: User | None) -> str:
+    if candidate is not None:
+        return candidate.time_zone
+    profile = getattr(recipient_user, "profile", None) if recipient_user is not None else None
+    return profile.time_zone if profile is not None else settings.TIME_ZONE
+
+
+def _send_time(earliest: datetime, window_tz: str, holidays: frozenset | None = None) -> datetime:
+    if not window_tz:
+        return earliest
+    return policy.next_send_time(
+        earliest,
+        tz=_zone(window_tz),
+        hours=settings.INLOOP_BUSINESS_HOURS,
+        holidays=selectors.firm_holidays() if holidays is None else holidays,
+    )
+
+
+def suppression_reason(*, candidate: Candidate | None, to_address: str, automated: bool) -> str:
+    """Why this message must not go, in words for the recruiter; empty when it may go."""
+    if candidate is not None:
+        if candidate.erased_at is not None:
+            return "The candidate's data was erased."
+        if candidate.do_not_contact:
+            detail = f": {candidate.do_not_contact_reason}" if candidate.do_not_contact_reason else "."
+            return f"The candidate asked not to be contacted{detail}"[:300]
+        if candidate.email_status == Candidate.EmailStatus.BOUNCED:
+            return "The candidate's address bounced: reach them another way."
+        if candidate.email_status == Candidate.EmailStatus.COMPLAINED:
+            return "The candidate marked our email as spam: reach them another way."
+        if automated and candidate.automated_updates_paused:
+            return "The candidate paused automated updates."
+    listed = Suppression.objects.filter(email__iexact=to_address).first()
+    if listed is not None:
+        return f"The address is on the suppression list ({listed.get_reason_display().lower()})."
+    return ""
+
+
+def _wake_after_commit(message_id: int, send_after: datetime) -> None:
+    """Hint a worker after commit. Rows due later than WAKE_WITH_ETA_WITHIN are left to the relay."""
+    if send_after - timezone.now() > WAKE_WITH_ETA_WITHIN:
+        return
+
+    def wake() -> None:
+        from notifications.tasks.outbox import send_message
+
+        delay = (send_after - timezone.now()).total_seconds()
+        # A second of slack so that the task never arrives a hair before the row is due.
+        countdown = delay + 1 if delay > 0 else 0
+        try:
+            send_message.apply_async(args=[message_id], countdown=countdown, retry=False)
+        except Exception:
+            # The broker is down: the row is safe and the relay will find it when the broker is back.
+            logger.warning("Could not wake a worker for message %s; the relay will pick it up.", message_id)
+
+    transaction.on_commit(wake, robust=True)
+
+
+def _message_create(
+    *,
+    idempotency_key: str,
+    template_code: str,
+    to_address: str,
+    fields: dict[str, object],
+    candidate: Candidate | None,
+    application: Application | None,
+    recipient_user: User | None,
+    stage_change: StageChange | None,
+    hold_minutes: int,
+    window_tz: str,
+    by: User | None,
+    status: str | None = None,
+    status_reason: str = "",
+) -> OutboundMessage:
+    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    rendered = template_render(code=template_code, fields=fields)
+    if status is None:
+        status_reason = suppression_reason(
+            candidate=candidate, to_address=to_address, automated=template_code not in ON_REQUEST
+        )
+        if status_reason:
+            status = Status.SUPPRESSED
+        else:
+            status = Status.HELD if hold_minutes > 0 else Status.QUEUED
+    now = timezone.now()
+    message = OutboundMessage(
+        candidate=candidate,
+        application=application,
+        recipient_user=recipient_user,
+        stage_change=stage_change,
+        template_code=template_code,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        to_address=to_address.strip(),
+        status=status,
+        status_reason=status_reason[:300],
+        send_after=_send_time(now + timedelta(minutes=hold_minutes), window_tz),
+        send_window_tz=window_tz,
+        idempotency_key=idempotency_key,
+        message_id=message_id_for(idempotency_key),
+        created_at=now,
+        created_by=by,
+    )
+    message.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # The same event was handled at the same moment elsewhere: its row stands, ours is not needed.
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    audit_log_record(
+        actor=by,
+        action="message.queue",
+        obj=message,
+        details={"template": template_code, "status": status, "reason": status_reason[:300]},
+    )
+    if status in WAITING:
+        _wake_after_commit(message.pk, message.send_after)
+    return message
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    idempotency_key: str,
+    template_code: str,
+    to_address: str,
+    context: dict[str, object],
+    candidate: Candidate | None = None,
+    application: Application | None = None,
+    recipient_user: User | None = None,
+    hold_minutes: int | None = None,
+    by: User | None = None,
+    respect_business_hours: bool = True,
+) -> OutboundMessage:
+    """Owe someone an email: render the template with the merge fields in `context` and write one row.
+
+    The same idempotency key twice gives the row of the first call. Sent after the hold window
+    (settings.INLOOP_HOLD_MINUTES by default) and, when `respect_business_hours`, inside the
+    recipient's business hours (the candidate's time zone, else the recipient user's, else the firm's).
+    """
+    if by is not None and application is not None:
+        ensure_can_act(by, application.owner_id)
+    hold = settings.INLOOP_HOLD_MINUTES if hold_minutes is None else hold_minutes
+    window_tz = _window_zone(candidate=candidate, recipient_user=recipient_user) if respect_business_hours else ""
+    return _message_create(
+        idempotency_key=idempotency_key,
+        template_code=template_code,
+        to_address=to_address,
+        fields=context,
+        candidate=candidate,
+        application=application,
+        recipient_user=recipient_user,
+        stage_change=None,
+        hold_minutes=hold,
+        window_tz=window_tz,
+        by=by,
+    )
+
+
+def _messages_cancel_superseded(*, stage_change: StageChange, by: User | None) -> int:
+    """A stage change makes every automated message still waiting for this application stale."""
+    application = stage_change.application
+    if stage_change.from_stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED):
+        reason = "Cancelled: the application was reopened."
+    elif _is_backward(stage_change):
+        reason = f"Cancelled: the application moved back to {Stage(stage_change.to_stage).label}."
+    else:
+        reason = f"Cancelled: superseded by the move to {Stage(stage_change.to_stage).label}."
+    stale = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(application=application, status__in=WAITING)
+        .exclude(template_code=Code.PERSONAL)
+        .exclude(stage_change=stage_change)
+        .values_list("pk", flat=True)
+    )
+    if not stale:
+        return 0
+    OutboundMessage.objects.filter(pk__in=stale, status__in=WAITING).update(
+        status=Status.CANCELLED, status_reason=reason
+    )
+    for message_id in stale:
+        audit_log_record(
+            actor=by,
+            action="message.cancel",
+            obj=OutboundMessage(pk=message_id),
+            details={"reason": reason, "stage_change": stage_change.pk},
+        )
+    return len(stale)
+
+
+def _is_backward(stage_change: StageChange) -> bool:
+    from_stage, to_stage = stage_change.from_stage, stage_change.to_stage
+    return from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage)
+
+
+def _reached_client(application: Application) -> bool:
+    return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
+
+
+def _feedback_prompt_open(*, application: Application) -> None:
+    tz = selectors.firm_time_zone()
+    local_now = timezone.localtime(timezone.now(), tz)
+    due_day = policy.add_business_days(local_now.date(), FEEDBACK_DUE_BUSINESS_DAYS, selectors.firm_holidays())
+    prompts.prompt_open(
+        application=application,
+        reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
+        detail=(
+            "Rejected after meeting the client: tell the candidate yourself, with the client's feedback "
+            "(the 'Rejection with feedback' template is a place to start)."
+        ),
+        due_at=datetime.combine(due_day, local_now.timetz().replace(tzinfo=None), tzinfo=tz),
+    )
+
+
+@dataclass(frozen=True)
+class StageEmail:
+    """What a stage change owes the candidate by email, and a sentence saying so to the recruiter."""
+
+    code: str | None
+    hold_minutes: int = 0
+    note: str = ""
+    # Set when the email is written but must not go (rule 7): the row is created cancelled with this.
+    cancel_reason: str = ""
+    feedback_owed: bool = False
+
+
+def _hold_words(minutes: int) -> str:
+    if minutes % (24 * 60) == 0 and minutes:
+        days = minutes // (24 * 60)
+        return f"{days} day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0 and minutes:
+        return f"{minutes // 60} hours" if minutes > 60 else "1 hour"
+    return f"{minutes} minutes"
+
+
+def stage_email_decision(
+    *, application: Application, from_stage: str, to_stage: str, notify: bool = True
+) -> StageEmail:
+    """Decide the automated email of a move from `from_stage` to `to_stage` (rules 6, 7 and the policy).
+
+    - a backward move is a correction and sends nothing;
+    - a rejection after the client saw the candidate sends nothing automated: feedback is owed (rule 6);
+    - an early rejection of a candidate holding an offer or placement elsewhere is cancelled (rule 7);
+    - otherwise the stage's policy row, or the defaults: the stage's template, a hold of
+      INLOOP_HOLD_MINUTES (INLOOP_REJECTION_HOLD_MINUTES for rejections). A policy row's hold applies
+      as it stands, rejections included.
+    """
+    if to_stage == Stage.REJECTED and (from_stage in SUBMITTED_STAGES or _reached_client(application)):
+        return StageEmail(
+            None,
+            note="No automated email after the client has seen the candidate: you will be prompted to tell "
+            "them yourself, with the client's feedback.",
+            feedback_owed=True,
+        )
+    if not notify:
+        return StageEmail(None, note="You chose not to email the candidate about this move.")
+    if from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage):
+        return StageEmail(None, note="Moving back is a correction: no email is sent.")
+    row = StagePolicy.objects.filter(stage=to_stage).first()
+    if row is not None and not row.send_automated_email:
+        return StageEmail(None, note="The policy of this stage sends no automated email.")
+    code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
+    if not code:
+        return StageEmail(None, note="No automated email for this stage.")
+    if row is not None:
+        hold = row.hold_minutes
+    elif to_stage == Stage.REJECTED:
+        hold = settings.INLOOP_REJECTION_HOLD_MINUTES
+    else:
+        hold = settings.INLOOP_HOLD_MINUTES
+    if code in (Code.REJECTION_EARLY, Code.REJECTION_LATE):
+        holds_offer = (
+            application.candidate.applications.filter(stage__in=(Stage.OFFER, Stage.PLACED))
+            .exclude(pk=application.pk)
+            .exists()
+        )
+        if holds_offer:
+            reason = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
+            return StageEmail(code, hold, note=reason, cancel_reason=reason)
+    note = (
+        f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
+        "then goes out in the candidate's business hours."
+    )
+    return StageEmail(code, hold, note=note)
+
+
+def stage_template_code(*, application: Application, to_stage: str) -> tuple[str | None, str]:
+    """For the move form: the template a move would send now (None when nothing goes), and why."""
+    decision = stage_email_decision(application=application, from_stage=application.stage, to_stage=to_stage)
+    if decision.code is None or decision.cancel_reason:
+        return None, decision.note
+    reason = suppression_reason(candidate=application.candidate, to_address=application.candidate.email, automated=True)
+    if reason:
+        return decision.code, f"{decision.note} It will not be sent, though: {reason}"
+    return decision.code, decision.note
+
+
+@transaction.atomic
+def stage_change_notify(*, stage_change: StageChange, by: User | None) -> OutboundMessage | None:
+    """Called by the pipeline for every stage change (create, move, reopen), inside its transaction.
+
+    Cancels the automated messages still waiting for this application (moved on, moved back,
+    reopened), then writes the one message the change owes, if any (see stage_email_decision). A late
+    rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
+    """
+    application = stage_change.application
+    _messages_cancel_superseded(stage_change=stage_change, by=by)
+    candidate = application.candidate
+    decision = stage_email_decision(
+        application=application,
+        from_stage=stage_change.from_stage,
+        to_stage=stage_change.to_stage,
+        notify=stage_change.notify,
+    )
+    if decision.feedback_owed and not candidate.do_not_contact:
+        _feedback_prompt_open(application=application)
+    if decision.code is None:
+        return None
+    return _message_create(
+        idempotency_key=f"stage:{stage_change.pk}:{decision.code}",
+        template_code=decision.code,
+        to_address=candidate.email,
+        fields=rendering.application_merge_fields(application=application),
+        candidate=candidate,
+        application=application,
+        recipient_user=None,
+        stage_change=stage_change,
+        hold_minutes=decision.hold_minutes,
+        window_tz=candidate.time_zone,
+        by=by,
+        status=Status.CANCELLED if decision.cancel_reason else None,
+        status_reason=decision.cancel_reason,
+    )
+
+
+@transaction.atomic
+def message_check_in_queue(*, application: Application, by: User | None) -> OutboundMessage:
+    """The "still in process, no news yet" email: at most one per application per day (firm's calendar)."""
+    ensure_can_act(by, application.owner_id)
+    if not application.is_active:
+        raise ValidationError("A check-in only makes sense while the application is open.")
+    today = timezone.localdate(timezone=selectors.firm_time_zone())
+    candidate = application.candidate
+    return _message_create(
+        idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
+        template_code=Code.CHECK_IN,
+        to_address=candidate.email,
+        fields=rendering.application_merge_fields(application=application),
+        candidate=candidate,
+        application=application,
+        recipient_user=None,
+        stage_change=None,
+        hold_minutes=settings.INLOOP_HOLD_MINUTES,
+        window_tz=candidate.time_zone,
+        by=by,
+    )
+
+
+@transaction.atomic
+def message_personal_queue(
+    *, application: Application, subject: str, body: str, by: User | None, idempotency_key: str | None = None
+) -> OutboundMessage:
+    """A recruiter's own email to the candidate: goes out now, paused candidates included (rule 5).
+
+    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice.
+    """
+    ensure_can_act(by, application.owner_id)
+    subject, body = rendering.one_line(subject), body.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = "Write a subject."
+    if not body:
+        errors["body"] = "Write a message."
+    if errors:
+        raise ValidationError(errors)
+    candidate = application.candidate
+    fields = rendering.application_merge_fields(application=application)
+    fields |= {"personal_subject": subject, "personal_body": body}
+    return _message_create(
+        idempotency_key=idempotency_key or f"personal:{application.pk}:{uuid.uuid4().hex}",
+        template_code=Code.PERSONAL,
+        to_address=candidate.email,
+        fields=fields,
+        candidate=candidate,
+        application=application,
+        recipient_user=None,
+        stage_change=None,
+        hold_minutes=0,
+        window_tz="",
+        by=by,
+    )
+
+
+# --- What a person can do with a message -----------------------------------------------------------
+
+
+def _message_lock(message: OutboundMessage) -> OutboundMessage:
+    return OutboundMessage.objects.select_for_update().select_related("application").get(pk=message.pk)
+
+
+def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
+    if message.application_id is not None:
+        ensure_can_act(by, message.application.owner_id)
+    else:
+        ensure_can_act(by, message.recipient_user_id or 0)
+
+
+def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> None:
+    if to_status not in TRANSITIONS[message.status]:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it cannot be {doing}.")
+
+
+@transaction.atomic
+def message_edit(
+    *, message: OutboundMessage, subject: str, body_text: str, by: User | None, body_html: str | None = None
+) -> OutboundMessage:
+    """Change a message before it goes. Without an HTML part, one is made from the edited text."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    if message.status not in WAITING:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
+    subject, body_text = rendering.one_line(subject), body_text.strip()
+    if not subject or not body_text:
+        raise ValidationError("A message needs a subject and a text.")
+    new_html = linebreaks(body_text, autoescape=True) if body_html is None else body_html
+    changed = [
+        name
+        for name, value in (("subject", subject), ("body_text", body_text + "\n"), ("body_html", new_html))
+        if getattr(message, name) != value
+    ]
+    message.subject, message.body_text, message.body_html = subject[:250], body_text + "\n", new_html
+    message.save(update_fields=["subject", "body_text", "body_html"])
+    audit_log_record(actor=by, action="message.edit", obj=message, details={"changed": changed})
+    return message
+
+
+@transaction.atomic
+def message_send_now(*, message: OutboundMessage, by: User | None) -> OutboundMessage:
+    """Skip the hold window and the business hours: the person has read it and wants it out."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    _ensure_transition(message, Status.QUEUED, "sent now")
+    message.status = Status.QUEUED
+    message.send_after = timezone.now()
+    message.send_window_tz = ""
+    message.save(update_fields=["status", "send_after", "send_window_tz"])
+    audit_log_record(actor=by, action="message.send_now", obj=message)
+    _wake_after_commit(message.pk, message.send_after)
+    return message
+
+
+@transaction.atomic
+def message_cancel(*, message: OutboundMessage, by: User | None, reason: str = "") -> OutboundMessage:
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    _ensure_transition(message, Status.CANCELLED, "cancelled")
+    message.status = Status.CANCELLED
+    message.status_reason = (f"Cancelled by {_by_name(by)}" + (f": {reason.strip()}" if reason.strip() else "."))[:300]
+    message.save(update_fields=["status", "status_reason"])
+    audit_log_record(actor=by, action="message.cancel", obj=message, details={"reason": reason})
+    return message
+
+
+@transaction.atomic
+def message_retry(*, message: OutboundMessage, by: User) -> OutboundMessage:
+    """Send a failed message again, or one whose outcome is unknown (a person's call: it may arrive twice)."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    if message.status not in (Status.FAILED, Status.UNKNOWN):
+        raise ValidationError("Only a failed message, or one whose outcome is unknown, can be sent again.")
+    previous = message.status
+    now = timezone.now()
+    message.status = Status.QUEUED
+    message.status_reason = f"Sent again by {_by_name(by)}."[:300]
+    message.send_after = now
+    message.attempts = 0
+    message.handover_at = None
+    message.save(update_fields=["status", "status_reason", "send_after", "attempts", "handover_at"])
+    RecruiterPrompt.objects.filter(
+        message=message,
+        resolved_at__isnull=True,
+        reason__in=(RecruiterPrompt.Reason.DELIVERY_FAILED, RecruiterPrompt.Reason.OUTCOME_UNKNOWN),
+    ).update(resolved_at=now, resolution=f"Sent again by {_by_name(by)}."[:300])
+    audit_log_record(actor=by, action="message.retry", obj=message, details={"from": previous})
+    _wake_after_commit(message.pk, message.send_after)
+    return message
+
+
+# --- Sending -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    suppressed: int = 0
+    released: int = 0
+    rescheduled: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+
+def _claim(*, worker: str, limit: int, now: datetime, message_id: int | None, report: SendReport) -> list[int]:
+    """Take due rows for this worker and commit at once, so no lock is held while talking to the server."""
+    with transaction.atomic():
+        due = OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            status__in=WAITING, send_after__lte=now
+        )
+        if message_id is not None:
+            due = due.filter(pk=message_id)
+        rows = list(due.order_by("send_after", "id").values_list("pk", "send_after", "send_window_tz")[:limit])
+        claimed, late, holidays = [], [], None
+        for pk, send_after, window_tz in rows:
+            if now - send_after <= LATE_AFTER:
+                claimed.append(pk)
+                continue
+            holidays = selectors.firm_holidays() if holidays is None else holidays
+            in_window = not window_tz or policy.within_business_hours(
+                now, tz=_zone(window_tz), hours=settings.INLOOP_BUSINESS_HOURS, holidays=holidays
+            )
+            if in_window:
+                claimed.append(pk)
+                late.append((pk, f"Sent late: it was due {_moment(send_after)} but the outbox was held up."))
+            else:
+                next_time = _send_time(now, window_tz, holidays)
+                note = (
+                    f"Due {_moment(send_after)} but the outbox was held up; moved to the recipient's next "
+                    f"business hours, {_moment(next_time)}."
+                )
+                OutboundMessage.objects.filter(pk=pk).update(send_after=next_time, status_reason=note[:300])
+                audit_log_record(
+                    actor=None, action="message.reschedule", obj=OutboundMessage(pk=pk), details={"reason": note}
+                )
+                report.rescheduled += 1
+        for pk, note in late:
+            OutboundMessage.objects.filter(pk=pk).update(status_reason=note[:300])
+        OutboundMessage.objects.filter(pk__in=claimed).update(
+            status=Status.SENDING, leased_by=worker, lease_expires_at=now + _lease(), handover_at=None
+        )
+    report.claimed += len(claimed)
+    return claimed
+
+
+def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message.message_id or message_id_for(message.idempotency_key)}
+    if message.candidate is not None:
+        headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(message.candidate)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if message.template_code not in ON_REQUEST:
+        headers["Auto-Submitted"] = "auto-generated"
+    reply_to = []
+    if message.application is not None and message.application.owner.email:
+        reply_to = [message.application.owner.email]
+    email = EmailMultiAlternatives(
+        subject=rendering.one_line(message.subject),
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        reply_to=reply_to,
+        headers=headers,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+@dataclass(frozen=True)
+class SendError:
+    outcome: str  # a MessageAttempt.Outcome
+    smtp_code: int | None
+    detail: str
+    connection_broken: bool
+
+
+def classify_send_error(error: BaseException, *, phase: str | None) -> SendError:
+    """What a failure means for the message: permanent, temporary, or unknown (maybe delivered).
+
+    An SMTP reply decides by its code (5xx permanent, 4xx temporary). A lost or silent connection is
+    temporary while nothing was handed over, and unknown once the body started to go (phase BODY).
+    """
+    detail = f"{type(error).__name__}: {error}"[:1000]
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        code = codes[0] if codes else None
+        permanent = code is not None and code >= 500
+        return SendError(
+            MessageAttempt.Outcome.PERMANENT if permanent else MessageAttempt.Outcome.TRANSIENT, code, detail, False
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        code = error.smtp_code
+        permanent = 500 <= code < 600
+        return SendError(
+            MessageAttempt.Outcome.PERMANENT if permanent else MessageAttempt.Outcome.TRANSIENT, code, detail, False
+        )
+    if isinstance(error, OSError | smtplib.SMTPException):
+        outcome = MessageAttempt.Outcome.UNKNOWN if phase == Phase.BODY else MessageAttempt.Outcome.TRANSIENT
+        return SendError(outcome, None, detail, True)
+    if phase == Phase.BODY:
+        return SendError(MessageAttempt.Outcome.UNKNOWN, None, detail, True)
+    return SendError(MessageAttempt.Outcome.PERMANENT, None, detail, False)
+
+
+def _mark_handover(message_id: int, worker: str) -> bool:
+    """Claim the moment of hand-over; False when this worker no longer holds the message."""
+    now = timezone.now()
+    return bool(
+        OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING, leased_by=worker).update(
+            handover_at=now, lease_expires_at=now + _lease()
+        )
+    )
+
+
+def _release(ids: list[int], worker: str) -> int:
+    """Give back claimed rows that were never handed over: they are simply due again."""
+    if not ids:
+        return 0
+    return OutboundMessage.objects.filter(
+        pk__in=ids, status=Status.SENDING, leased_by=worker, handover_at__isnull=True
+    ).update(status=Status.QUEUED, leased_by="", lease_expires_at=None)
+
+
+def _attempt(message_id: int, *, outcome: str, worker: str, smtp_code: int | None = None, detail: str = "") -> None:
+    MessageAttempt.objects.create(
+        message_id=message_id, outcome=outcome, smtp_code=smtp_code, detail=detail, worker=worker[:200]
+    )
+
+
+@transaction.atomic
+def _record_sent(message: OutboundMessage, *, worker: str) -> None:
+    now = timezone.now()
+    updated = OutboundMessage.objects.filter(
+        pk=message.pk, leased_by=worker, status__in=(Status.SENDING, Status.UNKNOWN)
+    ).update(
+        status=Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        lease_expires_at=None,
+        last_error="",
+    )
+    if not updated:
+        logger.warning("Message %s was sent but its row changed hands meanwhile.", message.pk)
+        return
+    _attempt(message.pk, outcome=MessageAttempt.Outcome.SENT, worker=worker, smtp_code=250)
+    if message.application is not None:
+        message.status, message.sent_at = Status.SENT, now
+        contact_log(
+            application=message.application,
+            channel=ContactEvent.Channel.EMAIL,
+            direction=ContactEvent.Direction.OUTBOUND,
+            by=None,
+            summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
+            at=now,
+            message=message,
+        )
+        RecruiterPrompt.objects.filter(
+            message=message, reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN, resolved_at__isnull=True
+        ).update(resolved_at=now, resolution="The message turned out to be sent.")
+
+
+@transaction.atomic
+def _record_failure(message: OutboundMessage, *, worker: str, error: SendError) -> str:
+    """Record a failed try; returns the message's new status."""
+    now = timezone.now()
+    attempts = message.attempts + 1
+    changes: dict[str, object] = {
+        "attempts": attempts,
+        "last_error": error.detail,
+        "lease_expires_at": None,
+    }
+    if error.outcome == MessageAttempt.Outcome.TRANSIENT and attempts < _max_attempts():
+        status = Status.QUEUED
+        changes |= {"send_after": now + retry_delay(attempts), "handover_at": None, "leased_by": ""}
+    elif error.outcome == MessageAttempt.Outcome.UNKNOWN:
+        status = Status.UNKNOWN
+        changes["status_reason"] = "The connection broke after the message was handed over: it may have arrived."
+    else:
+        status = Status.FAILED
+        if error.outcome == MessageAttempt.Outcome.TRANSIENT:
+            changes["status_reason"] = f"Gave up after {attempts} tries."
+        else:
+            changes["status_reason"] = "The mail server refused it."
+    updated = OutboundMessage.objects.filter(pk=message.pk, leased_by=worker, status=Status.SENDING).update(
+        status=status, **changes
+    )
+    if not updated:
+        return message.status
+    _attempt(message.pk, outcome=error.outcome, worker=worker, smtp_code=error.smtp_code, detail=error.detail)
+    if status == Status.QUEUED:
+        _wake_after_commit(message.pk, changes["send_after"])
+    elif message.application is not None:
+        unknown = status == Status.UNKNOWN
+        prompts.prompt_open(
+            application=message.application,
+            reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN if unknown else RecruiterPrompt.Reason.DELIVERY_FAILED,
+            detail=f"{MessageTemplate.Code(message.template_code).label}: {changes['status_reason']}",
+            message=message,
+        )
+    return status
+
+
+@transaction.atomic
+def _record_suppressed(message: OutboundMessage, *, reason: str) -> None:
+    OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SUPPRESSED, status_reason=reason[:300], lease_expires_at=None
+    )
+    audit_log_record(actor=None, action="message.suppress", obj=message, details={"reason": reason[:300]})
+
+
+def _close_quietly(connection) -> None:
+    try:
+        abort = getattr(connection, "abort", None)
+        if abort is not None and getattr(connection, "handover_phase", Phase.DONE) not in (Phase.DONE, Phase.IDLE):
+            abort()
+        else:
+            connection.close()
+    except Exception:
+        logger.info("Closing the mail connection failed; it is dropped.")
+
+
+def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
+    messages = list(
+        OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=worker)
+        .select_related("candidate", "application__owner")
+        .order_by("send_after", "id")
+    )
+    deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
+    connection = mailers.default
+    opened = False
+    try:
+        for index, message in enumerate(messages):
+            remaining = [m.pk for m in messages[index:]]
+            if time.monotonic() > deadline:
+                report.released += _release(remaining, worker)
+                break
+            reason = suppression_reason(
+                candidate=message.candidate,
+                to_address=message.to_address,
+                automated=message.template_code not in ON_REQUEST,
+            )
+            if reason:
+                _record_suppressed(message, reason=reason)
+                report.suppressed += 1
+                continue
+            if not opened:
+                try:
+                    connection.open()
+                    opened = True
+                except Exception as error:
+                    # Nobody to talk to: every message of the batch had its try and waits for the next.
+                    failure = SendError(
+                        MessageAttempt.Outcome.TRANSIENT,
+                        getattr(error, "smtp_code", None),
+                        f"{type(error).__name__}: {error}"[:1000],
+                        True,
+                    )
+                    for pending in messages[index:]:
+                        _count(report, _record_failure(pending, worker=worker, error=failure))
+                    break
+            if not _mark_handover(message.pk, worker):
+                continue
+            try:
+                connection.send_messages([_email_for(message)])
+            except Exception as error:
+                failure = classify_send_error(error, phase=getattr(connection, "handover_phase", None))
+                _count(report, _record_failure(message, worker=worker, error=failure))
+                if failure.connection_broken:
+                    _close_quietly(connection)
+                    report.released += _release(remaining[1:], worker)
+                    opened = False
+                    break
+                continue
+            _record_sent(message, worker=worker)
+            report.sent += 1
+            report.message_ids.append(message.pk)
+    finally:
+        if opened:
+            _close_quietly(connection)
+
+
+def _count(report: SendReport, status: str) -> None:
+    if status == Status.QUEUED:
+        report.retrying += 1
+    elif status == Status.UNKNOWN:
+        report.unknown += 1
+    elif status == Status.FAILED:
+        report.failed += 1
+
+
+def messages_send_due(*, worker: str | None = None, limit: int = BATCH_SIZE) -> SendReport:
+    """Claim up to `limit` due messages and send them over one connection."""
+    worker = worker or _worker_name()
+    report = SendReport()
+    ids = _claim(worker=worker, limit=limit, now=timezone.now(), message_id=None, report=report)
+    if ids:
+        _send_claimed(ids, worker=worker, report=report)
+    return report
+
+
+def message_send(*, message_id: int, worker: str | None = None) -> SendReport:
+    """Send one message if it is due and nobody else holds it (what a wake-up after commit asks for)."""
+    worker = worker or _worker_name()
+    report = SendReport()
+    ids = _claim(worker=worker, limit=1, now=timezone.now(), message_id=message_id, report=report)
+    if ids:
+        _send_claimed(ids, worker=worker, report=report)
+    return report
+
+
+@dataclass
+class RelayReport:
+    requeued: int = 0
+    unknown: int = 0
+    due: int = 0
+    batches: int = 0
+
+
+def _lease_expired_unknown(message_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(
+            pk=message_id, status=Status.SENDING, lease_expires_at__lt=now, handover_at__isnull=False
+        ).update(
+            status=Status.UNKNOWN,
+            lease_expires_at=None,
+            attempts=F("attempts") + 1,
+            status_reason="The worker stopped while handing it over: it may have arrived.",
+        )
+        if not updated:
+            return False
+        message = OutboundMessage.objects.select_related("application").get(pk=message_id)
+        _attempt(
+            message_id,
+            outcome=MessageAttempt.Outcome.UNKNOWN,
+            worker=message.leased_by,
+            detail="Lease expired after hand-over began; no outcome was recorded.",
+        )
+        if message.application is not None:
+            prompts.prompt_open(
+                application=message.application,
+                reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
+                detail=f"{MessageTemplate.Code(message.template_code).label}: {message.status_reason}",
+                message=message,
+            )
+    return True
+
+
+def messages_relay(*, now: datetime | None = None) -> RelayReport:
+    """Beat, every minute: reclaim expired leases, then wake workers for every due row."""
+    now = now or timezone.now()
+    report = RelayReport()
+    expired = OutboundMessage.objects.filter(status=Status.SENDING, lease_expires_at__lt=now)
+    report.requeued = expired.filter(handover_at__isnull=True).update(
+        status=Status.QUEUED, leased_by="", lease_expires_at=None
+    )
+    for message_id in expired.filter(handover_at__isnull=False).values_list("pk", flat=True):
+        report.unknown += _lease_expired_unknown(message_id, now)
+    report.due = OutboundMessage.objects.filter(status__in=WAITING, send_after__lte=now).count()
+    report.batches = min(math.ceil(report.due / BATCH_SIZE), RELAY_MAX_BATCHES)
+    if report.batches:
+        from notifications.tasks.outbox import send_due_batch
+
+        for _ in range(report.batches):
+            try:
+                send_due_batch.apply_async(kwargs={"limit": BATCH_SIZE}, retry=False)
+            except Exception:
+                logger.warning("The relay could not reach the broker; due messages wait for the next run.")
+                break
+    return report

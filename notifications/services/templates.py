@@ -1,0 +1,137 @@
+"""Message templates: the defaults we ship, recruiter edits (validated), previews with real data."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from recruiting.models import Application, Role
+from recruiting.permissions import role_of
+from recruiting.services import audit_log_record
+
+from .. import rendering
+from ..models import MessageTemplate
+
+DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "notifications" / "email"
+
+
+@dataclass(frozen=True)
+class TemplateParts:
+    code: str
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def template_default_parts(code: str) -> TemplateParts:
+    """The text we ship for a template code, read from templates/notifications/email/<code>/."""
+    if code not in MessageTemplate.Code.values:
+        raise ValueError(f"Unknown message template code: {code!r}")
+    folder = DEFAULTS_DIR / code
+    return TemplateParts(
+        code=code,
+        subject=(folder / "subject.txt").read_text(encoding="utf-8").strip(),
+        body_text=(folder / "body.txt").read_text(encoding="utf-8"),
+        body_html=(folder / "body.html").read_text(encoding="utf-8"),
+    )
+
+
+def templates_install_defaults(*, template_model=None) -> int:
+    """Create the MessageTemplate row of every code that has none; edited rows are left alone.
+
+    `template_model` lets a data migration pass its historical model. Returns how many were created.
+    """
+    model = template_model or MessageTemplate
+    existing = set(model.objects.values_list("code", flat=True))
+    missing = [code for code in MessageTemplate.Code.values if code not in existing]
+    for code in missing:
+        parts = template_default_parts(code)
+        model.objects.create(code=code, subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html)
+    return len(missing)
+
+
+def template_parts(code: str) -> TemplateParts:
+    """The template in force for a code: the edited row, or our default when there is no row."""
+    row = MessageTemplate.objects.filter(code=code).first()
+    if row is None:
+        return template_default_parts(code)
+    return TemplateParts(code=code, subject=row.subject, body_text=row.body_text, body_html=row.body_html)
+
+
+def template_validate(*, code: str, subject: str, body_text: str, body_html: str) -> None:
+    """Refuse anything but merge fields of this code and {% if %}: raises ValidationError per part."""
+    rendering.template_parts_check(code=code, subject=subject, body_text=body_text, body_html=body_html)
+
+
+def _ensure_can_edit_templates(by: AbstractBaseUser | None) -> None:
+    if by is not None and (not by.is_active or role_of(by) not in (Role.TEAM_LEAD, Role.ADMIN)):
+        raise PermissionDenied("Only team leads and admins can change the firm's email templates.")
+
+
+@transaction.atomic
+def template_update(
+    *, template: MessageTemplate, subject: str, body_text: str, body_html: str, by: AbstractBaseUser | None
+) -> MessageTemplate:
+    """Save a recruiter's edit of a template once it has passed validation."""
+    _ensure_can_edit_templates(by)
+    subject = subject.strip()
+    template_validate(code=template.code, subject=subject, body_text=body_text, body_html=body_html)
+    template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+    changed = [
+        name
+        for name, value in (("subject", subject), ("body_text", body_text), ("body_html", body_html))
+        if getattr(template, name) != value
+    ]
+    template.subject, template.body_text, template.body_html = subject, body_text, body_html
+    template.updated_at = timezone.now()
+    template.updated_by = by
+    template.full_clean()
+    template.save()
+    audit_log_record(actor=by, action="template.update", obj=template, details={"changed": changed})
+    return template
+
+
+def template_reset(*, template: MessageTemplate, by: AbstractBaseUser | None) -> MessageTemplate:
+    """Put back the text we ship for this template."""
+    parts = template_default_parts(template.code)
+    return template_update(
+        template=template, subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html, by=by
+    )
+
+
+def template_render(*, code: str, fields: dict[str, object]) -> rendering.RenderedMessage:
+    """Render the template in force for `code` with a plain dict of merge fields."""
+    parts = template_parts(code)
+    return rendering.render_parts(
+        subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html, fields=fields
+    )
+
+
+def template_preview(
+    *,
+    application: Application,
+    template_code: str | None = None,
+    subject: str | None = None,
+    body_text: str | None = None,
+    body_html: str = "",
+) -> rendering.RenderedMessage:
+    """Render a saved template (by code) or unsaved text with a real application's data.
+
+    Unsaved text is validated first, as a save would be (previewing a personal message uses the
+    personal template's merge fields).
+    """
+    fields: dict[str, object] = rendering.application_merge_fields(application=application)
+    if subject is None and body_text is None:
+        if template_code is None:
+            raise ValueError("Give a template code or the text to preview.")
+        return template_render(code=template_code, fields=fields)
+    code = template_code or MessageTemplate.Code.PERSONAL
+    subject, body_text = subject or "", body_text or ""
+    template_validate(code=code, subject=subject, body_text=body_text, body_html=body_html)
+    if code == MessageTemplate.Code.PERSONAL:
+        fields |= {"personal_subject": "", "personal_body": ""}
+    return rendering.render_parts(subject=subject, body_text=body_text, body_html=body_html, fields=fields)

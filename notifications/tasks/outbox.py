@@ -1,0 +1,32 @@
+"""Outbox tasks: ids only, the row is re-read and the services decide. A lost task loses nothing: the
+relay finds every due row again within a minute."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from ..services import outbox
+
+# Inside recruiting/celery.py's global limits (300 s hard): a batch stops starting new messages at
+# outbox.BATCH_TIME_BUDGET_SECONDS and releases the rest.
+_LIMITS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 240, "time_limit": 300}
+
+
+@shared_task(name="notifications.tasks.outbox.send_message", ignore_result=True, **_LIMITS)
+def send_message(message_id: int) -> None:
+    """Send one message now if it is due and free (woken after the commit that wrote it)."""
+    outbox.message_send(message_id=message_id)
+
+
+@shared_task(name="notifications.tasks.outbox.send_due_batch", ignore_result=True, **_LIMITS)
+def send_due_batch(limit: int = outbox.BATCH_SIZE) -> None:
+    """Send up to `limit` due messages over one connection; a full batch hands on to the next one, so a
+    backlog drains at full speed without waiting for the relay."""
+    report = outbox.messages_send_due(limit=limit)
+    if report.claimed >= limit:
+        send_due_batch.apply_async(kwargs={"limit": limit}, retry=False)
+
+
+@shared_task(name="notifications.tasks.outbox.relay_outbox", ignore_result=True, **_LIMITS)
+def relay_outbox() -> None:
+    """Beat, every minute: reclaim expired leases and wake workers for due rows."""
+    outbox.messages_relay(now=timezone.now())
