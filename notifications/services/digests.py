@@ -1,0 +1,187 @@
+"""The morning digest: once a day, each recruiter hears who is owed something from them.
+
+Sent from settings.INLOOP_DIGEST_HOUR in the recruiter's own time zone (the beat job runs every quarter
+of an hour), only when something is overdue, due today or owed, and at most once per local day: the
+outbox refuses a second row with the same idempotency key, so two beat runs at once send one digest.
+Team leads also get the prompts escalated to them.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from recruiting import policy
+from recruiting import selectors as recruiting_selectors
+from recruiting.models import Application
+
+from .. import selectors
+from ..models import MessageTemplate, OutboundMessage, RecruiterPrompt
+from . import outbox
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DigestResult:
+    queued_user_ids: list[int] = field(default_factory=list)
+    # Recipients whose digest hour had come but who had nothing owed.
+    nothing_owed: int = 0
+    already_sent: int = 0
+
+
+def digest_key(*, user_id: int, local_date) -> str:
+    return f"digest:{user_id}:{local_date.isoformat()}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return recruiting_selectors.firm_time_zone()
+
+
+def _user_zone(user) -> ZoneInfo:
+    profile = getattr(user, "profile", None)
+    return _zone(profile.time_zone if profile is not None else settings.TIME_ZONE)
+
+
+def _display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _candidate_url(candidate_id: int) -> str:
+    try:
+        path = reverse("candidate_detail", args=[candidate_id])
+    except NoReverseMatch:
+        path = reverse("admin:candidates_candidate_change", args=[candidate_id])
+    return f"{settings.INLOOP_BASE_URL}{path}"
+
+
+def _workspace_url() -> str:
+    return f"{settings.INLOOP_BASE_URL}{reverse('home')}"
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def _silence(application: Application, now: datetime) -> str:
+    days = policy.days_silent(last_informed_at=application.last_informed_at or application.created_at, now=now)
+    return f"{_days(days)} without news"
+
+
+def _line(application: Application, what: str, now: datetime, owner: str = "") -> str:
+    job = application.job
+    parts = [application.candidate.full_name, f"{job.title} at {job.client.name}", what]
+    if owner:
+        parts.append(f"with {owner}")
+    parts += [_silence(application, now), _candidate_url(application.candidate_id)]
+    return "- " + " · ".join(parts)
+
+
+def _owed_line(prompt: RecruiterPrompt, now: datetime, tz: ZoneInfo) -> str:
+    what = prompt.get_reason_display()
+    if prompt.due_at > now:
+        what += f", due {timezone.localtime(prompt.due_at, tz):%a %d %b}"
+    return _line(prompt.application, what, now)
+
+
+def digests_send(*, now: datetime | None = None) -> DigestResult:
+    """Queue today's digest for every recruiter whose digest hour has come and who has none yet."""
+    now = now or timezone.now()
+    result = DigestResult()
+    recipients: dict[int, tuple[object, ZoneInfo, str]] = {}
+    for user in get_user_model().objects.filter(is_active=True).exclude(email="").select_related("profile"):
+        tz = _user_zone(user)
+        local_now = timezone.localtime(now, tz)
+        if local_now.hour >= settings.INLOOP_DIGEST_HOUR:
+            recipients[user.pk] = (user, tz, digest_key(user_id=user.pk, local_date=local_now.date()))
+    if not recipients:
+        return result
+    sent = set(
+        OutboundMessage.objects.filter(idempotency_key__in=[key for _, _, key in recipients.values()]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    result.already_sent = sum(1 for _, _, key in recipients.values() if key in sent)
+    recipients = {pk: entry for pk, entry in recipients.items() if entry[2] not in sent}
+    if not recipients:
+        return result
+
+    owed: dict[int, list[RecruiterPrompt]] = defaultdict(list)
+    escalated: dict[int, list[RecruiterPrompt]] = defaultdict(list)
+    ids = list(recipients)
+    for prompt in selectors.prompts_open(now=now).filter(Q(recruiter_id__in=ids) | Q(escalated_to_id__in=ids)):
+        if prompt.recruiter_id in recipients:
+            owed[prompt.recruiter_id].append(prompt)
+        if prompt.escalated_to_id in recipients and prompt.escalated_to_id != prompt.recruiter_id:
+            escalated[prompt.escalated_to_id].append(prompt)
+    # Due before the end of the recipient's day (never more than 24 hours away), or already past due
+    # and not yet picked up by the scan; a snoozed prompt keeps its application out of this list.
+    due_soon: dict[int, list[Application]] = defaultdict(list)
+    upcoming = (
+        recruiting_selectors.applications_overdue(now=now + timedelta(hours=24))
+        .filter(owner_id__in=ids)
+        .select_related("candidate", "job__client")
+        .order_by("next_update_due", "pk")
+    )
+    for application in upcoming:
+        tz = recipients[application.owner_id][1]
+        end_of_day = datetime.combine(timezone.localtime(now, tz).date() + timedelta(days=1), time.min, tzinfo=tz)
+        if application.next_update_due < end_of_day:
+            due_soon[application.owner_id].append(application)
+
+    for pk, (user, tz, key) in recipients.items():
+        overdue_lines = [_owed_line(prompt, now, tz) for prompt in owed[pk]]
+        overdue_lines += [
+            _line(application, "Update overdue", now)
+            for application in due_soon[pk]
+            if application.next_update_due <= now
+        ]
+        today_lines = [
+            _line(application, f"due by {timezone.localtime(application.next_update_due, tz):%H:%M}", now)
+            for application in due_soon[pk]
+            if application.next_update_due > now
+        ]
+        escalation_lines = [
+            _line(prompt.application, prompt.get_reason_display(), now, owner=_display_name(prompt.recruiter))
+            for prompt in escalated[pk]
+        ]
+        if not (overdue_lines or today_lines or escalation_lines):
+            result.nothing_owed += 1
+            continue
+        context = {
+            "recruiter_name": user.first_name or _display_name(user),
+            "overdue_count": len(overdue_lines),
+            "overdue_list": "\n".join(overdue_lines),
+            "due_today_count": len(today_lines),
+            "due_today_list": "\n".join(today_lines),
+            "escalations_count": len(escalation_lines),
+            "escalations_list": "\n".join(escalation_lines),
+            "workspace_url": _workspace_url(),
+        }
+        try:
+            outbox.message_queue(
+                idempotency_key=key,
+                template_code=MessageTemplate.Code.DIGEST,
+                to_address=user.email,
+                context=context,
+                recipient_user=user,
+                hold_minutes=0,
+                respect_business_hours=False,
+            )
+        except ValidationError:
+            # One recruiter's bad address must not hold up everyone else's digest.
+            logger.warning("Digest for user %s could not be queued.", pk, exc_info=True)
+            continue
+        result.queued_user_ids.append(pk)
+    return result
