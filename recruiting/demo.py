@@ -489,7 +489,7 @@ class _Builder:
         path = _path_to(final, rng)
         # Overdue: the story stops 12 to 20 days ago, longer than any stage's silence allows.
         story_end = now - timedelta(days=rng.uniform(12, 20)) if overdue else now - timedelta(hours=rng.uniform(2, 30))
-        created = story_end - timedelta(days=rng.uniform(1, HISTORY_DAYS - 20 if overdue else HISTORY_DAYS))
+        created = story_end - timedelta(days=rng.uniform(1, HISTORY_DAYS - 20 if overdue else HISTORY_DAYS - 2))
         moments = _moments(rng, created, story_end, len(path))
 
         application = application_create(candidate=candidate, job=job, by=owner, at=created, notify=False)
@@ -510,7 +510,7 @@ class _Builder:
                 notify=False,
             )
             self._backdate(change, at=moment)
-            if rng.random() < 0.8 or (is_last and stage in CLOSED_STAGES):
+            if rng.random() < 0.6 or (is_last and stage in CLOSED_STAGES):
                 contact_at = moment + timedelta(minutes=rng.uniform(10, 240))
                 self._contact(application, at=min(contact_at, story_end), stage=stage)
         if final in ACTIVE_STAGES and not overdue:
