@@ -1,10 +1,40 @@
-"""The recruiter workspace."""
+"""The recruiter workspace: thin views over the services and selectors.
 
+Views read through selectors and write through services. A service's PermissionDenied becomes the 403
+page (Django's handler), its ValidationError becomes errors on the form that was sent.
+"""
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from candidates.models import Candidate
+from candidates.services import candidate_set_preferences
+from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
+from notifications.services import prompts as prompt_services
+from notifications.services import templates as template_services
+
+from . import forms, job_services, policy, selectors, services
+from . import workspace_selectors as ws
+from .models import ACTIVE_STAGES, Application, ContactEvent, Job, Role, Stage
+from .permissions import can_act_on, role_of, team_member_ids
+
+PAGE_SIZE = 25
 
 
 @require_GET
@@ -15,6 +45,789 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# --- small helpers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page of a list, read with a single query (one row more than shown tells whether more follow)."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def page_of(queryset: QuerySet, request: HttpRequest, param: str = "page", size: int = PAGE_SIZE) -> Page:
+    try:
+        number = max(1, int(request.GET.get(param, 1)))
+    except ValueError:
+        number = 1
+    start = (number - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return Page(items=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _done(request: HttpRequest, default: str, text: str, level: int = messages.SUCCESS) -> HttpResponse:
+    """After a successful action: a message, then back where the recruiter was (htmx: a full redirect)."""
+    messages.add_message(request, level, text)
+    target = _safe_next(request, default)
+    if is_htmx(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
+    return HttpResponseRedirect(target)
+
+
+def _form_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A form page: inside the shared modal for htmx requests, as a whole page otherwise."""
+    context = {"base_template": "recruiting/_modal.html" if is_htmx(request) else "base.html", **context}
+    return render(request, template, context, status=status)
+
+
+def _call(form, action: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run a service; a ValidationError lands on the form. PermissionDenied propagates (403 page)."""
+    try:
+        return True, action()
+    except ValidationError as error:
+        forms.apply_validation_error(form, error)
+        return False, None
+
+
+def _why_overdue(application: Application, policies: dict[str, policy.SilencePolicy], now: datetime) -> str:
+    silent = policy.days_silent(last_informed_at=application.last_informed_at or application.created_at, now=now)
+    stage = Stage(application.stage).label
+    if application.promised_next_step_date is not None:
+        return f"You promised news after {application.promised_next_step_date:%A %d %B}; nothing has gone out since."
+    if silent >= policy.SILENCE_CEILING.days:
+        return "Two weeks without news is the limit for every candidate."
+    limit = policies.get(application.stage)
+    since = "they applied" if application.last_informed_at is None else "their last update"
+    if limit is None:
+        return f"No news for {silent} days since {since}."
+    return (
+        f"{silent} days without news since {since}, in {stage}; "
+        f"the limit there is {limit.max_silent_business_days} business days."
+    )
+
+
+# --- error pages ---------------------------------------------------------------------------------
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    reason = str(exception) if exception and str(exception) else "You are not allowed to do this."
+    return render(request, "recruiting/403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "recruiting/404.html", {}, status=404)
+
+
+# --- home: who needs an update -------------------------------------------------------------------
+
+
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "recruiting/home.html", {})
+    now = timezone.now()
+    user = request.user
+    mine = {user.pk}
+    policies = selectors.stage_policies()
+    overdue = page_of(ws.applications_overdue_for(owner_ids=mine, now=now), request, "overdue_page")
+    for application in overdue:
+        application.why = _why_overdue(application, policies, now)
+        application.snoozed = application.prompt_snoozed_until is not None and application.prompt_snoozed_until > now
+    context: dict[str, Any] = {
+        "overdue": overdue,
+        "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),
+        "owed": page_of(ws.prompts_owed_for(recruiter_ids=mine), request, "owed_page"),
+        "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
+        "is_lead": role_of(user) == Role.TEAM_LEAD,
+        "snooze_form": forms.SnoozeForm(),
+    }
+    if context["is_lead"]:
+        team = team_member_ids(user) - mine
+        context["team_counts"] = list(ws.team_overdue_counts(owner_ids=team, now=now)[:100])
+        context["escalations"] = page_of(ws.escalations_for(lead_id=user.pk), request, "escalations_page")
+    return render(request, "recruiting/home.html", context)
+
+
+@login_required
+@require_POST
+def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: queue the "still in process" check-in through the outbox (with its hold window)."""
+    application = get_object_or_404(Application, pk=pk)
+    result = prompt_services.prompts_send_check_in(applications=[application], by=request.user)
+    if result.skipped:
+        why = result.skipped[0][1]
+        return _done(
+            request, reverse("home"), f"No check-in queued for {application.candidate}: {why}", messages.WARNING
+        )
+    return _done(
+        request,
+        reverse("home"),
+        f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there.",
+    )
+
+
+@login_required
+@require_POST
+def application_log_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click from the home page: "I called them" resets the clock and settles the prompt."""
+    application = get_object_or_404(Application.objects.select_related("candidate"), pk=pk)
+    form = forms.QuickCallForm(request.POST)
+    if not form.is_valid():
+        return _done(request, reverse("home"), "The call could not be logged.", messages.ERROR)
+    ok, _ = _call(
+        form,
+        lambda: services.contact_log(
+            application=application,
+            channel=ContactEvent.Channel.PHONE,
+            direction=ContactEvent.Direction.OUTBOUND,
+            by=request.user,
+            summary=form.cleaned_data["summary"],
+        ),
+    )
+    if not ok:
+        return _done(request, reverse("home"), " ".join(form.non_field_errors()), messages.ERROR)
+    return _done(request, reverse("home"), f"Call with {application.candidate} logged; their clock starts again.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prompt_snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    prompt = get_object_or_404(RecruiterPrompt.objects.select_related("application__candidate"), pk=pk)
+    if request.method == "POST":
+        form = forms.SnoozeForm(request.POST)
+        if form.is_valid():
+            ok, _ = _call(
+                form,
+                lambda: prompt_services.prompt_snooze(
+                    prompt=prompt, until=form.cleaned_data["until"], reason=form.cleaned_data["reason"], by=request.user
+                ),
+            )
+            if ok:
+                return _done(request, reverse("home"), f"Snoozed until {form.cleaned_data['until']:%A %d %B}.")
+    else:
+        form = forms.SnoozeForm()
+    return _form_page(request, "recruiting/prompt_snooze.html", {"form": form, "prompt": prompt})
+
+
+# --- jobs and the board --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    jobs = ws.jobs_with_counts()
+    if query.strip():
+        jobs = jobs.filter(pk__in=ws.jobs_search(query=query).values("pk"))
+    return render(request, "recruiting/job_list.html", {"jobs": page_of(jobs, request), "query": query})
+
+
+@login_required
+@require_GET
+def job_board(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.select_related("client", "owner"), pk=pk)
+    columns = ws.job_board(job=job)
+    return render(
+        request,
+        "recruiting/job_board.html",
+        {
+            "job": job,
+            "columns": columns,
+            "live": sum(column.total for column in columns if column.stage in ACTIVE_STAGES),
+            "bulk_stages": Stage.choices,
+            "can_manage": can_act_on(request.user, job.owner_id),
+        },
+    )
+
+
+@login_required
+@require_GET
+def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+    """Every card of one column, paginated (the board shows the first ones)."""
+    job = get_object_or_404(Job.objects.select_related("client"), pk=pk)
+    if stage not in Stage.values:
+        raise Http404("No such stage.")
+    applications = page_of(ws.job_stage_applications(job=job, stage=stage), request)
+    return render(request, "recruiting/job_stage.html", {"job": job, "stage": stage, "applications": applications})
+
+
+def _move_preview(application: Application, to_stage: str) -> tuple[str | None, Any, str]:
+    """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
+    from notifications.services import outbox
+
+    code, note = outbox.stage_template_code(application=application, to_stage=to_stage)
+    if code is None:
+        return None, None, note
+    return code, template_services.template_preview(application=application, template_code=code), note
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_move(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
+    if not can_act_on(request.user, application.owner_id):
+        raise PermissionDenied("Only the owner, their team lead or an admin can move this application.")
+    board = reverse("job_board", args=[application.job_id])
+    if request.method == "POST":
+        form = forms.MoveForm(request.POST, application=application)
+        if form.is_valid():
+            data = form.cleaned_data
+            ok, _ = _call(
+                form,
+                lambda: services.application_move(
+                    application=application,
+                    to_stage=data["to_stage"],
+                    by=request.user,
+                    note=data["note"],
+                    next_step_date=data["next_step_date"],
+                    notify=not data["dont_notify"],
+                ),
+            )
+            if ok:
+                return _done(request, board, f"{application.candidate} moved to {Stage(data['to_stage']).label}.")
+    else:
+        form = forms.MoveForm(application=application, initial={"to_stage": request.GET.get("to_stage")})
+    to_stage = (
+        form.data.get("to_stage") or form.initial.get("to_stage") or (form.fields["to_stage"].choices or [[None]])[0][0]
+    )
+    preview = _move_preview(application, to_stage) if to_stage in Stage.values else (None, None, "")
+    return _form_page(
+        request,
+        "recruiting/application_move.html",
+        {"form": form, "application": application, "preview": preview, "to_stage": to_stage, "board_url": board},
+    )
+
+
+@login_required
+@require_GET
+def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The email preview inside the move form, refreshed by htmx when the target stage changes."""
+    application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
+    to_stage = request.GET.get("to_stage", "")
+    if to_stage not in Stage.values:
+        raise Http404("No such stage.")
+    return render(
+        request,
+        "recruiting/_move_preview.html",
+        {"preview": _move_preview(application, to_stage), "dont_notify": bool(request.GET.get("dont_notify"))},
+    )
+
+
+@login_required
+@require_POST
+def job_bulk_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the ticked cards, each through application_move: what one may not move is reported, not hidden."""
+    job = get_object_or_404(Job, pk=pk)
+    board = reverse("job_board", args=[job.pk])
+    ids = [int(value) for value in request.POST.getlist("applications") if value.isdigit()]
+    selection = list(Application.objects.filter(job=job, pk__in=ids).select_related("candidate"))
+    form = forms.BulkMoveForm(request.POST, application_ids=[a.pk for a in selection])
+    if not form.is_valid():
+        errors = "; ".join(error for errors in form.errors.values() for error in errors)
+        return _done(request, board, f"Nothing moved: {errors}", messages.ERROR)
+    data = form.cleaned_data
+    moved, refused = 0, []
+    for application in selection:
+        try:
+            services.application_move(
+                application=application,
+                to_stage=data["to_stage"],
+                by=request.user,
+                note=data["note"],
+                notify=not data["dont_notify"],
+            )
+            moved += 1
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            refused.append(f"{application.candidate}: {reason}")
+    if refused:
+        return _done(request, board, f"Moved {moved}. Not moved: " + " ".join(refused), messages.WARNING)
+    return _done(request, board, f"Moved {moved} to {Stage(data['to_stage']).label}.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_close(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.select_related("client"), pk=pk)
+    if not can_act_on(request.user, job.owner_id):
+        raise PermissionDenied("Only the job's owner, their team lead or an admin can close it.")
+    live = job.applications.filter(stage__in=ACTIVE_STAGES).count()
+    if request.method == "POST":
+        form = forms.JobCloseForm(request.POST)
+        if form.is_valid():
+            close_id = uuid.uuid4().hex
+            ok, _ = _call(
+                form,
+                lambda: job_services.job_close_start(
+                    job=job,
+                    by=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    notify=not form.cleaned_data["dont_notify"],
+                    close_id=close_id,
+                ),
+            )
+            if ok:
+                return HttpResponseRedirect(reverse("job_close_progress", args=[job.pk, close_id]))
+    else:
+        form = forms.JobCloseForm()
+    return _form_page(request, "recruiting/job_close.html", {"form": form, "job": job, "live": live})
+
+
+@login_required
+@require_GET
+def job_close_progress(request: HttpRequest, pk: int, close_id: str) -> HttpResponse:
+    """The closing's progress, polled by htmx every second until it is finished."""
+    job = get_object_or_404(Job.objects.select_related("client"), pk=pk)
+    progress = job_services.job_close_progress(job=job, close_id=close_id)
+    template = "recruiting/_job_close_status.html" if is_htmx(request) else "recruiting/job_close_progress.html"
+    return render(request, template, {"job": job, "progress": progress, "close_id": close_id})
+
+
+# --- candidates ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    candidates = page_of(ws.candidates_search(query=query), request)
+    return render(request, "recruiting/candidate_list.html", {"candidates": candidates, "query": query})
+
+
+TIMELINE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # stage, contact or message
+    item: Any
+
+
+def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
+    """Stage changes, logged contacts and outbox messages (with delivery state), newest first.
+
+    A sent message also exists as a contact (it reset the clock): it is shown once, as the message.
+    """
+    try:
+        number = max(1, int(request.GET.get("timeline_page", 1)))
+    except ValueError:
+        number = 1
+    enough = number * TIMELINE_PAGE + 1
+    entries = [
+        TimelineItem(at=entry.at, kind=entry.kind, item=entry.item)
+        for entry in selectors.application_timeline(candidate_id=candidate.pk, limit=enough)
+        if not (entry.kind == "contact" and entry.item.message_id is not None)
+    ]
+    entries += [
+        TimelineItem(at=message.sent_at or message.created_at, kind="message", item=message)
+        for message in ws.candidate_messages(candidate=candidate, limit=enough)
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    start = (number - 1) * TIMELINE_PAGE
+    return Page(
+        items=entries[start : start + TIMELINE_PAGE], number=number, has_next=len(entries) > start + TIMELINE_PAGE
+    )
+
+
+def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given) -> dict[str, Any]:
+    applications = list(ws.candidate_applications(candidate=candidate))
+    return {
+        "candidate": candidate,
+        "applications": applications,
+        "timeline": _candidate_timeline(candidate, request),
+        "can_act": can_act_on(request.user, candidate.owner_id),
+        "preferences_form": forms_given.get("preferences_form")
+        or forms.PreferencesForm(
+            initial={
+                "automated_updates_paused": candidate.automated_updates_paused,
+                "do_not_contact": candidate.do_not_contact,
+                "reason": candidate.do_not_contact_reason,
+            }
+        ),
+        "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=applications),
+        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=applications),
+    }
+
+
+def _candidate_or_404(pk: int) -> Candidate:
+    return get_object_or_404(Candidate.objects.select_related("owner"), pk=pk, erased_at__isnull=True)
+
+
+@login_required
+@require_GET
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    return render(request, "recruiting/candidate_detail.html", _candidate_context(request, candidate))
+
+
+@login_required
+@require_POST
+def candidate_preferences(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    form = forms.PreferencesForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ok, _ = _call(
+            form,
+            lambda: candidate_set_preferences(
+                candidate=candidate,
+                by=request.user,
+                automated_updates_paused=data["automated_updates_paused"],
+                do_not_contact=data["do_not_contact"],
+                reason=data["reason"],
+            ),
+        )
+        if ok:
+            return _done(request, reverse("candidate_detail", args=[pk]), "Preferences saved.")
+    context = _candidate_context(request, candidate, preferences_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+def _candidate_application(candidate: Candidate, application_id: int) -> Application:
+    return get_object_or_404(Application.objects.select_related("candidate"), pk=application_id, candidate=candidate)
+
+
+@login_required
+@require_POST
+def candidate_contact_log(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    form = forms.ContactLogForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
+    if form.is_valid():
+        data = form.cleaned_data
+        application = _candidate_application(candidate, data["application"])
+        ok, _ = _call(
+            form,
+            lambda: services.contact_log(
+                application=application,
+                channel=data["channel"],
+                direction=data["direction"],
+                by=request.user,
+                summary=data["summary"],
+            ),
+        )
+        if ok:
+            return _done(request, reverse("candidate_detail", args=[pk]), "Contact logged.")
+    context = _candidate_context(request, candidate, contact_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """A personal email, written by the recruiter, sent through the outbox (suppression and log included)."""
+    from notifications.services import outbox
+
+    candidate = _candidate_or_404(pk)
+    form = forms.PersonalEmailForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
+    if form.is_valid():
+        data = form.cleaned_data
+        application = _candidate_application(candidate, data["application"])
+        ok, message = _call(
+            form,
+            lambda: outbox.message_personal_queue(
+                application=application,
+                subject=data["subject"],
+                body=data["body"],
+                by=request.user,
+                idempotency_key=f"personal:{application.pk}:{data['send_token']}",
+            ),
+        )
+        if ok:
+            text = (
+                f"Your email is in the outbox ({message.get_status_display().lower()})."
+                if message is not None
+                else "Your email is in the outbox."
+            )
+            return _done(request, reverse("candidate_detail", args=[pk]), text)
+    context = _candidate_context(request, candidate, email_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_import(request: HttpRequest) -> HttpResponse:
+    from candidates.services import candidates_import_csv
+
+    report = None
+    if request.method == "POST":
+        form = forms.CandidateImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            text = io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig", newline="")
+            ok, report = _call(form, lambda: candidates_import_csv(file=text, owner=request.user, by=request.user))
+    else:
+        form = forms.CandidateImportForm()
+    return render(request, "recruiting/candidate_import.html", {"form": form, "report": report})
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    context = {"search_query": query, "query": query}
+    if query.strip():
+        context["candidates"] = page_of(ws.candidates_search(query=query), request, "candidates_page")
+        context["jobs"] = page_of(ws.jobs_search(query=query), request, "jobs_page")
+    return render(request, "recruiting/search.html", context)
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status is not None and status not in OutboundMessage.Status.values:
+        raise Http404("No such status.")
+    return render(
+        request,
+        "notifications/workspace/outbox.html",
+        {
+            "messages_page": page_of(ws.outbox_messages(status=status), request),
+            "status": status,
+            "counts": ws.outbox_counts(),
+            "statuses": OutboundMessage.Status.choices,
+        },
+    )
+
+
+def _message_or_404(pk: int) -> OutboundMessage:
+    return get_object_or_404(
+        OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner"),
+        pk=pk,
+        candidate__isnull=False,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    from notifications.services import outbox as outbox_services
+
+    message = _message_or_404(pk)
+    form = forms.MessageEditForm(
+        request.POST or None, initial={"subject": message.subject, "body_text": message.body_text}
+    )
+    if request.method == "POST" and form.is_valid():
+        ok, _ = _call(
+            form,
+            lambda: outbox_services.message_edit(
+                message=message,
+                subject=form.cleaned_data["subject"],
+                body_text=form.cleaned_data["body_text"],
+                by=request.user,
+            ),
+        )
+        if ok:
+            return _done(request, reverse("outbox_message", args=[pk]), "Message saved.")
+    owner_id = message.application.owner_id if message.application_id else message.candidate.owner_id
+    return render(
+        request,
+        "notifications/workspace/outbox_message.html",
+        {
+            "message": message,
+            "form": form,
+            "attempts": list(message.attempt_log.all()[:50]),
+            "can_act": can_act_on(request.user, owner_id),
+            "editable": message.status in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _outbox_action(name: str, done_text: str):
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        from notifications.services import outbox as outbox_services
+
+        message = _message_or_404(pk)
+        back = reverse("outbox_message", args=[pk])
+        try:
+            getattr(outbox_services, name)(message=message, by=request.user)
+        except ValidationError as error:
+            return _done(request, back, " ".join(error.messages), messages.ERROR)
+        return _done(request, back, done_text)
+
+    view.__name__ = name
+    return view
+
+
+outbox_send_now = _outbox_action("message_send_now", "Released: the message goes out now.")
+outbox_cancel = _outbox_action("message_cancel", "Cancelled: this message will not be sent.")
+outbox_retry = _outbox_action("message_retry", "Queued again: it will be sent shortly.")
+
+
+# --- message templates ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def template_list(request: HttpRequest) -> HttpResponse:
+    templates = page_of(MessageTemplate.objects.select_related("updated_by").order_by("code"), request, size=50)
+    return render(request, "notifications/workspace/template_list.html", {"templates": templates})
+
+
+def _preview_application(request: HttpRequest) -> Application | None:
+    """The real application a preview is rendered with: the one asked for, else one of the user's own."""
+    wanted = request.POST.get("application") or request.GET.get("application")
+    applications = Application.objects.select_related("candidate", "job__client", "owner")
+    if wanted and wanted.isdigit():
+        return applications.filter(pk=int(wanted)).first()
+    return (
+        applications.filter(owner=request.user).order_by("-created_at").first()
+        or applications.order_by("-created_at").first()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, code: str) -> HttpResponse:
+    from notifications import rendering
+
+    template = get_object_or_404(MessageTemplate, code=code)
+    form = forms.TemplateEditForm(
+        request.POST or None,
+        initial={"subject": template.subject, "body_text": template.body_text, "body_html": template.body_html},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, _ = _call(
+            form,
+            lambda: template_services.template_update(
+                template=template,
+                subject=data["subject"],
+                body_text=data["body_text"],
+                body_html=data["body_html"],
+                by=request.user,
+            ),
+        )
+        if ok:
+            return _done(request, reverse("template_edit", args=[code]), "Template saved.")
+    application = _preview_application(request)
+    preview, problems = _template_preview(template, application, form.data or form.initial)
+    return render(
+        request,
+        "notifications/workspace/template_edit.html",
+        {
+            "template": template,
+            "form": form,
+            "fields": rendering.fields_for_code(code),
+            "application": application,
+            "preview": preview,
+            "problems": problems,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _template_preview(template: MessageTemplate, application: Application | None, data) -> tuple[Any, list[str]]:
+    if application is None or template.code == MessageTemplate.Code.DIGEST:
+        return None, []
+    try:
+        preview = template_services.template_preview(
+            application=application,
+            template_code=template.code,
+            subject=data.get("subject", ""),
+            body_text=data.get("body_text", ""),
+            body_html=data.get("body_html", ""),
+        )
+    except ValidationError as error:
+        return None, error.messages
+    return preview, []
+
+
+@login_required
+@require_POST
+def template_preview(request: HttpRequest, code: str) -> HttpResponse:
+    """Live preview while a template is edited (htmx): the unsaved text rendered with a real application."""
+    template = get_object_or_404(MessageTemplate, code=code)
+    application = _preview_application(request)
+    preview, problems = _template_preview(template, application, request.POST)
+    return render(
+        request,
+        "notifications/workspace/_template_preview.html",
+        {"preview": preview, "problems": problems, "application": application, "template": template},
+    )
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def _figures(user) -> dict[str, Any]:
+    from notifications import selectors as notification_selectors
+
+    return notification_selectors.loop_figures(now=timezone.now())
+
+
+@login_required
+@require_GET
+def figures(request: HttpRequest) -> HttpResponse:
+    return render(request, "recruiting/figures.html", {"figures": _figures(request.user)})
+
+
+@login_required
+@require_GET
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    data = _figures(request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="keep-in-the-loop-figures.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "scope",
+            "name",
+            "active",
+            "within_policy",
+            "within_policy_percent",
+            "median_days_silent",
+            "p90_days_silent",
+            "oldest_days_silent",
+            "open_prompts",
+        ]
+    )
+    for scope, rows in (("recruiter", data["recruiters"]), ("team", data["teams"])):
+        for row in rows:
+            writer.writerow(
+                [
+                    scope,
+                    row["name"],
+                    row["active"],
+                    row["within_policy"],
+                    row["within_policy_percent"],
+                    row["median_days_silent"],
+                    row["p90_days_silent"],
+                    row["oldest_days_silent"],
+                    row["open_prompts"],
+                ]
+            )
+    return response

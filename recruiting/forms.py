@@ -1,0 +1,137 @@
+"""Workspace forms. They only collect and clean input; the services decide and refuse."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import ContactEvent, Stage, allowed_transitions
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the field it names when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        form.add_error(None, error)
+
+
+class MoveForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Move to")
+    next_step_date = forms.DateField(
+        label="Next step promised for",
+        required=False,
+        widget=DateInput,
+        help_text="The date you told the candidate to expect news by. Leave empty if you did not promise one.",
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    dont_notify = forms.BooleanField(
+        label="Don't email the candidate about this move",
+        required=False,
+        help_text="Use this when you have told them yourself (then log the call) or the move is a correction.",
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application = application
+        self.fields["to_stage"].choices = [(s, Stage(s).label) for s in allowed_transitions(application.stage)]
+
+
+class BulkMoveForm(forms.Form):
+    applications = forms.TypedMultipleChoiceField(
+        coerce=int, label="Applications", error_messages={"required": "Tick at least one card to move."}
+    )
+    to_stage = forms.ChoiceField(label="Move the ticked cards to", choices=Stage.choices)
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+    dont_notify = forms.BooleanField(label="Don't email the candidates", required=False)
+
+    def __init__(self, *args, application_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].choices = [(pk, pk) for pk in application_ids]
+
+
+class JobCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Every live application becomes",
+        choices=[(Stage.REJECTED, "Rejected: the role is closed"), (Stage.WITHDRAWN, "Withdrawn")],
+        widget=forms.RadioSelect,
+        initial=Stage.REJECTED,
+    )
+    dont_notify = forms.BooleanField(
+        label="Don't email the candidates",
+        required=False,
+        help_text="By default each candidate gets the message for their stage (held so you can still review it).",
+    )
+    confirm = forms.BooleanField(label="Yes, close this job", error_messages={"required": "Tick the box to confirm."})
+
+
+class ContactLogForm(forms.Form):
+    application = forms.TypedChoiceField(coerce=int, label="About the application")
+    channel = forms.ChoiceField(choices=ContactEvent.Channel.choices, initial=ContactEvent.Channel.PHONE)
+    direction = forms.ChoiceField(choices=ContactEvent.Direction.choices, initial=ContactEvent.Direction.OUTBOUND)
+    summary = forms.CharField(
+        label="What was said", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    def __init__(self, *args, applications, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [(a.pk, str(a.job)) for a in applications]
+
+
+class QuickCallForm(forms.Form):
+    summary = forms.CharField(label="What you told them", required=False, max_length=4000)
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateField(label="Can wait until", widget=DateInput)
+    reason = forms.CharField(label="Why it can wait", max_length=300)
+
+
+class PreferencesForm(forms.Form):
+    automated_updates_paused = forms.BooleanField(
+        label="Pause automated updates", required=False, help_text="Personal emails and calls are still allowed."
+    )
+    do_not_contact = forms.BooleanField(
+        label="Do not contact", required=False, help_text="No messages at all, and no reminders to contact them."
+    )
+    reason = forms.CharField(label="Why", required=False, max_length=300)
+
+
+class PersonalEmailForm(forms.Form):
+    # A fresh token per form shown: sending the same form twice queues one email.
+    send_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    application = forms.TypedChoiceField(coerce=int, label="About the application")
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+
+    def __init__(self, *args, applications, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].choices = [(a.pk, str(a.job)) for a in applications]
+
+
+class MessageEditForm(forms.Form):
+    subject = forms.CharField(max_length=250)
+    body_text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+
+
+class TemplateEditForm(forms.Form):
+    subject = forms.CharField(max_length=250)
+    body_text = forms.CharField(label="Plain text", widget=forms.Textarea(attrs={"rows": 12}))
+    body_html = forms.CharField(label="HTML", required=False, widget=forms.Textarea(attrs={"rows": 12}))
+
+
+class CandidateImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, first row the column names.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError("The file is larger than 5 MB; split it into smaller files.")
+        return upload

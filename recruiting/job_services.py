@@ -1,0 +1,157 @@
+"""Closing a job: every live application leaves the pipeline, each with the message its stage calls for.
+
+Closing is the job owner's decision (or their team lead's, or an admin's) and it closes every live
+application of the job, whoever owns it: the permission is checked once, on the job.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import selectors, services
+from .models import ACTIVE_STAGES, Application, Job, Stage
+from .permissions import ensure_can_act
+
+User = AbstractBaseUser
+
+CLOSE_OUTCOMES = (Stage.REJECTED, Stage.WITHDRAWN)
+# Applications moved per transaction: short locks, and progress that other processes can see.
+JOB_CLOSE_BATCH = 100
+PROGRESS_TIMEOUT_SECONDS = 24 * 60 * 60
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def _check_outcome(outcome: str) -> None:
+    if outcome not in CLOSE_OUTCOMES:
+        raise ValidationError({"outcome": "A job closes its applications as rejected or withdrawn."})
+
+
+def job_close(
+    *,
+    job: Job,
+    by: User | None,
+    outcome: str,
+    notify: bool,
+    progress: ProgressCallback | None = None,
+    batch_size: int = JOB_CLOSE_BATCH,
+) -> int:
+    """Close the job and move every live application to `outcome`; returns how many were moved.
+
+    Not one transaction on purpose: the job is closed first (so no application joins it meanwhile), then
+    the applications move in batches, each batch atomic. A run that stops half-way leaves every batch
+    either done or untouched, and running it again finishes the rest. Each move is the pipeline's own
+    stage change (history, audit, clock, outbox message per the stage's rules, rule 6 and 7 included),
+    with the policies and holidays read once for the whole job.
+    """
+    _check_outcome(outcome)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        ensure_can_act(by, job.owner_id)
+        if job.status != Job.Status.CLOSED:
+            previous = job.status
+            job.status = Job.Status.CLOSED
+            job.save(update_fields=["status"])
+            services.audit_log_record(
+                actor=by, action="job.close", obj=job, details={"from": previous, "outcome": outcome, "notify": notify}
+            )
+        total = job.applications.filter(stage__in=ACTIVE_STAGES).count()
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    note = "The job was closed."
+    done = 0
+    if progress is not None:
+        progress(done, total)
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Application.objects.select_for_update(of=("self",))
+                .select_related("candidate")
+                .filter(job=job, stage__in=ACTIVE_STAGES)
+                .order_by("pk")[:batch_size]
+            )
+            for application in batch:
+                services._stage_change_apply(
+                    application=application,
+                    to_stage=outcome,
+                    by=by,
+                    note=note,
+                    next_step_date=None,
+                    notify=notify,
+                    action="application.close_with_job",
+                    policies=policies,
+                    holidays=holidays,
+                )
+        if not batch:
+            break
+        done += len(batch)
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+def _progress_key(close_id: str) -> str:
+    return f"inloop:job-close:{close_id}"
+
+
+def job_close_progress_record(*, close_id: str, state: str, done: int, total: int, error: str = "") -> None:
+    cache.set(
+        _progress_key(close_id),
+        {"state": state, "done": done, "total": total, "error": error},
+        timeout=PROGRESS_TIMEOUT_SECONDS,
+    )
+
+
+@transaction.atomic
+def job_close_start(*, job: Job, by: User | None, outcome: str, notify: bool, close_id: str) -> int:
+    """Check that the job may be closed, then close it in a worker (with progress); returns the live count."""
+    from .tasks import job_close_run
+
+    _check_outcome(outcome)
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    ensure_can_act(by, job.owner_id)
+    live = job.applications.filter(stage__in=ACTIVE_STAGES).count()
+    if job.status == Job.Status.CLOSED and live == 0:
+        raise ValidationError("This job is already closed and has no live applications.")
+    services.audit_log_record(
+        actor=by, action="job.close_requested", obj=job, details={"outcome": outcome, "notify": notify, "live": live}
+    )
+    job_close_progress_record(close_id=close_id, state="waiting", done=0, total=live)
+    by_id = by.pk if by is not None else None
+    transaction.on_commit(lambda: job_close_run.delay(job.pk, by_id, outcome, notify, close_id))
+    return live
+
+
+@dataclass(frozen=True)
+class JobCloseProgress:
+    state: str  # waiting, running, finished or failed
+    done: int
+    total: int
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("finished", "failed")
+
+
+def job_close_progress(*, job: Job, close_id: str) -> JobCloseProgress:
+    """Where a closing stands: what the worker recorded, checked against the database.
+
+    The database is the truth (batches commit as they go), so the page is right even when the worker's
+    cache is not shared with the web server.
+    """
+    recorded = cache.get(_progress_key(close_id)) or {}
+    remaining = job.applications.filter(stage__in=ACTIVE_STAGES).count()
+    total = max(int(recorded.get("total", 0)), remaining)
+    done = max(total - remaining, int(recorded.get("done", 0)))
+    state = recorded.get("state", "waiting")
+    if state == "failed":
+        return JobCloseProgress(state=state, done=done, total=total, error=recorded.get("error", ""))
+    if job.status == Job.Status.CLOSED and remaining == 0:
+        return JobCloseProgress(state="finished", done=total, total=total)
+    if done and state == "waiting":
+        state = "running"
+    return JobCloseProgress(state=state, done=done, total=total)

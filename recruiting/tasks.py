@@ -1,0 +1,27 @@
+"""Pipeline tasks: ids in, rows re-read, a service called."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .job_services import job_close, job_close_progress_record
+from .models import Job
+
+
+@shared_task(name="recruiting.tasks.job_close_run", acks_late=True)
+def job_close_run(job_id: int, by_id: int | None, outcome: str, notify: bool, close_id: str) -> int:
+    """Close a job's live applications, recording progress for the recruiter's page. Safe to run again."""
+    job = Job.objects.get(pk=job_id)
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
+
+    def report(done: int, total: int) -> None:
+        job_close_progress_record(close_id=close_id, state="running", done=done, total=total)
+
+    try:
+        moved = job_close(job=job, by=by, outcome=outcome, notify=notify, progress=report)
+    except Exception as error:
+        job_close_progress_record(
+            close_id=close_id, state="failed", done=0, total=0, error=f"The job could not be closed: {error}"
+        )
+        raise
+    job_close_progress_record(close_id=close_id, state="finished", done=moved, total=moved)
+    return moved

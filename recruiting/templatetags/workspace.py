@@ -1,0 +1,93 @@
+"""Small template helpers of the workspace: the clock's colour, days silent, pager links, SVG charts."""
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+from recruiting import policy, selectors
+from recruiting.models import Stage
+
+register = template.Library()
+
+
+def _end_of_today(now: datetime) -> datetime:
+    tz = selectors.firm_time_zone()
+    return datetime.combine(now.astimezone(tz).date(), datetime.max.time(), tzinfo=tz)
+
+
+@register.filter
+def clock_state(application) -> str:
+    """ok, due-today, overdue, or none (nothing owed): the CSS class suffix of the clock colours."""
+    due = application.next_update_due
+    if due is None:
+        return "none"
+    now = timezone.now()
+    if due <= now:
+        return "overdue"
+    if due <= _end_of_today(now):
+        return "due-today"
+    return "ok"
+
+
+CLOCK_LABELS = {"ok": "Within policy", "due-today": "Due today", "overdue": "Overdue", "none": "No update owed"}
+
+
+@register.filter
+def clock_label(state: str) -> str:
+    return CLOCK_LABELS.get(state, "")
+
+
+@register.filter
+def days_silent(application) -> int:
+    """Whole days since the candidate was last told anything (or since they applied)."""
+    return policy.days_silent(
+        last_informed_at=application.last_informed_at or application.created_at, now=timezone.now()
+    )
+
+
+@register.filter
+def stage_label(value: str) -> str:
+    try:
+        return Stage(value).label
+    except ValueError:
+        return value or "—"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, param: str, number: int) -> str:
+    """The current URL with one page parameter changed (other filters and pages kept)."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return "?" + query.urlencode()
+
+
+@register.inclusion_tag("recruiting/_pager.html", takes_context=True)
+def pager(context, page, param: str = "page"):
+    return {"request": context["request"], "page": page, "param": param}
+
+
+@register.inclusion_tag("recruiting/_bar_chart.html")
+def bar_chart(rows, value_key: str, label_key: str, title: str, unit: str = "", maximum: float | None = None):
+    """A horizontal bar chart as inline SVG markup (attributes only, no style: strict CSP)."""
+    values = [
+        float(row.get(value_key) or 0) if isinstance(row, dict) else float(getattr(row, value_key) or 0) for row in rows
+    ]
+    labels = [str(row.get(label_key) if isinstance(row, dict) else getattr(row, label_key)) for row in rows]
+    top = maximum if maximum else max(values or [0]) or 1
+    label_width, bar_width, row_height = 180, 420, 26
+    bars = []
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = index * row_height + 10
+        width = round(bar_width * min(value, top) / top, 1)
+        bars.append({"label": label, "value": value, "y": y, "text_y": y + 14, "width": width})
+    return {
+        "bars": bars,
+        "title": title,
+        "unit": unit,
+        "label_width": label_width,
+        "value_x": label_width + bar_width + 8,
+        "width": label_width + bar_width + 80,
+        "height": len(bars) * row_height + 20,
+        "axis_y2": len(bars) * row_height + 10,
+    }

@@ -1,0 +1,230 @@
+"""Reads that only the recruiter workspace needs: the home page sections, the board, the timeline, search.
+
+Every function returns a QuerySet (or a small list built from a bounded number of queries) so that a
+page costs the same number of queries at 60 rows as at 50,000.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from candidates.models import Candidate
+from notifications.models import OutboundMessage, RecruiterPrompt
+
+from . import selectors
+from .models import ACTIVE_STAGES, Application, Job, Stage
+
+# Prompt reasons the home page lists in their own sections (overdue has the top section).
+OWED_REASONS = (
+    RecruiterPrompt.Reason.FEEDBACK_OWED,
+    RecruiterPrompt.Reason.CANDIDATE_ASKED,
+    RecruiterPrompt.Reason.DELIVERY_FAILED,
+    RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
+)
+# Messages a recruiter has to look at: they did not (or may not) reach the candidate.
+PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN)
+
+
+def _with_open_overdue_prompt(applications: QuerySet[Application]) -> QuerySet[Application]:
+    prompts = RecruiterPrompt.objects.filter(
+        application=OuterRef("pk"), reason=RecruiterPrompt.Reason.OVERDUE, resolved_at__isnull=True
+    )
+    return applications.annotate(
+        prompt_id=Subquery(prompts.values("pk")[:1]),
+        prompt_snoozed_until=Subquery(prompts.values("snoozed_until")[:1]),
+        prompt_escalated_at=Subquery(prompts.values("escalated_at")[:1]),
+    )
+
+
+def applications_overdue_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
+    """The owners' applications whose next update is past, longest silence first, with their open prompt."""
+    now = now or timezone.now()
+    applications = Application.objects.filter(owner_id__in=owner_ids, next_update_due__lte=now)
+    return (
+        _with_open_overdue_prompt(applications)
+        .select_related("candidate", "job__client", "owner")
+        .order_by("next_update_due", "pk")
+    )
+
+
+def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
+    return (
+        selectors.applications_due_today(now=now)
+        .filter(owner_id__in=owner_ids)
+        .select_related("candidate", "job__client", "owner")
+        .order_by("next_update_due", "pk")
+    )
+
+
+def prompts_owed_for(*, recruiter_ids: set[int]) -> QuerySet[RecruiterPrompt]:
+    """Open prompts other than plain overdue: feedback owed, the candidate asked, a failed or unknown email."""
+    return (
+        RecruiterPrompt.objects.filter(
+            recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS, resolved_at__isnull=True
+        )
+        .select_related("application__candidate", "application__job__client", "recruiter", "message")
+        .order_by("due_at", "pk")
+    )
+
+
+def escalations_for(*, lead_id: int) -> QuerySet[RecruiterPrompt]:
+    return (
+        RecruiterPrompt.objects.filter(escalated_to_id=lead_id, resolved_at__isnull=True)
+        .select_related("application__candidate", "application__job__client", "recruiter")
+        .order_by("escalated_at", "pk")
+    )
+
+
+def messages_in_trouble_for(*, owner_ids: set[int]) -> QuerySet[OutboundMessage]:
+    """Failed and unknown messages of the owners' applications, and messages to bounced addresses."""
+    return (
+        OutboundMessage.objects.filter(application__owner_id__in=owner_ids)
+        .filter(
+            Q(status__in=PROBLEM_STATUSES)
+            | Q(status=OutboundMessage.Status.SUPPRESSED, candidate__email_status__in=["bounced", "complained"])
+        )
+        .select_related("candidate", "application__job__client")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def team_overdue_counts(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet:
+    """Per recruiter of a team: how many applications are overdue right now."""
+    now = now or timezone.now()
+    return (
+        Application.objects.filter(owner_id__in=owner_ids, next_update_due__lte=now)
+        .values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
+        .annotate(overdue=Count("pk"))
+        .order_by("-overdue", "owner__username")
+    )
+
+
+# The board shows this many cards per stage column; the rest are one click away.
+BOARD_CARDS_PER_COLUMN = 50
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: str
+    label: str
+    cards: list[Application]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.cards)
+
+
+def job_board(*, job: Job, per_column: int = BOARD_CARDS_PER_COLUMN) -> list[BoardColumn]:
+    """One column per stage: the first cards of each (two queries whatever the number of applications).
+
+    Active stages show the applications that owe news soonest first; closed ones the latest closed.
+    """
+    ranked = (
+        Application.objects.filter(job=job)
+        .select_related("candidate", "owner")
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("stage")],
+                order_by=[F("next_update_due").asc(nulls_last=True), F("closed_at").desc(nulls_last=True), F("pk")],
+            )
+        )
+        .filter(position__lte=per_column)
+        .order_by("stage", "position")
+    )
+    totals = dict(Application.objects.filter(job=job).values_list("stage").annotate(n=Count("pk")).order_by())
+    cards: dict[str, list[Application]] = {stage: [] for stage in Stage.values}
+    for application in ranked:
+        cards[application.stage].append(application)
+    return [
+        BoardColumn(stage=stage.value, label=stage.label, cards=cards[stage.value], total=totals.get(stage.value, 0))
+        for stage in Stage
+    ]
+
+
+def job_stage_applications(*, job: Job, stage: str) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(job=job, stage=stage)
+        .select_related("candidate", "owner")
+        .order_by(F("next_update_due").asc(nulls_last=True), "pk")
+    )
+
+
+def jobs_with_counts() -> QuerySet[Job]:
+    return (
+        Job.objects.select_related("client", "owner")
+        .annotate(
+            live=Count("applications", filter=Q(applications__stage__in=ACTIVE_STAGES)),
+            overdue=Count(
+                "applications",
+                filter=Q(applications__stage__in=ACTIVE_STAGES, applications__next_update_due__lte=timezone.now()),
+            ),
+        )
+        .order_by("status", "-created_at", "pk")
+    )
+
+
+def candidate_applications(*, candidate: Candidate) -> QuerySet[Application]:
+    return candidate.applications.select_related("job__client", "owner").order_by("closed_at", "-created_at")
+
+
+def candidate_messages(*, candidate: Candidate, limit: int = 200) -> QuerySet[OutboundMessage]:
+    return (
+        OutboundMessage.objects.filter(candidate=candidate)
+        .select_related("application__job__client", "created_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def candidates_search(*, query: str) -> QuerySet[Candidate]:
+    """Candidates whose name or email matches, or who applied to a job of a client with that name."""
+    candidates = Candidate.objects.filter(erased_at__isnull=True).select_related("owner")
+    query = query.strip()
+    if query:
+        words = query.split()
+        name_match = Q()
+        for word in words:
+            name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        client_match = Application.objects.filter(candidate=OuterRef("pk"), job__client__name__icontains=query)
+        candidates = candidates.alias(client_match=Exists(client_match)).filter(
+            name_match | Q(email__icontains=query) | Q(client_match=True)
+        )
+    return candidates.order_by("last_name", "first_name", "pk")
+
+
+def jobs_search(*, query: str) -> QuerySet[Job]:
+    jobs = Job.objects.select_related("client", "owner")
+    query = query.strip()
+    if query:
+        jobs = jobs.filter(Q(title__icontains=query) | Q(client__name__icontains=query) | Q(location__icontains=query))
+    return jobs.order_by("status", "title", "pk")
+
+
+def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
+    """Messages that still need a recruiter's eye, or that a recruiter may want to check: not plain sent ones."""
+    statuses = (
+        [status]
+        if status
+        else [
+            OutboundMessage.Status.HELD,
+            OutboundMessage.Status.QUEUED,
+            OutboundMessage.Status.FAILED,
+            OutboundMessage.Status.UNKNOWN,
+            OutboundMessage.Status.SUPPRESSED,
+        ]
+    )
+    return (
+        OutboundMessage.objects.filter(status__in=statuses, candidate__isnull=False)
+        .select_related("candidate", "application__job__client", "application__owner")
+        .order_by("send_after", "pk")
+    )
+
+
+def outbox_counts() -> dict[str, int]:
+    return dict(
+        OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
+    )
