@@ -1,12 +1,27 @@
-"""Reads of the notifications app that are more than a one-liner: recruiter prompts."""
+"""Reads of the notifications app that are more than a one-liner: recruiter prompts and the loop figures."""
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from recruiting.models import Role
+from recruiting.models import ACTIVE_STAGES, Application, Role, Team
 from recruiting.permissions import role_of
 
 from .models import RecruiterPrompt
@@ -77,3 +92,150 @@ def prompts_open_for_application(*, application_id: int) -> QuerySet[RecruiterPr
         .select_related("recruiter", "escalated_to")
         .order_by("due_at", "id")
     )
+
+
+# --- Keep-in-the-loop figures ---------------------------------------------------------------------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def _days(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 86400, 1)
+
+
+def _percentile(sorted_values: list[timedelta], fraction: float) -> timedelta | None:
+    """Linear interpolation between closest ranks, as percentile_cont does."""
+    if not sorted_values:
+        return None
+    position = fraction * (len(sorted_values) - 1)
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def _clock_rows(applications: QuerySet[Application], group: str | None, now: datetime) -> dict[int | None, dict]:
+    """Per group (or for all, under the key None): active applications, how many within policy, and the
+    median, 90th percentile and longest time since the candidate was last told anything."""
+    silence = ExpressionWrapper(
+        Value(now, output_field=DateTimeField()) - Coalesce("last_informed_at", "created_at"),
+        output_field=DurationField(),
+    )
+    within = Q(next_update_due__isnull=True) | Q(next_update_due__gte=now)
+    aggregates = {
+        "active": Count("pk"),
+        "within_policy": Count("pk", filter=within),
+        "oldest": Max(silence),
+    }
+    on_postgres = connection.vendor == "postgresql"
+    if on_postgres:
+        aggregates["median"] = PercentileCont(silence, fraction=0.5, output_field=DurationField())
+        aggregates["p90"] = PercentileCont(silence, fraction=0.9, output_field=DurationField())
+    if group is None:
+        total = applications.aggregate(**aggregates)
+        rows = {None: total} if total["active"] else {}
+    else:
+        rows = {row.pop(group): row for row in applications.values(group).annotate(**aggregates).order_by()}
+    if not on_postgres:
+        silences: dict[int | None, list[timedelta]] = defaultdict(list)
+        fields = ("silence",) if group is None else (group, "silence")
+        for values in applications.annotate(silence=silence).values_list(*fields):
+            silences[None if group is None else values[0]].append(values[-1])
+        for key, row in rows.items():
+            ordered = sorted(silences[key])
+            row["median"], row["p90"] = _percentile(ordered, 0.5), _percentile(ordered, 0.9)
+    return rows
+
+
+def _figure_row(*, pk: int | None, name: str, clock: dict | None, prompts: dict[str, int]) -> dict:
+    clock = clock or {"active": 0, "within_policy": 0, "oldest": None, "median": None, "p90": None}
+    active, within = clock["active"], clock["within_policy"]
+    return {
+        "id": pk,
+        "name": name,
+        "active": active,
+        "within_policy": within,
+        "overdue": active - within,
+        "within_policy_percent": round(100 * within / active, 1) if active else None,
+        "median_days_silent": _days(clock["median"]),
+        "p90_days_silent": _days(clock["p90"]),
+        "oldest_days_silent": _days(clock["oldest"]),
+        "open_prompts": sum(prompts.values()),
+        "open_prompts_by_reason": {reason: prompts.get(reason, 0) for reason in RecruiterPrompt.Reason.values},
+    }
+
+
+def loop_figures(
+    *,
+    now: datetime | None = None,
+    recruiter_ids: Iterable[int] | None = None,
+    team_ids: Iterable[int] | None = None,
+) -> dict:
+    """The keep-in-the-loop figures per recruiter, per team and for the whole firm.
+
+    Over active applications of candidates who may be contacted (do-not-contact ones are off the clock):
+    the share informed within policy (next update not yet past), the median and 90th percentile of days
+    since the candidate was last told anything, the longest such silence, and open prompts by reason.
+    Aggregated in the database in six queries whatever the data size (percentiles with percentile_cont on
+    PostgreSQL; elsewhere computed here from the silences). `recruiter_ids` / `team_ids` narrow the lists.
+    """
+    now = now or timezone.now()
+    applications = Application.objects.filter(stage__in=ACTIVE_STAGES, candidate__do_not_contact=False)
+    by_recruiter = _clock_rows(applications, "owner_id", now)
+    by_team = _clock_rows(applications.filter(owner__profile__team__isnull=False), "owner__profile__team_id", now)
+    firm = _clock_rows(applications, None, now).get(None)
+
+    prompts_by_recruiter: dict[int, dict[str, int]] = defaultdict(dict)
+    prompts_by_team: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    prompts_firm: dict[str, int] = defaultdict(int)
+    open_counts = (
+        RecruiterPrompt.objects.filter(resolved_at__isnull=True)
+        .values("recruiter_id", "recruiter__profile__team_id", "reason")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in open_counts:
+        prompts_by_recruiter[row["recruiter_id"]][row["reason"]] = row["count"]
+        if row["recruiter__profile__team_id"] is not None:
+            prompts_by_team[row["recruiter__profile__team_id"]][row["reason"]] += row["count"]
+        prompts_firm[row["reason"]] += row["count"]
+
+    user_ids = set(by_recruiter) | set(prompts_by_recruiter)
+    if recruiter_ids is not None:
+        user_ids &= set(recruiter_ids)
+    users = get_user_model().objects.filter(pk__in=user_ids)
+    recruiters = sorted(
+        (
+            _figure_row(
+                pk=user.pk,
+                name=user.get_full_name() or user.get_username(),
+                clock=by_recruiter.get(user.pk),
+                prompts=prompts_by_recruiter.get(user.pk, {}),
+            )
+            for user in users
+        ),
+        key=lambda row: row["name"].lower(),
+    )
+    team_rows = Team.objects.filter(pk__in=set(by_team) | set(prompts_by_team)).order_by("name")
+    if team_ids is not None:
+        team_rows = team_rows.filter(pk__in=list(team_ids))
+    teams = [
+        _figure_row(pk=team.pk, name=team.name, clock=by_team.get(team.pk), prompts=prompts_by_team.get(team.pk, {}))
+        for team in team_rows
+    ]
+    return {
+        "now": now,
+        "recruiters": recruiters,
+        "teams": teams,
+        "firm": _figure_row(pk=None, name="Whole firm", clock=firm, prompts=prompts_firm),
+    }
