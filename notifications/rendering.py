@@ -121,6 +121,11 @@ def template_part_problems(source: str, *, allowed: dict[str, str] | set[str]) -
     """Everything wrong with one part of a template, as sentences a recruiter can act on (empty if fine)."""
     problems: list[str] = []
     for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.TEXT and ("{{" in token.contents or "{%" in token.contents):
+            problems.append(
+                f"A tag is not closed near {token.contents.strip()[:40]!r}: every {{{{ needs its }}}} "
+                "and every {% its %}, on the same line."
+            )
         if token.token_type == TokenType.BLOCK:
             bits = token.split_contents()
             command = bits[0] if bits else ""

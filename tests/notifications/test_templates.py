@@ -1,0 +1,145 @@
+"""Message templates: the defaults we ship, validated edits, previews with real data."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from notifications import rendering
+from notifications.models import MessageTemplate
+from notifications.services import templates
+from recruiting.models import AuditLog, Stage
+from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead():
+    return UserFactory(profile__role="team_lead")
+
+
+@pytest.mark.parametrize("code", MessageTemplate.Code.values)
+def test_every_code_ships_a_default_that_passes_its_own_validation(code):
+    parts = templates.template_default_parts(code)
+    assert parts.subject and parts.body_text.strip() and parts.body_html.strip()
+    templates.template_validate(code=code, subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html)
+
+
+@pytest.mark.parametrize("code", MessageTemplate.Code.values)
+def test_the_data_migration_installed_every_default(code):
+    row = MessageTemplate.objects.get(code=code)
+    assert row.subject == templates.template_default_parts(code).subject
+
+
+def test_installing_defaults_again_leaves_edited_rows_alone(lead):
+    row = MessageTemplate.objects.get(code="screening")
+    templates.template_update(
+        template=row, subject="Edited {{ job_title }}", body_text="Hi {{ candidate_first_name }}", body_html="", by=lead
+    )
+    MessageTemplate.objects.filter(code="offer").delete()
+    assert templates.templates_install_defaults() == 1
+    assert MessageTemplate.objects.get(code="screening").subject == "Edited {{ job_title }}"
+    assert MessageTemplate.objects.filter(code="offer").exists()
+
+
+def test_without_a_row_the_shipped_default_is_used():
+    MessageTemplate.objects.filter(code="offer").delete()
+    assert templates.template_parts("offer") == templates.template_default_parts("offer")
+
+
+def test_a_team_lead_saves_a_valid_edit_and_it_is_audited(lead):
+    row = MessageTemplate.objects.get(code="screening")
+    saved = templates.template_update(
+        template=row,
+        subject="  Update on {{ job_title }}  ",
+        body_text="Hello {{ candidate_first_name }}",
+        body_html=row.body_html,
+        by=lead,
+    )
+    saved.refresh_from_db()
+    assert saved.subject == "Update on {{ job_title }}"
+    assert saved.updated_by == lead
+    audit = AuditLog.objects.get(action="template.update", object_id=row.pk)
+    assert audit.actor == lead and audit.details == {"changed": ["subject", "body_text"]}
+
+
+@pytest.mark.parametrize(
+    ("part", "source", "expected"),
+    [
+        ("body_text", "{% load static %}", "{% load %} is not allowed"),
+        ("body_text", "{% include 'x.html' %}", "{% include %} is not allowed"),
+        ("body_html", "{% extends 'base.html' %}", "{% extends %} is not allowed"),
+        ("body_html", "{{ candidate.email }}", "reaches into an attribute"),
+        ("body_text", "{{ recruiter_password }}", "is not a merge field"),
+        ("body_text", "{% if job_title %}never closed", "syntax error"),
+        ("subject", "Hi {{ candidate_first_name }}\nBcc: x@evil.example", "single line"),
+    ],
+)
+def test_a_bad_edit_is_refused_with_a_clear_message_and_nothing_is_saved(lead, part, source, expected):
+    row = MessageTemplate.objects.get(code="screening")
+    before = (row.subject, row.body_text, row.body_html)
+    values = {"subject": row.subject, "body_text": row.body_text, "body_html": row.body_html} | {part: source}
+    with pytest.raises(ValidationError) as caught:
+        templates.template_update(template=row, by=lead, **values)
+    assert any(expected in text for text in caught.value.message_dict[part])
+    row.refresh_from_db()
+    assert (row.subject, row.body_text, row.body_html) == before
+    assert not AuditLog.objects.filter(action="template.update").exists()
+
+
+def test_a_plain_recruiter_may_not_change_the_firms_templates(recruiter):
+    row = MessageTemplate.objects.get(code="screening")
+    with pytest.raises(PermissionDenied):
+        templates.template_update(template=row, subject="x", body_text="y", body_html="", by=recruiter)
+
+
+def test_reset_puts_back_the_shipped_text(lead):
+    row = MessageTemplate.objects.get(code="offer")
+    templates.template_update(template=row, subject="Changed", body_text="Changed", body_html="", by=lead)
+    templates.template_reset(template=row, by=lead)
+    row.refresh_from_db()
+    assert row.subject == templates.template_default_parts("offer").subject
+
+
+def test_preview_renders_a_saved_template_with_a_real_application():
+    application = ApplicationFactory(
+        stage=Stage.SCREENING,
+        candidate__first_name="Maya",
+        job=JobFactory(title="Payroll Analyst", client=ClientFactory(name="Hidden Co", industry="retail")),
+    )
+    preview = templates.template_preview(application=application, template_code="screening")
+    assert "Hello Maya," in preview.body_text
+    assert "Payroll Analyst" in preview.subject
+    assert "a client of ours in retail" in preview.body_text
+    assert "Hidden Co" not in preview.body_text + preview.body_html + preview.subject
+    assert "{{" not in preview.body_text and "{%" not in preview.body_html
+
+
+def test_preview_of_unsaved_text_is_validated_and_escaped():
+    application = ApplicationFactory(job=JobFactory(title="<b>Chef</b>"))
+    preview = templates.template_preview(
+        application=application,
+        template_code="screening",
+        subject="{{ job_title }}",
+        body_text="x",
+        body_html="<p>{{ job_title }}</p>",
+    )
+    assert preview.subject == "<b>Chef</b>"
+    assert preview.body_html == "<p>&lt;b&gt;Chef&lt;/b&gt;</p>"
+    with pytest.raises(ValidationError):
+        templates.template_preview(
+            application=application, template_code="screening", subject="{{ a.b }}", body_text="x"
+        )
+
+
+@pytest.mark.parametrize("code", [c for c in MessageTemplate.Code.values if c != "digest"])
+def test_every_candidate_default_renders_without_leftover_tags(code):
+    application = ApplicationFactory(stage=Stage.SCREENING)
+    fields = rendering.application_merge_fields(application=application) | {
+        "personal_subject": "A word",
+        "personal_body": "Thanks for today.",
+    }
+    out = templates.template_render(code=code, fields=fields)
+    for part in (out.subject, out.body_text, out.body_html):
+        assert "{{" not in part and "{%" not in part
+    assert application.candidate.first_name in out.body_text
+    assert fields["unsubscribe_url"] in out.body_text
