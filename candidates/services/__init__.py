@@ -5,6 +5,7 @@ Data rights (export, erase) live in `candidates.services.data_rights`, the CSV i
 """
 
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,8 +30,14 @@ UPDATE_REQUEST_ACTION = "application.update_request"
 User = AbstractBaseUser
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    # Reading the zone database walks the file system: once per process is enough.
+    return frozenset(available_timezones())
+
+
 def _check_time_zone(time_zone: str) -> None:
-    if time_zone not in available_timezones():
+    if time_zone not in _time_zones():
         raise ValidationError({"time_zone": f"Unknown time zone: {time_zone!r}."})
 
 

@@ -1,0 +1,223 @@
+"""CSV import of candidates and their applications.
+
+Each data row is imported on its own, all or nothing: a candidate, and when the row names a job, an
+application (moved to the row's stage when one is given). A bad row is reported with its line number
+and the reason, and leaves nothing behind; the good rows around it are imported. Rows are not wrapped
+in one transaction for the whole file on purpose: a large file would otherwise hold its locks for
+the whole run, and one bad row would undo the rest.
+
+Columns (header row required, in any order): first_name, email (required); last_name, phone,
+time_zone, owner (a recruiter's username or email; the importing user by default), job_id, stage.
+An address already on file adds the application to that candidate instead of creating a duplicate.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from recruiting.models import Job, Stage
+from recruiting.services import application_create, application_move
+
+from ..models import Candidate
+from . import candidate_create
+
+User = AbstractBaseUser
+REQUIRED_COLUMNS = ("first_name", "email")
+OPTIONAL_COLUMNS = ("last_name", "phone", "time_zone", "owner", "job_id", "stage")
+PROGRESS_EVERY = 100
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    candidates_created: int = 0
+    candidates_existing: int = 0
+    applications_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.rows - len(self.errors)
+
+
+class ImportFileError(ValidationError):
+    """The file as a whole cannot be read (not UTF-8 text, no header, a required column missing)."""
+
+
+def _text_lines(file: IO) -> io.TextIOBase:
+    sample = file.read(0)
+    if isinstance(sample, bytes):
+        return io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    return file
+
+
+def _reason(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        parts = []
+        for name, messages in error.message_dict.items():
+            label = "" if name == "__all__" else f"{name.replace('_', ' ')}: "
+            parts.extend(f"{label}{message}" for message in messages)
+        return " ".join(parts)
+    return " ".join(error.messages)
+
+
+class _Lookups:
+    """Recruiters and jobs named in the file, each read once."""
+
+    def __init__(self, default_owner: User | None):
+        self.default_owner = default_owner
+        self._owners: dict[str, User | None] = {}
+        self._jobs: dict[int, Job | None] = {}
+
+    def owner(self, value: str) -> User:
+        if not value:
+            if self.default_owner is None:
+                raise ValidationError({"owner": "Name the recruiter who owns this candidate."})
+            return self.default_owner
+        if value not in self._owners:
+            user_model = get_user_model()
+            self._owners[value] = user_model.objects.filter(
+                Q(username=value) | Q(email__iexact=value), is_active=True
+            ).first()
+        owner = self._owners[value]
+        if owner is None:
+            raise ValidationError({"owner": f"There is no active recruiter {value!r}."})
+        return owner
+
+    def job(self, value: str) -> Job | None:
+        if not value:
+            return None
+        try:
+            job_id = int(value)
+        except ValueError:
+            raise ValidationError({"job_id": f"{value!r} is not a job number."}) from None
+        if job_id not in self._jobs:
+            self._jobs[job_id] = Job.objects.filter(pk=job_id).first()
+        job = self._jobs[job_id]
+        if job is None:
+            raise ValidationError({"job_id": f"There is no job #{job_id}."})
+        return job
+
+
+def _stage(value: str) -> str:
+    if not value:
+        return Stage.NEW
+    by_value = {choice.value: choice.value for choice in Stage}
+    by_label = {choice.label.lower(): choice.value for choice in Stage}
+    stage = by_value.get(value.strip().lower()) or by_label.get(value.strip().lower())
+    if stage is None:
+        raise ValidationError({"stage": f"{value!r} is not a stage. Use one of: {', '.join(Stage.values)}."})
+    return stage
+
+
+def _rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row with the line it starts on (a quoted field may span several lines)."""
+    line = reader.line_num + 1
+    for row in reader:
+        yield line, row
+        line = reader.line_num + 1
+
+
+def _import_row(row: dict[str, str], *, by: User | None, lookups: _Lookups, report: ImportReport) -> None:
+    if None in row:
+        raise ValidationError("This row has more columns than the header.")
+    values = {key: (value or "") for key, value in row.items()}
+    owner = lookups.owner(values.get("owner", "").strip())
+    job = lookups.job(values.get("job_id", "").strip())
+    stage = _stage(values.get("stage", ""))
+    if stage != Stage.NEW and job is None:
+        raise ValidationError({"stage": "A stage needs a job_id to apply to."})
+    candidate = Candidate.objects.filter(email__iexact=values["email"].strip(), erased_at__isnull=True).first()
+    created = candidate is None
+    if created:
+        candidate = candidate_create(
+            first_name=values["first_name"],
+            last_name=values.get("last_name", ""),
+            email=values["email"],
+            phone=values.get("phone", ""),
+            time_zone=values.get("time_zone", "").strip() or "UTC",
+            owner=owner,
+            by=by,
+        )
+    if job is not None:
+        # Imported history is not news to the candidate: no acknowledgment or stage email goes out.
+        application = application_create(candidate=candidate, job=job, by=by, owner=owner, notify=False)
+        if stage != Stage.NEW:
+            application_move(application=application, to_stage=stage, by=by, notify=False, note="Imported")
+        report.applications_created += 1
+    if created:
+        report.candidates_created += 1
+    else:
+        report.candidates_existing += 1
+
+
+def candidates_import_csv(
+    *, file: IO, by: User | None, progress: Callable[[ImportReport], None] | None = None
+) -> ImportReport:
+    """Import the rows of a CSV file (bytes or text); returns what was imported and each bad row.
+
+    Raises ImportFileError when the file as a whole cannot be read. `progress` is called with the
+    running report every PROGRESS_EVERY rows and once at the end.
+    """
+    try:
+        reader = csv.DictReader(_text_lines(file))
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    except UnicodeDecodeError as error:
+        raise ImportFileError("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.") from error
+    if not header:
+        raise ImportFileError("The file is empty: it needs a header row naming the columns.")
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s): {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s): {', '.join(unknown)}")
+        expected = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+        raise ImportFileError(f"The header row has {'; '.join(problems)}. The columns are: {expected}.")
+    reader.fieldnames = header
+    report = ImportReport()
+    lookups = _Lookups(by)
+    try:
+        for line, row in _rows(reader):
+            report.rows += 1
+            try:
+                with transaction.atomic():
+                    _import_row(row, by=by, lookups=lookups, report=report)
+            except ValidationError as error:
+                report.errors.append(RowError(line=line, reason=_reason(error)))
+            except PermissionDenied as error:
+                report.errors.append(RowError(line=line, reason=str(error)))
+            if progress is not None and report.rows % PROGRESS_EVERY == 0:
+                progress(report)
+    except UnicodeDecodeError:
+        report.errors.append(
+            RowError(
+                line=reader.line_num + 1,
+                reason="The file stops being UTF-8 text here; nothing from here on was imported. "
+                "Save it as 'CSV UTF-8' and import the rest.",
+            )
+        )
+    except csv.Error as error:
+        report.errors.append(RowError(line=reader.line_num, reason=f"The file cannot be read from here on: {error}."))
+    if progress is not None:
+        progress(report)
+    return report
