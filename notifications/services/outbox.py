@@ -490,9 +490,15 @@ def stage_change_notify(*, stage_change: StageChange, by: User | None) -> Outbou
     )
 
 
+def _application_fresh(application: Application) -> Application:
+    # The caller's instance may predate a preference change: suppression must see the current one.
+    return Application.objects.select_related("candidate", "job__client", "owner__profile").get(pk=application.pk)
+
+
 @transaction.atomic
 def message_check_in_queue(*, application: Application, by: User | None) -> OutboundMessage:
     """The "still in process, no news yet" email: at most one per application per day (firm's calendar)."""
+    application = _application_fresh(application)
     ensure_can_act(by, application.owner_id)
     if not application.is_active:
         raise ValidationError("A check-in only makes sense while the application is open.")
@@ -521,6 +527,7 @@ def message_personal_queue(
 
     Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice.
     """
+    application = _application_fresh(application)
     ensure_can_act(by, application.owner_id)
     subject, body = rendering.one_line(subject), body.strip()
     errors = {}
@@ -552,7 +559,7 @@ def message_personal_queue(
 
 
 def _message_lock(message: OutboundMessage) -> OutboundMessage:
-    return OutboundMessage.objects.select_for_update().select_related("application").get(pk=message.pk)
+    return OutboundMessage.objects.select_for_update(of=("self",)).select_related("application").get(pk=message.pk)
 
 
 def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
