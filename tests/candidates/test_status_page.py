@@ -207,3 +207,56 @@ def test_status_page_query_count_does_not_grow_with_applications(client, django_
 
     assert response.status_code == 200
     assert response.content.decode().count("<article") == 12
+
+
+def _new_link_path(path: str) -> str:
+    return path + "new-link/"
+
+
+def test_asking_for_a_new_link_on_the_page_retires_this_one(client, application, django_capture_on_commit_callbacks):
+    path = _status_path(application.candidate)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(_new_link_path(path))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A new link is on its way" in page
+    assert "amira@mail.example" not in page
+    assert client.get(path).status_code == 404
+    assert OutboundMessage.objects.filter(candidate=application.candidate, template_code="status_link").count() == 1
+
+
+def test_expired_link_can_still_ask_for_a_new_one(client, application, django_capture_on_commit_callbacks):
+    path = _status_path(application.candidate)
+
+    with time_machine.travel(timezone.now() + timedelta(days=90)):
+        with django_capture_on_commit_callbacks(execute=False):
+            response = client.post(_new_link_path(path))
+
+    assert response.status_code == 200
+    message = OutboundMessage.objects.get(candidate=application.candidate, template_code="status_link")
+    assert message.to_address == "amira@mail.example"
+
+
+def test_forged_or_retired_link_cannot_ask_for_a_new_one(client, application, django_capture_on_commit_callbacks):
+    path = _status_path(application.candidate)
+    forged = path.rstrip("/")[:-4] + "AAAA/"
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(_new_link_path(path))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        retired = client.post(_new_link_path(path))
+        tampered = client.post(_new_link_path(forged))
+
+    assert retired.status_code == 404 and tampered.status_code == 404
+    assert OutboundMessage.objects.filter(template_code="status_link").count() == 1
+
+
+def test_new_link_asks_are_rate_limited(client, application, settings, django_capture_on_commit_callbacks):
+    settings.INLOOP_CANDIDATE_POSTS_PER_HOUR = 2
+    path = _status_path(application.candidate)
+    with django_capture_on_commit_callbacks(execute=False):
+        codes = [client.post(_new_link_path(path)).status_code for _ in range(3)]
+
+    assert codes == [200, 404, 429]
