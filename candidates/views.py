@@ -23,7 +23,7 @@ from recruiting.models import Application
 from . import links, selectors, services
 from .models import Candidate
 from .ratelimit import rate_limited_post
-from .wording import STAGE_FOR_CANDIDATE, client_display_name
+from .wording import client_display_name, stage_words
 
 INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
 
@@ -76,7 +76,11 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
     tz = ZoneInfo(candidate.time_zone)
     rows = []
     for application in selectors.candidate_status_applications(candidate=candidate):
-        words = STAGE_FOR_CANDIDATE[application.stage]
+        words = stage_words(
+            stage=application.stage,
+            stage_entered_at=application.stage_entered_at,
+            last_informed_at=application.last_informed_at,
+        )
         owner = application.owner
         rows.append(
             ApplicationRow(

@@ -1,6 +1,7 @@
 """How the pipeline reads to a candidate: stages in plain words and the client's name (rule 8)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from recruiting.models import Client, Stage
 
@@ -37,6 +38,20 @@ STAGE_FOR_CANDIDATE: dict[str, StageWords] = {
     ),
     Stage.WITHDRAWN: StageWords("Withdrawn", "This application was withdrawn, so we are no longer pursuing it."),
 }
+
+
+# A rejection the candidate has not been told about yet: their recruiter tells them first (rule 6), so
+# the page must not break the news on its own.
+OUTCOME_NOT_YET_TOLD = StageWords(
+    "Update on its way", "Your recruiter will be in touch with you about this application very soon."
+)
+
+
+def stage_words(*, stage: str, stage_entered_at: datetime, last_informed_at: datetime | None) -> StageWords:
+    """The stage as the candidate reads it; a rejection only once someone has told them."""
+    if stage == Stage.REJECTED and (last_informed_at is None or last_informed_at < stage_entered_at):
+        return OUTCOME_NOT_YET_TOLD
+    return STAGE_FOR_CANDIDATE[stage]
 
 
 def client_display_name(*, client: Client, client_has_seen_candidate: bool) -> str:

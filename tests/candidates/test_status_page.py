@@ -59,7 +59,8 @@ def test_client_name_is_hidden_before_submission(client, application):
 def test_client_name_is_shown_once_submitted_even_after_rejection(client, application):
     StageChange.objects.create(application=application, from_stage=Stage.SCREENING, to_stage=Stage.SUBMITTED)
     application.stage = Stage.REJECTED
-    application.closed_at = timezone.now()
+    application.stage_entered_at = application.closed_at = timezone.now()
+    application.last_informed_at = timezone.now() + timedelta(seconds=1)
     application.save()
 
     page = client.get(_status_path(application.candidate)).content.decode()
@@ -67,6 +68,23 @@ def test_client_name_is_shown_once_submitted_even_after_rejection(client, applic
     assert "Northwind Ledger Ltd" in page
     assert "Not going ahead" in page
     assert "Ask my recruiter for an update" not in page
+
+
+def test_a_rejection_is_not_shown_before_someone_told_the_candidate(client, application):
+    application.stage = Stage.REJECTED
+    application.stage_entered_at = application.closed_at = timezone.now()
+    application.last_informed_at = timezone.now() - timedelta(days=3)
+    application.save()
+    path = _status_path(application.candidate)
+
+    before = client.get(path).content.decode()
+    application.last_informed_at = timezone.now() + timedelta(seconds=1)
+    application.save()
+    after = client.get(path).content.decode()
+
+    assert "Not going ahead" not in before
+    assert "Your recruiter will be in touch with you about this application very soon" in before
+    assert "Not going ahead" in after
 
 
 def test_client_that_allows_it_is_named_before_submission(client, application):
@@ -202,7 +220,7 @@ def test_status_page_query_count_does_not_grow_with_applications(client, django_
         application = ApplicationFactory(candidate=candidate)
         StageChange.objects.create(application=application, from_stage=Stage.NEW, to_stage=Stage.SCREENING)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = client.get(_status_path(candidate))
 
     assert response.status_code == 200
