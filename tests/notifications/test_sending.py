@@ -1,0 +1,378 @@
+"""Sending: claim, re-check, hand over once, record the outcome (architecture.md flow 2, quality.md F6-F11).
+
+These run the services in the test process, over Django's in-memory backend or, for the SMTP outcomes,
+the phase-aware backend against the loopback sink of tests/support/smtp_sink.py.
+"""
+
+import datetime as dt
+import random
+import smtplib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from candidates.services import candidate_set_preferences
+from notifications.backends import Phase, PhaseRecordingSMTP
+from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
+from notifications.services import outbox
+from recruiting.models import ContactEvent
+from recruiting.services import application_create
+from tests.factories import CandidateFactory, JobFactory, PromptFactory, UserFactory
+from tests.support.smtp_sink import SmtpSink, free_port
+
+pytestmark = pytest.mark.django_db
+Status = OutboundMessage.Status
+Outcome = MessageAttempt.Outcome
+UTC = dt.UTC
+WEDNESDAY_10 = dt.datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def wednesday_morning():
+    with time_machine.travel(WEDNESDAY_10, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink(stall_seconds=5) as running:
+        yield running
+
+
+def smtp_mailer(settings, port: int) -> None:
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "notifications.backends.SMTPBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 1},
+        }
+    }
+
+
+@pytest.fixture
+def smtp(sink, settings):
+    smtp_mailer(settings, sink.port)
+    return sink
+
+
+def due_message(**candidate) -> OutboundMessage:
+    """An application's acknowledgment, released by its recruiter so that it is due now."""
+    candidate = CandidateFactory(**candidate)
+    application = application_create(candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner)
+    message = OutboundMessage.objects.get(application=application)
+    return outbox.message_send_now(message=message, by=candidate.owner)
+
+
+def reload(message: OutboundMessage) -> OutboundMessage:
+    return OutboundMessage.objects.select_related("application").get(pk=message.pk)
+
+
+# --- sent ---------------------------------------------------------------------------------------------
+
+
+def test_a_due_message_is_sent_once_with_stable_headers_and_resets_the_clock():
+    message = due_message(first_name="Ana")
+    application = message.application
+    overdue = PromptFactory(application=application, reason="overdue")
+    report = outbox.messages_send_due(worker="w1", limit=10)
+    assert report.sent == 1 and report.claimed == 1
+    (email,) = mail.outbox
+    assert email.to == [message.to_address]
+    assert email.extra_headers["Message-ID"] == message.message_id == outbox.message_id_for(message.idempotency_key)
+    assert email.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert email.reply_to == [application.owner.email]
+    assert email.alternatives[0].mimetype == "text/html"
+    message = reload(message)
+    assert message.status == Status.SENT and message.sent_at == WEDNESDAY_10 and message.attempts == 1
+    assert message.attempt_log.get().outcome == Outcome.SENT
+    contact = ContactEvent.objects.get(message=message)
+    assert contact.direction == "outbound" and contact.channel == "email" and contact.by is None
+    application.refresh_from_db()
+    assert application.last_informed_at == WEDNESDAY_10
+    overdue.refresh_from_db()
+    assert overdue.resolved_at == WEDNESDAY_10
+    assert outbox.messages_send_due(worker="w2", limit=10).claimed == 0
+    assert len(mail.outbox) == 1
+
+
+def test_held_messages_wait_for_their_time(wednesday_morning):
+    candidate = CandidateFactory()
+    application_create(candidate=candidate, job=JobFactory(), by=None)
+    assert outbox.messages_send_due(worker="w", limit=10).claimed == 0
+    wednesday_morning.shift(dt.timedelta(minutes=10))
+    assert outbox.messages_send_due(worker="w", limit=10).sent == 1
+
+
+def test_message_send_takes_only_the_message_it_was_woken_for():
+    first, second = due_message(), due_message()
+    assert outbox.message_send(message_id=second.pk).sent == 1
+    assert reload(first).status == Status.QUEUED
+    assert reload(second).status == Status.SENT
+
+
+def test_a_digest_without_an_application_is_sent_without_a_contact_or_unsubscribe_header():
+    user = UserFactory()
+    outbox.message_queue(
+        idempotency_key="digest:t", template_code="digest", to_address=user.email, context={"recruiter_name": "Sam"},
+        recipient_user=user, hold_minutes=0, respect_business_hours=False,
+    )  # fmt: skip
+    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert "List-Unsubscribe" not in mail.outbox[0].extra_headers
+    assert not ContactEvent.objects.exists()
+
+
+def test_a_subject_edited_with_line_breaks_never_adds_a_header_B1():
+    message = due_message()
+    OutboundMessage.objects.filter(pk=message.pk).update(subject="Hi\r\nBcc: spy@evil.example")
+    outbox.messages_send_due(worker="w", limit=5)
+    raw = mail.outbox[0].message().as_bytes()
+    assert b"\nBcc:" not in raw and b"Subject: Hi Bcc: spy@evil.example" in raw
+
+
+# --- suppression at send time (F9) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"do_not_contact": True, "reason": "Asked by email"}, "asked not to be contacted: Asked by email"),
+        ({"automated_updates_paused": True}, "paused automated updates"),
+    ],
+)
+def test_a_candidate_who_opts_out_after_queueing_gets_nothing_F9(change, reason):
+    message = due_message()
+    candidate_set_preferences(candidate=message.candidate, by=None, source="candidate", **change)
+    report = outbox.messages_send_due(worker="w", limit=5)
+    assert report.suppressed == 1 and report.sent == 0
+    assert mail.outbox == []
+    message = reload(message)
+    assert message.status == Status.SUPPRESSED and reason in message.status_reason
+    assert not message.attempt_log.exists()
+    assert message.application.last_informed_at is None
+
+
+# --- SMTP outcomes --------------------------------------------------------------------------------------
+
+
+def test_a_4xx_is_retried_with_backoff_then_delivered_once_F6(smtp, wednesday_morning):
+    smtp.program("451", "451")
+    message = due_message()
+    random.seed(7)
+    delays = []
+    for _ in range(2):
+        assert outbox.messages_send_due(worker="w", limit=5).retrying == 1
+        queued = reload(message)
+        assert queued.status == Status.QUEUED
+        delays.append(queued.send_after - timezone.now())
+        assert outbox.messages_send_due(worker="w", limit=5).claimed == 0  # not before its time
+        wednesday_morning.move_to(queued.send_after)
+    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert dt.timedelta(seconds=30) <= delays[0] <= dt.timedelta(seconds=60)
+    assert dt.timedelta(seconds=60) <= delays[1] <= dt.timedelta(seconds=120)
+    assert [a.outcome for a in reload(message).attempt_log.all()] == [
+        Outcome.TRANSIENT,
+        Outcome.TRANSIENT,
+        Outcome.SENT,
+    ]
+    assert [a.smtp_code for a in reload(message).attempt_log.all()] == [451, 451, 250]
+    assert smtp.count(message.message_id) == 1
+
+
+@pytest.mark.parametrize("step", ["550@rcpt", "554"])
+def test_a_5xx_fails_at_once_prompts_the_recruiter_and_leaves_the_candidate_uninformed_F7(smtp, step):
+    smtp.program(step)
+    message = due_message()
+    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    message = reload(message)
+    assert message.status == Status.FAILED and message.attempts == 1
+    assert message.attempt_log.get().smtp_code == int(step[:3])
+    prompt = RecruiterPrompt.objects.get(application=message.application, reason="delivery_failed")
+    assert prompt.message == message
+    assert message.application.last_informed_at is None
+    assert smtp.count() == 0
+    assert outbox.messages_send_due(worker="w", limit=5).claimed == 0
+
+
+def test_a_stall_after_the_body_is_unknown_and_never_sent_again_F8(smtp, wednesday_morning):
+    smtp.program("stall")
+    message = due_message()
+    report = outbox.messages_send_due(worker="w", limit=5)
+    assert report.unknown == 1
+    message = reload(message)
+    assert message.status == Status.UNKNOWN
+    assert message.attempt_log.get().outcome == Outcome.UNKNOWN
+    assert RecruiterPrompt.objects.filter(application=message.application, reason="outcome_unknown").exists()
+    wednesday_morning.shift(dt.timedelta(hours=2))
+    outbox.messages_relay()
+    assert outbox.messages_send_due(worker="w", limit=5).claimed == 0
+    assert smtp.count(message.message_id) == 1
+
+
+def test_one_connection_serves_a_batch(smtp, monkeypatch):
+    connects = []
+    original = PhaseRecordingSMTP.connect
+    monkeypatch.setattr(
+        PhaseRecordingSMTP, "connect", lambda self, *a, **k: connects.append(1) or original(self, *a, **k)
+    )
+    ids = [due_message().message_id for _ in range(3)]
+    assert outbox.messages_send_due(worker="w", limit=10).sent == 3
+    assert len(connects) == 1
+    assert sorted(smtp.message_ids()) == sorted(ids)
+
+
+def test_a_4xx_for_one_message_does_not_stop_the_rest_of_the_batch(smtp):
+    smtp.program("accept", "452@rcpt", "accept")
+    for _ in range(3):
+        due_message()
+    report = outbox.messages_send_due(worker="w", limit=10)
+    assert (report.sent, report.retrying) == (2, 1)
+
+
+def test_no_server_means_every_claimed_message_is_retried_later(settings):
+    smtp_mailer(settings, free_port())
+    first, second = due_message(), due_message()
+    report = outbox.messages_send_due(worker="w", limit=10)
+    assert report.retrying == 2
+    for message in (first, second):
+        message = reload(message)
+        assert message.status == Status.QUEUED and message.send_after > timezone.now()
+        assert message.attempt_log.get().outcome == Outcome.TRANSIENT
+        assert "ConnectionRefusedError" in message.last_error
+
+
+@override_settings(INLOOP_OUTBOX_MAX_ATTEMPTS=2)
+def test_temporary_failures_give_up_after_the_last_attempt(smtp, wednesday_morning):
+    smtp.default = "421"
+    message = due_message()
+    outbox.messages_send_due(worker="w", limit=5)
+    wednesday_morning.move_to(reload(message).send_after)
+    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    message = reload(message)
+    assert message.status == Status.FAILED and message.status_reason == "Gave up after 2 tries."
+    assert RecruiterPrompt.objects.filter(application=message.application, reason="delivery_failed").exists()
+
+
+# --- leases and the relay ---------------------------------------------------------------------------------
+
+
+def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(wednesday_morning, monkeypatch):
+    from notifications.tasks import outbox as tasks
+
+    batches = []
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
+    untouched, in_flight = due_message(), due_message()
+    claimed = outbox._claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=outbox.SendReport())
+    assert sorted(claimed) == sorted([untouched.pk, in_flight.pk])
+    assert outbox._mark_handover(in_flight.pk, "dead")
+    wednesday_morning.shift(dt.timedelta(minutes=4))
+    assert outbox.messages_relay().requeued == 0  # leases still running
+    wednesday_morning.shift(dt.timedelta(minutes=2))
+    report = outbox.messages_relay()
+    assert (report.requeued, report.unknown, report.due, report.batches) == (1, 1, 1, 1)
+    assert batches == [{"kwargs": {"limit": outbox.BATCH_SIZE}, "retry": False}]
+    assert reload(untouched).status == Status.QUEUED
+    lost = reload(in_flight)
+    assert lost.status == Status.UNKNOWN and lost.attempt_log.get().outcome == Outcome.UNKNOWN
+    assert RecruiterPrompt.objects.filter(message=lost, reason="outcome_unknown").exists()
+
+
+def test_a_worker_that_lost_its_lease_sends_nothing(wednesday_morning):
+    message = due_message()
+    ids = outbox._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=outbox.SendReport())
+    wednesday_morning.shift(dt.timedelta(minutes=6))
+    outbox.messages_relay()
+    assert outbox.messages_send_due(worker="fast", limit=1).sent == 1
+    outbox._send_claimed(ids, worker="slow", report=outbox.SendReport())
+    assert len(mail.outbox) == 1
+    assert reload(message).status == Status.SENT
+
+
+def test_the_relay_starts_a_bounded_number_of_batches(monkeypatch):
+    from notifications.tasks import outbox as tasks
+
+    batches = []
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 1)
+    monkeypatch.setattr(outbox, "RELAY_MAX_BATCHES", 2)
+    for _ in range(3):
+        due_message()
+    assert outbox.messages_relay().batches == 2
+    assert len(batches) == 2
+
+
+# --- late messages (F11) ------------------------------------------------------------------------------------
+
+
+def late(message: OutboundMessage, *, hours: float, window_tz: str) -> None:
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        send_after=timezone.now() - dt.timedelta(hours=hours), send_window_tz=window_tz
+    )
+
+
+def test_a_late_message_inside_business_hours_goes_out_with_a_note_F11():
+    message = due_message()
+    late(message, hours=3, window_tz="UTC")
+    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    message = reload(message)
+    assert message.status == Status.SENT
+    assert message.status_reason == "Sent late: it was due 2026-03-04 07:00 UTC but the outbox was held up."
+
+
+def test_a_late_message_outside_business_hours_moves_to_the_next_window_with_a_note_F11():
+    message = due_message()
+    late(message, hours=3, window_tz="Asia/Tokyo")  # 19:00 in Tokyo now
+    report = outbox.messages_send_due(worker="w", limit=5)
+    assert (report.claimed, report.rescheduled) == (0, 1)
+    message = reload(message)
+    assert message.status == Status.QUEUED
+    assert message.send_after == dt.datetime(2026, 3, 5, 0, 0, tzinfo=UTC)  # Thursday 9:00 in Tokyo
+    assert "moved to the recipient's next business hours" in message.status_reason
+    with time_machine.travel(message.send_after, tick=False):
+        assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert reload(message).status_reason.startswith("Due 2026-03-04 07:00 UTC")
+
+
+def test_a_few_minutes_late_is_not_late():
+    message = due_message()
+    late(message, hours=0.2, window_tz="Asia/Tokyo")
+    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert reload(message).status_reason == ""
+
+
+# --- the pieces -----------------------------------------------------------------------------------------------
+
+
+def test_backoff_doubles_with_jitter_and_is_capped():
+    rng = random.Random(1)
+    for attempt in range(1, 12):
+        ceiling = min(60 * 2 ** (attempt - 1), 3600)
+        delay = outbox.retry_delay(attempt, base_seconds=60, rng=rng).total_seconds()
+        assert ceiling / 2 <= delay <= ceiling
+    spread = {outbox.retry_delay(3, base_seconds=60, rng=rng) for _ in range(20)}
+    assert len(spread) > 1
+
+
+@pytest.mark.parametrize(
+    ("error", "phase", "outcome", "code"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@b.example": (550, b"no")}), Phase.ENVELOPE, Outcome.PERMANENT, 550),
+        (smtplib.SMTPRecipientsRefused({"a@b.example": (450, b"later")}), Phase.ENVELOPE, Outcome.TRANSIENT, 450),
+        (smtplib.SMTPDataError(554, b"rejected"), Phase.BODY, Outcome.PERMANENT, 554),
+        (smtplib.SMTPDataError(451, b"later"), Phase.BODY, Outcome.TRANSIENT, 451),
+        (smtplib.SMTPSenderRefused(421, b"busy", "x@y"), Phase.ENVELOPE, Outcome.TRANSIENT, 421),
+        (smtplib.SMTPServerDisconnected("gone"), Phase.ENVELOPE, Outcome.TRANSIENT, None),
+        (smtplib.SMTPServerDisconnected("gone"), Phase.DATA, Outcome.TRANSIENT, None),
+        (smtplib.SMTPServerDisconnected("gone"), Phase.BODY, Outcome.UNKNOWN, None),
+        (TimeoutError("timed out"), Phase.BODY, Outcome.UNKNOWN, None),
+        (ConnectionRefusedError(), Phase.IDLE, Outcome.TRANSIENT, None),
+        (ConnectionResetError(), None, Outcome.TRANSIENT, None),
+        (ValueError("bad header"), Phase.IDLE, Outcome.PERMANENT, None),
+    ],
+)
+def test_send_errors_are_classified_by_reply_code_and_phase(error, phase, outcome, code):
+    result = outbox.classify_send_error(error, phase=phase)
+    assert (result.outcome, result.smtp_code) == (outcome, code)

@@ -1,0 +1,74 @@
+"""A private redis-server on its own port, that a drill may stop and start again (quality.md F2).
+
+    with RedisServer() as redis:          # a free port in 6390-6399 unless one is given
+        redis.url                         # redis://127.0.0.1:<port>/0, for CELERY_BROKER_URL
+        redis.stop()                      # SIGTERM to this server only: the broker is down
+        redis.start()                     # the same port again, empty: the broker is back
+
+Nothing is persisted (no RDB, no AOF), so a restarted server starts empty, as a broker that lost its
+queue would. Only the process this object started is ever signalled; the shared Redis on 6379 is
+never touched.
+"""
+
+import socket
+import subprocess
+import tempfile
+
+from tests.support.processes import wait_for
+
+PORTS = range(6390, 6400)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port_in(ports: range) -> int:
+    for port in ports:
+        if not _answers(port):
+            return port
+    raise RuntimeError(f"no free port for a private redis-server in {ports.start}-{ports.stop - 1}")
+
+
+class RedisServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or _free_port_in(PORTS)
+        self._folder = tempfile.TemporaryDirectory(prefix="inloop-redis-")
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running():
+            return
+        self._process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self._folder.name],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(lambda: _answers(self.port), timeout=timeout, what=f"redis-server on port {self.port}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self.running():
+            return
+        self._process.terminate()
+        self._process.wait(timeout=timeout)
+        wait_for(lambda: not _answers(self.port), timeout=timeout, what=f"port {self.port} to close")
+
+    def __enter__(self) -> "RedisServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self._folder.cleanup()
