@@ -68,6 +68,10 @@ class CandidateAdmin(admin.ModelAdmin):
     action_form = CandidateActionForm
     actions = ("mark_do_not_contact", "allow_contact", "pause_automated_updates", "resume_automated_updates")
 
+    def get_inlines(self, request, obj):
+        # History belongs to an existing record; a new one starts with none.
+        return self.inlines if obj is not None else ()
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = CandidateAddForm

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, error_text, run_per_object
 
 from .models import MessageAttempt, MessageTemplate, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
-from .services import prompts, templates
+from .services import outbox, prompts, templates
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -134,8 +134,6 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Cancel the selected messages still held or queued", permissions=["cancel"])
     def cancel_held(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
-        from .services import outbox
-
         reason = request.POST.get("reason", "").strip() or "Cancelled in the admin"
         pending = queryset.filter(status__in=[OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED])
         run_per_object(

@@ -224,6 +224,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("candidate", "job__client", "owner")
 
+    def get_inlines(self, request, obj):
+        # History belongs to an existing record; a new one starts with none.
+        return self.inlines if obj is not None else ()
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ApplicationChangeForm if obj is not None else ApplicationAddForm
         return super().get_form(request, obj, change=change, **kwargs)

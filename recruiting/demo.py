@@ -8,7 +8,7 @@ audit rows keep the moment the demo was really loaded. The same seed gives the s
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +27,7 @@ from .models import (
     AuditLog,
     Client,
     ContactEvent,
+    FirmHoliday,
     Job,
     RecruiterProfile,
     Role,
@@ -300,7 +301,8 @@ DO_NOT_CONTACT_REASONS = (
     "Has taken a permanent role elsewhere and asked us not to get in touch.",
     "Asked by email that we stop contacting them.",
 )
-PROMISE_NOTE = "Told them the client decides on the shortlist by then."
+# (month, day, name): the office is closed between the years.
+HOLIDAYS = ((12, 25, "Office closed"), (12, 26, "Office closed"), (1, 1, "New Year's Day"))
 
 # Share of active applications that are overdue today, and of the others that carry a promised date.
 OVERDUE_SHARE = 0.15
@@ -371,6 +373,17 @@ def demo_login_ensure() -> User:
     RecruiterProfile.objects.create(user=user, team=team, role=role, time_zone="Europe/London")
     audit_log_record(actor=None, action="user.create", obj=user, details={"source": "demo"})
     return user
+
+
+def firm_holidays_ensure(*, today: date) -> int:
+    """The firm's year-end closing days that come next after `today` (the clock skips them)."""
+    created = 0
+    for month, day, name in HOLIDAYS:
+        holiday = date(today.year, month, day)
+        if holiday < today:
+            holiday = holiday.replace(year=today.year + 1)
+        created += FirmHoliday.objects.get_or_create(date=holiday, defaults={"name": name})[1]
+    return created
 
 
 def _user_create(*, username: str, first_name: str, last_name: str, **extra) -> User:
@@ -546,6 +559,7 @@ def demo_data_load(*, now: datetime | None = None, seed: int = SEED) -> DemoSumm
     rng = random.Random(seed)
     builder = _Builder(now=now, rng=rng)
     stage_policies_ensure()
+    firm_holidays_ensure(today=timezone.localdate(now))
     builder.staff()
     jobs = builder.clients_and_jobs()
     candidates = builder.candidates()

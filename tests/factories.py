@@ -87,3 +87,14 @@ class PromptFactory(factory.django.DjangoModelFactory):
     reason = "overdue"
     due_at = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)
+
+
+class MessageAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.MessageAttempt"
+
+    message = None
+    outcome = "transient"
+    smtp_code = 421
+    detail = "Service not available, try again later"
+    worker = "worker@test"
