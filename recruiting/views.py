@@ -5,7 +5,6 @@ page (Django's handler), its ValidationError becomes errors on the form that was
 """
 
 import csv
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.models import Candidate
 from candidates.services import candidate_set_preferences
+from candidates.services.imports import candidates_import_csv
+from notifications import selectors as notification_selectors
 from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
 from notifications.services import prompts as prompt_services
 from notifications.services import templates as template_services
@@ -575,17 +576,16 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def candidate_import(request: HttpRequest) -> HttpResponse:
-    from candidates.services import candidates_import_csv
-
+    """CSV import: good rows are imported, each bad row is listed with its line and why."""
     report = None
     if request.method == "POST":
         form = forms.CandidateImportForm(request.POST, request.FILES)
         if form.is_valid():
-            text = io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig", newline="")
-            ok, report = _call(form, lambda: candidates_import_csv(file=text, owner=request.user, by=request.user))
+            _, report = _call(form, lambda: candidates_import_csv(file=form.cleaned_data["file"], by=request.user))
     else:
         form = forms.CandidateImportForm()
-    return render(request, "recruiting/candidate_import.html", {"form": form, "report": report})
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "recruiting/candidate_import.html", {"form": form, "report": report}, status=status)
 
 
 @login_required
@@ -783,51 +783,44 @@ def template_preview(request: HttpRequest, code: str) -> HttpResponse:
 # --- figures -------------------------------------------------------------------------------------
 
 
-def _figures(user) -> dict[str, Any]:
-    from notifications import selectors as notification_selectors
-
-    return notification_selectors.loop_figures(now=timezone.now())
+FIGURE_COLUMNS = (
+    "name",
+    "active",
+    "within_policy",
+    "within_policy_percent",
+    "overdue",
+    "median_days_silent",
+    "p90_days_silent",
+    "oldest_days_silent",
+    "open_prompts",
+)
 
 
 @login_required
 @require_GET
 def figures(request: HttpRequest) -> HttpResponse:
-    return render(request, "recruiting/figures.html", {"figures": _figures(request.user)})
+    return render(request, "recruiting/figures.html", {"figures": notification_selectors.loop_figures()})
+
+
+def _csv_cell(value) -> object:
+    """Text that a spreadsheet would read as a formula is quoted (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 @login_required
 @require_GET
 def figures_csv(request: HttpRequest) -> HttpResponse:
-    data = _figures(request.user)
+    data = notification_selectors.loop_figures()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="keep-in-the-loop-figures.csv"'
     writer = csv.writer(response)
-    writer.writerow(
-        [
-            "scope",
-            "name",
-            "active",
-            "within_policy",
-            "within_policy_percent",
-            "median_days_silent",
-            "p90_days_silent",
-            "oldest_days_silent",
-            "open_prompts",
-        ]
-    )
-    for scope, rows in (("recruiter", data["recruiters"]), ("team", data["teams"])):
-        for row in rows:
-            writer.writerow(
-                [
-                    scope,
-                    row["name"],
-                    row["active"],
-                    row["within_policy"],
-                    row["within_policy_percent"],
-                    row["median_days_silent"],
-                    row["p90_days_silent"],
-                    row["oldest_days_silent"],
-                    row["open_prompts"],
-                ]
-            )
+    writer.writerow(["scope", *FIGURE_COLUMNS])
+    rows = [("firm", data["firm"])] + [("team", row) for row in data["teams"]]
+    rows += [("recruiter", row) for row in data["recruiters"]]
+    for scope, row in rows:
+        writer.writerow([scope, *(_csv_cell(row[column]) for column in FIGURE_COLUMNS)])
     return response

@@ -1,0 +1,111 @@
+"""Figures with server-rendered SVG charts and the CSV export; the CSV import page."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from candidates.models import Candidate
+from recruiting.models import Stage
+from recruiting.services import application_clock_recompute
+from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def application_for(owner, *, days):
+    created = timezone.now() - timedelta(days=days)
+    application = ApplicationFactory(
+        candidate__owner=owner, owner=owner, stage=Stage.SCREENING, created_at=created, stage_entered_at=created
+    )
+    application_clock_recompute(application=application)
+    return application
+
+
+def test_figures_show_per_recruiter_and_team_with_svg_charts(client, django_assert_max_num_queries):
+    team = TeamFactory(name="North desk")
+    behind = UserFactory(first_name="Ada", last_name="Quist", profile__team=team)
+    on_time = UserFactory(first_name="Bo", last_name="Reyes", profile__team=team)
+    for _ in range(30):
+        application_for(behind, days=12)
+        application_for(on_time, days=0)
+    client.force_login(on_time)
+
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("figures"))
+
+    figures = response.context["figures"]
+    rows = {row["name"]: row for row in figures["recruiters"]}
+    assert rows["Ada Quist"]["within_policy_percent"] == 0
+    assert rows["Bo Reyes"]["within_policy_percent"] == 100
+    assert [team["name"] for team in figures["teams"]] == ["North desk"]
+    page = response.content.decode()
+    assert page.count('<svg class="chart"') == 3
+    assert "Share of candidates informed within policy, per recruiter" in page
+
+
+def test_figures_csv_export(client, recruiter):
+    tricky = UserFactory(first_name="=HYPERLINK(1)", last_name="", username="tricky")
+    application_for(tricky, days=0)
+    application_for(recruiter, days=12)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("figures_csv"))
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["scope", "name", "active", "within_policy"]
+    assert rows[1][:3] == ["firm", "Whole firm", "2"]
+    recruiter_rows = {row[1]: row for row in rows if row[0] == "recruiter"}
+    assert set(recruiter_rows) == {recruiter.get_full_name(), "'=HYPERLINK(1)"}
+    assert recruiter_rows[recruiter.get_full_name()][4] == "0.0"
+
+
+def test_csv_import_reports_good_and_bad_rows(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    content = (
+        "first_name,last_name,email,job_id\n"
+        f"Noor,Haddad,noor.haddad@mail.example,{job.pk}\n"
+        "Broken,Row,not-an-email,\n"
+        "Lin,Okafor,lin.okafor@mail.example,\n"
+    ).encode()
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("candidate_import"), {"file": SimpleUploadedFile("people.csv", content, content_type="text/csv")}
+    )
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.candidates_created == 2
+    assert [error.line for error in report.errors] == [3]
+    page = response.content.decode()
+    assert "2 new candidates" in page
+    assert set(Candidate.objects.values_list("email", flat=True)) == {
+        "noor.haddad@mail.example",
+        "lin.okafor@mail.example",
+    }
+
+
+def test_csv_import_with_a_bad_header_says_why(client, recruiter):
+    client.force_login(recruiter)
+
+    response = client.post(reverse("candidate_import"), {"file": SimpleUploadedFile("people.csv", b"name,mail\nA,b\n")})
+
+    assert response.status_code == 400
+    assert "missing column(s): first_name, email" in response.content.decode()
+    assert not Candidate.objects.exists()
+
+
+def test_csv_import_without_a_file_shows_the_error(client, recruiter):
+    CandidateFactory()
+    client.force_login(recruiter)
+
+    response = client.post(reverse("candidate_import"), {})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"]
