@@ -6,9 +6,15 @@ to go over the wire it may have been delivered, and sending again risks a duplic
 marks the message `unknown` and leaves the decision to a person.
 """
 
+import email.policy
 import smtplib
 
 from django.core.mail.backends.smtp import EmailBackend
+
+# Headers are folded at RFC 5322's hard limit, not at 78 columns: folding a long List-Unsubscribe URL
+# (it has no spaces) makes Python fall back to an RFC 2047 encoded word, which no mail client reads as
+# a URL. Bodies are unaffected: their encoding is chosen when the message is built.
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class Phase:
@@ -58,6 +64,20 @@ class SMTPBackend(EmailBackend):
     def handover_phase(self) -> str:
         """How far the last message got on this connection (Phase.IDLE when there is none)."""
         return getattr(self.connection, "phase", Phase.IDLE) if self.connection is not None else Phase.IDLE
+
+    def _send(self, email_message):
+        if not email_message.recipients():
+            return False
+        from_email = self.prep_address(email_message.from_email)
+        recipients = [self.prep_address(address) for address in email_message.recipients()]
+        message = email_message.message(policy=email.policy.SMTP)
+        try:
+            self.connection.sendmail(from_email, recipients, message.as_bytes(policy=WIRE_POLICY))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
     def abort(self) -> None:
         """Drop the connection without a polite QUIT: after a timeout the server may never answer one."""

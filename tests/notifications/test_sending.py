@@ -376,3 +376,12 @@ def test_backoff_doubles_with_jitter_and_is_capped():
 def test_send_errors_are_classified_by_reply_code_and_phase(error, phase, outcome, code):
     result = outbox.classify_send_error(error, phase=phase)
     assert (result.outcome, result.smtp_code) == (outcome, code)
+
+
+def test_the_unsubscribe_header_reaches_the_server_as_a_plain_url(smtp):
+    due_message()
+    assert outbox.messages_send_due(worker="w", limit=1).sent == 1
+    (arrived,) = smtp.received
+    header = arrived.message["List-Unsubscribe"]
+    assert header.startswith("<http://testserver/") and header.endswith("/>")
+    assert "=?" not in header
