@@ -7,14 +7,15 @@ left open too long. Every step is safe to run twice or twice at once: the partia
 conditional update of rows locked with SKIP LOCKED.
 """
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, DateTimeField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from recruiting import policy
@@ -96,7 +97,8 @@ def prompts_resolve_on_contact(*, application: Application, contact: ContactEven
         actor=contact.by,
         action="prompt.resolve",
         model=RecruiterPrompt,
-        entries=((pk, {"application": application.pk, "contact": contact.pk}) for pk in prompt_ids),
+        object_ids=prompt_ids,
+        details={"application": application.pk, "contact": contact.pk},
     )
     return resolved
 
@@ -261,16 +263,15 @@ def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) 
 def _scan(*, now: datetime) -> ScanResult:
     with transaction.atomic():
         settled = _prompts_settle_not_overdue(now=now)
-        overdue = list(
-            recruiting_selectors.applications_overdue(now=now).values_list("pk", "owner_id", "next_update_due")
-        )
-        created_ids = _prompts_insert_overdue(rows=overdue, now=now)
+        overdue = recruiting_selectors.applications_overdue(now=now)
+        found = overdue.count()
+        created_ids = _prompts_insert_overdue(overdue=overdue, now=now)
     with transaction.atomic():
         escalated_ids, without_lead = _prompts_escalate(now=now)
     return ScanResult(
         now=now,
         dry_run=False,
-        found=len(overdue),
+        found=found,
         created=len(created_ids),
         escalated=len(escalated_ids),
         settled=settled,
@@ -295,61 +296,52 @@ def _prompts_settle_not_overdue(*, now: datetime) -> int:
         resolved_at=now,
         resolution=Case(When(pk__in=closed, then=Value(SETTLED_CLOSED)), default=Value(SETTLED_CLOCK_MOVED)),
     )
-    audit_log_record_many(
-        actor=None,
-        action="prompt.settle",
-        model=RecruiterPrompt,
-        entries=[(pk, {"closed": True}) for pk in closed] + [(pk, {"closed": False}) for pk in moved],
-    )
+    for ids, resolution in ((closed, SETTLED_CLOSED), (moved, SETTLED_CLOCK_MOVED)):
+        audit_log_record_many(
+            actor=None,
+            action="prompt.settle",
+            model=RecruiterPrompt,
+            object_ids=ids,
+            details={"resolution": resolution},
+        )
     return len(rows)
 
 
-def _prompts_insert_overdue(*, rows: Sequence[tuple[int, int, datetime]], now: datetime) -> list[int]:
-    """Insert one overdue prompt per row, skipping any application that already has one open.
+def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) -> list[int]:
+    """Open one overdue prompt per application of `overdue`, skipping any that already has one open.
 
-    Raw SQL for ON CONFLICT DO NOTHING ... RETURNING: bulk_create(ignore_conflicts=True) cannot say
-    which rows it inserted, and the audit trail and the scan's report need exactly those.
+    One INSERT ... SELECT over the selector's own query: the rows never travel to Python and back. Raw
+    SQL for ON CONFLICT DO NOTHING ... RETURNING: bulk_create(ignore_conflicts=True) cannot say which rows
+    it inserted, and the audit trail and the scan's report need exactly those.
     """
-    if not rows:
-        return []
+    rows = overdue.values_list(
+        "pk",
+        "owner_id",
+        "next_update_due",
+        Value(Reason.OVERDUE.value),
+        Value(""),
+        Value(now, output_field=DateTimeField()),
+        Value(""),
+        Value(""),
+    )
+    select_sql, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(RecruiterPrompt._meta.db_table)
     columns = "application_id, recruiter_id, due_at, reason, detail, created_at, snooze_reason, resolution"
-    inserted: list[tuple[int, int]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            application_ids, owner_ids, due_ats = zip(*rows, strict=True)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 (table name from the model, values bound)
-                "SELECT a, r, d, %s, '', %s, '', '' FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) "
-                "AS t(a, r, d) ON CONFLICT DO NOTHING RETURNING id, application_id",
-                [Reason.OVERDUE.value, now, list(application_ids), list(owner_ids), list(due_ats)],
-            )
-            inserted = cursor.fetchall()
-        else:
-            # SQLite binds at most a few hundred parameters per statement on older builds.
-            batch = 150
-            for start in range(0, len(rows), batch):
-                chunk = rows[start : start + batch]
-                placeholders = ", ".join("(%s, %s, %s, %s, '', %s, '', '')" for _ in chunk)
-                adapt = connection.ops.adapt_datetimefield_value
-                params: list = []
-                for application_id, owner_id, due_at in chunk:
-                    params += [application_id, owner_id, adapt(due_at), Reason.OVERDUE.value, adapt(now)]
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
-                    "ON CONFLICT DO NOTHING RETURNING id, application_id",
-                    params,
-                )
-                inserted += cursor.fetchall()
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) {select_sql} ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608 (names from the models, values bound)
+            params,
+        )
+        inserted = cursor.fetchall()
+    created = [pk for (pk,) in inserted]
     audit_log_record_many(
         actor=None,
         action="prompt.open",
         model=RecruiterPrompt,
-        entries=(
-            (pk, {"application": application_id, "reason": Reason.OVERDUE.value}) for pk, application_id in inserted
-        ),
+        object_ids=created,
+        details={"reason": Reason.OVERDUE.value, "scan": now.isoformat()},
     )
-    return [pk for pk, _ in inserted]
+    return created
 
 
 def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
@@ -402,10 +394,12 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
             *(When(recruiter_id=recruiter_id, then=Value(lead)) for recruiter_id, lead in lead_of_recruiter.items())
         ),
     )
-    audit_log_record_many(
-        actor=None,
-        action="prompt.escalate",
-        model=RecruiterPrompt,
-        entries=((pk, {"to": lead_of_recruiter[recruiter_of[pk]]}) for pk in locked),
-    )
+    # One audit insert per team lead told: as many as there are leads, whatever the number of prompts.
+    escalated_to_lead: dict[int, list[int]] = defaultdict(list)
+    for pk in locked:
+        escalated_to_lead[lead_of_recruiter[recruiter_of[pk]]].append(pk)
+    for lead, ids in escalated_to_lead.items():
+        audit_log_record_many(
+            actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"to": lead}
+        )
     return locked, without_lead
