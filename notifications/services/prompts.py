@@ -10,7 +10,7 @@ conditional update of rows locked with SKIP LOCKED.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -349,18 +349,22 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
 
     Returns the escalated prompt ids and how many were due but have no lead (other than the owner) to tell.
     """
+    policies = recruiting_selectors.stage_policies()
+    # k business days are at least k calendar days: prompts younger than the shortest delay of any
+    # stage cannot be due, so the database leaves them out (the hour covers a change of clocks).
+    shortest = min(stage_policy.escalate_after_business_days for stage_policy in policies.values())
+    cutoff = now - timedelta(days=shortest) + timedelta(hours=1) if shortest else now
     candidates = list(
         RecruiterPrompt.objects.filter(
-            reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=now
+            reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
         )
-        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
         .values_list(
             "pk", "due_at", "snoozed_until", "application__stage", "recruiter_id", "recruiter__profile__team__lead_id"
         )
     )
     if not candidates:
         return [], 0
-    policies = recruiting_selectors.stage_policies()
     holidays = recruiting_selectors.firm_holidays()
     tz = recruiting_selectors.firm_time_zone()
     lead_of_recruiter: dict[int, int] = {}
