@@ -1,0 +1,286 @@
+"""P1: the keep-in-the-loop scan over 100,000 and then 1,000,000 applications, 10,000 of them overdue.
+
+Targets (quality.md): the scan takes at most 1 s at both sizes, in the same number of queries, and
+about the same time at both sizes (it reads only the overdue applications, through the next_update_due
+index; EXPLAIN must show that index).
+
+The data lives in a database of its own (inloop_bench_p1, created anew and dropped at the end unless
+--keep). It is seeded in PostgreSQL with INSERT ... SELECT over generate_series: 1 in 5 applications
+active (spread over the five open stages, next update due in the coming days), the rest closed (no
+update owed), and 10,000 of the active ones overdue by up to six hours. The 1,000,000 run adds 900,000
+applications to the first 100,000 (none of them overdue), closes the prompts of the first run, and scans
+again: the same 10,000 applications are overdue, in a table ten times the size.
+
+    .venv/bin/python -m bench.p1_scan [--keep]
+"""
+
+import argparse
+import sys
+import time
+
+from bench.support import POSTGRES_URL, Row, django_start, report
+
+SIZES = (100_000, 1_000_000)
+OVERDUE = 10_000
+ACTIVE_SHARE = 5  # one application in five is active
+RECRUITERS = 50
+JOBS = 1_000
+APPLICATIONS_PER_CANDIDATE = 10
+TARGET_SECONDS = 1.0
+# "The same time at both sizes": within this factor of each other, or both under this many seconds.
+SAME_TIME_FACTOR = 1.5
+SAME_TIME_FLOOR_SECONDS = 0.25
+
+
+def _insert_series(model, *, start: int, stop: int, columns: dict[str, str], params: dict) -> None:
+    """INSERT INTO model SELECT ... FROM generate_series(start, stop - 1) AS i.
+
+    `columns` gives the SQL of some columns (in terms of i and of the named `params`); every other column
+    gets the model field's own default, so that the seed keeps working when fields are added.
+    """
+    from django.db import connection
+
+    names, values, bound = [], [], dict(params)
+    for model_field in model._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        names.append(connection.ops.quote_name(model_field.column))
+        if model_field.column in columns:
+            values.append(columns[model_field.column])
+        elif model_field.null and not model_field.has_default():
+            values.append("NULL")
+        else:
+            key = f"default_{model_field.column}"
+            bound[key] = model_field.get_db_prep_save(model_field.get_default(), connection)
+            values.append(f"%({key})s")
+    bound |= {"start": start, "stop": stop - 1}
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM generate_series(%(start)s, %(stop)s) AS i"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+
+
+def seed_people() -> dict:
+    """Recruiters in teams of ten with a lead each, clients and jobs: small, written with the ORM."""
+    from django.contrib.auth import get_user_model
+
+    from recruiting.models import Client, Job, RecruiterProfile, Role, Team
+
+    users = get_user_model()
+    recruiters = []
+    for number in range(RECRUITERS):
+        user = users.objects.create_user(
+            username=f"bench-p1-{number}", email=f"p1-recruiter{number}@firm.example", first_name=f"Recruiter {number}"
+        )
+        recruiters.append(user)
+    for team_number in range(RECRUITERS // 10):
+        members = recruiters[team_number * 10 : (team_number + 1) * 10]
+        team = Team.objects.create(name=f"Desk {team_number}", lead=members[0])
+        for position, user in enumerate(members):
+            RecruiterProfile.objects.create(
+                user=user, team=team, role=Role.TEAM_LEAD if position == 0 else Role.RECRUITER
+            )
+    clients = Client.objects.bulk_create(
+        Client(name=f"Client {number} of the firm", industry="logistics") for number in range(JOBS // 10)
+    )
+    jobs = Job.objects.bulk_create(
+        Job(
+            client=clients[number % len(clients)],
+            title=f"Warehouse lead {number}",
+            owner=recruiters[number % RECRUITERS],
+        )
+        for number in range(JOBS)
+    )
+    return {"recruiters": [user.pk for user in recruiters], "jobs": [job.pk for job in jobs]}
+
+
+def seed_applications(*, start: int, stop: int, people: dict) -> None:
+    """Applications number start..stop-1, with their candidates (ten applications per candidate).
+
+    Application i belongs to candidate i // 10 and goes to a job that differs for each of that
+    candidate's ten applications. Active when i % 5 == 0; overdue when also i < 100,000 and i // 5 is
+    even: exactly 10,000 overdue, all in the first 100,000.
+    """
+    from django.db import connection
+
+    from candidates.models import Candidate
+    from recruiting.models import ACTIVE_STAGES, Application
+
+    _insert_series(
+        Candidate,
+        start=start // APPLICATIONS_PER_CANDIDATE,
+        stop=stop // APPLICATIONS_PER_CANDIDATE,
+        columns={
+            "first_name": "'Candidate'",
+            "last_name": "i::text",
+            "email": "'p1-candidate-' || i || '@mail.example'",
+            "owner_id": "(%(recruiters)s::bigint[])[1 + i %% %(recruiter_count)s]",
+        },
+        params={"recruiters": people["recruiters"], "recruiter_count": RECRUITERS},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id) FROM {Candidate._meta.db_table}")
+        first_candidate = cursor.fetchone()[0]
+    active = f"i %% {ACTIVE_SHARE} = 0"
+    overdue = f"({active} AND i < %(overdue_below)s AND (i / {ACTIVE_SHARE}) %% 2 = 0)"
+    closed_stage = "(ARRAY['rejected', 'withdrawn', 'placed'])[1 + i %% 3]"
+    active_stage = f"(%(active_stages)s::text[])[1 + (i / {ACTIVE_SHARE}) %% 5]"
+    _insert_series(
+        Application,
+        start=start,
+        stop=stop,
+        columns={
+            "candidate_id": f"%(first_candidate)s + i / {APPLICATIONS_PER_CANDIDATE}",
+            "job_id": f"(%(jobs)s::bigint[])[1 + (i %% 10) * 100 + (i / {APPLICATIONS_PER_CANDIDATE}) %% 100]",
+            "owner_id": "(%(recruiters)s::bigint[])[1 + (i / 10) %% %(recruiter_count)s]",
+            "stage": f"CASE WHEN {active} THEN {active_stage} ELSE {closed_stage} END",
+            "stage_entered_at": "%(now)s - interval '20 days'",
+            "last_informed_at": "%(now)s - (i %% 9) * interval '1 day' - interval '1 day'",
+            "next_update_due": (
+                f"CASE WHEN {overdue} THEN %(now)s - (1 + i %% 360) * interval '1 minute' "
+                f"WHEN {active} THEN %(now)s + interval '1 day' + (i %% 7200) * interval '1 minute' "
+                "ELSE NULL END"
+            ),
+            "closed_at": f"CASE WHEN {active} THEN NULL ELSE %(now)s - interval '2 days' END",
+            "created_at": "%(now)s - interval '30 days'",
+        },
+        params={
+            "first_candidate": first_candidate,
+            "jobs": people["jobs"],
+            "recruiters": people["recruiters"],
+            "recruiter_count": RECRUITERS,
+            "active_stages": [str(stage) for stage in ACTIVE_STAGES],
+            "overdue_below": 100_000,
+            "now": people["now"],
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def measure(size: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.services.prompts import prompts_scan_overdue
+    from recruiting.models import Application
+    from recruiting.selectors import applications_overdue
+
+    counts = Application.objects.filter(next_update_due__isnull=False).count()
+    plan = applications_overdue().explain()
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        result = prompts_scan_overdue()
+        seconds = time.perf_counter() - start
+    with CaptureQueriesContext(connection) as again_queries:
+        again_start = time.perf_counter()
+        again = prompts_scan_overdue()
+        again_seconds = time.perf_counter() - again_start
+    return {
+        "size": size,
+        "active": counts,
+        "seconds": seconds,
+        "queries": len(queries.captured_queries),
+        "created": result.created,
+        "escalated": result.escalated,
+        "again_seconds": again_seconds,
+        "again_queries": len(again_queries.captured_queries),
+        "again_created": again.created,
+        "plan": plan,
+    }
+
+
+def close_open_prompts() -> None:
+    """Between the two sizes: the first run's prompts are settled, so the same 10,000 are overdue again."""
+    from django.db import connection
+
+    from notifications.models import RecruiterPrompt
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RecruiterPrompt._meta.db_table} SET resolved_at = now(), resolution = 'Benchmark reset' "
+            "WHERE resolved_at IS NULL"
+        )
+        cursor.execute("VACUUM ANALYZE")
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "inloop_bench_p1" WITH (FORCE)')
+
+
+def uses_index(plan: str) -> bool:
+    return "recruiting_application_next_update_due" in plan and "Seq Scan on recruiting_application" not in plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the inloop_bench_p1 database afterwards")
+    keep = parser.parse_args(argv).keep
+    django_start("p1")
+    from django.utils import timezone
+
+    try:
+        people = seed_people() | {"now": timezone.now()}
+        figures = []
+        seeded = 0
+        for size in SIZES:
+            started = time.perf_counter()
+            seed_applications(start=seeded, stop=size, people=people)
+            print(f"seeded {size:,} applications in {time.perf_counter() - started:,.1f} s", flush=True)
+            seeded = size
+            if figures:
+                close_open_prompts()
+            figures.append(measure(size))
+    finally:
+        if not keep:
+            drop_database()
+
+    small, large = figures
+    rows = []
+    for figure in figures:
+        label = f"{figure['size']:,} applications ({figure['active']:,} active)"
+        rows += [
+            Row(
+                f"scan, {label}", figure["seconds"], "s", f"<= {TARGET_SECONDS:g}", figure["seconds"] <= TARGET_SECONDS
+            ),
+            Row(f"  queries, {label}", figure["queries"], ""),
+            Row("  prompts opened", figure["created"], "", f"{OVERDUE:,}", figure["created"] == OVERDUE),
+            Row(
+                "  next_update_due index used (EXPLAIN)",
+                int(uses_index(figure["plan"])),
+                "",
+                "1",
+                uses_index(figure["plan"]),
+            ),
+            Row("  second scan right after (nothing to do)", figure["again_seconds"], "s"),
+            Row("  prompts opened by the second scan", figure["again_created"], "", "0", figure["again_created"] == 0),
+        ]
+    same_queries = small["queries"] == large["queries"]
+    ratio = large["seconds"] / small["seconds"]
+    same_time = ratio <= SAME_TIME_FACTOR or large["seconds"] <= SAME_TIME_FLOOR_SECONDS
+    rows += [
+        Row(
+            "queries at 1,000,000 minus queries at 100,000", large["queries"] - small["queries"], "", "0", same_queries
+        ),
+        Row(
+            "time at 1,000,000 / time at 100,000",
+            ratio,
+            "x",
+            f"<= {SAME_TIME_FACTOR:g} (or both <= {SAME_TIME_FLOOR_SECONDS:g} s)",
+            same_time,
+        ),
+    ]
+    notes = ["EXPLAIN of the overdue selector at 1,000,000 applications:"]
+    notes += [f"  {line}" for line in large["plan"].splitlines()]
+    return report("P1 keep-in-the-loop scan", rows, notes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
