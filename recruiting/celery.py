@@ -21,7 +21,9 @@ app.conf.update(
     task_soft_time_limit=240,
     task_ignore_result=True,
     task_default_queue="default",
-    task_queues=(Queue("default"), Queue("mail")),
+    # Explicit routing keys: without them Celery binds both queues to the default key, and every task
+    # published to one queue would be delivered to both.
+    task_queues=(Queue("default", routing_key="default"), Queue("mail", routing_key="mail")),
     task_routes={"notifications.tasks.outbox.*": {"queue": "mail"}},
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
