@@ -174,3 +174,15 @@ def test_two_digest_runs_at_once_send_one_digest_per_recruiter(requires_postgres
     assert errors == []
     for user in users:
         assert len(digests_of(user)) == 1
+
+
+def test_the_beat_task_sends_the_digests_under_the_name_the_schedule_uses():
+    from recruiting.celery import app
+
+    user = recruiter_in("UTC")
+    owes_an_update(user)
+    app.loader.import_default_modules()
+    task = app.tasks[app.conf.beat_schedule["send-digests"]["task"]]
+    with time_machine.travel(DAY.replace(hour=9), tick=False):
+        assert task.apply().get()["queued"] == 1
+    assert len(digests_of(user)) == 1

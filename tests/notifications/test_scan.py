@@ -186,3 +186,14 @@ def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres):
     assert sum(result.escalated for result in results) == 30
     assert RecruiterPrompt.objects.filter(escalated_to=lead, escalated_at__isnull=False).count() == 30
     assert AuditLog.objects.filter(action="prompt.escalate").count() == 30
+
+
+@pytest.mark.django_db
+def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
+    from recruiting.celery import app
+
+    overdue()
+    app.loader.import_default_modules()
+    task = app.tasks[app.conf.beat_schedule["scan-overdue"]["task"]]
+    assert task.apply().get() == {"found": 1, "created": 1, "escalated": 0, "settled": 0, "without_lead": 0}
+    assert RecruiterPrompt.objects.count() == 1
