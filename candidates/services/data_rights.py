@@ -302,6 +302,8 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     related_audit = AuditLog.objects.filter(
         Q(object_type=Candidate._meta.label_lower, object_id=candidate.pk)
         | Q(object_type=Application._meta.label_lower, object_id__in=application_ids)
+        | Q(object_type=OutboundMessage._meta.label_lower, object_id__in=messages.values("pk"))
+        | Q(object_type=RecruiterPrompt._meta.label_lower, object_id__in=prompts.values("pk"))
         | Q(object_type=TrackingEvent._meta.label_lower, object_id__in=event_ids)
     )
     for entry in related_audit:

@@ -57,6 +57,7 @@ def held(recruiter):
         message_id="<data-rights-1@inloop.example>",
     )
     MessageAttempt.objects.create(message=message, outcome="permanent", smtp_code=550, detail=f"550 <{EMAIL}> unknown")
+    audit_log_record(actor=None, action="message.queue", obj=message, details={"reason": f"Paused: {NOTE}"})
     OutboundMessage.objects.create(
         candidate=candidate,
         application=application,
@@ -75,9 +76,10 @@ def held(recruiter):
         to_address=recruiter.email,
         idempotency_key="digest-1",
     )
-    RecruiterPrompt.objects.create(
+    prompt = RecruiterPrompt.objects.create(
         application=application, recruiter=recruiter, reason="overdue", detail=f"Call {FIRST} about {NOTE}"
     )
+    audit_log_record(actor=recruiter, action="prompt.snooze", obj=prompt, details={"reason": f"{SUMMARY} first"})
     candidate_set_preferences(
         candidate=candidate, by=recruiter, do_not_contact=True, reason=f"{FIRST} said {NOTE}", source="recruiter"
     )
