@@ -1,0 +1,170 @@
+"""`make run`'s entry point on the embedded default: SQLite, the filesystem broker, three child processes.
+
+Each test starts `manage.py runinloop` as a real process against a temporary run folder, with no
+DATABASE_URL or CELERY_BROKER_URL, and waits for it with a deadline.
+"""
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.services
+
+START_DEADLINE_SECONDS = 180
+STOP_DEADLINE_SECONDS = 40
+PING = "import django; django.setup()\nfrom recruiting.celery import ping\nprint(ping.delay().get(timeout=60))\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def embedded_env(run_dir: Path, port: int) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "CELERY_", "EMAIL_", "DJANGO_", "INLOOP_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="recruiting.settings.local",
+        INLOOP_RUN_DIR=str(run_dir),
+        INLOOP_HOST="127.0.0.1",
+        INLOOP_PORT=str(port),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class Run:
+    """A runinloop process with its output collected line by line."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.env = env
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "runinloop", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def child_pids(self) -> dict[str, int]:
+        return {m[1]: int(m[2]) for m in (re.match(r"Started the (.+) \(pid (\d+)\)\.", ln) for ln in self.lines) if m}
+
+    def wait_until(self, check, *, what: str, deadline: float) -> None:
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            if check():
+                return
+            if self.process.poll() is not None:
+                pytest.fail(f"runinloop exited ({self.process.returncode}) before {what}:\n{self.output[-4000:]}")
+            time.sleep(0.5)
+        pytest.fail(f"no {what} within {deadline} s:\n{self.output[-4000:]}")
+
+    def kill_everything(self) -> None:
+        for pid in [self.process.pid, *self.child_pids().values()]:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=10)
+
+
+def answers_200(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a loopback URL we built)
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    return tmp_path / "run"
+
+
+def test_make_run_serves_the_login_page_runs_a_task_and_stops_on_ctrl_c(run_dir):
+    port = free_port()
+    env = embedded_env(run_dir, port)
+    run = Run(env)
+    try:
+        run.wait_until(
+            lambda: answers_200(f"http://127.0.0.1:{port}/login/"), what="login page", deadline=START_DEADLINE_SECONDS
+        )
+        assert f"Inloop is running at http://127.0.0.1:{port}/" in run.output
+        assert "Demo login: demo / " in run.output
+        pids = run.child_pids()
+        assert set(pids) == {"web server", "Celery worker", "Celery beat"}
+
+        # The embedded default really is SQLite in WAL mode and the filesystem broker, in the run folder.
+        with closing(sqlite3.connect(run_dir / "inloop.sqlite3")) as database:
+            assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        ping = subprocess.run(
+            [sys.executable, "-c", PING], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=90
+        )
+        assert ping.stdout.strip() == "pong", ping.stderr[-3000:]
+        assert any((run_dir / "results").iterdir()), "the result came back through the file result backend"
+
+        os.kill(run.process.pid, signal.SIGINT)
+        run.process.wait(timeout=STOP_DEADLINE_SECONDS)
+        assert run.process.returncode == 0, run.output[-4000:]
+        assert "Inloop stopped." in run.output
+        still_running = [name for name, pid in pids.items() if group_alive(pid)]
+        assert still_running == []
+    finally:
+        run.kill_everything()
+
+
+def test_a_child_that_dies_stops_the_others_and_the_command_fails(run_dir):
+    port = free_port()
+    env = embedded_env(run_dir, port)
+    run = Run(env, "--no-demo")
+    try:
+        run.wait_until(lambda: len(run.child_pids()) == 3, what="three children", deadline=START_DEADLINE_SECONDS)
+        run.wait_until(
+            lambda: answers_200(f"http://127.0.0.1:{port}/login/"), what="login page", deadline=START_DEADLINE_SECONDS
+        )
+        pids = run.child_pids()
+        os.killpg(pids["Celery worker"], signal.SIGKILL)
+        run.process.wait(timeout=STOP_DEADLINE_SECONDS)
+        assert run.process.returncode != 0
+        assert "The Celery worker stopped unexpectedly" in run.output
+        assert [name for name, pid in pids.items() if group_alive(pid)] == []
+    finally:
+        run.kill_everything()
