@@ -4,11 +4,12 @@ Views read through selectors and write through services. A service's PermissionD
 page (Django's handler), its ValidationError becomes errors on the form that was sent.
 """
 
+import copy
 import csv
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -280,14 +281,40 @@ def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
     return render(request, "recruiting/job_stage.html", {"job": job, "stage": stage, "applications": applications})
 
 
-def _move_preview(application: Application, to_stage: str) -> tuple[str | None, Any, str]:
+def _after_move(application: Application, to_stage: str, next_step_date: date | None) -> Application:
+    """An unsaved copy of the application as the move would leave it, so that the preview's dates are right."""
+    moved = copy.copy(application)
+    moved.stage = to_stage
+    moved.promised_next_step_date = next_step_date
+    moved.next_update_due = None
+    policies = selectors.stage_policies()
+    if to_stage in ACTIVE_STAGES and not application.candidate.do_not_contact:
+        moved.next_update_due = policy.next_update_due(
+            last_informed_at=application.last_informed_at or application.created_at,
+            policy=policies[to_stage],
+            tz=selectors.firm_time_zone(),
+            promised_date=next_step_date,
+            holidays=selectors.firm_holidays(),
+        )
+    return moved
+
+
+def _move_preview(application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
     """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
     from notifications.services import outbox
 
     code, note = outbox.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
         return None, None, note
-    return code, template_services.template_preview(application=application, template_code=code), note
+    moved = _after_move(application, to_stage, next_step_date)
+    return code, template_services.template_preview(application=moved, template_code=code), note
+
+
+def _date_or_none(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @login_required
@@ -319,7 +346,8 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     to_stage = (
         form.data.get("to_stage") or form.initial.get("to_stage") or (form.fields["to_stage"].choices or [[None]])[0][0]
     )
-    preview = _move_preview(application, to_stage) if to_stage in Stage.values else (None, None, "")
+    promised = _date_or_none(form.data.get("next_step_date"))
+    preview = _move_preview(application, to_stage, promised) if to_stage in Stage.values else (None, None, "")
     return _form_page(
         request,
         "recruiting/application_move.html",
@@ -338,7 +366,10 @@ def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "recruiting/_move_preview.html",
-        {"preview": _move_preview(application, to_stage), "dont_notify": bool(request.GET.get("dont_notify"))},
+        {
+            "preview": _move_preview(application, to_stage, _date_or_none(request.GET.get("next_step_date"))),
+            "dont_notify": bool(request.GET.get("dont_notify")),
+        },
     )
 
 

@@ -397,3 +397,23 @@ def test_unknown_jobs_are_404(client, recruiter, name):
 def test_unknown_stage_column_is_404(client, recruiter):
     client.force_login(recruiter)
     assert client.get(reverse("job_stage", args=[JobFactory().pk, "nowhere"])).status_code == 404
+
+
+def test_the_preview_uses_the_promised_date_the_recruiter_typed(client, recruiter):
+    from notifications.rendering import format_day
+    from recruiting.policy import add_business_days
+
+    application = application_in(JobFactory(owner=recruiter), recruiter, stage=Stage.SUBMITTED)
+    promised = timezone.localdate() + timedelta(days=9)
+    client.force_login(recruiter)
+
+    response = client.get(
+        reverse("application_move_preview", args=[application.pk]),
+        {"to_stage": Stage.INTERVIEWING, "next_step_date": promised.isoformat()},
+    )
+
+    _, rendered, _ = response.context["preview"]
+    assert format_day(add_business_days(promised, 1)) in rendered.body_text
+    application.refresh_from_db()
+    assert application.stage == Stage.SUBMITTED
+    assert application.promised_next_step_date is None
