@@ -191,6 +191,9 @@ INLOOP_MESSAGE_ID_DOMAIN = env.str("INLOOP_MESSAGE_ID_DOMAIN", default="inloop.l
 # Tracking webhooks (bounces, complaints) through django-anymail. Off unless a provider is named.
 INLOOP_TRACKING_ESP = env.str("INLOOP_TRACKING_ESP", default="")
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+# Providers that sign their webhooks (Mailgun, for one) are checked against this key as well as basic auth.
+if INLOOP_TRACKING_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
+    ANYMAIL[f"{INLOOP_TRACKING_ESP.upper()}_WEBHOOK_SIGNING_KEY"] = env.str("ANYMAIL_WEBHOOK_SIGNING_KEY")
 
 # Celery. The broker URL decides the run mode: filesystem:// is the embedded default.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
