@@ -87,12 +87,10 @@ def prompts_resolve_on_contact(*, application: Application, contact: ContactEven
         reasons.extend(RESOLVED_BY_PERSONAL_CONTACT)
     how = f"{contact.get_channel_display()} to the candidate"
     open_prompts = RecruiterPrompt.objects.filter(application=application, reason__in=reasons, resolved_at__isnull=True)
-    prompt_ids = list(open_prompts.values_list("pk", flat=True))
+    prompt_ids = list(open_prompts.select_for_update().values_list("pk", flat=True))
     if not prompt_ids:
         return 0
-    resolved = RecruiterPrompt.objects.filter(pk__in=prompt_ids, resolved_at__isnull=True).update(
-        resolved_at=contact.at, resolution=how
-    )
+    RecruiterPrompt.objects.filter(pk__in=prompt_ids).update(resolved_at=contact.at, resolution=how)
     audit_log_record_many(
         actor=contact.by,
         action="prompt.resolve",
@@ -100,7 +98,7 @@ def prompts_resolve_on_contact(*, application: Application, contact: ContactEven
         object_ids=prompt_ids,
         details={"application": application.pk, "contact": contact.pk},
     )
-    return resolved
+    return len(prompt_ids)
 
 
 def prompts_reassign(*, application: Application, to_user) -> int:
@@ -217,9 +215,9 @@ def prompts_send_check_in(*, applications: Iterable[Application], by: User | Non
         except ValidationError as error:
             result.skipped.append((application, " ".join(error.messages)))
             continue
-        if message is None or message.status in (OutboundMessage.Status.SUPPRESSED, OutboundMessage.Status.CANCELLED):
-            why = message.status_reason if message is not None else ""
-            result.skipped.append((application, why or "The candidate does not receive automated email."))
+        if message.status in (OutboundMessage.Status.SUPPRESSED, OutboundMessage.Status.CANCELLED):
+            # Written down so the recruiter sees what did not go and why (a paused or bounced candidate).
+            result.skipped.append((application, message.status_reason))
             continue
         result.queued.append(message)
         RecruiterPrompt.objects.filter(

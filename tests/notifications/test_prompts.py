@@ -253,3 +253,18 @@ def test_a_team_lead_sees_the_escalations_sent_to_them():
     PromptFactory()
     assert list(selectors.prompts_escalated_to(user=lead)) == [escalated]
     assert escalated in selectors.prompts_open_for_user(user=lead)
+
+
+def test_check_in_skips_a_candidate_who_paused_automated_updates_and_says_why(django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    paused = overdue_application(candidate__owner=owner, candidate__automated_updates_paused=True)
+    closed = ApplicationFactory(candidate__owner=owner, stage=Stage.WITHDRAWN, closed_at=NOW)
+    prompt = PromptFactory(application=paused)
+    with django_capture_on_commit_callbacks(execute=False):
+        result = prompts.prompts_send_check_in(applications=[paused, closed], by=owner)
+    assert result.queued == []
+    reasons = {application.pk: why for application, why in result.skipped}
+    assert reasons[paused.pk] == "The candidate paused automated updates."
+    assert "only makes sense while the application is open" in reasons[closed.pk]
+    prompt.refresh_from_db()
+    assert prompt.message is None
