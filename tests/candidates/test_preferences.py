@@ -203,3 +203,9 @@ def test_rate_limit_window_ends_after_an_hour(client, application, settings):
     url = reverse("candidates:preferences", args=[_token(application.candidate)])
     assert client.post(url, {"choice": "pause"}).status_code == 302
     assert client.post(url, {"choice": "resume"}).status_code == 429
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        assert client.post(url, {"choice": "resume"}).status_code == 302
+
+    application.candidate.refresh_from_db()
+    assert not application.candidate.automated_updates_paused
