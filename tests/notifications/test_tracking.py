@@ -322,3 +322,26 @@ def test_event_recorded_directly_is_idempotent(candidate):
 
     assert first is not None and again is None
     assert Suppression.objects.count() == 1
+
+
+def test_after_a_bounce_the_next_automated_email_is_suppressed_with_the_reason(
+    client, mailgun, candidate, django_capture_on_commit_callbacks
+):
+    from notifications.services.outbox import message_queue
+
+    _post(client, mailgun, _mailgun_bounce(candidate.email.lower()), **_auth())
+    candidate.refresh_from_db()
+    application = candidate.applications.filter(stage=Stage.NEW).first()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        message = message_queue(
+            idempotency_key="after-bounce-check-in",
+            template_code="check_in",
+            to_address=candidate.email,
+            context={"candidate_first_name": candidate.first_name},
+            candidate=candidate,
+            application=application,
+        )
+
+    assert message.status == OutboundMessage.Status.SUPPRESSED
+    assert "bounced" in message.status_reason
