@@ -224,9 +224,11 @@ def _personal_strings(candidate: Candidate) -> list[str]:
 
 
 def _sweep(strings: list[str]) -> int:
-    """Replace the strings in every text column of the apps' tables; returns how many rows changed.
+    """Replace the strings in every free-text column of the apps' tables; returns how many rows changed.
 
-    Candidate rows are left out: another record of the same person is erased on its own, not mangled.
+    One scan per table (all its text columns at once); columns with fixed choices hold only codes and
+    are skipped. Candidate rows are left out: another record of the same person is erased on its own,
+    not mangled.
     """
     if not strings:
         return 0
@@ -236,23 +238,30 @@ def _sweep(strings: list[str]) -> int:
         for model in apps.get_app_config(app_label).get_models():
             if model is Candidate:
                 continue
-            text_fields = [
+            fields = [
                 f
                 for f in model._meta.concrete_fields
-                if isinstance(f, models.CharField | models.TextField | models.JSONField)
+                if isinstance(f, models.CharField | models.TextField | models.JSONField) and not f.choices
             ]
-            for field in text_fields:
-                condition = Q()
-                for s in strings:
-                    condition |= Q(**{f"{field.attname}__icontains": s})
-                for row in model.objects.filter(condition).only("pk", field.attname):
+            if not fields:
+                continue
+            condition = Q()
+            for field in fields:
+                for value in strings:
+                    condition |= Q(**{f"{field.attname}__icontains": value})
+            for row in model.objects.filter(condition).only("pk", *(f.attname for f in fields)):
+                updates = {}
+                for field in fields:
                     value = getattr(row, field.attname)
                     new = _replace_strings(value, pattern)
-                    if isinstance(field, models.EmailField) and new != value:
-                        new = f"erased-{model._meta.model_name}-{row.pk}@erased.invalid"
                     if new != value:
-                        model.objects.filter(pk=row.pk).update(**{field.attname: new})
-                        changed += 1
+                        is_address = isinstance(field, models.EmailField)
+                        updates[field.attname] = (
+                            f"erased-{model._meta.model_name}-{row.pk}@erased.invalid" if is_address else new
+                        )
+                if updates:
+                    model.objects.filter(pk=row.pk).update(**updates)
+                    changed += 1
     return changed
 
 
