@@ -188,3 +188,69 @@ def test_recruiter_moves_an_overdue_candidate_and_the_candidate_asks_for_an_upda
         application=application, reason=RecruiterPrompt.Reason.CANDIDATE_ASKED, resolved_at__isnull=True
     ).exists()
     assert not [error for error in errors if "Content Security Policy" in error], errors
+
+
+def test_every_workspace_page_renders_without_a_policy_violation(contexts, live_server, eager_tasks):
+    """A team lead walks every page (screenshots for the record) and closes a job, watching its progress."""
+    from notifications.services.templates import templates_install_defaults
+    from recruiting.models import Job, Role
+
+    # A transactional test database starts empty: put back the templates the data migration ships.
+    templates_install_defaults()
+    lead = UserFactory(username="morgan", first_name="Morgan", last_name="Achebe", profile__role=Role.TEAM_LEAD)
+    job = JobFactory(owner=lead, title="Payroll Specialist", client=ClientFactory(name="Brightwater Homes"))
+    for index in range(6):
+        created = timezone.now() - timedelta(days=3 * index)
+        application = ApplicationFactory(
+            job=job,
+            candidate__owner=lead,
+            owner=lead,
+            stage=[Stage.NEW, Stage.SCREENING, Stage.SUBMITTED][index % 3],
+            created_at=created,
+            stage_entered_at=created,
+        )
+        application_clock_recompute(application=application)
+    page = contexts(viewport={"width": 1400, "height": 1000}).new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "morgan")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_text("Who needs an update").wait_for()
+
+    for path, name, heading in [
+        ("/jobs/", "12-jobs", "Jobs"),
+        ("/candidates/", "13-candidates", "Candidates"),
+        ("/search/?q=Brightwater", "14-search", "Search"),
+        ("/outbox/", "15-outbox", "Outbox"),
+        ("/templates/", "16-templates", "Email templates"),
+        ("/templates/screening/", "17-template-edit", "Entered screening"),
+        ("/figures/", "18-figures", "Keep-in-the-loop figures"),
+        ("/candidates/import/", "19-import", "Import candidates from a CSV file"),
+        ("/password/change/", "20-password-change", "Change your password"),
+    ]:
+        page.goto(live_server.url + path)
+        page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+        shot(page, name)
+
+    # Live preview while editing a template.
+    page.goto(f"{live_server.url}/templates/screening/")
+    page.fill("#id_subject", "An update from {{ recruiter_name }}")
+    page.locator("#template-preview").get_by_text("An update from Morgan Achebe").wait_for()
+    page.fill("#id_body_text", "{{ not_a_field }}")
+    page.locator("#template-preview").get_by_text("cannot be saved yet").wait_for()
+    shot(page, "21-template-live-preview-error")
+
+    # Close the job and watch the progress page finish.
+    page.goto(f"{live_server.url}/jobs/{job.pk}/close/")
+    page.get_by_label("Yes, close this job").check()
+    page.get_by_role("button", name="Close the job").click()
+    page.get_by_text("Done: 6 applications closed.").wait_for()
+    shot(page, "22-job-closed")
+    job.refresh_from_db()
+    assert job.status == Job.Status.CLOSED
+    assert not violations, violations

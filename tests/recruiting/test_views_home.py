@@ -256,3 +256,23 @@ def test_the_prompt_reason_list_is_what_the_home_shows(client, recruiter):
     owed = client.get(reverse("home")).context["owed"].items
 
     assert {p.reason for p in owed} == set(RecruiterPrompt.Reason.values) - {"overdue"}
+
+
+def test_a_team_leads_home_stays_within_budget_with_a_busy_team(client, django_assert_max_num_queries):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    lead.profile.team = team
+    lead.profile.save()
+    members = [UserFactory(profile__team=team) for _ in range(4)]
+    for index in range(60):
+        application = overdue_application(members[index % 4], days=12)
+        PromptFactory(application=application, escalated_at=timezone.now(), escalated_to=lead)
+    for _ in range(30):
+        overdue_application(lead, days=10)
+    client.force_login(lead)
+
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("home"))
+
+    assert sum(row["overdue"] for row in response.context["team_counts"]) == 60
+    assert len(response.context["escalations"].items) == 25
