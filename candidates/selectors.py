@@ -1,12 +1,29 @@
 """Reads for the candidate-facing pages."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, StageChange
 
 from .models import Candidate
-from .services import UPDATE_REQUEST_ACTION, UPDATE_REQUEST_INTERVAL
+
+# How often a candidate may ask for news on one application, and the audit action that records an ask.
+UPDATE_REQUEST_INTERVAL = timedelta(days=7)
+UPDATE_REQUEST_ACTION = "application.update_request"
+
+
+def _update_requests(*, since: datetime) -> QuerySet[AuditLog]:
+    return AuditLog.objects.filter(
+        object_type=Application._meta.label_lower, action=UPDATE_REQUEST_ACTION, at__gt=since
+    ).order_by("-at")
+
+
+def application_update_requested_at(*, application: Application) -> datetime | None:
+    """When the candidate last asked for news on this application inside the interval, or None."""
+    since = timezone.now() - UPDATE_REQUEST_INTERVAL
+    return _update_requests(since=since).filter(object_id=application.pk).values_list("at", flat=True).first()
 
 
 def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Application]:
@@ -18,16 +35,7 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
-    last_ask = (
-        AuditLog.objects.filter(
-            object_type=Application._meta.label_lower,
-            object_id=OuterRef("pk"),
-            action=UPDATE_REQUEST_ACTION,
-            at__gt=since,
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
+    last_ask = _update_requests(since=since).filter(object_id=OuterRef("pk")).values("at")[:1]
     return (
         Application.objects.filter(candidate=candidate)
         .select_related("job__client", "owner")

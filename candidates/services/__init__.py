@@ -4,7 +4,6 @@ Data rights (export, erase) live in `candidates.services.data_rights`, the CSV i
 `candidates.services.imports`.
 """
 
-from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -14,18 +13,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from recruiting.models import Application, AuditLog
+from recruiting.models import Application
 from recruiting.permissions import ensure_can_act
 from recruiting.services import application_clock_recompute, audit_log_record
 
-from .. import links
+from .. import links, selectors
 from ..models import Candidate
+from ..selectors import UPDATE_REQUEST_ACTION
 from ..validators import email_address_clean, person_name_clean, phone_clean
 
-# How often a candidate may ask for news on one application.
-UPDATE_REQUEST_INTERVAL = timedelta(days=7)
 STOP_CONTACT_REASON = "Asked on their status page"
-UPDATE_REQUEST_ACTION = "application.update_request"
 
 User = AbstractBaseUser
 
@@ -132,13 +129,14 @@ def _outbox():
 
 
 @transaction.atomic
-def candidate_link_rotate(*, candidate: Candidate, by: User | None, source: str = "candidate") -> Candidate:
+def candidate_link_rotate(*, candidate: Candidate, by: User | None) -> Candidate:
     """Retire every signed link the candidate holds and email them a fresh one.
 
-    Used when the candidate asks for a new link on their page (a link they think went astray, or one
-    that expired). The email goes to the address on file, never to whoever made the request.
+    `by=None` when the candidate asks on their page (a link they think went astray, or one that
+    expired); a recruiter may do it for them. The email goes to the address on file, never to whoever
+    made the request.
     """
-    if source == "recruiter":
+    if by is not None:
         ensure_can_act(by, candidate.owner_id)
     Candidate.objects.filter(pk=candidate.pk).update(link_version=F("link_version") + 1)
     candidate = Candidate.objects.get(pk=candidate.pk)
@@ -146,7 +144,7 @@ def candidate_link_rotate(*, candidate: Candidate, by: User | None, source: str 
         actor=by,
         action="candidate.link_rotate",
         obj=candidate,
-        details={"source": source, "version": candidate.link_version},
+        details={"source": "recruiter" if by is not None else "candidate", "version": candidate.link_version},
     )
     _outbox().message_queue(
         idempotency_key=f"status-link:{candidate.pk}:{candidate.link_version}",
@@ -163,22 +161,6 @@ def candidate_link_rotate(*, candidate: Candidate, by: User | None, source: str 
         respect_business_hours=False,
     )
     return candidate
-
-
-def application_update_request_last(*, application: Application) -> datetime | None:
-    """When the candidate last asked for news on this application inside the interval, or None."""
-    since = timezone.now() - UPDATE_REQUEST_INTERVAL
-    return (
-        AuditLog.objects.filter(
-            object_type=Application._meta.label_lower,
-            object_id=application.pk,
-            action=UPDATE_REQUEST_ACTION,
-            at__gt=since,
-        )
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
 
 
 @transaction.atomic
@@ -200,7 +182,7 @@ def application_update_request(*, application: Application, candidate: Candidate
         raise ValidationError("You asked us not to contact you. Turn that off first and we will gladly get in touch.")
     if not application.is_active:
         raise ValidationError("This application is closed, so there is no update to ask for.")
-    if application_update_request_last(application=application) is not None:
+    if selectors.application_update_requested_at(application=application) is not None:
         return False
     prompt = prompt_open(
         application=application,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from candidates import links
@@ -178,3 +178,17 @@ def test_update_request_refuses_closed_applications():
 
     with pytest.raises(ValidationError, match="closed"):
         application_update_request(application=application, candidate=application.candidate)
+
+
+def test_a_recruiter_may_send_a_new_link_only_for_their_own_candidate(recruiter, django_capture_on_commit_callbacks):
+    theirs = CandidateFactory(owner=recruiter)
+    someone_elses = CandidateFactory()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        candidate_link_rotate(candidate=theirs, by=recruiter)
+        with pytest.raises(PermissionDenied):
+            candidate_link_rotate(candidate=someone_elses, by=recruiter)
+
+    assert AuditLog.objects.get(action="candidate.link_rotate").details["source"] == "recruiter"
+    someone_elses.refresh_from_db()
+    assert someone_elses.link_version == 1
