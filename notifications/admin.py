@@ -124,13 +124,17 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
     )
     inlines = (MessageAttemptInline,)
     action_form = OutboundMessageActionForm
-    actions = ("cancel_held",)
+    actions = ("cancel_held", "send_again")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("candidate")
 
     def has_cancel_permission(self, request: HttpRequest) -> bool:
+        # Staff may ask; message_cancel and message_retry decide whose messages they may touch.
         return request.user.is_active and request.user.is_staff
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return self.has_cancel_permission(request)
 
     @admin.action(description="Cancel the selected messages still held or queued", permissions=["cancel"])
     def cancel_held(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
@@ -142,6 +146,20 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
             pending,
             lambda message: outbox.message_cancel(message=message, by=request.user, reason=reason),
             done="{count} cancelled.",
+        )
+
+    @admin.action(
+        description="Send the selected failed or unknown-outcome messages again (may arrive twice)",
+        permissions=["retry"],
+    )
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
+        stuck = queryset.filter(status__in=[OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN])
+        run_per_object(
+            self,
+            request,
+            stuck,
+            lambda message: outbox.message_retry(message=message, by=request.user),
+            done="{count} queued to be sent again.",
         )
 
 

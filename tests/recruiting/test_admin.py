@@ -244,3 +244,13 @@ def test_adding_a_candidate_goes_through_candidate_create(admin_client_demo):
     candidate = Candidate.objects.get(email="noor.alsayegh@example.com")
     assert (candidate.full_name, candidate.owner) == ("Noor Al-Sayegh", owner)
     assert AuditLog.objects.filter(action="candidate.create", object_id=candidate.pk).exists()
+
+
+def test_send_again_action_goes_through_message_retry(admin_client_demo):
+    message = OutboundMessage.objects.filter(status=OutboundMessage.Status.HELD).first()
+    # Setup: a message whose hand-over was cut off (the worker records this; here it is simply set).
+    OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.UNKNOWN)
+    post_action(admin_client_demo, "admin:notifications_outboundmessage_changelist", "send_again", [message.pk])
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.QUEUED
+    assert AuditLog.objects.filter(action="message.retry", object_id=message.pk).exists()
