@@ -6,7 +6,7 @@ tampered with, expired, retired or made for someone else answers 404 and shows n
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -73,7 +73,12 @@ def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
 
 
 def _rows(candidate: Candidate) -> list[ApplicationRow]:
-    tz = ZoneInfo(candidate.time_zone)
+    try:
+        tz = ZoneInfo(candidate.time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        # A zone written before it was checked, or since removed from the zone database: dates in UTC
+        # are better than no page.
+        tz = ZoneInfo("UTC")
     rows = []
     for application in selectors.candidate_status_applications(candidate=candidate):
         words = stage_words(

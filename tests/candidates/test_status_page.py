@@ -278,3 +278,12 @@ def test_new_link_asks_are_rate_limited(client, application, settings, django_ca
         codes = [client.post(_new_link_path(path)).status_code for _ in range(3)]
 
     assert codes == [200, 404, 429]
+
+
+def test_page_still_opens_when_the_candidates_time_zone_is_unknown(client, application):
+    type(application.candidate).objects.filter(pk=application.candidate.pk).update(time_zone="Atlantis/Lost")
+
+    response = client.get(_status_path(application.candidate))
+
+    assert response.status_code == 200
+    assert "Payroll Analyst" in response.content.decode()
