@@ -36,7 +36,7 @@ class InvalidLink(Exception):
         self.expired = expired
 
 
-def _candidate_or_404(token: str, salt: str) -> Candidate:
+def _candidate_from_link(token: str, salt: str) -> Candidate:
     try:
         return links.candidate_from_token(token, salt=salt)
     except signing.SignatureExpired as error:
@@ -114,7 +114,7 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
 @require_http_methods(["GET", "HEAD"])
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        candidate = _candidate_or_404(token, links.STATUS_SALT)
+        candidate = _candidate_from_link(token, links.STATUS_SALT)
     except InvalidLink as error:
         return _invalid_link_response(request, token, error)
     context = {"candidate": candidate, "token": token, "applications": _rows(candidate)}
@@ -141,7 +141,7 @@ PREFERENCE_CONFIRMATIONS = {
 @rate_limited_post
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        candidate = _candidate_or_404(token, links.STATUS_SALT)
+        candidate = _candidate_from_link(token, links.STATUS_SALT)
     except InvalidLink as error:
         return _invalid_link_response(request, token, error)
     choice = request.POST.get("choice", "")
@@ -159,7 +159,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
 @rate_limited_post
 def ask_for_update(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
     try:
-        candidate = _candidate_or_404(token, links.STATUS_SALT)
+        candidate = _candidate_from_link(token, links.STATUS_SALT)
     except InvalidLink as error:
         return _invalid_link_response(request, token, error)
     # Filtering by candidate makes another candidate's application indistinguishable from a missing one.
@@ -218,9 +218,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     still reach them personally. The status page offers "stop all contact" as the stronger choice.
     """
     try:
-        candidate = _candidate_or_404(token, links.UNSUBSCRIBE_SALT)
-    except InvalidLink as error:
-        return _invalid_link_response(request, token, error)
+        candidate = _candidate_from_link(token, links.UNSUBSCRIBE_SALT)
+    except InvalidLink:
+        # A new status link cannot be had from an unsubscribe link: it is not the same key.
+        return _invalid_link_response(request, token, InvalidLink())
     if request.method == "POST":
         services.candidate_set_preferences(
             candidate=candidate,

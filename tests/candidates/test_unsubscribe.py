@@ -118,3 +118,4 @@ def test_unsubscribe_link_expires_after_a_year(client, candidate):
     assert response.status_code == 404
     candidate.refresh_from_db()
     assert not candidate.automated_updates_paused
+    assert "Email me a new link" not in response.content.decode()
