@@ -1,8 +1,11 @@
 """A small fixed-window limit on the candidate pages' POSTs, kept in Django's cache.
 
 Counted twice, per link and per client address, so that neither one link hammered from many places
-nor one place trying many links gets far. The cache must be shared between web processes for the
-limit to hold across them (a Redis cache in production); a per-process cache still bounds each one.
+nor one place trying many links gets far. The address limit is looser: candidates behind one office
+or mobile network share an address. Behind a reverse proxy, INLOOP_TRUSTED_PROXY_COUNT says how many
+proxies append to X-Forwarded-For, or every candidate would share the proxy's address. The cache must
+be shared between web processes for the limit to hold across them (a Redis cache in production); a
+per-process cache still bounds each one.
 """
 
 import hashlib
@@ -17,8 +20,26 @@ from django.shortcuts import render
 WINDOW_SECONDS = 60 * 60
 
 
-def _limit() -> int:
+def _link_limit() -> int:
     return getattr(settings, "INLOOP_CANDIDATE_POSTS_PER_HOUR", 20)
+
+
+def _address_limit() -> int:
+    return getattr(settings, "INLOOP_CANDIDATE_POSTS_PER_HOUR_PER_ADDRESS", 5 * _link_limit())
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the entry our own proxies added to X-Forwarded-For.
+
+    Only the entries appended by the trusted proxies are believed; anything to their left was sent by
+    the client and could be made up.
+    """
+    proxies = getattr(settings, "INLOOP_TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def _hit(key: str) -> int:
@@ -35,10 +56,9 @@ def _hit(key: str) -> int:
 def candidate_post_allowed(request: HttpRequest, token: str) -> bool:
     """Count this POST; False once either its link or its address went over the hourly limit."""
     token_key = "inloop:candidate-post:token:" + hashlib.sha256(token.encode()).hexdigest()
-    address_key = "inloop:candidate-post:ip:" + request.META.get("REMOTE_ADDR", "unknown")
-    limit = _limit()
-    over_token = _hit(token_key) > limit
-    over_address = _hit(address_key) > limit
+    address_key = "inloop:candidate-post:ip:" + client_address(request)
+    over_token = _hit(token_key) > _link_limit()
+    over_address = _hit(address_key) > _address_limit()
     return not (over_token or over_address)
 
 

@@ -221,6 +221,10 @@ INLOOP_BUSINESS_HOURS = (
     env.int("INLOOP_BUSINESS_HOUR_END", default=18),
 )
 INLOOP_STATUS_LINK_MAX_AGE_DAYS = env.int("INLOOP_STATUS_LINK_MAX_AGE_DAYS", default=60)
+# Candidate pages: POSTs allowed per hour per signed link (five times as many per client address), and how
+# many reverse proxies in front of the app append to X-Forwarded-For (0: use the connection's address).
+INLOOP_CANDIDATE_POSTS_PER_HOUR = env.int("INLOOP_CANDIDATE_POSTS_PER_HOUR", default=20)
+INLOOP_TRUSTED_PROXY_COUNT = env.int("INLOOP_TRUSTED_PROXY_COUNT", default=0)
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 
 LOGGING = {

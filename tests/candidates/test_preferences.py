@@ -187,7 +187,7 @@ def test_too_many_posts_answer_429_with_a_friendly_page(client, application, set
 
 
 def test_rate_limit_counts_per_address_across_links(client, settings):
-    settings.INLOOP_CANDIDATE_POSTS_PER_HOUR = 3
+    settings.INLOOP_CANDIDATE_POSTS_PER_HOUR_PER_ADDRESS = 3
     candidates = [CandidateFactory() for _ in range(4)]
     codes = [
         client.post(reverse("candidates:preferences", args=[_token(c)]), {"choice": "pause"}).status_code
@@ -209,3 +209,42 @@ def test_rate_limit_window_ends_after_an_hour(client, application, settings):
 
     application.candidate.refresh_from_db()
     assert not application.candidate.automated_updates_paused
+
+
+def test_address_limit_is_looser_than_the_link_limit_by_default(client, settings):
+    settings.INLOOP_CANDIDATE_POSTS_PER_HOUR = 2
+    codes = [
+        client.post(
+            reverse("candidates:preferences", args=[_token(CandidateFactory())]), {"choice": "pause"}
+        ).status_code
+        for _ in range(11)
+    ]
+
+    assert codes == [302] * 10 + [429]
+
+
+def test_behind_a_trusted_proxy_each_candidate_is_counted_by_their_own_address(settings):
+    settings.INLOOP_CANDIDATE_POSTS_PER_HOUR_PER_ADDRESS = 1
+    settings.INLOOP_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    first = Client().post(
+        reverse("candidates:preferences", args=[_token(CandidateFactory())]),
+        {"choice": "pause"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+        **proxy,
+    )
+    second = Client().post(
+        reverse("candidates:preferences", args=[_token(CandidateFactory())]),
+        {"choice": "pause"},
+        HTTP_X_FORWARDED_FOR="198.51.100.4",
+        **proxy,
+    )
+    spoofed = Client().post(
+        reverse("candidates:preferences", args=[_token(CandidateFactory())]),
+        {"choice": "pause"},
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7",
+        **proxy,
+    )
+
+    assert (first.status_code, second.status_code, spoofed.status_code) == (302, 302, 429)
