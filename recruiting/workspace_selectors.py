@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
@@ -154,16 +154,18 @@ def job_stage_applications(*, job: Job, stage: str) -> QuerySet[Application]:
     )
 
 
-def jobs_with_counts() -> QuerySet[Job]:
+def _count_of(applications: QuerySet[Application]) -> Subquery:
+    counted = applications.filter(job=OuterRef("pk")).order_by().values("job").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def jobs_with_counts(*, now: datetime | None = None) -> QuerySet[Job]:
+    """Jobs with their live and overdue application counts (counted only for the rows of the page read)."""
+    now = now or timezone.now()
+    live = Application.objects.filter(stage__in=ACTIVE_STAGES)
     return (
         Job.objects.select_related("client", "owner")
-        .annotate(
-            live=Count("applications", filter=Q(applications__stage__in=ACTIVE_STAGES)),
-            overdue=Count(
-                "applications",
-                filter=Q(applications__stage__in=ACTIVE_STAGES, applications__next_update_due__lte=timezone.now()),
-            ),
-        )
+        .annotate(live=_count_of(live), overdue=_count_of(live.filter(next_update_due__lte=now)))
         .order_by("status", "-created_at", "pk")
     )
 

@@ -417,3 +417,32 @@ def test_the_preview_uses_the_promised_date_the_recruiter_typed(client, recruite
     application.refresh_from_db()
     assert application.stage == Stage.SUBMITTED
     assert application.promised_next_step_date is None
+
+
+def test_the_close_task_records_a_failure_for_the_progress_page(recruiter):
+    from recruiting.tasks import job_close_run
+
+    job = JobFactory(owner=recruiter)
+    application_in(job, recruiter)
+
+    with pytest.raises(Exception, match="rejected or withdrawn"):
+        job_close_run(job.pk, recruiter.pk, Stage.OFFER, True, "broken")
+
+    progress = job_close_progress(job=job, close_id="broken")
+    assert progress.state == "failed"
+    assert "The job could not be closed" in progress.error
+    assert progress.finished
+
+
+def test_the_close_task_moves_everything_and_records_it(recruiter):
+    from recruiting.tasks import job_close_run
+
+    job = JobFactory(owner=recruiter)
+    for _ in range(3):
+        application_in(job, recruiter)
+
+    assert job_close_run(job.pk, recruiter.pk, Stage.WITHDRAWN, False, "fine") == 3
+
+    assert cache.get("inloop:job-close:fine")["state"] == "finished"
+    progress = job_close_progress(job=job, close_id="fine")
+    assert (progress.state, progress.done, progress.total) == ("finished", 3, 3)
