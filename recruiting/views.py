@@ -96,8 +96,18 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def _done(request: HttpRequest, default: str, text: str, level: int = messages.SUCCESS) -> HttpResponse:
-    """After a successful action: a message, then back where the recruiter was (htmx: a full redirect)."""
+def _done(
+    request: HttpRequest, default: str, text: str, level: int = messages.SUCCESS, *, in_place: bool = False
+) -> HttpResponse:
+    """After an action: a message, then back where the recruiter was.
+
+    htmx requests get a full redirect (HX-Redirect), or, for the one-click actions of a list (`in_place`),
+    the outcome in place of the buttons.
+    """
+    if in_place and is_htmx(request):
+        return render(
+            request, "recruiting/_action_result.html", {"text": text, "level": messages.DEFAULT_TAGS.get(level)}
+        )
     messages.add_message(request, level, text)
     target = _safe_next(request, default)
     if is_htmx(request):
@@ -186,13 +196,13 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     result = prompt_services.prompts_send_check_in(applications=[application], by=request.user)
     if result.skipped:
         why = result.skipped[0][1]
-        return _done(
-            request, reverse("home"), f"No check-in queued for {application.candidate}: {why}", messages.WARNING
-        )
+        text = f"No check-in queued for {application.candidate}: {why}"
+        return _done(request, reverse("home"), text, messages.WARNING, in_place=True)
     return _done(
         request,
         reverse("home"),
         f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there.",
+        in_place=True,
     )
 
 
@@ -203,7 +213,7 @@ def application_log_call(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("candidate"), pk=pk)
     form = forms.QuickCallForm(request.POST)
     if not form.is_valid():
-        return _done(request, reverse("home"), "The call could not be logged.", messages.ERROR)
+        return _done(request, reverse("home"), "The call could not be logged.", messages.ERROR, in_place=True)
     ok, _ = _call(
         form,
         lambda: services.contact_log(
@@ -215,8 +225,10 @@ def application_log_call(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if not ok:
-        return _done(request, reverse("home"), " ".join(form.non_field_errors()), messages.ERROR)
-    return _done(request, reverse("home"), f"Call with {application.candidate} logged; their clock starts again.")
+        return _done(request, reverse("home"), " ".join(form.non_field_errors()), messages.ERROR, in_place=True)
+    return _done(
+        request, reverse("home"), f"Call with {application.candidate} logged; their clock starts again.", in_place=True
+    )
 
 
 @login_required

@@ -221,17 +221,22 @@ def test_every_workspace_page_renders_without_a_policy_violation(contexts, live_
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.get_by_text("Who needs an update").wait_for()
+    # One click, answered in place.
+    first_overdue = page.locator("section[aria-labelledby=overdue-title] tbody tr").first
+    first_overdue.get_by_role("button", name="Log a call").click()
+    first_overdue.get_by_text("logged; their clock starts again.").wait_for()
+    shot(page, "12-home-call-logged-in-place")
 
     for path, name, heading in [
-        ("/jobs/", "12-jobs", "Jobs"),
-        ("/candidates/", "13-candidates", "Candidates"),
-        ("/search/?q=Brightwater", "14-search", "Search"),
-        ("/outbox/", "15-outbox", "Outbox"),
-        ("/templates/", "16-templates", "Email templates"),
-        ("/templates/screening/", "17-template-edit", "Entered screening"),
-        ("/figures/", "18-figures", "Keep-in-the-loop figures"),
-        ("/candidates/import/", "19-import", "Import candidates from a CSV file"),
-        ("/password/change/", "20-password-change", "Change your password"),
+        ("/jobs/", "13-jobs", "Jobs"),
+        ("/candidates/", "14-candidates", "Candidates"),
+        ("/search/?q=Brightwater", "15-search", "Search"),
+        ("/outbox/", "16-outbox", "Outbox"),
+        ("/templates/", "17-templates", "Email templates"),
+        ("/templates/screening/", "18-template-edit", "Entered screening"),
+        ("/figures/", "19-figures", "Keep-in-the-loop figures"),
+        ("/candidates/import/", "20-import", "Import candidates from a CSV file"),
+        ("/password/change/", "21-password-change", "Change your password"),
     ]:
         page.goto(live_server.url + path)
         page.get_by_role("heading", name=heading, exact=True).first.wait_for()
@@ -243,14 +248,14 @@ def test_every_workspace_page_renders_without_a_policy_violation(contexts, live_
     page.locator("#template-preview").get_by_text("An update from Morgan Achebe").wait_for()
     page.fill("#id_body_text", "{{ not_a_field }}")
     page.locator("#template-preview").get_by_text("cannot be saved yet").wait_for()
-    shot(page, "21-template-live-preview-error")
+    shot(page, "22-template-live-preview-error")
 
     # Close the job and watch the progress page finish.
     page.goto(f"{live_server.url}/jobs/{job.pk}/close/")
     page.get_by_label("Yes, close this job").check()
     page.get_by_role("button", name="Close the job").click()
     page.get_by_text("Done: 6 applications closed.").wait_for()
-    shot(page, "22-job-closed")
+    shot(page, "23-job-closed")
     job.refresh_from_db()
     assert job.status == Job.Status.CLOSED
     assert not violations, violations

@@ -276,3 +276,18 @@ def test_a_team_leads_home_stays_within_budget_with_a_busy_team(client, django_a
 
     assert sum(row["overdue"] for row in response.context["team_counts"]) == 60
     assert len(response.context["escalations"].items) == 25
+
+
+def test_one_click_actions_answer_in_place_for_htmx(client, recruiter):
+    application = overdue_application(recruiter, days=10)
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("application_log_call", args=[application.pk]), {"summary": ""}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "logged; their clock starts again." in page
+    assert "<html" not in page
+    assert ContactEvent.objects.filter(application=application).count() == 1
