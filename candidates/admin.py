@@ -14,6 +14,9 @@ from recruiting.models import Application
 
 from .models import Candidate
 from .services import candidate_create, candidate_set_preferences
+from .services.data_rights import candidate_erase
+
+ERASE_CONFIRMATION = "ERASE"
 
 
 class ApplicationInline(ReadOnlyInline):
@@ -28,7 +31,10 @@ class ApplicationInline(ReadOnlyInline):
 
 class CandidateActionForm(ActionForm):
     reason = forms.CharField(
-        label="Reason:", required=False, max_length=300, help_text="Why the candidate is not to be contacted."
+        label="Reason:",
+        required=False,
+        max_length=300,
+        help_text=f"Why the candidate is not to be contacted; {ERASE_CONFIRMATION} to confirm an erasure.",
     )
 
 
@@ -66,7 +72,17 @@ class CandidateAdmin(admin.ModelAdmin):
     )
     inlines = (ApplicationInline,)
     action_form = CandidateActionForm
-    actions = ("mark_do_not_contact", "allow_contact", "pause_automated_updates", "resume_automated_updates")
+    actions = (
+        "mark_do_not_contact",
+        "allow_contact",
+        "pause_automated_updates",
+        "resume_automated_updates",
+        "erase_personal_data",
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A candidate's history is kept for the firm's figures; their personal data is erased instead.
+        return False
 
     def get_inlines(self, request, obj):
         # History belongs to an existing record; a new one starts with none.
@@ -134,3 +150,20 @@ class CandidateAdmin(admin.ModelAdmin):
     @admin.action(description="Resume automated updates for the selected candidates")
     def resume_automated_updates(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
         self._set(request, queryset, done="{count} resumed.", automated_updates_paused=False)
+
+    @admin.action(
+        description="Erase the selected candidates' personal data (type ERASE as the reason; cannot be undone)"
+    )
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        if request.POST.get("reason", "").strip() != ERASE_CONFIRMATION:
+            self.message_user(
+                request, f"Nothing erased: type {ERASE_CONFIRMATION} in the box to confirm.", messages.WARNING
+            )
+            return
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda candidate: candidate_erase(candidate=candidate, by=request.user),
+            done="{count} erased.",
+        )

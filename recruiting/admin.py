@@ -228,6 +228,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         # History belongs to an existing record; a new one starts with none.
         return self.inlines if obj is not None else ()
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # An application's history is the record of what the candidate was told; it is closed, never deleted.
+        return False
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ApplicationChangeForm if obj is not None else ApplicationAddForm
         return super().get_form(request, obj, change=change, **kwargs)

@@ -254,3 +254,26 @@ def test_send_again_action_goes_through_message_retry(admin_client_demo):
     message.refresh_from_db()
     assert message.status == OutboundMessage.Status.QUEUED
     assert AuditLog.objects.filter(action="message.retry", object_id=message.pk).exists()
+
+
+def test_applications_and_candidates_cannot_be_deleted_in_the_admin(admin_client_demo):
+    for name, obj in (
+        ("recruiting_application", Application.objects.first()),
+        ("candidates_candidate", Candidate.objects.first()),
+    ):
+        response = admin_client_demo.get(reverse(f"admin:{name}_delete", args=[obj.pk]))
+        assert response.status_code == 403, name
+
+
+def test_erase_action_needs_confirming_and_goes_through_candidate_erase(admin_client_demo):
+    candidate = Candidate.objects.filter(erased_at__isnull=True).last()
+    changelist = "admin:candidates_candidate_changelist"
+    post_action(admin_client_demo, changelist, "erase_personal_data", [candidate.pk], reason="yes")
+    candidate.refresh_from_db()
+    assert candidate.erased_at is None
+
+    post_action(admin_client_demo, changelist, "erase_personal_data", [candidate.pk], reason="ERASE")
+    candidate.refresh_from_db()
+    assert candidate.erased_at is not None
+    assert candidate.email == f"erased-{candidate.pk}@erased.invalid"
+    assert Application.objects.filter(candidate=candidate).exists()
