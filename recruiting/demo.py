@@ -336,6 +336,11 @@ class DemoSummary:
     overdue: int = 0
 
 
+def demo_data_allowed() -> bool:
+    """The demo's logins have published passwords: never with the production settings."""
+    return not settings.SETTINGS_MODULE.endswith(".production")
+
+
 def demo_data_loaded() -> bool:
     return AuditLog.objects.filter(action=DEMO_MARKER_ACTION).exists()
 

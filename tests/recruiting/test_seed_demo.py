@@ -1,10 +1,14 @@
 """seed_demo: the demo firm it builds, and that a second run changes nothing."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
@@ -164,3 +168,23 @@ def test_the_demo_login_is_recreated_when_missing(seeded):
     assert user.username == "demo" and user.check_password(demo.DEMO_PASSWORD)
     assert user.profile.role == Role.RECRUITER
     assert demo.demo_login_ensure().pk == user.pk
+
+
+def test_the_demo_is_never_loaded_with_production_settings():
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "recruiting.settings.production",
+        "DJANGO_SECRET_KEY": "a-real-deployment-would-have-a-long-random-secret-here",
+        "DATABASE_URL": "postgres://inloop@db.invalid:5432/inloop",
+        "CELERY_BROKER_URL": "redis://redis.invalid:6379/0",
+    }
+    result = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "seed_demo"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "never loaded with production settings" in result.stderr

@@ -52,7 +52,8 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         self._say("Database is up to date.")
-        if not options["no_demo"]:
+        with_demo = not options["no_demo"] and demo.demo_data_allowed()
+        if with_demo:
             if demo.demo_data_loaded():
                 self._say("Demo data already loaded.")
             else:
@@ -83,9 +84,8 @@ class Command(BaseCommand):
                 child.process = subprocess.Popen(child.args, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
                 self._say(f"Started the {child.name} (pid {child.pid}).")
             mode = "embedded: SQLite and the filesystem broker" if embedded else "PostgreSQL and the configured broker"
-            self._say(
-                f"\nInloop is running at http://{host}:{port}/ ({mode}).\n{demo_logins_text()}\nPress Ctrl-C to stop.\n"
-            )
+            logins = f"{demo_logins_text()}\n" if with_demo else ""
+            self._say(f"\nInloop is running at http://{host}:{port}/ ({mode}).\n{logins}Press Ctrl-C to stop.\n")
             died = self._supervise(children, stop_requested)
         finally:
             self._stop_all(children)

@@ -1,6 +1,6 @@
 """Load the demo firm once: staff, clients, jobs, 300 candidates with two months of history."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from recruiting import demo
 
@@ -9,6 +9,8 @@ class Command(BaseCommand):
     help = "Load the demo data (once: a second run changes nothing) and print the demo logins."
 
     def handle(self, *args, **options) -> None:
+        if not demo.demo_data_allowed():
+            raise CommandError("The demo data has published passwords and is never loaded with production settings.")
         summary = demo.demo_data_load()
         if summary.created:
             self.stdout.write(
