@@ -1,5 +1,6 @@
 """The keep-in-the-loop scan: one prompt per overdue application, safe to run twice or twice at once."""
 
+import re
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,10 +10,18 @@ import time_machine
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from candidates.models import Candidate
 from notifications.models import RecruiterPrompt
 from notifications.services import prompts
-from recruiting.models import AuditLog, Stage
-from tests.factories import ApplicationFactory, CandidateFactory, PromptFactory, TeamFactory, UserFactory
+from recruiting.models import Application, AuditLog, Stage
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    JobFactory,
+    PromptFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 UTC = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 24, 11, tzinfo=UTC)  # a Tuesday
@@ -197,3 +206,31 @@ def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
     task = app.tasks[app.conf.beat_schedule["scan-overdue"]["task"]]
     assert task.apply().get() == {"found": 1, "created": 1, "escalated": 0, "settled": 0, "without_lead": 0}
     assert RecruiterPrompt.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_large_batch_of_new_prompts_refreshes_the_planner_statistics(requires_postgres, frozen):
+    owner = UserFactory()
+    job = JobFactory(owner=owner)
+    count = prompts.REANALYZE_AFTER + 100
+    candidates = Candidate.objects.bulk_create(
+        Candidate(first_name="Sam", email=f"batch{n}@mail.example", owner=owner) for n in range(count)
+    )
+    Application.objects.bulk_create(
+        Application(candidate=candidate, job=job, owner=owner, next_update_due=NOW - timedelta(hours=1))
+        for candidate in candidates
+    )
+    table = RecruiterPrompt._meta.db_table
+    open_overdue = RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True)
+
+    def estimated_open() -> int:
+        plan = open_overdue.explain()
+        return int(re.search(r"rows=(\d+)", plan).group(1))
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+    assert estimated_open() < 10  # the planner's picture before: nothing open
+
+    assert prompts.prompts_scan_overdue().created == count
+
+    assert estimated_open() > count / 2
