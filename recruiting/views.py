@@ -235,6 +235,8 @@ def application_log_call(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def prompt_snooze(request: HttpRequest, pk: int) -> HttpResponse:
     prompt = get_object_or_404(RecruiterPrompt.objects.select_related("application__candidate"), pk=pk)
+    if not can_act_on(request.user, prompt.recruiter_id):
+        raise PermissionDenied("Only the recruiter it is for, their team lead or an admin can snooze this.")
     if request.method == "POST":
         form = forms.SnoozeForm(request.POST)
         if form.is_valid():
@@ -372,6 +374,8 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
 def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The email preview inside the move form, refreshed by htmx when the target stage changes."""
     application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
+    if not can_act_on(request.user, application.owner_id):
+        raise PermissionDenied("Only the owner, their team lead or an admin can move this application.")
     to_stage = request.GET.get("to_stage", "")
     if to_stage not in Stage.values:
         raise Http404("No such stage.")
@@ -741,15 +745,17 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 def _preview_application(request: HttpRequest) -> Application | None:
-    """The real application a preview is rendered with: the one asked for, else one of the user's own."""
+    """The real application a preview is rendered with: the one asked for, else the user's latest.
+
+    Only applications the user may act on: a preview carries the candidate's own signed links.
+    """
+    applications = Application.objects.select_related("candidate", "job__client", "owner").order_by("-created_at")
+    if role_of(request.user) != Role.ADMIN:
+        applications = applications.filter(owner_id__in=team_member_ids(request.user))
     wanted = request.POST.get("application") or request.GET.get("application")
-    applications = Application.objects.select_related("candidate", "job__client", "owner")
     if wanted and wanted.isdigit():
         return applications.filter(pk=int(wanted)).first()
-    return (
-        applications.filter(owner=request.user).order_by("-created_at").first()
-        or applications.order_by("-created_at").first()
-    )
+    return applications.filter(owner=request.user).first() or applications.first()
 
 
 @login_required

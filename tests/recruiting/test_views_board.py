@@ -446,3 +446,12 @@ def test_the_close_task_moves_everything_and_records_it(recruiter):
     assert cache.get("inloop:job-close:fine")["state"] == "finished"
     progress = job_close_progress(job=job, close_id="fine")
     assert (progress.state, progress.done, progress.total) == ("finished", 3, 3)
+
+
+def test_the_move_preview_of_another_recruiters_application_is_403(client, recruiter):
+    application = application_in(JobFactory(), UserFactory(), stage=Stage.SUBMITTED)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("application_move_preview", args=[application.pk]), {"to_stage": Stage.OFFER})
+
+    assert response.status_code == 403

@@ -220,6 +220,7 @@ def test_a_recruiter_cannot_snooze_another_recruiters_prompt(client, recruiter):
     prompt = PromptFactory(application=overdue_application(UserFactory(), days=4))
     client.force_login(recruiter)
     until = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert client.get(reverse("prompt_snooze", args=[prompt.pk])).status_code == 403
 
     response = client.post(reverse("prompt_snooze", args=[prompt.pk]), {"until": until, "reason": "mine now"})
 

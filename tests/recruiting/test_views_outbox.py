@@ -248,3 +248,19 @@ def test_a_recruiter_may_read_but_not_change_templates(client, recruiter):
 def test_an_unknown_template_is_404(client, recruiter):
     client.force_login(recruiter)
     assert client.get(reverse("template_edit", args=["nothing"])).status_code == 404
+
+
+def test_a_preview_never_uses_an_application_the_user_may_not_act_on(client, lead):
+    theirs = ApplicationFactory(candidate__first_name="Oluwaseun")
+    mine = ApplicationFactory(candidate__owner=lead, owner=lead, candidate__first_name="Henrike")
+    client.force_login(lead)
+
+    asked_for_theirs = client.post(
+        reverse("template_preview", args=["screening"]),
+        {"application": theirs.pk, "subject": "Hi {{ candidate_first_name }}", "body_text": "x"},
+    )
+    default = client.get(reverse("template_edit", args=["screening"]))
+
+    assert asked_for_theirs.context["application"] is None
+    assert "Oluwaseun" not in asked_for_theirs.content.decode()
+    assert default.context["application"] == mine
