@@ -256,3 +256,15 @@ def test_erased_at_is_set_once(held, admin_user):
 
     assert Candidate.objects.get(pk=held.pk).erased_at == erased.erased_at
     assert erased.erased_at <= timezone.now()
+
+
+def test_export_reads_a_fixed_number_of_queries_whatever_the_history(held, django_assert_max_num_queries):
+    for _ in range(6):
+        application = ApplicationFactory(candidate=held, owner=held.owner)
+        StageChange.objects.create(application=application, from_stage=Stage.NEW, to_stage=Stage.SCREENING)
+        ContactEvent.objects.create(application=application, channel="email", direction="outbound", summary="Hello")
+
+    with django_assert_max_num_queries(13):
+        data = candidate_export(candidate=held)
+
+    assert len(data["applications"]) == 8
