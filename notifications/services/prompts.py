@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from recruiting import policy
 from recruiting import selectors as recruiting_selectors
-from recruiting.models import Application, ContactEvent, Stage
+from recruiting.models import Application, ContactEvent, RecruiterProfile, Stage
 from recruiting.permissions import ensure_can_act
 from recruiting.services import audit_log_record, audit_log_record_many
 
@@ -300,12 +300,24 @@ def _prompts_refresh_statistics() -> None:
 
 
 def _prompts_settle_not_overdue(*, now: datetime) -> int:
-    stale = RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True).filter(
-        Q(application__next_update_due__isnull=True) | Q(application__next_update_due__gt=now)
+    """Close the open overdue prompts whose application no longer owes news (closed, do-not-contact, or
+    its next update moved later).
+
+    Written as "no overdue application behind it" rather than as a join on the application's clock: the
+    planner then reads the few overdue applications through the next_update_due index instead of the
+    whole applications table, whatever its size.
+    """
+    still_overdue = Application.objects.filter(pk=OuterRef("application_id"), next_update_due__lte=now)
+    stale = (
+        RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True)
+        .filter(~Exists(still_overdue))
+        .annotate(
+            next_update_due=Subquery(
+                Application.objects.filter(pk=OuterRef("application_id")).values("next_update_due")
+            )
+        )
     )
-    rows = list(
-        stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "application__next_update_due")
-    )
+    rows = list(stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "next_update_due"))
     if not rows:
         return 0
     closed = [pk for pk, due in rows if due is None]
@@ -377,25 +389,32 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
             reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
         )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
-        .values_list(
-            "pk", "due_at", "snoozed_until", "application__stage", "recruiter_id", "recruiter__profile__team__lead_id"
-        )
+        .values_list("pk", "due_at", "snoozed_until", "application_id", "recruiter_id")
     )
     if not candidates:
         return [], 0
+    # Looked up by key rather than joined: a join over thousands of prompts can make the planner read
+    # the whole applications table.
+    stage_of = dict(Application.objects.filter(pk__in={row[3] for row in candidates}).values_list("pk", "stage"))
+    lead_of = dict(
+        RecruiterProfile.objects.filter(user_id__in={row[4] for row in candidates}).values_list(
+            "user_id", "team__lead_id"
+        )
+    )
     holidays = recruiting_selectors.firm_holidays()
     tz = recruiting_selectors.firm_time_zone()
     lead_of_recruiter: dict[int, int] = {}
     recruiter_of: dict[int, int] = {}
     without_lead = 0
-    for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
-        stage_policy = policies.get(stage)
+    for pk, due_at, snoozed_until, application_id, recruiter_id in candidates:
+        stage_policy = policies.get(stage_of.get(application_id))
         if stage_policy is None:
             continue
         # After a snooze the recruiter gets the full escalate-after period again.
         start = max(due_at, snoozed_until) if snoozed_until else due_at
         if policy.escalation_due(prompt_due_at=start, policy=stage_policy, tz=tz, holidays=holidays) > now:
             continue
+        lead_id = lead_of.get(recruiter_id)
         if lead_id is None or lead_id == recruiter_id:
             without_lead += 1
             continue
