@@ -7,9 +7,12 @@ index; EXPLAIN must show that index).
 The data lives in a database of its own (inloop_bench_p1, created anew and dropped at the end unless
 --keep). It is seeded in PostgreSQL with INSERT ... SELECT over generate_series: 1 in 5 applications
 active (spread over the five open stages, next update due in the coming days), the rest closed (no
-update owed), and 10,000 of the active ones overdue by up to six hours. The 1,000,000 run adds 900,000
-applications to the first 100,000 (none of them overdue), closes the prompts of the first run, and scans
-again: the same 10,000 applications are overdue, in a table ten times the size.
+update owed), and 10,000 of the active ones overdue by up to six hours; a history of settled prompts
+(one per five applications), as a firm that has used Inloop for a while has. The 1,000,000 run adds
+900,000 applications (none of them overdue) to the first 100,000: the same 10,000 applications are
+overdue, in tables ten times the size. Each size is scanned REPEATS times, the prompts of the previous
+run settled in between, and the median run is reported; a second scan right after each run must find
+nothing to do.
 
     .venv/bin/python -m bench.p1_scan [--keep]
 """
@@ -30,6 +33,8 @@ TARGET_SECONDS = 1.0
 # "The same time at both sizes": within this factor of each other, or both under this many seconds.
 SAME_TIME_FACTOR = 1.5
 SAME_TIME_FLOOR_SECONDS = 0.25
+# Each size is scanned this many times (the runs' prompts settled in between); the median run counts.
+REPEATS = 3
 
 
 def _insert_series(model, *, start: int, stop: int, columns: dict[str, str], params: dict) -> None:
@@ -187,41 +192,66 @@ def seed_applications(*, start: int, stop: int, people: dict) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def measure(size: int) -> dict:
+def scan_once() -> dict:
+    """One scan that finds the 10,000 overdue applications, then a second one right after it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from notifications.services.prompts import prompts_scan_overdue
-    from recruiting.models import Application
-    from recruiting.selectors import applications_overdue
 
-    counts = Application.objects.filter(next_update_due__isnull=False).count()
-    plan = applications_overdue().explain()
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
         result = prompts_scan_overdue()
         seconds = time.perf_counter() - start
-    with CaptureQueriesContext(connection) as again_queries:
-        again_start = time.perf_counter()
-        again = prompts_scan_overdue()
-        again_seconds = time.perf_counter() - again_start
+    again_start = time.perf_counter()
+    again = prompts_scan_overdue()
     return {
-        "size": size,
-        "active": counts,
         "seconds": seconds,
         "queries": len(queries.captured_queries),
         "created": result.created,
-        "escalated": result.escalated,
-        "again_seconds": again_seconds,
-        "again_queries": len(again_queries.captured_queries),
+        "again_seconds": time.perf_counter() - again_start,
         "again_created": again.created,
-        "plan": plan,
         "statements": [(float(query["time"]), query["sql"][:60]) for query in queries.captured_queries],
     }
 
 
+def measure(size: int) -> dict:
+    """REPEATS scans at this size, each after the previous run's prompts were settled; the median run."""
+    from recruiting.models import Application
+    from recruiting.selectors import applications_overdue
+
+    runs = []
+    for _ in range(REPEATS):
+        close_open_prompts()
+        runs.append(scan_once())
+    runs.sort(key=lambda run: run["seconds"])
+    return runs[len(runs) // 2] | {
+        "size": size,
+        "active": Application.objects.filter(next_update_due__isnull=False).count(),
+        "plan": applications_overdue().explain(),
+        "all_seconds": [run["seconds"] for run in runs],
+        "created_each_time": all(run["created"] == OVERDUE for run in runs),
+    }
+
+
+def escalate_all() -> dict:
+    """Context: the 10,000 open prompts aged six days, so that one scan escalates them all at once."""
+    from django.db import connection
+
+    from notifications.models import RecruiterPrompt
+    from notifications.services.prompts import prompts_scan_overdue
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RecruiterPrompt._meta.db_table} SET due_at = due_at - interval '6 days' WHERE resolved_at IS NULL"
+        )
+    start = time.perf_counter()
+    result = prompts_scan_overdue()
+    return {"seconds": time.perf_counter() - start, "escalated": result.escalated, "without_lead": result.without_lead}
+
+
 def close_open_prompts() -> None:
-    """Between the two sizes: the first run's prompts are settled, so the same 10,000 are overdue again."""
+    """Before each run: the previous run's prompts are settled, so the same 10,000 are overdue again."""
     from django.db import connection
 
     from notifications.models import RecruiterPrompt
@@ -263,9 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             seed_applications(start=seeded, stop=size, people=people)
             print(f"seeded {size:,} applications in {time.perf_counter() - started:,.1f} s", flush=True)
             seeded = size
-            if figures:
-                close_open_prompts()
             figures.append(measure(size))
+        escalation = escalate_all()
     finally:
         if not keep:
             drop_database()
@@ -276,10 +305,21 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{figure['size']:,} applications ({figure['active']:,} active)"
         rows += [
             Row(
-                f"scan, {label}", figure["seconds"], "s", f"<= {TARGET_SECONDS:g}", figure["seconds"] <= TARGET_SECONDS
+                f"scan, {label}, median of {REPEATS}",
+                figure["seconds"],
+                "s",
+                f"<= {TARGET_SECONDS:g}",
+                figure["seconds"] <= TARGET_SECONDS,
             ),
+            Row("  slowest of the runs", max(figure["all_seconds"]), "s"),
             Row(f"  queries, {label}", figure["queries"], ""),
-            Row("  prompts opened", figure["created"], "", f"{OVERDUE:,}", figure["created"] == OVERDUE),
+            Row(
+                "  prompts opened (each run)",
+                figure["created"],
+                "",
+                f"{OVERDUE:,}",
+                figure["created_each_time"],
+            ),
             Row(
                 "  next_update_due index used (EXPLAIN)",
                 int(uses_index(figure["plan"])),
@@ -290,6 +330,14 @@ def main(argv: list[str] | None = None) -> int:
             Row("  second scan right after (nothing to do)", figure["again_seconds"], "s"),
             Row("  prompts opened by the second scan", figure["again_created"], "", "0", figure["again_created"] == 0),
         ]
+    rows.append(
+        Row(
+            f"context: one scan escalating {escalation['escalated']:,} prompts to team leads "
+            f"({escalation['without_lead']:,} owned by the leads themselves)",
+            escalation["seconds"],
+            "s",
+        )
+    )
     same_queries = small["queries"] == large["queries"]
     ratio = large["seconds"] / small["seconds"]
     same_time = ratio <= SAME_TIME_FACTOR or large["seconds"] <= SAME_TIME_FLOOR_SECONDS
@@ -307,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     notes = []
     for figure in figures:
-        notes.append(f"Statements of the scan at {figure['size']:,} applications (seconds):")
+        notes.append(f"Statements of the median scan at {figure['size']:,} applications (seconds):")
         notes += [f"  {seconds:.3f}  {sql}" for seconds, sql in figure["statements"]]
     notes.append("EXPLAIN of the overdue selector at 1,000,000 applications:")
     notes += [f"  {line}" for line in large["plan"].splitlines()]

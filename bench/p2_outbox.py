@@ -126,13 +126,13 @@ def outbox_seed(count: int) -> None:
     )
 
 
-def outbox_send(env: dict[str, str], sink: SmtpSink, count: int, log: Path) -> float:
+def outbox_send(env: dict[str, str], sink: SmtpSink, count: int) -> float:
     """Seconds from the relay run until every row is sent, with one worker host."""
     from notifications.models import OutboundMessage
     from notifications.services.outbox import messages_relay
 
     sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
-    with celery_worker(env, name="bench-p2", concurrency=CORES, log_path=log):
+    with celery_worker(env, name="bench-p2", concurrency=CORES):
         start = time.perf_counter()
         messages_relay()
         wait_for(lambda: sink.count() >= count, timeout=1800, what=f"{count} messages at the sink", interval=0.2)
@@ -207,9 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sink.reset()
         outbox_seed(count)
-        log = Path(env["INLOOP_RUN_DIR"]) / "p2-worker.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        seconds = outbox_send(env, sink, count, log)
+        seconds = outbox_send(env, sink, count)
         outbox_stats = sink.stats()
         rates["ours"] = count / seconds
         notes.append(

@@ -14,7 +14,6 @@ import argparse
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.p2_outbox import CORES
@@ -92,10 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         if not zone:
             notes.append("No time zone has open business hours now (a weekend): candidates have no send window.")
         user, applications = seed(count, zone)
-        log = Path(env["INLOOP_RUN_DIR"]) / "p4-worker.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
         started: dict[int, float] = {}
-        with celery_worker(env, name="bench-p4", concurrency=CORES, log_path=log):
+        with celery_worker(env, name="bench-p4", concurrency=CORES):
             for number, application in enumerate(applications, start=1):
                 time.sleep(0.1)  # the worker is idle again before the next change
                 started[application.pk] = time.time()

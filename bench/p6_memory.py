@@ -11,7 +11,6 @@ high-water mark (VmHWM) is shown beside it.
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from bench.p2_outbox import CORES, outbox_seed
 from bench.support import MemoryWatch, Row, SmtpSink, celery_worker, django_start, private_redis, report, wait_for
@@ -29,10 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         from notifications.services.outbox import messages_relay
 
         outbox_seed(count)
-        log = Path(env["INLOOP_RUN_DIR"]) / "p6-worker.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
         sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
-        with celery_worker(env, name="bench-p6", concurrency=CORES, log_path=log) as worker:
+        with celery_worker(env, name="bench-p6", concurrency=CORES) as worker:
             with MemoryWatch(worker.pid) as idle:
                 time.sleep(3)  # a few seconds at rest, for the baseline
             with MemoryWatch(worker.pid) as busy:

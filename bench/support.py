@@ -1,6 +1,9 @@
 """What the benchmarks P2-P6 share: a fresh database, a private Redis, an SMTP sink in its own process,
 worker processes, memory readings and the table each benchmark prints.
 
+The worker process, the private redis-server and polling with a deadline are the integration tests'
+own (tests/support), so that benchmarks and drills run the same real processes the same way.
+
 Everything runs on loopback and is started and stopped by the benchmark itself: the shared PostgreSQL
 only gains a database per benchmark (`inloop_bench_<name>`, dropped and created anew each run), and
 Redis and the SMTP sink are private processes on free ports.
@@ -10,17 +13,20 @@ import contextlib
 import multiprocessing
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.processes import celery_worker, wait_for
+from tests.support.redis_server import RedisServer
+from tests.support.smtp_sink import free_port
+
+__all__ = ["celery_worker", "wait_for"]  # re-exported for the benchmarks
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -69,33 +75,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-# ---------------------------------------------------------------- ports and waiting
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05) -> float:
-    """Poll until `condition()` holds; return the seconds it took. Raise TimeoutError past `timeout`."""
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-    return time.monotonic() - start
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 # ---------------------------------------------------------------- database and Django
 
 
@@ -131,7 +110,7 @@ def bench_environment(*, db_url: str, broker_url: str = "memory://", smtp_port: 
 def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | None = None) -> dict[str, str]:
     """A fresh, migrated bench database, and Django set up on it in this process.
 
-    Returns the environment to hand to worker processes. Must run before anything imports Django models.
+    Returns the whole environment to hand to worker processes. Must run before anything imports Django models.
     """
     import django
     from django.conf import settings
@@ -144,7 +123,7 @@ def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | N
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    return env
+    return dict(os.environ)
 
 
 # ---------------------------------------------------------------- a private Redis
@@ -152,32 +131,9 @@ def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | N
 
 @contextlib.contextmanager
 def private_redis() -> Iterator[str]:
-    """A redis-server of our own on a free port, without persistence; shut down on exit."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="inloop-bench-redis-") as folder:
-        process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                folder,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for(lambda: _answers(port), timeout=10, what="redis-server")
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    """A redis-server of our own (tests/support's), without persistence; shut down on exit."""
+    with RedisServer() as server:
+        yield server.url
 
 
 # ---------------------------------------------------------------- the SMTP sink, in its own process
@@ -276,67 +232,7 @@ class SmtpSink:
         self._ask("reset")
 
 
-# ---------------------------------------------------------------- worker processes and their memory
-
-
-@contextlib.contextmanager
-def celery_worker(
-    env: dict[str, str], *, name: str, concurrency: int = 2, queues: str = "mail,default", log_path: Path | None = None
-) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process (prefork), ready when yielded; stopped with SIGTERM (then SIGKILL) on exit."""
-    from recruiting.celery import app
-
-    hostname = f"{name}@{socket.gethostname()}"
-    log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in finally)
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "recruiting",
-            "worker",
-            "-n",
-            hostname,
-            "-Q",
-            queues,
-            "-c",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def answers() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"worker {hostname} exited with {process.returncode} (log: {log_path})")
-        return bool(app.control.ping(destination=[hostname], timeout=0.5))
-
-    try:
-        wait_for(
-            answers,
-            timeout=60,
-            what=f"worker {hostname} to answer",
-            interval=0.1,
-        )
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        log.close()
+# ---------------------------------------------------------------- the memory of a worker
 
 
 def process_tree(pid: int) -> list[int]:

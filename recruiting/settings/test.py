@@ -7,7 +7,7 @@ SQLite and the tests that need PostgreSQL or Redis skip.
 import socket
 
 from .base import *  # noqa: F403
-from .base import RUN_DIR, env
+from .base import REDIS_TRANSPORT_OPTIONS, RUN_DIR, env
 
 REQUIRE_SERVICES = env.bool("INLOOP_REQUIRE_SERVICES", default=False)
 
@@ -30,7 +30,7 @@ if POSTGRES_AVAILABLE:
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "test.sqlite3")}}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = ""
 # Unit tests read mail from the in-memory outbox; integration tests start workers with EMAIL_HOST/EMAIL_PORT
 # pointing at a local SMTP sink.
