@@ -66,4 +66,4 @@ def test_f2_stage_changes_during_a_broker_outage_are_saved_and_each_message_sent
 
     expected = set(messages.values_list("message_id", flat=True))
     assert len(expected) == CHANGES
-    assert sink.message_ids() == {message_id: 1 for message_id in expected}
+    assert sink.message_ids() == dict.fromkeys(expected, 1)
