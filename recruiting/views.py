@@ -170,9 +170,13 @@ def home(request: HttpRequest) -> HttpResponse:
     mine = {user.pk}
     policies = selectors.stage_policies()
     overdue = page_of(ws.applications_overdue_for(owner_ids=mine, now=now), request, "overdue_page")
+    prompts = ws.open_overdue_prompts(application_ids=[application.pk for application in overdue])
     for application in overdue:
         application.why = _why_overdue(application, policies, now)
-        application.snoozed = application.prompt_snoozed_until is not None and application.prompt_snoozed_until > now
+        application.prompt = prompts.get(application.pk)
+        application.snoozed = bool(
+            application.prompt and application.prompt.snoozed_until and application.prompt.snoozed_until > now
+        )
     context: dict[str, Any] = {
         "overdue": overdue,
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),

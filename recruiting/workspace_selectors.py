@@ -7,7 +7,7 @@ page costs the same number of queries at 60 rows as at 50,000.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -28,26 +28,22 @@ OWED_REASONS = (
 PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN)
 
 
-def _with_open_overdue_prompt(applications: QuerySet[Application]) -> QuerySet[Application]:
-    prompts = RecruiterPrompt.objects.filter(
-        application=OuterRef("pk"), reason=RecruiterPrompt.Reason.OVERDUE, resolved_at__isnull=True
-    )
-    return applications.annotate(
-        prompt_id=Subquery(prompts.values("pk")[:1]),
-        prompt_snoozed_until=Subquery(prompts.values("snoozed_until")[:1]),
-        prompt_escalated_at=Subquery(prompts.values("escalated_at")[:1]),
-    )
-
-
 def applications_overdue_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
-    """The owners' applications whose next update is past, longest silence first, with their open prompt."""
+    """The owners' applications whose next update is past, longest silence first."""
     now = now or timezone.now()
-    applications = Application.objects.filter(owner_id__in=owner_ids, next_update_due__lte=now)
     return (
-        _with_open_overdue_prompt(applications)
+        Application.objects.filter(owner_id__in=owner_ids, next_update_due__lte=now)
         .select_related("candidate", "job__client", "owner")
         .order_by("next_update_due", "pk")
     )
+
+
+def open_overdue_prompts(*, application_ids: list[int]) -> dict[int, RecruiterPrompt]:
+    """The open overdue prompt of each of these applications (one query, on the application index)."""
+    prompts = RecruiterPrompt.objects.filter(
+        application_id__in=application_ids, reason=RecruiterPrompt.Reason.OVERDUE, resolved_at__isnull=True
+    ).order_by()
+    return {prompt.application_id: prompt for prompt in prompts}
 
 
 def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
@@ -191,10 +187,9 @@ def candidates_search(*, query: str) -> QuerySet[Candidate]:
         name_match = Q()
         for word in words:
             name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        client_match = Application.objects.filter(candidate=OuterRef("pk"), job__client__name__icontains=query)
-        candidates = candidates.alias(client_match=Exists(client_match)).filter(
-            name_match | Q(email__icontains=query) | Q(client_match=True)
-        )
+        # A plain (uncorrelated) subquery: the database builds the set of matching candidates once.
+        client_match = Application.objects.filter(job__client__name__icontains=query).values("candidate_id")
+        candidates = candidates.filter(name_match | Q(email__icontains=query) | Q(pk__in=client_match))
     return candidates.order_by("last_name", "first_name", "pk")
 
 

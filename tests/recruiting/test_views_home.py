@@ -292,3 +292,20 @@ def test_one_click_actions_answer_in_place_for_htmx(client, recruiter):
     assert "logged; their clock starts again." in page
     assert "<html" not in page
     assert ContactEvent.objects.filter(application=application).count() == 1
+
+
+def test_a_snoozed_or_escalated_overdue_application_says_so(client, recruiter):
+    snoozed = overdue_application(recruiter, days=10)
+    PromptFactory(application=snoozed, snoozed_until=timezone.now() + timedelta(days=2), snooze_reason="Waiting")
+    escalated = overdue_application(recruiter, days=11)
+    PromptFactory(application=escalated, escalated_at=timezone.now(), escalated_to=UserFactory())
+    client.force_login(recruiter)
+
+    response = client.get(reverse("home"))
+
+    rows = {application.pk: application for application in response.context["overdue"]}
+    assert rows[snoozed.pk].snoozed and not rows[escalated.pk].snoozed
+    page = response.content.decode()
+    assert "Snoozed until" in page
+    assert ">Escalated<" in page
+    assert reverse("prompt_snooze", args=[rows[escalated.pk].prompt.pk]) in page
