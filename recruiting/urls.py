@@ -49,6 +49,7 @@ urlpatterns = [
     path("templates/", views.template_list, name="template_list"),
     path("templates/<str:code>/", views.template_edit, name="template_edit"),
     path("templates/<str:code>/preview/", views.template_preview, name="template_preview"),
+    path("templates/<str:code>/reset/", views.template_reset, name="template_reset"),
     path("figures/", views.figures, name="figures"),
     path("figures.csv", views.figures_csv, name="figures_csv"),
     path("c/", include("candidates.urls")),

@@ -821,6 +821,15 @@ def _template_preview(template: MessageTemplate, application: Application | None
 
 @login_required
 @require_POST
+def template_reset(request: HttpRequest, code: str) -> HttpResponse:
+    """Put back the text we ship for this template."""
+    template = get_object_or_404(MessageTemplate, code=code)
+    template_services.template_reset(template=template, by=request.user)
+    return _done(request, reverse("template_edit", args=[code]), "Our original text is back.")
+
+
+@login_required
+@require_POST
 def template_preview(request: HttpRequest, code: str) -> HttpResponse:
     """Live preview while a template is edited (htmx): the unsaved text rendered with a real application."""
     template = get_object_or_404(MessageTemplate, code=code)

@@ -264,3 +264,20 @@ def test_a_preview_never_uses_an_application_the_user_may_not_act_on(client, lea
     assert asked_for_theirs.context["application"] is None
     assert "Oluwaseun" not in asked_for_theirs.content.decode()
     assert default.context["application"] == mine
+
+
+def test_a_lead_puts_back_the_original_text_and_a_recruiter_may_not(client, lead, recruiter):
+    from notifications.services.templates import template_default_parts, template_update
+
+    template = MessageTemplate.objects.get(code="offer")
+    template_update(
+        template=template, subject="Changed", body_text="Dear {{ candidate_first_name }}", body_html="", by=lead
+    )
+
+    client.force_login(recruiter)
+    assert client.post(reverse("template_reset", args=["offer"])).status_code == 403
+    client.force_login(lead)
+    assert client.post(reverse("template_reset", args=["offer"])).status_code == 302
+
+    template.refresh_from_db()
+    assert template.subject == template_default_parts("offer").subject
