@@ -50,20 +50,13 @@ class Command(BaseCommand):
         run_dir = settings.RUN_DIR
         run_dir.mkdir(parents=True, exist_ok=True)
 
-        call_command("migrate", interactive=False, verbosity=0)
-        self._say("Database is up to date.")
         with_demo = not options["no_demo"] and demo.demo_data_allowed()
-        if with_demo:
-            if demo.demo_data_loaded():
-                self._say("Demo data already loaded.")
-            else:
-                self._say("Loading the demo data (once; this takes a few seconds)...")
-                summary = demo.demo_data_load()
-                self._say(f"Loaded {summary.candidates} candidates and {summary.applications} applications.")
-            demo.demo_login_ensure()
-        if not settings.DEBUG:
-            # In DEBUG whitenoise serves straight from the app folders; otherwise it needs the collected files.
-            call_command("collectstatic", interactive=False, verbosity=0)
+        try:
+            self._prepare(with_demo=with_demo)
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Stopped before Inloop started. The demo data loads in one transaction: none of it was kept."
+            ) from None
 
         children = self._children(host=host, port=port, embedded=embedded)
         env = {
@@ -97,6 +90,21 @@ class Command(BaseCommand):
                 "the other processes were stopped. Its output above says why."
             )
         self._say("Inloop stopped.")
+
+    def _prepare(self, *, with_demo: bool) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self._say("Database is up to date.")
+        if with_demo:
+            if demo.demo_data_loaded():
+                self._say("Demo data already loaded.")
+            else:
+                self._say("Loading the demo data (once; this takes a few seconds)...")
+                summary = demo.demo_data_load()
+                self._say(f"Loaded {summary.candidates} candidates and {summary.applications} applications.")
+            demo.demo_login_ensure()
+        if not settings.DEBUG:
+            # In DEBUG whitenoise serves straight from the app folders; otherwise it needs the collected files.
+            call_command("collectstatic", interactive=False, verbosity=0)
 
     def _children(self, *, host: str, port: int, embedded: bool) -> list[Child]:
         python = sys.executable
