@@ -8,6 +8,7 @@ behaves the same at night and on a Sunday.
 """
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -87,3 +88,17 @@ def queued_messages(*, count: int, owner) -> list[OutboundMessage]:
         )
         for application in applications
     )
+
+
+def pool_pids(parent: int) -> set[int]:
+    """The pool processes of a worker: the children of its main process (read from /proc)."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                children.add(int(entry.name))
+    return children
