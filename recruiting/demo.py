@@ -305,7 +305,7 @@ DO_NOT_CONTACT_REASONS = (
 HOLIDAYS = ((12, 25, "Office closed"), (12, 26, "Office closed"), (1, 1, "New Year's Day"))
 
 # Share of active applications that are overdue today, and of the others that carry a promised date.
-OVERDUE_SHARE = 0.15
+OVERDUE_SHARE = 0.12
 PROMISED_SHARE = 0.2
 DO_NOT_CONTACT_COUNT = 9
 PAUSED_COUNT = 6
@@ -505,9 +505,14 @@ class _Builder:
         if overdue and final not in ACTIVE_STAGES:
             final = rng.choice(ACTIVE_STAGES[:4])
         path = _path_to(final, rng)
-        # Overdue: the story stops 12 to 20 days ago, longer than any stage's silence allows.
-        story_end = now - timedelta(days=rng.uniform(12, 20)) if overdue else now - timedelta(hours=rng.uniform(2, 30))
-        created = story_end - timedelta(days=rng.uniform(1, HISTORY_DAYS - 20 if overdue else HISTORY_DAYS - 2))
+        # The candidate was last told something at the end of the story. Overdue: longer ago than the stage's
+        # silence allows (business days, weekends included generously), by half a day to a week.
+        if overdue:
+            allowed = policy.DEFAULT_POLICIES[final].max_silent_business_days * 7 / 5 + 2
+            story_end = now - timedelta(days=allowed + rng.uniform(0.5, 7))
+        else:
+            story_end = now - timedelta(hours=rng.uniform(2, 30))
+        created = story_end - timedelta(days=rng.uniform(1, HISTORY_DAYS - (now - story_end).days - 2))
         moments = _moments(rng, created, story_end, len(path))
 
         application = application_create(candidate=candidate, job=job, by=owner, at=created, notify=False)
@@ -531,8 +536,8 @@ class _Builder:
             if rng.random() < 0.6 or (is_last and stage in CLOSED_STAGES):
                 contact_at = moment + timedelta(minutes=rng.uniform(10, 240))
                 self._contact(application, at=min(contact_at, story_end), stage=stage)
-        if final in ACTIVE_STAGES and not overdue:
-            # Someone told them something recently: the clock is running but not yet out.
+        if final in ACTIVE_STAGES:
+            # The last news they had; from here the clock runs (and, for the overdue ones, ran out).
             self._contact(application, at=story_end, stage=None)
         application.refresh_from_db()
         return application
