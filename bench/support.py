@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import re
+import socket
 import sys
 import tempfile
 import threading
@@ -24,7 +25,6 @@ from pathlib import Path
 
 from tests.support.processes import celery_worker, wait_for
 from tests.support.redis_server import RedisServer
-from tests.support.smtp_sink import free_port
 
 __all__ = ["celery_worker", "wait_for"]  # re-exported for the benchmarks
 
@@ -69,6 +69,12 @@ def report(title: str, rows: list[Row], notes: list[str] = ()) -> int:
     return 1 if missed else 0
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -107,7 +113,9 @@ def bench_environment(*, db_url: str, broker_url: str = "memory://", smtp_port: 
     return env
 
 
-def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | None = None) -> dict[str, str]:
+def django_start(
+    name: str, *, broker_url: str = "memory://", smtp_port: int | None = None, extra_env: dict[str, str] | None = None
+) -> dict[str, str]:
     """A fresh, migrated bench database, and Django set up on it in this process.
 
     Returns the whole environment to hand to worker processes. Must run before anything imports Django models.
@@ -118,7 +126,7 @@ def django_start(name: str, *, broker_url: str = "memory://", smtp_port: int | N
     if settings.configured:
         raise RuntimeError("run each benchmark in its own process: Django is already set up here")
     env = bench_environment(db_url=database_recreate(name), broker_url=broker_url, smtp_port=smtp_port)
-    os.environ.update(env)
+    os.environ.update(env | (extra_env or {}))
     django.setup()
     from django.core.management import call_command
 

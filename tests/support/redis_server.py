@@ -10,6 +10,7 @@ queue would. Only the process this object started is ever signalled; the shared 
 never touched.
 """
 
+import random
 import socket
 import subprocess
 import tempfile
@@ -28,7 +29,9 @@ def _answers(port: int) -> bool:
 
 
 def _free_port_in(ports: range) -> int:
-    for port in ports:
+    # In random order, so that runs side by side rarely reach for the same port (a stopped server's port
+    # looks free to everyone until it starts again).
+    for port in random.sample(ports, len(ports)):
         if not _answers(port):
             return port
     raise RuntimeError(f"no free port for a private redis-server in {ports.start}-{ports.stop - 1}")
@@ -39,6 +42,7 @@ class RedisServer:
         self.port = port or _free_port_in(PORTS)
         self._folder = tempfile.TemporaryDirectory(prefix="inloop-redis-")
         self._process: subprocess.Popen | None = None
+        self._started_once = False
 
     @property
     def url(self) -> str:
@@ -50,13 +54,26 @@ class RedisServer:
     def start(self, timeout: float = 10.0) -> None:
         if self.running():
             return
-        self._process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self._folder.name],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(lambda: _answers(self.port), timeout=timeout, what=f"redis-server on port {self.port}")
+        for _ in range(len(PORTS)):
+            self._process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", self._folder.name],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            wait_for(
+                lambda: _answers(self.port) or not self.running(),
+                timeout=timeout,
+                what=f"redis-server on port {self.port}",
+            )
+            if self.running():
+                self._started_once = True
+                return
+            if self._started_once:
+                break
+            # Another test run took the port between our look and our bind: take the next free one.
+            self.port = _free_port_in(PORTS)
+        raise RuntimeError(f"redis-server could not listen on port {self.port}")
 
     def stop(self, timeout: float = 10.0) -> None:
         if not self.running():
