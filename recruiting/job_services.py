@@ -69,7 +69,8 @@ def job_close(
         with transaction.atomic():
             batch = list(
                 Application.objects.select_for_update(of=("self",))
-                .select_related("candidate")
+                # Everything the candidate's email is written from, read with the batch, not per message.
+                .select_related("candidate", "job__client", "owner__profile")
                 .filter(job=job, stage__in=ACTIVE_STAGES)
                 .order_by("pk")[:batch_size]
             )
