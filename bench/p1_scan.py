@@ -18,6 +18,7 @@ nothing to do.
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -358,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             same_time,
         ),
     ]
-    notes = []
+    notes = [f"Load average (1, 5, 15 min) at the end: {', '.join(f'{load:.1f}' for load in os.getloadavg())}"]
     for figure in figures:
         notes.append(f"Statements of the median scan at {figure['size']:,} applications (seconds):")
         notes += [f"  {seconds:.3f}  {sql}" for seconds, sql in figure["statements"]]

@@ -207,9 +207,6 @@ class RecruiterPrompt(models.Model):
                 condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="overdue"),
                 name="prompt_escalation_idx",
             ),
-            models.Index(
-                fields=["escalated_to"], condition=Q(resolved_at__isnull=True), name="prompt_escalated_open_idx"
-            ),
         ]
 
     def __str__(self) -> str:
