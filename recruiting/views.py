@@ -180,7 +180,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "overdue": overdue,
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),
-        "owed": page_of(ws.prompts_owed_for(recruiter_ids=mine), request, "owed_page"),
+        "owed": page_of(ws.prompts_owed_for(recruiter_ids=mine, now=now), request, "owed_page"),
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
         "is_lead": role_of(user) == Role.TEAM_LEAD,
         "snooze_form": forms.SnoozeForm(),
@@ -188,7 +188,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if context["is_lead"]:
         team = team_member_ids(user) - mine
         context["team_counts"] = list(ws.team_overdue_counts(owner_ids=team, now=now)[:100])
-        context["escalations"] = page_of(ws.escalations_for(lead_id=user.pk), request, "escalations_page")
+        context["escalations"] = page_of(
+            notification_selectors.prompts_escalated_to(user=user, now=now), request, "escalations_page"
+        )
     return render(request, "recruiting/home.html", context)
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
+from notifications import selectors as notification_selectors
 from notifications.models import OutboundMessage, RecruiterPrompt
 
 from . import selectors
@@ -55,23 +56,9 @@ def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = No
     )
 
 
-def prompts_owed_for(*, recruiter_ids: set[int]) -> QuerySet[RecruiterPrompt]:
-    """Open prompts other than plain overdue: feedback owed, the candidate asked, a failed or unknown email."""
-    return (
-        RecruiterPrompt.objects.filter(
-            recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS, resolved_at__isnull=True
-        )
-        .select_related("application__candidate", "application__job__client", "recruiter", "message")
-        .order_by("due_at", "pk")
-    )
-
-
-def escalations_for(*, lead_id: int) -> QuerySet[RecruiterPrompt]:
-    return (
-        RecruiterPrompt.objects.filter(escalated_to_id=lead_id, resolved_at__isnull=True)
-        .select_related("application__candidate", "application__job__client", "recruiter")
-        .order_by("escalated_at", "pk")
-    )
+def prompts_owed_for(*, recruiter_ids: set[int], now: datetime | None = None) -> QuerySet[RecruiterPrompt]:
+    """Open, not snoozed prompts other than plain overdue: feedback owed, the candidate asked, an email in trouble."""
+    return notification_selectors.prompts_open(now=now).filter(recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS)
 
 
 def messages_in_trouble_for(*, owner_ids: set[int]) -> QuerySet[OutboundMessage]:

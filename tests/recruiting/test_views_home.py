@@ -309,3 +309,11 @@ def test_a_snoozed_or_escalated_overdue_application_says_so(client, recruiter):
     assert "Snoozed until" in page
     assert ">Escalated<" in page
     assert reverse("prompt_snooze", args=[rows[escalated.pk].prompt.pk]) in page
+
+
+def test_a_snoozed_prompt_waits_off_the_owed_list(client, recruiter):
+    application = overdue_application(recruiter, days=2)
+    PromptFactory(application=application, reason="candidate_asked", snoozed_until=timezone.now() + timedelta(days=1))
+    client.force_login(recruiter)
+
+    assert client.get(reverse("home")).context["owed"].items == []
