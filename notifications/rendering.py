@@ -51,6 +51,8 @@ DIGEST_FIELDS: dict[str, str] = {
     "overdue_list": "One line per candidate owed an update",
     "due_today_count": "How many updates fall due later today",
     "due_today_list": "One line per update due later today",
+    "escalations_count": "How many of your team's overdue updates were escalated to you",
+    "escalations_list": "One line per escalated update",
     "workspace_url": "The link to the recruiter's list",
 }
 

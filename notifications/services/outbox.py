@@ -41,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.html import linebreaks
 
@@ -169,8 +170,14 @@ def _send_time(earliest: datetime, window_tz: str, holidays: frozenset | None = 
     )
 
 
-def suppression_reason(*, candidate: Candidate | None, to_address: str, automated: bool) -> str:
-    """Why this message must not go, in words for the recruiter; empty when it may go."""
+def suppression_reason(
+    *, candidate: Candidate | None, to_address: str, automated: bool, listed: dict[str, Suppression] | None = None
+) -> str:
+    """Why this message must not go, in words for the recruiter; empty when it may go.
+
+    `listed` is the suppression list for the addresses at hand (lower-cased), when the caller read it
+    for a whole batch; without it the list is looked up.
+    """
     if candidate is not None:
         if candidate.erased_at is not None:
             return "The candidate's data was erased."
@@ -183,10 +190,20 @@ def suppression_reason(*, candidate: Candidate | None, to_address: str, automate
             return "The candidate marked our email as spam: reach them another way."
         if automated and candidate.automated_updates_paused:
             return "The candidate paused automated updates."
-    listed = Suppression.objects.filter(email__iexact=to_address).first()
-    if listed is not None:
-        return f"The address is on the suppression list ({listed.get_reason_display().lower()})."
+    if listed is None:
+        entry = Suppression.objects.filter(email__iexact=to_address).first()
+    else:
+        entry = listed.get(to_address.lower())
+    if entry is not None:
+        return f"The address is on the suppression list ({entry.get_reason_display().lower()})."
     return ""
+
+
+def _suppression_list(addresses: list[str]) -> dict[str, Suppression]:
+    """The suppression entries of a batch's addresses, in one query, keyed by lower-cased address."""
+    lowered = {address.lower() for address in addresses}
+    rows = Suppression.objects.annotate(address=Lower("email")).filter(address__in=lowered)
+    return {row.address: row for row in rows}
 
 
 def _wake_after_commit(message_id: int, send_after: datetime) -> None:
@@ -794,18 +811,21 @@ def _attempt(message_id: int, *, outcome: str, worker: str, smtp_code: int | Non
 @transaction.atomic
 def _record_sent(message: OutboundMessage, *, worker: str) -> None:
     now = timezone.now()
-    updated = OutboundMessage.objects.filter(
-        pk=message.pk, leased_by=worker, status__in=(Status.SENDING, Status.UNKNOWN)
-    ).update(
-        status=Status.SENT,
-        sent_at=now,
-        attempts=F("attempts") + 1,
-        lease_expires_at=None,
-        last_error="",
-    )
-    if not updated:
-        logger.warning("Message %s was sent but its row changed hands meanwhile.", message.pk)
-        return
+    outcome = {
+        "status": Status.SENT,
+        "sent_at": now,
+        "attempts": F("attempts") + 1,
+        "lease_expires_at": None,
+        "last_error": "",
+    }
+    mine = OutboundMessage.objects.filter(pk=message.pk, leased_by=worker)
+    was_unknown = False
+    if not mine.filter(status=Status.SENDING).update(**outcome):
+        # The relay gave the row up as unknown while we waited for the server: it did arrive after all.
+        was_unknown = bool(mine.filter(status=Status.UNKNOWN).update(**outcome))
+        if not was_unknown:
+            logger.warning("Message %s was sent but its row changed hands meanwhile.", message.pk)
+            return
     _attempt(message.pk, outcome=MessageAttempt.Outcome.SENT, worker=worker, smtp_code=250)
     if message.application is not None:
         message.status, message.sent_at = Status.SENT, now
@@ -818,9 +838,10 @@ def _record_sent(message: OutboundMessage, *, worker: str) -> None:
             at=now,
             message=message,
         )
-        RecruiterPrompt.objects.filter(
-            message=message, reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN, resolved_at__isnull=True
-        ).update(resolved_at=now, resolution="The message turned out to be sent.")
+        if was_unknown:
+            RecruiterPrompt.objects.filter(
+                message=message, reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN, resolved_at__isnull=True
+            ).update(resolved_at=now, resolution="The message turned out to be sent.")
 
 
 @transaction.atomic
@@ -889,6 +910,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
         .select_related("candidate", "application__owner")
         .order_by("send_after", "id")
     )
+    listed = _suppression_list([message.to_address for message in messages])
     deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
     connection = mailers.default
     opened = False
@@ -902,6 +924,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 candidate=message.candidate,
                 to_address=message.to_address,
                 automated=message.template_code not in ON_REQUEST,
+                listed=listed,
             )
             if reason:
                 _record_suppressed(message, reason=reason)

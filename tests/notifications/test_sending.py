@@ -385,3 +385,32 @@ def test_the_unsubscribe_header_reaches_the_server_as_a_plain_url(smtp):
     header = arrived.message["List-Unsubscribe"]
     assert header.startswith("<http://testserver/") and header.endswith("/>")
     assert "=?" not in header
+
+
+def test_an_address_suppressed_after_queueing_is_caught_whatever_its_case_F9():
+    from notifications.models import Suppression
+
+    message = due_message(email="listed@mail.example")
+    Suppression.objects.create(email="Listed@Mail.example", reason=Suppression.Reason.COMPLAINED)
+    assert outbox.messages_send_due(worker="w", limit=5).suppressed == 1
+    assert reload(message).status_reason == "The address is on the suppression list (complained)."
+    assert mail.outbox == []
+
+
+def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wednesday_morning):
+    message = due_message()
+    ids = outbox._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=outbox.SendReport())
+    assert outbox._mark_handover(message.pk, "slow")
+    wednesday_morning.shift(dt.timedelta(minutes=6))
+    assert outbox.messages_relay().unknown == 1
+    outbox._record_sent(reload(message), worker="slow")
+    assert ids == [message.pk]
+    assert reload(message).status == Status.SENT
+    assert RecruiterPrompt.objects.get(message=message, reason="outcome_unknown").resolved_at is not None
+
+
+def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max_num_queries):
+    for _ in range(10):
+        due_message()
+    with django_assert_max_num_queries(10 * 17 + 6):
+        assert outbox.messages_send_due(worker="w", limit=20).sent == 10
