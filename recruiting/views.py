@@ -512,11 +512,22 @@ def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
     )
 
 
+def _actable(user, applications: list[Application]) -> list[Application]:
+    """The applications the user may act on, with at most one query (a team lead's team)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return applications
+    owners = team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
+    return [application for application in applications if application.owner_id in owners]
+
+
 def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given) -> dict[str, Any]:
     applications = list(ws.candidate_applications(candidate=candidate))
+    actable = _actable(request.user, applications)
     return {
         "candidate": candidate,
         "applications": applications,
+        "actable_applications": actable,
         "timeline": _candidate_timeline(candidate, request),
         "can_act": can_act_on(request.user, candidate.owner_id),
         "preferences_form": forms_given.get("preferences_form")
@@ -527,8 +538,8 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
                 "reason": candidate.do_not_contact_reason,
             }
         ),
-        "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=applications),
-        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=applications),
+        "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
+        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=actable),
     }
 
 

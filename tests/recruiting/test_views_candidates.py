@@ -196,13 +196,16 @@ def test_a_recruiter_cannot_act_on_another_recruiters_candidate(client, recruite
 
 def test_a_recruiter_reads_another_recruiters_candidate(client, recruiter):
     candidate = CandidateFactory(owner=UserFactory())
+    ApplicationFactory(candidate=candidate)
     client.force_login(recruiter)
 
     response = client.get(reverse("candidate_detail", args=[candidate.pk]))
 
     assert response.status_code == 200
     assert response.context["can_act"] is False
-    assert 'action="' + reverse("candidate_preferences", args=[candidate.pk]) not in response.content.decode()
+    page = response.content.decode()
+    for name in ("candidate_preferences", "candidate_contact_log", "candidate_email"):
+        assert 'action="' + reverse(name, args=[candidate.pk]) not in page
 
 
 @pytest.mark.parametrize(
@@ -272,3 +275,15 @@ def test_a_personal_email_to_a_paused_candidate_is_allowed(client, recruiter):
 
     assert [entry.item for entry in timeline if entry.kind == "message"] == [message]
     assert timeline.items[0].at <= timezone.now() + timedelta(seconds=1)
+
+
+def test_a_recruiter_may_write_about_their_own_application_of_someone_elses_candidate(client, recruiter):
+    candidate = CandidateFactory(owner=UserFactory())
+    ApplicationFactory(candidate=candidate)
+    mine = ApplicationFactory(candidate=candidate, owner=recruiter)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("candidate_detail", args=[candidate.pk]))
+
+    assert [pk for pk, _ in response.context["contact_form"].fields["application"].choices] == [mine.pk]
+    assert [pk for pk, _ in response.context["email_form"].fields["application"].choices] == [mine.pk]
