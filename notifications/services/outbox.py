@@ -274,7 +274,10 @@ def _message_create(
         created_at=now,
         created_by=by,
     )
-    message.full_clean(validate_unique=False, validate_constraints=False)
+    # The address was checked where it was entered (internationalised ones included, which Django's
+    # EmailField would refuse): an address the mail server cannot take fails visibly at send time instead
+    # of breaking the stage change that owes the message.
+    message.full_clean(exclude=["to_address"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             message.save()
@@ -864,8 +867,10 @@ def _record_failure(message: OutboundMessage, *, worker: str, error: SendError) 
         status = Status.FAILED
         if error.outcome == MessageAttempt.Outcome.TRANSIENT:
             changes["status_reason"] = f"Gave up after {attempts} tries."
+        elif error.smtp_code is not None:
+            changes["status_reason"] = f"The mail server refused it ({error.smtp_code})."
         else:
-            changes["status_reason"] = "The mail server refused it."
+            changes["status_reason"] = f"It could not be sent: {error.detail}"[:300]
     updated = OutboundMessage.objects.filter(pk=message.pk, leased_by=worker, status=Status.SENDING).update(
         status=status, **changes
     )

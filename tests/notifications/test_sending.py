@@ -414,3 +414,14 @@ def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max
         due_message()
     with django_assert_max_num_queries(10 * 17 + 6):
         assert outbox.messages_send_due(worker="w", limit=20).sent == 10
+
+
+def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_visibly_at_send_time(smtp):
+    message = due_message(email="josé@exämple.example")
+    assert message.to_address == "josé@exämple.example"
+    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    message = reload(message)
+    assert message.status == Status.FAILED
+    assert message.status_reason.startswith("It could not be sent: ValueError")
+    assert RecruiterPrompt.objects.filter(message=message, reason="delivery_failed").exists()
+    assert smtp.count() == 0
