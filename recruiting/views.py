@@ -277,6 +277,10 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_board(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("client", "owner"), pk=pk)
     columns = ws.job_board(job=job)
+    movable = {application.pk for application in _actable(request.user, [a for c in columns for a in c.cards])}
+    for column in columns:
+        for application in column.cards:
+            application.movable = application.pk in movable
     return render(
         request,
         "recruiting/job_board.html",
@@ -298,6 +302,9 @@ def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
     if stage not in Stage.values:
         raise Http404("No such stage.")
     applications = page_of(ws.job_stage_applications(job=job, stage=stage), request)
+    movable = {application.pk for application in _actable(request.user, applications.items)}
+    for application in applications:
+        application.movable = application.pk in movable
     return render(request, "recruiting/job_stage.html", {"job": job, "stage": stage, "applications": applications})
 
 

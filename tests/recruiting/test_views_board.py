@@ -455,3 +455,15 @@ def test_the_move_preview_of_another_recruiters_application_is_403(client, recru
     response = client.get(reverse("application_move_preview", args=[application.pk]), {"to_stage": Stage.OFFER})
 
     assert response.status_code == 403
+
+
+def test_the_board_offers_move_only_on_cards_the_user_may_move(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    mine = application_in(job, recruiter)
+    theirs = application_in(job, UserFactory())
+    client.force_login(recruiter)
+
+    page = client.get(reverse("job_board", args=[job.pk])).content.decode()
+
+    assert reverse("application_move", args=[mine.pk]) in page
+    assert reverse("application_move", args=[theirs.pk]) not in page
