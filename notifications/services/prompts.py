@@ -248,9 +248,11 @@ class ScanResult:
 def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) -> ScanResult:
     """The keep-in-the-loop scan: settle, open, escalate.
 
-    A constant number of queries whatever the number of applications: one indexed read of the overdue
-    applications, one insert of their prompts, one read and one update for escalations. A dry run does
-    all of it in a transaction that is rolled back, so that it reports exactly what a real run would do.
+    A constant number of queries whatever the number of applications or of overdue ones (about fifteen):
+    the overdue applications are read through the next_update_due index and their prompts opened by one
+    INSERT ... SELECT; the escalation pass reads the prompts that may be due, looks their stages and team
+    leads up by key and escalates them in one update (plus one audit insert per team lead told). A dry
+    run does all of it in a transaction that is rolled back, so it reports exactly what a run would do.
     """
     now = now or timezone.now()
     if not dry_run:
