@@ -30,11 +30,14 @@ def _celery_app_on(url: str):
     changed through the read and write URLs, which the configuration decides unless their own
     environment variables are set.
     """
+    from kombu import pools
+
     from recruiting.celery import app
 
     def repoint(target: str | None) -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps one pool per broker address for the whole process: drop them all, or a later drill
+        # on the same address would be handed the pool closed here.
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
         app.conf.broker_write_url = target
