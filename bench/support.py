@@ -56,7 +56,8 @@ def report(title: str, rows: list[Row], notes: list[str] = ()) -> int:
     header = ["measure", "figure", "target", ""]
     table = [header, *[row.cells() for row in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    print(f"\n{title}  ({MACHINE}, {time.strftime('%Y-%m-%d')})")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\n{title}  ({MACHINE}, {time.strftime('%Y-%m-%d %H:%M')}, load average {load})")
     for index, line in enumerate(table):
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
         if index == 0:
