@@ -29,7 +29,7 @@ CANDIDATE_FIELDS: dict[str, str] = {
     "candidate_first_name": "The candidate's first name",
     "job_title": "The job's title",
     "client_display_name": "The client's name, or 'a client of ours in <industry>' while it is confidential",
-    "stage_plain": "Where the application stands, in plain words",
+    "stage_plain": "Where the application stands, in plain words (as on the status page)",
     "promised_next_step_date": "The next-step date promised to the candidate (may be empty)",
     "next_update_by": "The date by which the candidate will next hear from us (may be empty)",
     "recruiter_name": "The recruiter's name",
@@ -218,19 +218,6 @@ def template_parts_check(*, code: str, subject: str, body_text: str, body_html: 
         raise ValidationError(errors)
 
 
-# Where an application stands, in the words a candidate would use.
-STAGE_PLAIN = {
-    "new": "we have received your application",
-    "screening": "we are reviewing your application",
-    "submitted": "your profile is with the client",
-    "interviewing": "you are interviewing with the client",
-    "offer": "an offer is on the table",
-    "placed": "you have been placed in the role",
-    "rejected": "this application has closed",
-    "withdrawn": "this application has been withdrawn",
-}
-
-
 def format_day(value) -> str:
     return dateformat.format(value, "l j F Y") if value else ""
 
@@ -250,22 +237,16 @@ def other_applications_sentence(count: int) -> str:
     )
 
 
-def _client_name_visible(application) -> bool:
-    """Rule 8: the client is named once the candidate has been submitted to it, or when it allows it."""
+def client_display_name(application) -> str:
+    """Rule 8, as the candidate's own pages word it: named once the client has seen the candidate."""
+    from candidates.wording import client_display_name as worded
     from recruiting.models import SUBMITTED_STAGES
 
-    client = application.job.client
-    if client.name_visible_before_submission or application.stage in SUBMITTED_STAGES:
-        return True
-    return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
-
-
-def client_display_name(application) -> str:
-    client = application.job.client
-    if _client_name_visible(application):
-        return one_line(client.name)
-    industry = one_line(client.industry)
-    return f"a client of ours in {industry}" if industry else "a client of ours"
+    seen = (
+        application.stage in SUBMITTED_STAGES
+        or application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
+    )
+    return one_line(worded(client=application.job.client, client_has_seen_candidate=seen))
 
 
 def application_merge_fields(*, application) -> dict[str, str]:
@@ -273,6 +254,7 @@ def application_merge_fields(*, application) -> dict[str, str]:
     from zoneinfo import ZoneInfo
 
     from candidates import links
+    from candidates.wording import STAGE_FOR_CANDIDATE
     from recruiting.models import ACTIVE_STAGES
 
     candidate = application.candidate
@@ -289,7 +271,7 @@ def application_merge_fields(*, application) -> dict[str, str]:
         "candidate_first_name": one_line(candidate.first_name),
         "job_title": one_line(application.job.title),
         "client_display_name": client_display_name(application),
-        "stage_plain": STAGE_PLAIN.get(application.stage, ""),
+        "stage_plain": STAGE_FOR_CANDIDATE[application.stage].title if application.stage in STAGE_FOR_CANDIDATE else "",
         "promised_next_step_date": format_day(application.promised_next_step_date),
         "next_update_by": format_day(next_update),
         "recruiter_name": recruiter_name,

@@ -162,7 +162,7 @@ def test_merge_fields_are_plain_strings_with_dates_in_words_and_signed_links():
     assert all(isinstance(value, str) for value in fields.values())
     assert fields["promised_next_step_date"] == "Friday 6 March 2026"
     assert fields["next_update_by"] == "Tuesday 10 March 2026"
-    assert fields["stage_plain"] == "your profile is with the client"
+    assert fields["stage_plain"] == "Put forward to the client"
     assert fields["recruiter_signature"] == "Sam\nSenior recruiter"
     assert fields["status_page_url"].startswith("http://testserver/")
     assert fields["unsubscribe_url"].startswith("http://testserver/")
