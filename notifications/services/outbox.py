@@ -921,9 +921,8 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     opened = False
     try:
         for index, message in enumerate(messages):
-            remaining = [m.pk for m in messages[index:]]
             if time.monotonic() > deadline:
-                report.released += _release(remaining, worker)
+                report.released += _release([m.pk for m in messages[index:]], worker)
                 break
             reason = suppression_reason(
                 candidate=message.candidate,
@@ -959,7 +958,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 _count(report, _record_failure(message, worker=worker, error=failure))
                 if failure.connection_broken:
                     _close_quietly(connection)
-                    report.released += _release(remaining[1:], worker)
+                    report.released += _release([m.pk for m in messages[index + 1 :]], worker)
                     opened = False
                     break
                 continue

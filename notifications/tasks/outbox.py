@@ -19,10 +19,11 @@ def send_message(message_id: int) -> None:
 
 @shared_task(name="notifications.tasks.outbox.send_due_batch", ignore_result=True, **_LIMITS)
 def send_due_batch(limit: int = outbox.BATCH_SIZE) -> None:
-    """Send up to `limit` due messages over one connection; a full batch hands on to the next one, so a
-    backlog drains at full speed without waiting for the relay."""
+    """Send up to `limit` due messages over one connection. A full batch that got mail out hands on to
+    the next one, so a backlog drains at full speed; one that could not (server down) leaves the rest to
+    the relay and the backoff."""
     report = outbox.messages_send_due(limit=limit)
-    if report.claimed >= limit:
+    if report.claimed >= limit and report.sent:
         send_due_batch.apply_async(kwargs={"limit": limit}, retry=False)
 
 
