@@ -425,3 +425,32 @@ def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_vi
     assert message.status_reason.startswith("It could not be sent: ValueError")
     assert RecruiterPrompt.objects.filter(message=message, reason="delivery_failed").exists()
     assert smtp.count() == 0
+
+
+# --- the tasks --------------------------------------------------------------------------------------------
+
+
+def test_the_tasks_take_ids_and_call_the_services(monkeypatch):
+    from notifications.tasks import outbox as tasks
+
+    chained = []
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: chained.append(k))
+    first, second, third = due_message(), due_message(), due_message()
+    tasks.send_message(first.pk)
+    assert reload(first).status == Status.SENT
+    tasks.send_due_batch(limit=1)
+    assert chained == [{"kwargs": {"limit": 1}, "retry": False}]  # a full batch hands on
+    tasks.send_due_batch(limit=5)
+    assert len(chained) == 1
+    assert {reload(m).status for m in (second, third)} == {Status.SENT}
+
+
+def test_a_full_batch_that_sent_nothing_does_not_chain(settings, monkeypatch):
+    from notifications.tasks import outbox as tasks
+
+    chained = []
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: chained.append(k))
+    smtp_mailer(settings, free_port())
+    due_message()
+    tasks.send_due_batch(limit=1)
+    assert chained == []
