@@ -8,11 +8,13 @@ with prompt_resolve.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, error_text, run_per_object
+from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
+from recruiting.models import Role
+from recruiting.permissions import role_of
 
 from .models import MessageAttempt, MessageTemplate, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
 from .services import outbox, prompts, templates
@@ -35,7 +37,8 @@ class MessageTemplateForm(forms.ModelForm):
                 body_html=data.get("body_html", ""),
             )
         except ValidationError as error:
-            raise forms.ValidationError(error.messages) from error
+            # The service names the part at fault; the form shows each message beside its field.
+            self.add_error(None, error)
         return data
 
 
@@ -56,17 +59,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The same rule as template_update: the firm's templates are changed by team leads and admins.
+        return super().has_change_permission(request, obj) and role_of(request.user) in (Role.TEAM_LEAD, Role.ADMIN)
+
     def save_model(self, request, obj, form, change):
-        try:
-            templates.template_update(
-                template=obj,
-                subject=form.cleaned_data["subject"],
-                body_text=form.cleaned_data["body_text"],
-                body_html=form.cleaned_data["body_html"],
-                by=request.user,
-            )
-        except PermissionDenied as error:
-            self.message_user(request, error_text(error), messages.ERROR)
+        templates.template_update(
+            template=obj,
+            subject=form.cleaned_data["subject"],
+            body_text=form.cleaned_data["body_text"],
+            body_html=form.cleaned_data["body_html"],
+            by=request.user,
+        )
 
     @admin.action(description="Put back the text Inloop ships for the selected templates")
     def reset_to_default(self, request: HttpRequest, queryset: QuerySet[MessageTemplate]) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import OutboundMessage, RecruiterPrompt
+from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
 from notifications.services.prompts import prompt_open, prompts_scan_overdue
 from notifications.services.tracking import tracking_event_record
 from recruiting import demo, services
@@ -72,14 +72,24 @@ def test_changelist_and_change_page_answer_within_the_query_budget(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("owed", ["overdue", "today", "later", "none"])
-def test_overdue_filter(owed, admin_client_demo):
+OWED = {
+    "overdue": lambda due, now: due is not None and due <= now,
+    "today": lambda due, now: due is not None and now < due <= now + timedelta(hours=24),
+    "later": lambda due, now: due is not None and due > now + timedelta(hours=24),
+    "none": lambda due, now: due is None,
+}
+
+
+@pytest.mark.parametrize("owed", list(OWED))
+def test_update_owed_filter_shows_exactly_the_matching_applications(owed, admin_client_demo):
+    now = timezone.now()
     response = admin_client_demo.get(reverse("admin:recruiting_application_changelist"), {"owed": owed})
     assert response.status_code == 200
-    shown = response.context["cl"].result_count
-    if owed == "overdue":
-        assert shown > 0
-        assert all(row.next_update_due is not None for row in response.context["cl"].result_list)
+    changelist = response.context["cl"]
+    shown = {row.pk for row in changelist.result_list}
+    expected = {pk for pk, due in Application.objects.values_list("pk", "next_update_due") if OWED[owed](due, now)}
+    assert changelist.result_count == len(expected) > 0
+    assert shown <= expected and shown
 
 
 @pytest.mark.parametrize(
@@ -278,3 +288,25 @@ def test_erase_action_needs_confirming_and_goes_through_candidate_erase(admin_cl
     assert candidate.erased_at is not None
     assert candidate.email == f"erased-{candidate.pk}@erased.invalid"
     assert Application.objects.filter(candidate=candidate).exists()
+
+
+def test_a_template_edit_is_validated_and_saved_through_template_update(admin_client_demo):
+    template = MessageTemplate.objects.get(code=MessageTemplate.Code.CHECK_IN)
+    url = reverse("admin:notifications_messagetemplate_change", args=[template.pk])
+    unsafe = {"subject": "An update", "body_text": "{% load static %}Hello", "body_html": ""}
+    response = admin_client_demo.post(url, unsafe)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["body_text"]
+    template.refresh_from_db()
+    assert "{% load" not in template.body_text
+
+    edited = {
+        "subject": "Where things stand",
+        "body_text": "Hello {{ candidate_first_name }}, no news yet.",
+        "body_html": "",
+    }
+    response = admin_client_demo.post(url, edited)
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert (template.subject, template.updated_by.username) == ("Where things stand", demo.ADMIN_USERNAME)
+    assert AuditLog.objects.filter(action="template.update", object_id=template.pk).exists()
