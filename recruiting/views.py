@@ -183,7 +183,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "owed": page_of(ws.prompts_owed_for(recruiter_ids=mine, now=now), request, "owed_page"),
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
         "is_lead": role_of(user) == Role.TEAM_LEAD,
-        "snooze_form": forms.SnoozeForm(),
     }
     if context["is_lead"]:
         team = team_member_ids(user) - mine
