@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Candidate
 from candidates.services import candidate_set_preferences
 from candidates.services.imports import candidates_import_csv
+from notifications import rendering
 from notifications import selectors as notification_selectors
 from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
+from notifications.services import outbox as outbox_services
 from notifications.services import prompts as prompt_services
 from notifications.services import templates as template_services
 
@@ -327,9 +329,7 @@ def _after_move(application: Application, to_stage: str, next_step_date: date | 
 
 def _move_preview(application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
     """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
-    from notifications.services import outbox
-
-    code, note = outbox.stage_template_code(application=application, to_stage=to_stage)
+    code, note = outbox_services.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
@@ -615,8 +615,6 @@ def candidate_contact_log(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
     """A personal email, written by the recruiter, sent through the outbox (suppression and log included)."""
-    from notifications.services import outbox
-
     candidate = _candidate_or_404(pk)
     form = forms.PersonalEmailForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
     if form.is_valid():
@@ -624,7 +622,7 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
         application = _candidate_application(candidate, data["application"])
         ok, message = _call(
             form,
-            lambda: outbox.message_personal_queue(
+            lambda: outbox_services.message_personal_queue(
                 application=application,
                 subject=data["subject"],
                 body=data["body"],
@@ -701,8 +699,6 @@ def _message_or_404(pk: int) -> OutboundMessage:
 @login_required
 @require_http_methods(["GET", "POST"])
 def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
-    from notifications.services import outbox as outbox_services
-
     message = _message_or_404(pk)
     form = forms.MessageEditForm(
         request.POST or None, initial={"subject": message.subject, "body_text": message.body_text}
@@ -738,8 +734,6 @@ def _outbox_action(name: str, done_text: str):
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        from notifications.services import outbox as outbox_services
-
         message = _message_or_404(pk)
         back = reverse("outbox_message", args=[pk])
         try:
@@ -784,8 +778,6 @@ def _preview_application(request: HttpRequest) -> Application | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, code: str) -> HttpResponse:
-    from notifications import rendering
-
     template = get_object_or_404(MessageTemplate, code=code)
     form = forms.TemplateEditForm(
         request.POST or None,
