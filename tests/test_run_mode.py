@@ -119,7 +119,7 @@ def run_dir(tmp_path: Path) -> Path:
     return tmp_path / "run"
 
 
-def test_make_run_serves_the_login_page_runs_a_task_and_stops_on_ctrl_c(run_dir):
+def test_make_run_serves_the_login_page_runs_a_task_stops_on_ctrl_c_and_loads_the_demo_once(run_dir):
     port = free_port()
     env = embedded_env(run_dir, port)
     run = Run(env)
@@ -149,6 +149,17 @@ def test_make_run_serves_the_login_page_runs_a_task_and_stops_on_ctrl_c(run_dir)
         assert still_running == []
     finally:
         run.kill_everything()
+
+    # The second start finds the demo data and does not load it again.
+    again = Run(env)
+    try:
+        again.wait_until(lambda: len(again.child_pids()) == 3, what="three children", deadline=START_DEADLINE_SECONDS)
+        assert "Demo data already loaded." in again.output
+        assert "Loading the demo data" not in again.output
+        os.kill(again.process.pid, signal.SIGINT)
+        assert again.process.wait(timeout=STOP_DEADLINE_SECONDS) == 0
+    finally:
+        again.kill_everything()
 
 
 def test_a_child_that_dies_stops_the_others_and_the_command_fails(run_dir):
