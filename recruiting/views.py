@@ -730,25 +730,27 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _outbox_action(name: str, done_text: str):
+def _outbox_action(service: Callable[..., OutboundMessage], done_text: str):
+    """A POST-only view that applies one of the outbox's message services and goes back to the message."""
+
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         message = _message_or_404(pk)
         back = reverse("outbox_message", args=[pk])
         try:
-            getattr(outbox_services, name)(message=message, by=request.user)
+            service(message=message, by=request.user)
         except ValidationError as error:
             return _done(request, back, " ".join(error.messages), messages.ERROR)
         return _done(request, back, done_text)
 
-    view.__name__ = name
+    view.__name__ = service.__name__
     return view
 
 
-outbox_send_now = _outbox_action("message_send_now", "Released: the message goes out now.")
-outbox_cancel = _outbox_action("message_cancel", "Cancelled: this message will not be sent.")
-outbox_retry = _outbox_action("message_retry", "Queued again: it will be sent shortly.")
+outbox_send_now = _outbox_action(outbox_services.message_send_now, "Released: the message goes out now.")
+outbox_cancel = _outbox_action(outbox_services.message_cancel, "Cancelled: this message will not be sent.")
+outbox_retry = _outbox_action(outbox_services.message_retry, "Queued again: it will be sent shortly.")
 
 
 # --- message templates ---------------------------------------------------------------------------
