@@ -18,7 +18,6 @@ nothing to do.
 """
 
 import argparse
-import os
 import sys
 import time
 
@@ -359,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             same_time,
         ),
     ]
-    notes = [f"Load average (1, 5, 15 min) at the end: {', '.join(f'{load:.1f}' for load in os.getloadavg())}"]
+    notes = []
     for figure in figures:
         notes.append(f"Statements of the median scan at {figure['size']:,} applications (seconds):")
         notes += [f"  {seconds:.3f}  {sql}" for seconds, sql in figure["statements"]]

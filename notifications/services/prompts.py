@@ -391,32 +391,29 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
             reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
         )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
-        .values_list("pk", "due_at", "snoozed_until", "application_id", "recruiter_id")
+        # Subqueries rather than joins: probed by key for each prompt, they never lead the planner to
+        # read the whole applications table, however many prompts there are.
+        .annotate(
+            stage=Subquery(Application.objects.filter(pk=OuterRef("application_id")).values("stage")),
+            lead_id=Subquery(RecruiterProfile.objects.filter(user_id=OuterRef("recruiter_id")).values("team__lead_id")),
+        )
+        .values_list("pk", "due_at", "snoozed_until", "stage", "recruiter_id", "lead_id")
     )
     if not candidates:
         return [], 0
-    # Looked up by key rather than joined: a join over thousands of prompts can make the planner read
-    # the whole applications table.
-    stage_of = dict(Application.objects.filter(pk__in={row[3] for row in candidates}).values_list("pk", "stage"))
-    lead_of = dict(
-        RecruiterProfile.objects.filter(user_id__in={row[4] for row in candidates}).values_list(
-            "user_id", "team__lead_id"
-        )
-    )
     holidays = recruiting_selectors.firm_holidays()
     tz = recruiting_selectors.firm_time_zone()
     lead_of_recruiter: dict[int, int] = {}
     recruiter_of: dict[int, int] = {}
     without_lead = 0
-    for pk, due_at, snoozed_until, application_id, recruiter_id in candidates:
-        stage_policy = policies.get(stage_of.get(application_id))
+    for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
+        stage_policy = policies.get(stage)
         if stage_policy is None:
             continue
         # After a snooze the recruiter gets the full escalate-after period again.
         start = max(due_at, snoozed_until) if snoozed_until else due_at
         if policy.escalation_due(prompt_due_at=start, policy=stage_policy, tz=tz, holidays=holidays) > now:
             continue
-        lead_id = lead_of.get(recruiter_id)
         if lead_id is None or lead_id == recruiter_id:
             without_lead += 1
             continue
