@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # The workspace.
+    path("applications/check-in/", views.applications_check_in, name="applications_check_in"),
     path("applications/<int:pk>/check-in/", views.application_check_in, name="application_check_in"),
     path("applications/<int:pk>/log-call/", views.application_log_call, name="application_log_call"),
     path("applications/<int:pk>/move/", views.application_move, name="application_move"),

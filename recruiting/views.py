@@ -215,6 +215,21 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def applications_check_in(request: HttpRequest) -> HttpResponse:
+    """The check-in for every ticked application at once (refused whole if one is not the user's to act on)."""
+    ids = [int(value) for value in request.POST.getlist("applications") if value.isdigit()]
+    selection = list(Application.objects.filter(pk__in=ids).select_related("candidate"))
+    if not selection:
+        return _done(request, reverse("home"), "Tick at least one candidate first.", messages.ERROR)
+    result = prompt_services.prompts_send_check_in(applications=selection, by=request.user)
+    text = f"{len(result.queued)} check-in{'s' if len(result.queued) != 1 else ''} in the outbox."
+    if result.skipped:
+        text += " Not queued: " + " ".join(f"{application.candidate}: {why}" for application, why in result.skipped)
+    return _done(request, reverse("home"), text, messages.WARNING if result.skipped else messages.SUCCESS)
+
+
+@login_required
+@require_POST
 def application_log_call(request: HttpRequest, pk: int) -> HttpResponse:
     """One click from the home page: "I called them" resets the clock and settles the prompt."""
     application = get_object_or_404(Application.objects.select_related("candidate"), pk=pk)

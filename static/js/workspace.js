@@ -8,10 +8,14 @@
     if (!box.matches || !box.matches("[data-select-all]")) {
       return;
     }
-    var form = box.closest("form") || document;
+    var form = box.form || box.closest("form");
     var name = box.getAttribute("data-select-all");
-    form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (item) {
-      item.checked = box.checked;
+    // form.elements also holds the boxes tied to the form by a form="..." attribute.
+    var items = form ? Array.prototype.slice.call(form.elements) : [];
+    items.forEach(function (item) {
+      if (item.type === "checkbox" && item.name === name) {
+        item.checked = box.checked;
+      }
     });
   });
 

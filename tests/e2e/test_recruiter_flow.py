@@ -226,6 +226,14 @@ def test_every_workspace_page_renders_without_a_policy_violation(contexts, live_
     first_overdue.get_by_role("button", name="Log a call").click()
     first_overdue.get_by_text("logged; their clock starts again.").wait_for()
     shot(page, "12-home-call-logged-in-place")
+    # Tick every overdue row (the page's own script) and send them all the check-in.
+    boxes = page.locator("input[name=applications][form=bulk-check-in]")
+    page.get_by_label("Tick all on this page").check()
+    assert boxes.count() > 1
+    assert page.locator("input[name=applications][form=bulk-check-in]:checked").count() == boxes.count()
+    ticked = boxes.count()
+    page.get_by_role("button", name="Send the check-in to everyone ticked").click()
+    page.get_by_text(f"{ticked} check-ins in the outbox.").wait_for()
 
     for path, name, heading in [
         ("/jobs/", "13-jobs", "Jobs"),

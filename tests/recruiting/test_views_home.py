@@ -317,3 +317,36 @@ def test_a_snoozed_prompt_waits_off_the_owed_list(client, recruiter):
     client.force_login(recruiter)
 
     assert client.get(reverse("home")).context["owed"].items == []
+
+
+def test_check_in_for_a_selection(client, recruiter):
+    ticked = [overdue_application(recruiter, days=10) for _ in range(3)]
+    paused = overdue_application(recruiter, days=10, candidate__automated_updates_paused=True)
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("applications_check_in"), {"applications": [a.pk for a in [*ticked, paused]]}, follow=True
+    )
+
+    queued = OutboundMessage.objects.filter(template_code="check_in").exclude(status="suppressed")
+    assert set(queued.values_list("application_id", flat=True)) == {a.pk for a in ticked}
+    page = response.content.decode()
+    assert "3 check-ins in the outbox." in page
+    assert f"Not queued: {paused.candidate}" in page
+
+
+def test_check_in_for_a_selection_is_refused_whole_when_one_is_not_mine(client, recruiter):
+    mine = overdue_application(recruiter, days=10)
+    theirs = overdue_application(UserFactory(), days=10)
+    client.force_login(recruiter)
+
+    response = client.post(reverse("applications_check_in"), {"applications": [mine.pk, theirs.pk]})
+
+    assert response.status_code == 403
+    assert not OutboundMessage.objects.exists()
+
+
+def test_check_in_for_an_empty_selection_says_so(client, recruiter):
+    client.force_login(recruiter)
+    response = client.post(reverse("applications_check_in"), follow=True)
+    assert "Tick at least one candidate first." in response.content.decode()
