@@ -1,9 +1,10 @@
 """P6: worker memory while sending 10,000 messages. Target: peak RSS <= 300 MB.
 
 One worker host (a Celery worker, prefork, one child per core) sends P2's 10,000 queued messages into a
-local SMTP sink. Resident memory of the whole process tree (the parent and its children) is sampled every
-50 ms; the peak of that sum is the figure held against the target, and the largest single process's own
-high-water mark (VmHWM) is shown beside it.
+local SMTP sink. Memory of the whole process tree (the parent and its children) is sampled every 50 ms;
+the peak of the summed resident memory is the figure held against the target (it counts pages shared
+between parent and children once per process, so it errs high), with the proportional set size and the
+largest single process's high-water mark beside it. MB are 10^6 bytes.
 
     .venv/bin/python -m bench.p6_memory [--messages N]
 """
@@ -15,7 +16,7 @@ import time
 from bench.p2_outbox import CORES, outbox_seed
 from bench.support import MemoryWatch, Row, SmtpSink, celery_worker, django_start, private_redis, report, wait_for
 
-TARGET_MIB = 300
+TARGET_MB = 300
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,15 +39,16 @@ def main(argv: list[str] | None = None) -> int:
                 wait_for(lambda: sent.count() >= count, timeout=120, what="every row marked sent", interval=0.2)
         stats = sink.stats()
     rows = [
-        Row(f"worker tree at rest ({CORES + 1} processes)", idle.peak_total_mib, "MiB"),
+        Row(f"worker tree at rest ({CORES + 1} processes), RSS summed", idle.peak_rss_mb, "MB"),
         Row(
-            f"peak RSS of the worker tree, sending {count:,}",
-            busy.peak_total_mib,
-            "MiB",
-            f"<= {TARGET_MIB}",
-            busy.peak_total_mib <= TARGET_MIB,
+            f"peak RSS of the worker tree, sending {count:,} (summed)",
+            busy.peak_rss_mb,
+            "MB",
+            f"<= {TARGET_MB}",
+            busy.peak_rss_mb <= TARGET_MB,
         ),
-        Row("peak RSS of the largest single process (VmHWM)", busy.peak_process_mib, "MiB"),
+        Row("peak PSS of the worker tree (shared pages counted once)", busy.peak_pss_mb, "MB"),
+        Row("peak RSS of the largest single process (VmHWM)", busy.peak_process_mb, "MB"),
         Row(
             "messages at the sink (distinct Message-IDs)",
             stats["distinct"],

@@ -263,10 +263,10 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def memory_kib(pid: int, field: str) -> int:
-    """A field of /proc/<pid>/status in KiB (VmRSS now, VmHWM the peak), 0 once the process is gone."""
+def memory_kib(pid: int, field: str, source: str = "status") -> int:
+    """A field of /proc/<pid>/status (VmRSS now, VmHWM the peak) or smaps_rollup (Pss) in KiB; 0 once gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
@@ -275,23 +275,28 @@ def memory_kib(pid: int, field: str) -> int:
 
 
 class MemoryWatch:
-    """Samples the resident memory of a process tree every few milliseconds in a thread.
+    """Samples the memory of a process tree every few milliseconds in a thread.
 
-    `peak_total_mib` is the largest sum over the tree seen at one sample; `peak_process_mib` the largest
-    single process (the kernel's own high-water mark, so a spike between samples is not missed).
+    `peak_rss_mb` is the largest sum of resident memory over the tree seen at one sample: pages that a
+    prefork worker's children share with their parent count once per process, so it overstates what the
+    host gives the worker. `peak_pss_mb` (proportional set size: shared pages split between the processes
+    sharing them) is what the tree really occupies. `peak_process_mb` is the largest single process's own
+    high-water mark (VmHWM), so a spike between two samples is not missed. Megabytes are 10^6 bytes.
     """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid = pid
         self.interval = interval
-        self.peak_total_kib = 0
+        self.peak_rss_kib = 0
+        self.peak_pss_kib = 0
         self.peak_process_kib = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> None:
         pids = process_tree(self.pid)
-        self.peak_total_kib = max(self.peak_total_kib, sum(memory_kib(p, "VmRSS") for p in pids))
+        self.peak_rss_kib = max(self.peak_rss_kib, sum(memory_kib(p, "VmRSS") for p in pids))
+        self.peak_pss_kib = max(self.peak_pss_kib, sum(memory_kib(p, "Pss", "smaps_rollup") for p in pids))
         self.peak_process_kib = max([self.peak_process_kib, *(memory_kib(p, "VmHWM") for p in pids)])
 
     def _run(self) -> None:
@@ -309,9 +314,13 @@ class MemoryWatch:
         self._thread.join()
 
     @property
-    def peak_total_mib(self) -> float:
-        return self.peak_total_kib / 1024
+    def peak_rss_mb(self) -> float:
+        return self.peak_rss_kib * 1024 / 1e6
 
     @property
-    def peak_process_mib(self) -> float:
-        return self.peak_process_kib / 1024
+    def peak_pss_mb(self) -> float:
+        return self.peak_pss_kib * 1024 / 1e6
+
+    @property
+    def peak_process_mb(self) -> float:
+        return self.peak_process_kib * 1024 / 1e6
