@@ -14,7 +14,7 @@ from notifications.models import OutboundMessage, RecruiterPrompt
 from notifications.services import prompts
 from recruiting import services
 from recruiting.models import AuditLog, ContactEvent, Role, Stage
-from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
+from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 24, 11, tzinfo=UTC)  # a Tuesday
@@ -268,3 +268,29 @@ def test_check_in_skips_a_candidate_who_paused_automated_updates_and_says_why(dj
     assert "only makes sense while the application is open" in reasons[closed.pk]
     prompt.refresh_from_db()
     assert prompt.message is None
+
+
+def test_a_late_rejection_owes_feedback_in_two_business_days_and_the_feedback_call_settles_it(frozen):
+    friday = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    frozen.move_to(friday)
+    owner = UserFactory()
+    candidate = CandidateFactory(owner=owner)
+    application = services.application_create(candidate=candidate, job=JobFactory(owner=owner), by=owner, notify=False)
+    services.application_move(application=application, to_stage=Stage.SUBMITTED, by=owner, notify=False)
+    services.application_move(application=application, to_stage=Stage.REJECTED, by=owner)
+
+    feedback = RecruiterPrompt.objects.get(application=application, reason=Reason.FEEDBACK_OWED)
+    assert feedback.recruiter == owner
+    assert feedback.due_at == datetime(2026, 11, 24, 15, tzinfo=UTC)  # Tuesday: two business days on
+    assert not OutboundMessage.objects.filter(application=application, template_code="rejection_early").exists()
+
+    frozen.move_to(friday + timedelta(days=3))
+    services.contact_log(
+        application=application,
+        channel=ContactEvent.Channel.PHONE,
+        direction=ContactEvent.Direction.OUTBOUND,
+        by=owner,
+        summary="Went through the client's feedback",
+    )
+    feedback.refresh_from_db()
+    assert feedback.resolved_at == friday + timedelta(days=3)
