@@ -294,3 +294,14 @@ def test_a_late_rejection_owes_feedback_in_two_business_days_and_the_feedback_ca
     )
     feedback.refresh_from_db()
     assert feedback.resolved_at == friday + timedelta(days=3)
+
+
+def test_the_open_prompts_of_one_application_oldest_first(django_assert_num_queries):
+    application = overdue_application()
+    later = PromptFactory(application=application, reason=Reason.CANDIDATE_ASKED, due_at=NOW)
+    earlier = PromptFactory(application=application, reason=Reason.OVERDUE, due_at=NOW - timedelta(days=1))
+    PromptFactory(application=application, reason=Reason.OUTCOME_UNKNOWN, resolved_at=NOW, resolution="Arrived")
+    PromptFactory()
+    with django_assert_num_queries(1):
+        listed = [(p.pk, p.recruiter.pk) for p in selectors.prompts_open_for_application(application_id=application.pk)]
+    assert listed == [(earlier.pk, application.owner_id), (later.pk, application.owner_id)]
