@@ -276,8 +276,13 @@ def _message_create(
     )
     # The address was checked where it was entered (internationalised ones included, which Django's
     # EmailField would refuse): an address the mail server cannot take fails visibly at send time instead
-    # of breaking the stage change that owes the message.
-    message.full_clean(exclude=["to_address"], validate_unique=False, validate_constraints=False)
+    # of breaking the stage change that owes the message. The related rows were handed to us by the
+    # caller, and the database's foreign keys hold them; checking them again would cost four queries.
+    message.full_clean(
+        exclude=["to_address", "candidate", "application", "recipient_user", "stage_change", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():
             message.save()
