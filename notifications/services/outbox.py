@@ -370,6 +370,36 @@ def _messages_cancel_superseded(*, stage_change: StageChange, by: User | None) -
     return len(stale)
 
 
+RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
+
+
+def _rejections_elsewhere_cancel(*, application: Application, by: User | None) -> int:
+    """Rule 7: an offer or placement cancels the automated rejections still waiting for other jobs."""
+    waiting = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(
+            candidate_id=application.candidate_id,
+            status__in=WAITING,
+            template_code__in=(Code.REJECTION_EARLY, Code.REJECTION_LATE),
+        )
+        .exclude(application=application)
+        .values_list("pk", flat=True)
+    )
+    if not waiting:
+        return 0
+    OutboundMessage.objects.filter(pk__in=waiting, status__in=WAITING).update(
+        status=Status.CANCELLED, status_reason=RULE_7_REASON
+    )
+    for message_id in waiting:
+        audit_log_record(
+            actor=by,
+            action="message.cancel",
+            obj=OutboundMessage(pk=message_id),
+            details={"reason": RULE_7_REASON, "application": application.pk},
+        )
+    return len(waiting)
+
+
 def _is_backward(stage_change: StageChange) -> bool:
     from_stage, to_stage = stage_change.from_stage, stage_change.to_stage
     return from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage)
@@ -457,8 +487,7 @@ def stage_email_decision(
             .exists()
         )
         if holds_offer:
-            reason = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
-            return StageEmail(code, hold, note=reason, cancel_reason=reason)
+            return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
     note = (
         f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
         "then goes out in the candidate's business hours."
@@ -482,12 +511,15 @@ def stage_change_notify(*, stage_change: StageChange, by: User | None) -> Outbou
     """Called by the pipeline for every stage change (create, move, reopen), inside its transaction.
 
     Cancels the automated messages still waiting for this application (moved on, moved back,
-    reopened), then writes the one message the change owes, if any (see stage_email_decision). A late
+    reopened) and, on an offer or placement, the rejections still waiting for the candidate's other jobs
+    (rule 7); then writes the one message the change owes, if any (see stage_email_decision). A late
     rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
     """
     application = stage_change.application
     _messages_cancel_superseded(stage_change=stage_change, by=by)
     candidate = application.candidate
+    if stage_change.to_stage in (Stage.OFFER, Stage.PLACED):
+        _rejections_elsewhere_cancel(application=application, by=by)
     decision = stage_email_decision(
         application=application,
         from_stage=stage_change.from_stage,

@@ -239,6 +239,16 @@ def test_a_candidate_with_an_offer_elsewhere_gets_no_automated_rejection_rule_7(
     assert "offer or placement for another job" in rejection.status_reason
 
 
+def test_an_offer_cancels_the_rejections_still_held_for_other_jobs_rule_7():
+    rejected = moved(new_application(), Stage.REJECTED)
+    other = application_create(candidate=rejected.candidate, job=JobFactory(owner=rejected.owner), by=rejected.owner)
+    moved(other, Stage.SUBMITTED, Stage.OFFER)
+    held_rejection = messages(rejected)[-1]
+    assert held_rejection.status == Status.CANCELLED
+    assert held_rejection.status_reason == outbox.RULE_7_REASON
+    assert messages(other)[-1].template_code == "offer" and messages(other)[-1].status == Status.HELD
+
+
 def test_a_rejection_while_other_applications_are_alive_says_so_rule_7():
     application = new_application()
     ApplicationFactory(candidate=application.candidate, stage=Stage.SCREENING)
