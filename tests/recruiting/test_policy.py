@@ -99,9 +99,9 @@ def test_business_days_between():
 def test_escalation_due_counts_business_days():
     due_at = at(date(2026, 11, 25))  # Wednesday
     assert policy.escalation_due(prompt_due_at=due_at, policy=SilencePolicy(5), tz=UTC) == at(date(2026, 11, 27))
-    assert policy.escalation_due(
-        prompt_due_at=due_at, policy=SilencePolicy(5), tz=UTC, holidays=(HOLIDAY,)
-    ) == at(date(2026, 11, 30))
+    assert policy.escalation_due(prompt_due_at=due_at, policy=SilencePolicy(5), tz=UTC, holidays=(HOLIDAY,)) == at(
+        date(2026, 11, 30)
+    )
 
 
 @pytest.mark.parametrize(
