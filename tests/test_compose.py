@@ -17,7 +17,10 @@ def compose_command() -> list[str]:
             return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    pytest.skip("no Docker Compose on this machine (neither `docker compose` nor docker-compose)")
+    reason = "no Docker Compose on this machine (neither `docker compose` nor docker-compose)"
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def compose(*args: str, **env: str) -> subprocess.CompletedProcess:
