@@ -21,7 +21,7 @@ WINDOW_SECONDS = 60 * 60
 
 
 def _link_limit() -> int:
-    return getattr(settings, "INLOOP_CANDIDATE_POSTS_PER_HOUR", 20)
+    return settings.INLOOP_CANDIDATE_POSTS_PER_HOUR
 
 
 def _address_limit() -> int:
@@ -34,7 +34,7 @@ def client_address(request: HttpRequest) -> str:
     Only the entries appended by the trusted proxies are believed; anything to their left was sent by
     the client and could be made up.
     """
-    proxies = getattr(settings, "INLOOP_TRUSTED_PROXY_COUNT", 0)
+    proxies = settings.INLOOP_TRUSTED_PROXY_COUNT
     if proxies > 0:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:

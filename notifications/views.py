@@ -10,9 +10,6 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-# Connects the receiver of anymail's tracking signal, which the provider views below send.
-from .services import tracking  # noqa: F401
-
 logger = logging.getLogger(__name__)
 TRACKING_SUFFIX = "_tracking_webhook"
 

@@ -55,3 +55,30 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     result = manage("check", **env)
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def production_setting(expression: str, **env: str) -> str:
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print({expression})",
+        **{**PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_cache_is_shared_redis_by_default():
+    # Rate limits and job-close progress must be seen by every web process and worker.
+    assert production_setting("settings.CACHES['default']['BACKEND']") == "django.core.cache.backends.redis.RedisCache"
+    assert production_setting("settings.CACHES['default']['LOCATION']") == "redis://redis.internal:6379/0"
+
+
+def test_production_cache_url_overrides_the_default():
+    location = production_setting("settings.CACHES['default']['LOCATION']", CACHE_URL="redis://cache.internal:6379/1")
+    assert location == "redis://cache.internal:6379/1"
+
+
+def test_outbox_timings_come_from_the_environment():
+    assert production_setting("settings.INLOOP_OUTBOX_MAX_ATTEMPTS", INLOOP_OUTBOX_MAX_ATTEMPTS="3") == "3"

@@ -104,15 +104,15 @@ BATCH_TIME_BUDGET_SECONDS = 180
 
 def _lease() -> timedelta:
     # Longer than the send task's hard time limit: an expired lease means its worker is gone.
-    return timedelta(seconds=getattr(settings, "INLOOP_OUTBOX_LEASE_SECONDS", 330))
+    return timedelta(seconds=settings.INLOOP_OUTBOX_LEASE_SECONDS)
 
 
 def _max_attempts() -> int:
-    return getattr(settings, "INLOOP_OUTBOX_MAX_ATTEMPTS", 8)
+    return settings.INLOOP_OUTBOX_MAX_ATTEMPTS
 
 
 def _retry_base_seconds() -> float:
-    return getattr(settings, "INLOOP_OUTBOX_RETRY_BASE_SECONDS", 60)
+    return settings.INLOOP_OUTBOX_RETRY_BASE_SECONDS
 
 
 def retry_delay(attempt: int, *, base_seconds: float | None = None, rng: random.Random | None = None) -> timedelta:

@@ -223,6 +223,17 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 CELERY_TASK_ALWAYS_EAGER = False
 
+# Django's cache holds the candidate pages' rate-limit counters and the progress of a job being closed, so
+# every web process and worker must share it: a folder under the run folder here, Redis in production.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{RUN_DIR / 'cache'}")}
+CACHES["default"]["KEY_PREFIX"] = "inloop"
+
+# The outbox: how long a worker holds a claimed message before another may take it over (longer than a
+# send's time limit), how many tries a message gets, and the first retry's delay (doubled each time).
+INLOOP_OUTBOX_LEASE_SECONDS = env.int("INLOOP_OUTBOX_LEASE_SECONDS", default=330)
+INLOOP_OUTBOX_MAX_ATTEMPTS = env.int("INLOOP_OUTBOX_MAX_ATTEMPTS", default=8)
+INLOOP_OUTBOX_RETRY_BASE_SECONDS = env.float("INLOOP_OUTBOX_RETRY_BASE_SECONDS", default=60)
+
 # Keep-in-the-loop defaults (business days), used when no StagePolicy row overrides them.
 INLOOP_HOLD_MINUTES = env.int("INLOOP_HOLD_MINUTES", default=10)
 INLOOP_REJECTION_HOLD_MINUTES = env.int("INLOOP_REJECTION_HOLD_MINUTES", default=24 * 60)

@@ -35,9 +35,12 @@ CELERY_RESULT_BACKEND = ""
 # Unit tests read mail from the in-memory outbox; integration tests start workers with EMAIL_HOST/EMAIL_PORT
 # pointing at a local SMTP sink.
 MAILERS = {"default": mailer_from_env({"BACKEND": "django.core.mail.backends.locmem.EmailBackend"})}  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 INLOOP_BASE_URL = "http://testserver"
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -6,7 +6,7 @@
         wait_for(lambda: ..., timeout=30, what="the message to be sent")
         worker.log()                          # the worker's output, for failure messages
 
-The worker runs `celery -A recruiting worker` with DJANGO_SETTINGS_MODULE=tests.support.worker_settings
+The worker runs `celery -A recruiting worker` with DJANGO_SETTINGS_MODULE=recruiting.settings.test
 (the test settings, plus real SMTP to the sink and outbox timings from the environment), the test
 database of this pytest run (tests must use `django_db(transaction=True)` so that it sees their rows)
 and this run's broker (CELERY_BROKER_URL, a Redis database of its own). It is stopped with SIGTERM, then
@@ -55,7 +55,7 @@ def worker_env(*, smtp_port: int | None = None, **overrides: str) -> dict[str, s
 
     env = dict(os.environ)
     env |= {
-        "DJANGO_SETTINGS_MODULE": "tests.support.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "recruiting.settings.test",
         "DATABASE_URL": run_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
@@ -91,7 +91,8 @@ class WorkerProcess:
     def stop(self, grace: float = 15.0) -> None:
         if not self.alive():
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        # The main process alone: it shuts its pool down itself, as under a service manager.
+        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:

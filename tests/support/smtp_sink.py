@@ -17,6 +17,7 @@ may well have been. `attempts` records every step taken, for asserting retries.
 
 import asyncio
 import email
+import email.message
 import socket
 import threading
 from collections import Counter, deque
