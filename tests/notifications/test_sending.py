@@ -17,7 +17,7 @@ from django.utils import timezone
 from candidates.services import candidate_set_preferences
 from notifications.backends import Phase, PhaseRecordingSMTP
 from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
-from notifications.services import outbox
+from notifications.services import outbox, sending
 from recruiting.models import ContactEvent
 from recruiting.services import application_create
 from tests.factories import CandidateFactory, JobFactory, PromptFactory, UserFactory
@@ -76,7 +76,7 @@ def test_a_due_message_is_sent_once_with_stable_headers_and_resets_the_clock():
     message = due_message(first_name="Ana")
     application = message.application
     overdue = PromptFactory(application=application, reason="overdue")
-    report = outbox.messages_send_due(worker="w1", limit=10)
+    report = sending.messages_send_due(worker="w1", limit=10)
     assert report.sent == 1 and report.claimed == 1
     (email,) = mail.outbox
     assert email.to == [message.to_address]
@@ -95,21 +95,21 @@ def test_a_due_message_is_sent_once_with_stable_headers_and_resets_the_clock():
     assert application.last_informed_at == WEDNESDAY_10
     overdue.refresh_from_db()
     assert overdue.resolved_at == WEDNESDAY_10
-    assert outbox.messages_send_due(worker="w2", limit=10).claimed == 0
+    assert sending.messages_send_due(worker="w2", limit=10).claimed == 0
     assert len(mail.outbox) == 1
 
 
 def test_held_messages_wait_for_their_time(wednesday_morning):
     candidate = CandidateFactory()
     application_create(candidate=candidate, job=JobFactory(), by=None)
-    assert outbox.messages_send_due(worker="w", limit=10).claimed == 0
+    assert sending.messages_send_due(worker="w", limit=10).claimed == 0
     wednesday_morning.shift(dt.timedelta(minutes=10))
-    assert outbox.messages_send_due(worker="w", limit=10).sent == 1
+    assert sending.messages_send_due(worker="w", limit=10).sent == 1
 
 
 def test_message_send_takes_only_the_message_it_was_woken_for():
     first, second = due_message(), due_message()
-    assert outbox.message_send(message_id=second.pk).sent == 1
+    assert sending.message_send(message_id=second.pk).sent == 1
     assert reload(first).status == Status.QUEUED
     assert reload(second).status == Status.SENT
 
@@ -120,7 +120,7 @@ def test_a_digest_without_an_application_is_sent_without_a_contact_or_unsubscrib
         idempotency_key="digest:t", template_code="digest", to_address=user.email, context={"recruiter_name": "Sam"},
         recipient_user=user, hold_minutes=0, respect_business_hours=False,
     )  # fmt: skip
-    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert sending.messages_send_due(worker="w", limit=5).sent == 1
     assert "List-Unsubscribe" not in mail.outbox[0].extra_headers
     assert not ContactEvent.objects.exists()
 
@@ -128,7 +128,7 @@ def test_a_digest_without_an_application_is_sent_without_a_contact_or_unsubscrib
 def test_a_subject_edited_with_line_breaks_never_adds_a_header_B1():
     message = due_message()
     OutboundMessage.objects.filter(pk=message.pk).update(subject="Hi\r\nBcc: spy@evil.example")
-    outbox.messages_send_due(worker="w", limit=5)
+    sending.messages_send_due(worker="w", limit=5)
     raw = mail.outbox[0].message().as_bytes()
     assert b"\nBcc:" not in raw and b"Subject: Hi Bcc: spy@evil.example" in raw
 
@@ -146,7 +146,7 @@ def test_a_subject_edited_with_line_breaks_never_adds_a_header_B1():
 def test_a_candidate_who_opts_out_after_queueing_gets_nothing_F9(change, reason):
     message = due_message()
     candidate_set_preferences(candidate=message.candidate, by=None, source="candidate", **change)
-    report = outbox.messages_send_due(worker="w", limit=5)
+    report = sending.messages_send_due(worker="w", limit=5)
     assert report.suppressed == 1 and report.sent == 0
     assert mail.outbox == []
     message = reload(message)
@@ -164,13 +164,13 @@ def test_a_4xx_is_retried_with_backoff_then_delivered_once_F6(smtp, wednesday_mo
     random.seed(7)
     delays = []
     for _ in range(2):
-        assert outbox.messages_send_due(worker="w", limit=5).retrying == 1
+        assert sending.messages_send_due(worker="w", limit=5).retrying == 1
         queued = reload(message)
         assert queued.status == Status.QUEUED
         delays.append(queued.send_after - timezone.now())
-        assert outbox.messages_send_due(worker="w", limit=5).claimed == 0  # not before its time
+        assert sending.messages_send_due(worker="w", limit=5).claimed == 0  # not before its time
         wednesday_morning.move_to(queued.send_after)
-    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert sending.messages_send_due(worker="w", limit=5).sent == 1
     assert dt.timedelta(seconds=30) <= delays[0] <= dt.timedelta(seconds=60)
     assert dt.timedelta(seconds=60) <= delays[1] <= dt.timedelta(seconds=120)
     assert [a.outcome for a in reload(message).attempt_log.all()] == [
@@ -186,7 +186,7 @@ def test_a_4xx_is_retried_with_backoff_then_delivered_once_F6(smtp, wednesday_mo
 def test_a_5xx_fails_at_once_prompts_the_recruiter_and_leaves_the_candidate_uninformed_F7(smtp, step):
     smtp.program(step)
     message = due_message()
-    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    assert sending.messages_send_due(worker="w", limit=5).failed == 1
     message = reload(message)
     assert message.status == Status.FAILED and message.attempts == 1
     assert message.attempt_log.get().smtp_code == int(step[:3])
@@ -194,21 +194,21 @@ def test_a_5xx_fails_at_once_prompts_the_recruiter_and_leaves_the_candidate_unin
     assert prompt.message == message
     assert message.application.last_informed_at is None
     assert smtp.count() == 0
-    assert outbox.messages_send_due(worker="w", limit=5).claimed == 0
+    assert sending.messages_send_due(worker="w", limit=5).claimed == 0
 
 
 def test_a_stall_after_the_body_is_unknown_and_never_sent_again_F8(smtp, wednesday_morning):
     smtp.program("stall")
     message = due_message()
-    report = outbox.messages_send_due(worker="w", limit=5)
+    report = sending.messages_send_due(worker="w", limit=5)
     assert report.unknown == 1
     message = reload(message)
     assert message.status == Status.UNKNOWN
     assert message.attempt_log.get().outcome == Outcome.UNKNOWN
     assert RecruiterPrompt.objects.filter(application=message.application, reason="outcome_unknown").exists()
     wednesday_morning.shift(dt.timedelta(hours=2))
-    outbox.messages_relay()
-    assert outbox.messages_send_due(worker="w", limit=5).claimed == 0
+    sending.messages_relay()
+    assert sending.messages_send_due(worker="w", limit=5).claimed == 0
     assert smtp.count(message.message_id) == 1
 
 
@@ -219,7 +219,7 @@ def test_one_connection_serves_a_batch(smtp, monkeypatch):
         PhaseRecordingSMTP, "connect", lambda self, *a, **k: connects.append(1) or original(self, *a, **k)
     )
     ids = [due_message().message_id for _ in range(3)]
-    assert outbox.messages_send_due(worker="w", limit=10).sent == 3
+    assert sending.messages_send_due(worker="w", limit=10).sent == 3
     assert len(connects) == 1
     assert sorted(smtp.message_ids()) == sorted(ids)
 
@@ -228,14 +228,14 @@ def test_a_4xx_for_one_message_does_not_stop_the_rest_of_the_batch(smtp):
     smtp.program("accept", "452@rcpt", "accept")
     for _ in range(3):
         due_message()
-    report = outbox.messages_send_due(worker="w", limit=10)
+    report = sending.messages_send_due(worker="w", limit=10)
     assert (report.sent, report.retrying) == (2, 1)
 
 
 def test_no_server_means_every_claimed_message_is_retried_later(settings):
     smtp_mailer(settings, free_port())
     first, second = due_message(), due_message()
-    report = outbox.messages_send_due(worker="w", limit=10)
+    report = sending.messages_send_due(worker="w", limit=10)
     assert report.retrying == 2
     for message in (first, second):
         message = reload(message)
@@ -248,9 +248,9 @@ def test_no_server_means_every_claimed_message_is_retried_later(settings):
 def test_temporary_failures_give_up_after_the_last_attempt(smtp, wednesday_morning):
     smtp.default = "421"
     message = due_message()
-    outbox.messages_send_due(worker="w", limit=5)
+    sending.messages_send_due(worker="w", limit=5)
     wednesday_morning.move_to(reload(message).send_after)
-    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    assert sending.messages_send_due(worker="w", limit=5).failed == 1
     message = reload(message)
     assert message.status == Status.FAILED and message.status_reason == "Gave up after 2 tries."
     assert RecruiterPrompt.objects.filter(application=message.application, reason="delivery_failed").exists()
@@ -265,15 +265,15 @@ def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(
     batches = []
     monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
     untouched, in_flight = due_message(), due_message()
-    claimed = outbox._claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=outbox.SendReport())
+    claimed = sending._claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=sending.SendReport())
     assert sorted(claimed) == sorted([untouched.pk, in_flight.pk])
-    assert outbox._mark_handover(in_flight.pk, "dead")
+    assert sending._mark_handover(in_flight.pk, "dead")
     wednesday_morning.shift(dt.timedelta(minutes=4))
-    assert outbox.messages_relay().requeued == 0  # leases still running
+    assert sending.messages_relay().requeued == 0  # leases still running
     wednesday_morning.shift(dt.timedelta(minutes=2))
-    report = outbox.messages_relay()
+    report = sending.messages_relay()
     assert (report.requeued, report.unknown, report.due, report.batches) == (1, 1, 1, 1)
-    assert batches == [{"kwargs": {"limit": outbox.BATCH_SIZE}, "retry": False}]
+    assert batches == [{"kwargs": {"limit": sending.BATCH_SIZE}, "retry": False}]
     assert reload(untouched).status == Status.QUEUED
     lost = reload(in_flight)
     assert lost.status == Status.UNKNOWN and lost.attempt_log.get().outcome == Outcome.UNKNOWN
@@ -282,11 +282,11 @@ def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(
 
 def test_a_worker_that_lost_its_lease_sends_nothing(wednesday_morning):
     message = due_message()
-    ids = outbox._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=outbox.SendReport())
+    ids = sending._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    outbox.messages_relay()
-    assert outbox.messages_send_due(worker="fast", limit=1).sent == 1
-    outbox._send_claimed(ids, worker="slow", report=outbox.SendReport())
+    sending.messages_relay()
+    assert sending.messages_send_due(worker="fast", limit=1).sent == 1
+    sending._send_claimed(ids, worker="slow", report=sending.SendReport())
     assert len(mail.outbox) == 1
     assert reload(message).status == Status.SENT
 
@@ -296,11 +296,11 @@ def test_the_relay_starts_a_bounded_number_of_batches(monkeypatch):
 
     batches = []
     monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
-    monkeypatch.setattr(outbox, "BATCH_SIZE", 1)
-    monkeypatch.setattr(outbox, "RELAY_MAX_BATCHES", 2)
+    monkeypatch.setattr(sending, "BATCH_SIZE", 1)
+    monkeypatch.setattr(sending, "RELAY_MAX_BATCHES", 2)
     for _ in range(3):
         due_message()
-    assert outbox.messages_relay().batches == 2
+    assert sending.messages_relay().batches == 2
     assert len(batches) == 2
 
 
@@ -316,7 +316,7 @@ def late(message: OutboundMessage, *, hours: float, window_tz: str) -> None:
 def test_a_late_message_inside_business_hours_goes_out_with_a_note_F11():
     message = due_message()
     late(message, hours=3, window_tz="UTC")
-    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert sending.messages_send_due(worker="w", limit=5).sent == 1
     message = reload(message)
     assert message.status == Status.SENT
     assert message.status_reason == "Sent late: it was due 2026-03-04 07:00 UTC but the outbox was held up."
@@ -325,21 +325,21 @@ def test_a_late_message_inside_business_hours_goes_out_with_a_note_F11():
 def test_a_late_message_outside_business_hours_moves_to_the_next_window_with_a_note_F11():
     message = due_message()
     late(message, hours=3, window_tz="Asia/Tokyo")  # 19:00 in Tokyo now
-    report = outbox.messages_send_due(worker="w", limit=5)
+    report = sending.messages_send_due(worker="w", limit=5)
     assert (report.claimed, report.rescheduled) == (0, 1)
     message = reload(message)
     assert message.status == Status.QUEUED
     assert message.send_after == dt.datetime(2026, 3, 5, 0, 0, tzinfo=UTC)  # Thursday 9:00 in Tokyo
     assert "moved to the recipient's next business hours" in message.status_reason
     with time_machine.travel(message.send_after, tick=False):
-        assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+        assert sending.messages_send_due(worker="w", limit=5).sent == 1
     assert reload(message).status_reason.startswith("Due 2026-03-04 07:00 UTC")
 
 
 def test_a_few_minutes_late_is_not_late():
     message = due_message()
     late(message, hours=0.2, window_tz="Asia/Tokyo")
-    assert outbox.messages_send_due(worker="w", limit=5).sent == 1
+    assert sending.messages_send_due(worker="w", limit=5).sent == 1
     assert reload(message).status_reason == ""
 
 
@@ -350,9 +350,9 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     rng = random.Random(1)
     for attempt in range(1, 12):
         ceiling = min(60 * 2 ** (attempt - 1), 3600)
-        delay = outbox.retry_delay(attempt, base_seconds=60, rng=rng).total_seconds()
+        delay = sending.retry_delay(attempt, base_seconds=60, rng=rng).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
-    spread = {outbox.retry_delay(3, base_seconds=60, rng=rng) for _ in range(20)}
+    spread = {sending.retry_delay(3, base_seconds=60, rng=rng) for _ in range(20)}
     assert len(spread) > 1
 
 
@@ -374,13 +374,13 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     ],
 )
 def test_send_errors_are_classified_by_reply_code_and_phase(error, phase, outcome, code):
-    result = outbox.classify_send_error(error, phase=phase)
+    result = sending.classify_send_error(error, phase=phase)
     assert (result.outcome, result.smtp_code) == (outcome, code)
 
 
 def test_the_unsubscribe_header_reaches_the_server_as_a_plain_url(smtp):
     due_message()
-    assert outbox.messages_send_due(worker="w", limit=1).sent == 1
+    assert sending.messages_send_due(worker="w", limit=1).sent == 1
     (arrived,) = smtp.received
     header = arrived.message["List-Unsubscribe"]
     assert header.startswith("<http://testserver/") and header.endswith("/>")
@@ -392,18 +392,18 @@ def test_an_address_suppressed_after_queueing_is_caught_whatever_its_case_F9():
 
     message = due_message(email="listed@mail.example")
     Suppression.objects.create(email="Listed@Mail.example", reason=Suppression.Reason.COMPLAINED)
-    assert outbox.messages_send_due(worker="w", limit=5).suppressed == 1
+    assert sending.messages_send_due(worker="w", limit=5).suppressed == 1
     assert reload(message).status_reason == "The address is on the suppression list (complained)."
     assert mail.outbox == []
 
 
 def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wednesday_morning):
     message = due_message()
-    ids = outbox._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=outbox.SendReport())
-    assert outbox._mark_handover(message.pk, "slow")
+    ids = sending._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
+    assert sending._mark_handover(message.pk, "slow")
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    assert outbox.messages_relay().unknown == 1
-    outbox._record_sent(reload(message), worker="slow")
+    assert sending.messages_relay().unknown == 1
+    sending._record_sent(reload(message), worker="slow")
     assert ids == [message.pk]
     assert reload(message).status == Status.SENT
     assert RecruiterPrompt.objects.get(message=message, reason="outcome_unknown").resolved_at is not None
@@ -413,13 +413,13 @@ def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max
     for _ in range(10):
         due_message()
     with django_assert_max_num_queries(10 * 17 + 6):
-        assert outbox.messages_send_due(worker="w", limit=20).sent == 10
+        assert sending.messages_send_due(worker="w", limit=20).sent == 10
 
 
 def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_visibly_at_send_time(smtp):
     message = due_message(email="josé@exämple.example")
     assert message.to_address == "josé@exämple.example"
-    assert outbox.messages_send_due(worker="w", limit=5).failed == 1
+    assert sending.messages_send_due(worker="w", limit=5).failed == 1
     message = reload(message)
     assert message.status == Status.FAILED
     assert message.status_reason.startswith("It could not be sent: ValueError")
