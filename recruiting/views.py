@@ -519,8 +519,7 @@ def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
     enough = number * TIMELINE_PAGE + 1
     entries = [
         TimelineItem(at=entry.at, kind=entry.kind, item=entry.item)
-        for entry in selectors.application_timeline(candidate_id=candidate.pk, limit=enough)
-        if not (entry.kind == "contact" and entry.item.message_id is not None)
+        for entry in selectors.application_timeline(candidate_id=candidate.pk, limit=enough, sent_messages=False)
     ]
     entries += [
         TimelineItem(at=message.sent_at or message.created_at, kind="message", item=message)

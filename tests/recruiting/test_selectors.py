@@ -58,3 +58,30 @@ def test_timeline_merges_stage_changes_and_contacts_newest_first(django_assert_m
         ("stage", NOW),
     ]
     assert timeline[1].item.summary == "Called about the role"
+
+
+def test_timeline_can_leave_out_the_contacts_of_sent_messages():
+    from django.utils import timezone
+
+    from notifications.models import OutboundMessage
+
+    application = ApplicationFactory()
+    message = OutboundMessage.objects.create(
+        candidate=application.candidate,
+        application=application,
+        template_code="screening",
+        subject="News about your application",
+        body_text="Hello",
+        to_address=application.candidate.email,
+        status=OutboundMessage.Status.SENT,
+        sent_at=timezone.now(),
+        idempotency_key="test:timeline:sent",
+    )
+    services.contact_log(application=application, channel="email", direction="outbound", by=None, message=message)
+    services.contact_log(application=application, channel="phone", direction="outbound", by=None, summary="Called")
+
+    everything = selectors.application_timeline(candidate_id=application.candidate_id)
+    without = selectors.application_timeline(candidate_id=application.candidate_id, sent_messages=False)
+
+    assert sorted(entry.item.channel for entry in everything) == ["email", "phone"]
+    assert [entry.item.summary for entry in without] == ["Called"]
