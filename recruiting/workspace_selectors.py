@@ -87,6 +87,8 @@ def team_overdue_counts(*, owner_ids: set[int], now: datetime | None = None) -> 
 
 # The board shows this many cards per stage column; the rest are one click away.
 BOARD_CARDS_PER_COLUMN = 50
+# Closed columns (placed, rejected, withdrawn) are history: their latest few, and a link to the rest.
+BOARD_CARDS_PER_CLOSED_COLUMN = 10
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ class BoardColumn:
         return self.total - len(self.cards)
 
 
-def job_board(*, job: Job, per_column: int = BOARD_CARDS_PER_COLUMN) -> list[BoardColumn]:
+def job_board(
+    *, job: Job, per_column: int = BOARD_CARDS_PER_COLUMN, per_closed_column: int = BOARD_CARDS_PER_CLOSED_COLUMN
+) -> list[BoardColumn]:
     """One column per stage: the first cards of each (two queries whatever the number of applications).
 
     Active stages show the applications that owe news soonest first; closed ones the latest closed.
@@ -116,13 +120,15 @@ def job_board(*, job: Job, per_column: int = BOARD_CARDS_PER_COLUMN) -> list[Boa
                 order_by=[F("next_update_due").asc(nulls_last=True), F("closed_at").desc(nulls_last=True), F("pk")],
             )
         )
-        .filter(position__lte=per_column)
+        .filter(position__lte=max(per_column, per_closed_column))
         .order_by("stage", "position")
     )
     totals = dict(Application.objects.filter(job=job).values_list("stage").annotate(n=Count("pk")).order_by())
     cards: dict[str, list[Application]] = {stage: [] for stage in Stage.values}
     for application in ranked:
-        cards[application.stage].append(application)
+        shown = per_column if application.stage in ACTIVE_STAGES else per_closed_column
+        if application.position <= shown:
+            cards[application.stage].append(application)
     return [
         BoardColumn(stage=stage.value, label=stage.label, cards=cards[stage.value], total=totals.get(stage.value, 0))
         for stage in Stage

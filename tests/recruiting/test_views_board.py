@@ -72,6 +72,27 @@ def test_a_column_shows_its_first_cards_and_links_to_the_rest(client, recruiter,
     assert len(second.context["applications"].items) == 3
 
 
+def test_a_closed_column_shows_its_latest_few_and_links_to_the_rest(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    closed = [
+        ApplicationFactory(
+            job=job,
+            owner=recruiter,
+            stage=Stage.REJECTED,
+            closed_at=timezone.now() - timedelta(days=day),
+        )
+        for day in range(14)
+    ]
+    client.force_login(recruiter)
+
+    board = client.get(reverse("job_board", args=[job.pk]))
+
+    rejected = next(column for column in board.context["columns"] if column.stage == Stage.REJECTED)
+    assert [card.pk for card in rejected.cards] == [application.pk for application in closed[:10]]
+    assert rejected.hidden == 4
+    assert reverse("job_stage", args=[job.pk, Stage.REJECTED]) in board.content.decode()
+
+
 def test_the_move_form_offers_allowed_stages_and_previews_the_email(client, recruiter):
     application = application_in(JobFactory(owner=recruiter), recruiter, stage=Stage.SUBMITTED)
     client.force_login(recruiter)
