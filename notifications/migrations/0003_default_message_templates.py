@@ -8,6 +8,6 @@ def install_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0004_outbox_window_and_handover")]
+    dependencies = [("notifications", "0002_initial")]
 
     operations = [migrations.RunPython(install_defaults, migrations.RunPython.noop)]
