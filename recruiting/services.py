@@ -1,8 +1,9 @@
 """Every write to the pipeline. Keyword-only, typed, atomic, audited; each recomputes the clock."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -81,6 +82,44 @@ def audit_log_record_many(
             for pk in object_ids
         )
     return len(object_ids)
+
+
+def audit_log_record_each(
+    *, actor: User | None, action: str, model: type[models.Model], entries: Sequence[tuple[int, dict]]
+) -> int:
+    """One audit row per (object id, details) of a bulk change whose details differ per object, in one insert.
+
+    Call it inside the transaction of the change; like audit_log_record_many, an INSERT ... SELECT over
+    unnest() on PostgreSQL.
+    """
+    if not entries:
+        return 0
+    label = model._meta.label_lower
+    at = timezone.now()
+    if connection.vendor == "postgresql":
+        columns = ", ".join(
+            connection.ops.quote_name(AuditLog._meta.get_field(name).column)
+            for name in ("actor", "action", "object_type", "object_id", "at", "details")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
+                "SELECT %s, %s, %s, unnest(%s::bigint[]), %s, unnest(%s::text[]::jsonb[])",
+                [
+                    actor.pk if actor else None,
+                    action,
+                    label,
+                    [pk for pk, _details in entries],
+                    at,
+                    [json.dumps(details, cls=DjangoJSONEncoder) for _pk, details in entries],
+                ],
+            )
+    else:
+        AuditLog.objects.bulk_create(
+            AuditLog(actor=actor, action=action, object_type=label, object_id=pk, at=at, details=details)
+            for pk, details in entries
+        )
+    return len(entries)
 
 
 def _clock_due(
@@ -318,7 +357,7 @@ def contact_log(
             application.last_informed_at = at
             application.save(update_fields=["last_informed_at"])
         application_clock_recompute(application=application)
-        _prompts().prompts_resolve_on_contact(application=application, contact=contact)
+        _prompts().prompts_resolve_on_contacts(contacts=[contact])
     audit_log_record(
         actor=by,
         action="contact.log",
@@ -326,6 +365,66 @@ def contact_log(
         details={"contact": contact.pk, "channel": channel, "direction": direction},
     )
     return contact
+
+
+class EmailSent(NamedTuple):
+    """An outbox message that left for the candidate of an application."""
+
+    application_id: int
+    outbound_message_id: int
+    summary: str
+
+
+@transaction.atomic
+def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> list[ContactEvent]:
+    """What contact_log does for an outbound email, for a group of sent outbox messages at once.
+
+    Each becomes an email contact on its application's timeline; each application's last_informed_at
+    and clock are reset (stage policies and holidays read once for the group, one update), the prompts
+    the contact settles are resolved and everything is audited, in a constant number of queries. The
+    outbox records its sent messages this way, a group at a time.
+    """
+    if not emails:
+        return []
+    applications = {
+        application.pk: application
+        for application in Application.objects.select_for_update()
+        .select_related("candidate")
+        .filter(pk__in={email.application_id for email in emails})
+        .order_by("pk")
+    }
+    # Built from the rows just read and locked, not from input: no full_clean and its foreign-key reads.
+    # An application deleted since its message left has no timeline to write on.
+    emails = [email for email in emails if email.application_id in applications]
+    contacts = ContactEvent.objects.bulk_create(
+        ContactEvent(
+            application=applications[email.application_id],
+            channel=ContactEvent.Channel.EMAIL,
+            direction=ContactEvent.Direction.OUTBOUND,
+            by=None,
+            at=at,
+            summary=email.summary,
+            message_id=email.outbound_message_id,
+        )
+        for email in emails
+    )
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    for application in applications.values():
+        if application.last_informed_at is None or at > application.last_informed_at:
+            application.last_informed_at = at
+        application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
+    Application.objects.bulk_update(list(applications.values()), ["last_informed_at", "next_update_due"])
+    _prompts().prompts_resolve_on_contacts(contacts=contacts)
+    audit_log_record_each(
+        actor=None,
+        action="contact.log",
+        model=Application,
+        entries=[
+            (contact.application_id, {"contact": contact.pk, "channel": "email", "direction": "outbound"})
+            for contact in contacts
+        ],
+    )
+    return contacts
 
 
 @transaction.atomic

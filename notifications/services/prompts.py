@@ -8,7 +8,7 @@ conditional update of rows locked with SKIP LOCKED.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -22,7 +22,7 @@ from recruiting import policy
 from recruiting import selectors as recruiting_selectors
 from recruiting.models import Application, ContactEvent, RecruiterProfile, Stage
 from recruiting.permissions import ensure_can_act
-from recruiting.services import audit_log_record, audit_log_record_many
+from recruiting.services import audit_log_record, audit_log_record_each, audit_log_record_many
 
 from ..models import OutboundMessage, RecruiterPrompt
 
@@ -76,32 +76,45 @@ def prompt_open(
         return RecruiterPrompt.objects.get(application=application, reason=reason, resolved_at__isnull=True)
 
 
-def prompts_resolve_on_contact(*, application: Application, contact: ContactEvent) -> int:
-    """An outbound contact settles what the candidate was owed.
+def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
+    """Outbound contacts settle what their candidates were owed (one contact, or a group logged together).
 
     Always the overdue and asked-for-update prompts; the feedback owed after a late rejection when the
     application is rejected (that contact is the feedback); a bounced-email prompt when the recruiter
-    reached the candidate themselves rather than through another outbox message.
+    reached the candidate themselves rather than through another outbox message. A prompt is settled by
+    the first of the contacts with its application. A constant number of queries for the group.
     """
-    reasons = list(RESOLVED_BY_CONTACT)
-    if application.stage == Stage.REJECTED:
-        reasons.append(Reason.FEEDBACK_OWED)
-    if contact.message_id is None:
-        reasons.extend(RESOLVED_BY_PERSONAL_CONTACT)
-    how = f"{contact.get_channel_display()} to the candidate"
-    open_prompts = RecruiterPrompt.objects.filter(application=application, reason__in=reasons, resolved_at__isnull=True)
-    prompt_ids = list(open_prompts.select_for_update().values_list("pk", flat=True))
-    if not prompt_ids:
+    settling: dict[int, ContactEvent] = {}
+    for contact in contacts:
+        settling.setdefault(contact.application_id, contact)
+    owed = Q()
+    for application_id, contact in settling.items():
+        reasons = list(RESOLVED_BY_CONTACT)
+        if contact.application.stage == Stage.REJECTED:
+            reasons.append(Reason.FEEDBACK_OWED)
+        if contact.message_id is None:
+            reasons.extend(RESOLVED_BY_PERSONAL_CONTACT)
+        owed |= Q(application_id=application_id, reason__in=reasons)
+    open_prompts = RecruiterPrompt.objects.filter(owed, resolved_at__isnull=True)
+    rows = list(open_prompts.select_for_update().values_list("pk", "application_id"))
+    if not rows:
         return 0
-    RecruiterPrompt.objects.filter(pk__in=prompt_ids).update(resolved_at=contact.at, resolution=how)
-    audit_log_record_many(
-        actor=contact.by,
-        action="prompt.resolve",
-        model=RecruiterPrompt,
-        object_ids=prompt_ids,
-        details={"application": application.pk, "contact": contact.pk},
-    )
-    return len(prompt_ids)
+    # One update and one audit insert per way of settling (when, how, who): one for a group of emails.
+    settled_by: dict[tuple, list[tuple[int, ContactEvent]]] = defaultdict(list)
+    for pk, application_id in rows:
+        contact = settling[application_id]
+        settled_by[(contact.at, f"{contact.get_channel_display()} to the candidate", contact.by_id)].append(
+            (pk, contact)
+        )
+    for (at, how, _by), settled in settled_by.items():
+        RecruiterPrompt.objects.filter(pk__in=[pk for pk, _contact in settled]).update(resolved_at=at, resolution=how)
+        audit_log_record_each(
+            actor=settled[0][1].by,
+            action="prompt.resolve",
+            model=RecruiterPrompt,
+            entries=[(pk, {"application": contact.application_id, "contact": contact.pk}) for pk, contact in settled],
+        )
+    return len(rows)
 
 
 def prompts_reassign(*, application: Application, to_user) -> int:

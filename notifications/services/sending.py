@@ -28,8 +28,7 @@ from django.utils import timezone
 
 from candidates import links
 from recruiting import policy, selectors
-from recruiting.models import ContactEvent
-from recruiting.services import audit_log_record, contact_log
+from recruiting.services import EmailSent, audit_log_record, contact_log_emails_sent
 
 from .. import rendering
 from ..backends import Phase
@@ -58,6 +57,9 @@ BATCH_SIZE = 100
 RELAY_MAX_BATCHES = 8
 # A worker stops starting new messages after this long, well inside the task's soft time limit.
 BATCH_TIME_BUDGET_SECONDS = 180
+# Sent messages are recorded in groups of at most this many, or after this long.
+GROUP_SIZE = 20
+GROUP_SECONDS = 0.5
 
 
 def _lease() -> timedelta:
@@ -226,7 +228,15 @@ def _attempt(message_id: int, *, outcome: str, worker: str, smtp_code: int | Non
 
 
 @transaction.atomic
-def _record_sent(message: OutboundMessage, *, worker: str) -> None:
+def _record_sent_many(messages: list[OutboundMessage], *, worker: str) -> list[OutboundMessage]:
+    """Record messages the server accepted, as one group in one transaction; returns those recorded.
+
+    A constant number of queries for the group: the rows to `sent` in one update, the attempts in one
+    insert, and the contacts on the timeline, the candidates' clocks, the prompts they settle and the
+    audit rows through contact_log_emails_sent.
+    """
+    if not messages:
+        return []
     now = timezone.now()
     outcome = {
         "status": Status.SENT,
@@ -235,30 +245,67 @@ def _record_sent(message: OutboundMessage, *, worker: str) -> None:
         "lease_expires_at": None,
         "last_error": "",
     }
-    mine = OutboundMessage.objects.filter(pk=message.pk, leased_by=worker)
-    was_unknown = False
-    if not mine.filter(status=Status.SENDING).update(**outcome):
-        # The relay gave the row up as unknown while we waited for the server: it did arrive after all.
-        was_unknown = bool(mine.filter(status=Status.UNKNOWN).update(**outcome))
-        if not was_unknown:
-            logger.warning("Message %s was sent but its row changed hands meanwhile.", message.pk)
-            return
-    _attempt(message.pk, outcome=MessageAttempt.Outcome.SENT, worker=worker, smtp_code=250)
-    if message.application is not None:
-        message.status, message.sent_at = Status.SENT, now
-        contact_log(
-            application=message.application,
-            channel=ContactEvent.Channel.EMAIL,
-            direction=ContactEvent.Direction.OUTBOUND,
-            by=None,
-            summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
-            at=now,
-            message=message,
-        )
-        if was_unknown:
-            RecruiterPrompt.objects.filter(
-                message=message, reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN, resolved_at__isnull=True
-            ).update(resolved_at=now, resolution="The message turned out to be sent.")
+    ids = [message.pk for message in messages]
+    mine = OutboundMessage.objects.filter(pk__in=ids, leased_by=worker)
+    was_unknown: set[int] = set()
+    if mine.filter(status=Status.SENDING).update(**outcome) < len(ids):
+        # Some rows were not ours to record any more. The relay gave up those that are `unknown` while
+        # we waited for the server: they did arrive after all. Any other changed hands meanwhile.
+        now_status = dict(mine.values_list("pk", "status"))
+        was_unknown = {pk for pk, status in now_status.items() if status == Status.UNKNOWN}
+        mine.filter(pk__in=was_unknown).update(**outcome)
+        recorded = {pk for pk, status in now_status.items() if status in (Status.SENT, Status.UNKNOWN)}
+        for pk in sorted(set(ids) - recorded):
+            logger.warning("Message %s was sent but its row changed hands meanwhile.", pk)
+        messages = [message for message in messages if message.pk in recorded]
+    MessageAttempt.objects.bulk_create(
+        MessageAttempt(message_id=message.pk, outcome=MessageAttempt.Outcome.SENT, smtp_code=250, worker=worker[:200])
+        for message in messages
+    )
+    contact_log_emails_sent(
+        emails=[
+            EmailSent(
+                application_id=message.application_id,
+                outbound_message_id=message.pk,
+                summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
+            )
+            for message in messages
+            if message.application_id is not None
+        ],
+        at=now,
+    )
+    if was_unknown:
+        RecruiterPrompt.objects.filter(
+            message_id__in=was_unknown, reason=RecruiterPrompt.Reason.OUTCOME_UNKNOWN, resolved_at__isnull=True
+        ).update(resolved_at=now, resolution="The message turned out to be sent.")
+    return messages
+
+
+class _SentGroup:
+    """Messages handed over and accepted but not yet recorded, written down together.
+
+    Recorded when GROUP_SIZE are waiting or the oldest has waited GROUP_SECONDS, and always before a
+    failure is recorded and when the batch ends. A worker that dies in between leaves them `sending` with
+    their hand-over mark: the relay turns them into `unknown`, never into a second send.
+    """
+
+    def __init__(self, *, worker: str, report: SendReport) -> None:
+        self.worker, self.report = worker, report
+        self.waiting: list[OutboundMessage] = []
+        self.since = 0.0
+
+    def add(self, message: OutboundMessage) -> None:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(message)
+        if len(self.waiting) >= GROUP_SIZE or time.monotonic() - self.since >= GROUP_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        _record_sent_many(waiting, worker=self.worker)
+        self.report.sent += len(waiting)
+        self.report.message_ids.extend(message.pk for message in waiting)
 
 
 @transaction.atomic
@@ -333,52 +380,58 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
     connection = mailers.default
     opened = False
+    sent = _SentGroup(worker=worker, report=report)
     try:
-        for index, message in enumerate(messages):
-            if time.monotonic() > deadline:
-                report.released += _release([m.pk for m in messages[index:]], worker)
-                break
-            reason = suppression_reason(
-                candidate=message.candidate,
-                to_address=message.to_address,
-                automated=message.template_code not in ON_REQUEST,
-                listed=listed,
-            )
-            if reason:
-                _record_suppressed(message, reason=reason)
-                report.suppressed += 1
-                continue
-            if not opened:
+        try:
+            for index, message in enumerate(messages):
+                if time.monotonic() > deadline:
+                    report.released += _release([m.pk for m in messages[index:]], worker)
+                    break
+                reason = suppression_reason(
+                    candidate=message.candidate,
+                    to_address=message.to_address,
+                    automated=message.template_code not in ON_REQUEST,
+                    listed=listed,
+                )
+                if reason:
+                    _record_suppressed(message, reason=reason)
+                    report.suppressed += 1
+                    continue
+                if not opened:
+                    try:
+                        connection.open()
+                        opened = True
+                    except Exception as error:
+                        # Nobody to talk to: every message of the batch had its try and waits for the next.
+                        failure = SendError(
+                            MessageAttempt.Outcome.TRANSIENT,
+                            getattr(error, "smtp_code", None),
+                            f"{type(error).__name__}: {error}"[:1000],
+                            True,
+                        )
+                        sent.flush()
+                        for pending in messages[index:]:
+                            _count(report, _record_failure(pending, worker=worker, error=failure))
+                        break
+                if not _mark_handover(message.pk, worker):
+                    continue
                 try:
-                    connection.open()
-                    opened = True
+                    connection.send_messages([_email_for(message)])
                 except Exception as error:
-                    # Nobody to talk to: every message of the batch had its try and waits for the next.
-                    failure = SendError(
-                        MessageAttempt.Outcome.TRANSIENT,
-                        getattr(error, "smtp_code", None),
-                        f"{type(error).__name__}: {error}"[:1000],
-                        True,
-                    )
-                    for pending in messages[index:]:
-                        _count(report, _record_failure(pending, worker=worker, error=failure))
-                    break
-            if not _mark_handover(message.pk, worker):
-                continue
-            try:
-                connection.send_messages([_email_for(message)])
-            except Exception as error:
-                failure = classify_send_error(error, phase=getattr(connection, "handover_phase", None))
-                _count(report, _record_failure(message, worker=worker, error=failure))
-                if failure.connection_broken:
-                    _close_quietly(connection)
-                    report.released += _release([m.pk for m in messages[index + 1 :]], worker)
-                    opened = False
-                    break
-                continue
-            _record_sent(message, worker=worker)
-            report.sent += 1
-            report.message_ids.append(message.pk)
+                    failure = classify_send_error(error, phase=getattr(connection, "handover_phase", None))
+                    sent.flush()
+                    _count(report, _record_failure(message, worker=worker, error=failure))
+                    if failure.connection_broken:
+                        _close_quietly(connection)
+                        report.released += _release([m.pk for m in messages[index + 1 :]], worker)
+                        opened = False
+                        break
+                    continue
+                sent.add(message)
+        finally:
+            # Also when the batch is cut short by an error: what the server accepted is recorded. Should
+            # this fail too, the rows keep their hand-over mark and the relay makes them `unknown`.
+            sent.flush()
     finally:
         if opened:
             _close_quietly(connection)

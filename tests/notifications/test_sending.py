@@ -11,14 +11,18 @@ import smtplib
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from candidates.services import candidate_set_preferences
 from notifications.backends import Phase, PhaseRecordingSMTP
 from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
 from notifications.services import outbox, sending
-from recruiting.models import ContactEvent
+from recruiting import policy
+from recruiting.models import AuditLog, ContactEvent, FirmHoliday, StagePolicy
+from recruiting.selectors import firm_time_zone
 from recruiting.services import application_create
 from tests.factories import CandidateFactory, JobFactory, PromptFactory, UserFactory
 from tests.support.smtp_sink import SmtpSink, free_port
@@ -403,7 +407,7 @@ def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wedn
     assert sending._mark_handover(message.pk, "slow")
     wednesday_morning.shift(dt.timedelta(minutes=6))
     assert sending.messages_relay().unknown == 1
-    sending._record_sent(reload(message), worker="slow")
+    sending._record_sent_many([reload(message)], worker="slow")
     assert ids == [message.pk]
     assert reload(message).status == Status.SENT
     assert RecruiterPrompt.objects.get(message=message, reason="outcome_unknown").resolved_at is not None
@@ -414,6 +418,168 @@ def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max
         due_message()
     with django_assert_max_num_queries(10 * 17 + 6):
         assert sending.messages_send_due(worker="w", limit=20).sent == 10
+
+
+# --- recording in groups ------------------------------------------------------------------------------------
+
+
+class WorkerStopped(BaseException):
+    """What stops a worker between two statements (a signal, a hard time limit)."""
+
+
+def test_a_batch_is_recorded_in_groups_each_message_on_its_timeline_clock_reset_and_prompts_settled(
+    wednesday_morning,
+):
+    messages = [due_message() for _ in range(45)]  # two full groups and a last one at the end of the batch
+    reasons = ("overdue", "candidate_asked")
+    owed = [PromptFactory(application=m.application, reason=reason) for m in messages for reason in reasons]
+    bounced = PromptFactory(application=messages[0].application, reason="delivery_failed")
+    # Read once per group, and read fresh: a policy and a holiday that came after the messages were written.
+    StagePolicy.objects.create(stage="new", max_silent_business_days=2)
+    FirmHoliday.objects.create(date=dt.date(2026, 3, 5), name="Founders' day")
+    wednesday_morning.shift(dt.timedelta(minutes=10))
+    now = timezone.now()
+
+    report = sending.messages_send_due(worker="w", limit=100)
+
+    assert (report.claimed, report.sent) == (45, 45)
+    assert sorted(report.message_ids) == sorted(m.pk for m in messages)
+    assert len(mail.outbox) == 45
+    expected_due = policy.next_update_due(
+        last_informed_at=now,
+        policy=policy.SilencePolicy(max_silent_business_days=2),
+        tz=firm_time_zone(),
+        holidays={dt.date(2026, 3, 5)},
+    )
+    assert expected_due.date() == dt.date(2026, 3, 9)  # Monday: the Thursday holiday does not count
+    for message in messages:
+        message = reload(message)
+        assert (message.status, message.sent_at, message.attempts) == (Status.SENT, now, 1)
+        assert message.attempt_log.get().outcome == Outcome.SENT
+        contact = ContactEvent.objects.get(message=message)
+        assert (contact.application_id, contact.at, contact.direction, contact.by) == (
+            message.application_id, now, "outbound", None,
+        )  # fmt: skip
+        assert contact.summary.startswith("Application received: ")
+        application = message.application
+        assert (application.last_informed_at, application.next_update_due) == (now, expected_due)
+        audit = AuditLog.objects.get(action="contact.log", object_id=application.pk)
+        assert audit.details == {"contact": contact.pk, "channel": "email", "direction": "outbound"}
+    for prompt in owed:
+        prompt.refresh_from_db()
+        assert (prompt.resolved_at, prompt.resolution) == (now, "Email to the candidate")
+        audit = AuditLog.objects.get(action="prompt.resolve", object_id=prompt.pk)
+        assert audit.details == {"application": prompt.application_id, "contact": prompt.application.contacts.get().pk}
+    bounced.refresh_from_db()
+    assert bounced.resolved_at is None  # another outbox email is not reaching the candidate another way
+
+
+def test_recording_costs_queries_per_group_not_per_message(monkeypatch):
+    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)  # groups by size only, however slow the machine
+    for _ in range(60):
+        due_message()
+    with CaptureQueriesContext(connection) as ten:
+        assert sending.messages_send_due(worker="w", limit=10).sent == 10
+    with CaptureQueriesContext(connection) as fifty:
+        assert sending.messages_send_due(worker="w", limit=50).sent == 50
+    handovers = [q for q in fifty.captured_queries if '"handover_at" = \'' in q["sql"]]
+    assert len(handovers) == 50  # the one statement a message costs on its own: its hand-over mark
+    per_group = len(ten) - 10  # one group, and the batch's claim and reads
+    # Forty more messages, two more groups: what grows is the hand-over marks, not the recording.
+    assert len(fifty) - 50 <= per_group + 2 * 16
+    assert len(fifty) < 2 * 50
+
+
+def test_a_failure_in_the_middle_of_a_group_is_recorded_after_the_messages_sent_before_it(smtp):
+    smtp.program("accept", "accept", "554", "accept")
+    messages = [due_message() for _ in range(4)]
+    report = sending.messages_send_due(worker="w", limit=10)
+    assert (report.sent, report.failed) == (3, 1)
+    assert [reload(m).status for m in messages] == [Status.SENT, Status.SENT, Status.FAILED, Status.SENT]
+    assert ContactEvent.objects.filter(message__in=messages).count() == 3
+    attempts = MessageAttempt.objects.filter(message__in=messages).order_by("pk")
+    assert [(a.message_id, a.outcome) for a in attempts] == [
+        (messages[0].pk, Outcome.SENT),
+        (messages[1].pk, Outcome.SENT),
+        (messages[2].pk, Outcome.PERMANENT),
+        (messages[3].pk, Outcome.SENT),
+    ]
+
+
+def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_rest_to_the_relay(
+    wednesday_morning, monkeypatch
+):
+    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
+    from django.core.mail.backends import locmem
+
+    messages = [due_message() for _ in range(30)]
+    original = locmem.EmailBackend.send_messages
+    handed = []
+
+    def send_messages(self, emails):
+        handed.append(1)
+        if len(handed) == 25:
+            raise WorkerStopped  # while the 25th message is on the wire
+        return original(self, emails)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", send_messages)
+    with pytest.raises(WorkerStopped):
+        sending.messages_send_due(worker="w", limit=100)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", original)
+    statuses = [reload(m).status for m in messages]
+    # Twenty recorded as a full group, four more when the batch was cut short.
+    assert statuses == [Status.SENT] * 24 + [Status.SENDING] * 6
+    assert ContactEvent.objects.filter(message__in=messages).count() == 24
+    assert reload(messages[24]).handover_at is not None
+    assert all(reload(m).handover_at is None for m in messages[25:])
+
+    wednesday_morning.shift(dt.timedelta(minutes=6))
+    with monkeypatch.context() as patched:
+        from notifications.tasks import outbox as tasks
+
+        patched.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
+        relay = sending.messages_relay()
+    assert (relay.unknown, relay.requeued) == (1, 5)
+    assert sending.messages_send_due(worker="w2", limit=100).sent == 5
+    assert reload(messages[24]).status == Status.UNKNOWN
+    assert RecruiterPrompt.objects.filter(message=messages[24], reason="outcome_unknown").exists()
+    assert len(mail.outbox) == 29  # the 25th never went out again
+    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {
+        m.message_id for i, m in enumerate(messages) if i != 24
+    }
+
+
+def test_a_worker_that_cannot_record_a_group_leaves_its_messages_unknown_never_sent_twice(
+    wednesday_morning, monkeypatch
+):
+    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
+    messages = [due_message() for _ in range(30)]
+    original = sending._record_sent_many
+    groups = []
+
+    def record_once(group, *, worker):
+        groups.append(len(group))
+        if len(groups) > 1:
+            raise WorkerStopped  # the worker dies before the second group is written down
+        return original(group, worker=worker)
+
+    monkeypatch.setattr(sending, "_record_sent_many", record_once)
+    with pytest.raises(WorkerStopped):
+        sending.messages_send_due(worker="w", limit=100)
+    assert groups == [20, 10]
+    assert len(mail.outbox) == 30
+    assert [reload(m).status for m in messages] == [Status.SENT] * 20 + [Status.SENDING] * 10
+
+    wednesday_morning.shift(dt.timedelta(minutes=6))
+    monkeypatch.setattr(sending, "BATCH_SIZE", 100)
+    from notifications.tasks import outbox as tasks
+
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
+    assert sending.messages_relay().unknown == 10
+    assert sending.messages_send_due(worker="w2", limit=100).claimed == 0
+    assert [reload(m).status for m in messages[20:]] == [Status.UNKNOWN] * 10
+    assert not ContactEvent.objects.filter(message__in=messages[20:]).exists()
+    assert len(mail.outbox) == 30
 
 
 def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_visibly_at_send_time(smtp):
