@@ -237,20 +237,32 @@ def other_applications_sentence(count: int) -> str:
     )
 
 
-def client_display_name(application) -> str:
-    """Rule 8, as the candidate's own pages word it: named once the client has seen the candidate."""
+def client_display_name(application, *, reached_client: bool | None = None) -> str:
+    """Rule 8, as the candidate's own pages word it: named once the client has seen the candidate.
+
+    `reached_client` says whether the application ever entered a submitted stage, when the caller read
+    that for a whole batch; without it the history is looked up.
+    """
     from candidates.wording import client_display_name as worded
     from recruiting.models import SUBMITTED_STAGES
 
-    seen = (
-        application.stage in SUBMITTED_STAGES
-        or application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
+    seen = application.stage in SUBMITTED_STAGES or (
+        reached_client
+        if reached_client is not None
+        else application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
     )
     return one_line(worded(client=application.job.client, client_has_seen_candidate=seen))
 
 
-def application_merge_fields(*, application) -> dict[str, str]:
-    """The merge fields of an email to the candidate about this application: plain strings only."""
+def application_merge_fields(
+    *, application, reached_client: bool | None = None, others_alive: int | None = None
+) -> dict[str, str]:
+    """The merge fields of an email to the candidate about this application: plain strings only.
+
+    A caller writing the emails of a batch passes what it read once for the whole batch: whether the
+    application ever reached the client, and how many other live applications the candidate has; the
+    application's candidate, job, client, owner and owner's profile are expected loaded with it.
+    """
     from zoneinfo import ZoneInfo
 
     from candidates import links
@@ -266,11 +278,12 @@ def application_merge_fields(*, application) -> dict[str, str]:
     except (ValueError, KeyError):
         tz = ZoneInfo("UTC")
     next_update = application.next_update_due.astimezone(tz).date() if application.next_update_due else None
-    others_alive = candidate.applications.filter(stage__in=ACTIVE_STAGES).exclude(pk=application.pk).count()
+    if others_alive is None:
+        others_alive = candidate.applications.filter(stage__in=ACTIVE_STAGES).exclude(pk=application.pk).count()
     return {
         "candidate_first_name": one_line(candidate.first_name),
         "job_title": one_line(application.job.title),
-        "client_display_name": client_display_name(application),
+        "client_display_name": client_display_name(application, reached_client=reached_client),
         "stage_plain": STAGE_FOR_CANDIDATE[application.stage].title if application.stage in STAGE_FOR_CANDIDATE else "",
         "promised_next_step_date": format_day(application.promised_next_step_date),
         "next_update_by": format_day(next_update),

@@ -46,7 +46,8 @@ def job_close(
     the applications move in batches, each batch atomic. A run that stops half-way leaves every batch
     either done or untouched, and running it again finishes the rest. Each move is the pipeline's own
     stage change (history, audit, clock, outbox message per the stage's rules, rule 6 and 7 included),
-    with the policies and holidays read once for the whole job.
+    made for a whole batch at once in a constant number of queries, with the policies and holidays read
+    once for the whole job.
     """
     _check_outcome(outcome)
     with transaction.atomic():
@@ -75,17 +76,19 @@ def job_close(
                 .order_by("pk")[:batch_size]
             )
             for application in batch:
-                services._stage_change_apply(
-                    application=application,
-                    to_stage=outcome,
-                    by=by,
-                    note=note,
-                    next_step_date=None,
-                    notify=notify,
-                    action="application.close_with_job",
-                    policies=policies,
-                    holidays=holidays,
-                )
+                services._check_transition(application, outcome)
+            # The batch moves in bulk: a constant number of queries for it, whatever its size.
+            services._stage_changes_apply(
+                applications=batch,
+                to_stage=outcome,
+                by=by,
+                note=note,
+                next_step_date=None,
+                notify=notify,
+                action="application.close_with_job",
+                policies=policies,
+                holidays=holidays,
+            )
         if not batch:
             break
         done += len(batch)

@@ -217,8 +217,28 @@ def application_move(
     notify: bool = True,
 ) -> StageChange:
     """Move an application to another stage: checked, recorded, audited, clock recomputed, email queued."""
-    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self", "candidate"))
+        # What the candidate's email is written from, read with the application.
+        .select_related("candidate", "job__client", "owner__profile")
+        .get(pk=application.pk)
+    )
     ensure_can_act(by, application.owner_id)
+    _check_transition(application, to_stage)
+    _check_promised_date(next_step_date)
+    return _stage_changes_apply(
+        applications=[application],
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        next_step_date=next_step_date,
+        notify=notify,
+        action="application.move",
+    )[0]
+
+
+def _check_transition(application: Application, to_stage: str) -> None:
+    """Refuse a move the pipeline does not allow (allowed_transitions), with a message for the recruiter."""
     if to_stage == application.stage:
         raise ValidationError({"to_stage": f"The application is already in {Stage(to_stage).label}."})
     if to_stage not in allowed_transitions(application.stage):
@@ -227,21 +247,11 @@ def application_move(
         else:
             message = f"An application cannot move from {Stage(application.stage).label} to {Stage(to_stage).label}."
         raise ValidationError({"to_stage": message})
-    _check_promised_date(next_step_date)
-    return _stage_change_apply(
-        application=application,
-        to_stage=to_stage,
-        by=by,
-        note=note,
-        next_step_date=next_step_date,
-        notify=notify,
-        action="application.move",
-    )
 
 
-def _stage_change_apply(
+def _stage_changes_apply(
     *,
-    application: Application,
+    applications: list[Application],
     to_stage: str,
     by: User | None,
     note: str,
@@ -250,35 +260,75 @@ def _stage_change_apply(
     action: str,
     policies: dict[str, policy.SilencePolicy] | None = None,
     holidays: frozenset[date] | None = None,
-) -> StageChange:
+) -> list[StageChange]:
+    """Move applications (locked by the caller, each move checked) to `to_stage`; one stage change each.
+
+    A constant number of queries whatever the number of applications: their stage, closing and clock
+    in one update, the stage changes in one insert, the audit rows in one, and what the changes owe the
+    candidates (messages, prompts) from the outbox's batch form. One move is the batch of one.
+    """
+    if not applications:
+        return []
     now = timezone.now()
-    from_stage = application.stage
-    application.stage = to_stage
-    application.stage_entered_at = now
-    application.promised_next_step_date = next_step_date
-    application.closed_at = now if to_stage in CLOSED_STAGES else None
-    application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
-    application.save(
-        update_fields=["stage", "stage_entered_at", "promised_next_step_date", "closed_at", "next_update_due"]
+    from_stages = [application.stage for application in applications]
+    if to_stage in ACTIVE_STAGES:
+        policies = policies if policies is not None else selectors.stage_policies()
+        holidays = holidays if holidays is not None else selectors.firm_holidays()
+    for application in applications:
+        application.stage = to_stage
+        application.stage_entered_at = now
+        application.promised_next_step_date = next_step_date
+        application.closed_at = now if to_stage in CLOSED_STAGES else None
+        application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
+    dues = {application.next_update_due for application in applications}
+    # Closed applications all leave the clock (one value); open ones each have their own.
+    clock = (
+        dues.pop()
+        if len(dues) == 1
+        else models.Case(
+            *(
+                models.When(pk=application.pk, then=models.Value(application.next_update_due))
+                for application in applications
+            ),
+            output_field=models.DateTimeField(),
+        )
     )
-    stage_change = StageChange.objects.create(
-        application=application,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        by=by,
-        at=now,
-        note=note,
-        next_step_date=next_step_date,
-        notify=notify,
+    Application.objects.filter(pk__in=[application.pk for application in applications]).update(
+        stage=to_stage,
+        stage_entered_at=now,
+        promised_next_step_date=next_step_date,
+        closed_at=now if to_stage in CLOSED_STAGES else None,
+        next_update_due=clock,
     )
-    audit_log_record(
+    stage_changes = StageChange.objects.bulk_create(
+        [
+            StageChange(
+                application=application,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                by=by,
+                at=now,
+                note=note,
+                next_step_date=next_step_date,
+                notify=notify,
+            )
+            for application, from_stage in zip(applications, from_stages, strict=True)
+        ]
+    )
+    audit_log_record_each(
         actor=by,
         action=action,
-        obj=application,
-        details={"from": from_stage, "to": to_stage, "notify": notify, "next_step_date": str(next_step_date or "")},
+        model=Application,
+        entries=[
+            (
+                application.pk,
+                {"from": from_stage, "to": to_stage, "notify": notify, "next_step_date": str(next_step_date or "")},
+            )
+            for application, from_stage in zip(applications, from_stages, strict=True)
+        ],
     )
-    _outbox().stage_change_notify(stage_change=stage_change, by=by)
-    return stage_change
+    _outbox().stage_changes_notify(stage_changes=stage_changes, by=by, holidays=holidays)
+    return stage_changes
 
 
 @transaction.atomic
@@ -295,15 +345,15 @@ def application_reopen(
         to_stage = last_close.from_stage if last_close and last_close.from_stage in ACTIVE_STAGES else Stage.NEW
     if to_stage not in ACTIVE_STAGES:
         raise ValidationError({"to_stage": "An application can only be reopened into an open stage."})
-    return _stage_change_apply(
-        application=application,
+    return _stage_changes_apply(
+        applications=[application],
         to_stage=to_stage,
         by=by,
         note=note,
         next_step_date=None,
         notify=False,
         action="application.reopen",
-    )
+    )[0]
 
 
 @transaction.atomic

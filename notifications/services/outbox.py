@@ -25,28 +25,31 @@ meantime (the application moved on) was already cancelled by the stage change it
 import hashlib
 import logging
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.html import linebreaks
 
 from candidates.models import Candidate
 from recruiting import policy, selectors
-from recruiting.models import PIPELINE, SUBMITTED_STAGES, Application, Stage, StageChange, StagePolicy
+from recruiting.models import ACTIVE_STAGES, PIPELINE, SUBMITTED_STAGES, Application, Stage, StageChange, StagePolicy
 from recruiting.permissions import ensure_can_act
-from recruiting.services import audit_log_record
+from recruiting.services import audit_log_record, audit_log_record_each
 
 from .. import rendering
 from ..models import MessageStatus, MessageTemplate, OutboundMessage, RecruiterPrompt, Suppression
 from . import prompts
-from .templates import template_render
+from .templates import TemplateParts, template_render, templates_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -166,69 +169,134 @@ def _suppression_list(addresses: list[str]) -> dict[str, Suppression]:
 
 def _wake_after_commit(message_id: int, send_after: datetime) -> None:
     """Hint a worker after commit. Rows due later than WAKE_WITH_ETA_WITHIN are left to the relay."""
-    if send_after - timezone.now() > WAKE_WITH_ETA_WITHIN:
+    _wake_many_after_commit([(message_id, send_after)])
+
+
+def _wake_many_after_commit(due: Iterable[tuple[int, datetime]]) -> None:
+    """Hint workers after commit about messages (id, send_after), in one callback for the whole batch."""
+    now = timezone.now()
+    soon = [(message_id, send_after) for message_id, send_after in due if send_after - now <= WAKE_WITH_ETA_WITHIN]
+    if not soon:
         return
 
     def wake() -> None:
         from notifications.tasks.outbox import send_message
 
-        delay = (send_after - timezone.now()).total_seconds()
-        # A second of slack so that the task never arrives a hair before the row is due.
-        countdown = delay + 1 if delay > 0 else 0
-        try:
-            send_message.apply_async(args=[message_id], countdown=countdown, retry=False)
-        except Exception:
-            # The broker is down: the row is safe and the relay will find it when the broker is back.
-            logger.warning("Could not wake a worker for message %s; the relay will pick it up.", message_id)
+        for message_id, send_after in soon:
+            delay = (send_after - timezone.now()).total_seconds()
+            # A second of slack so that the task never arrives a hair before the row is due.
+            countdown = delay + 1 if delay > 0 else 0
+            try:
+                send_message.apply_async(args=[message_id], countdown=countdown, retry=False)
+            except Exception:
+                # The broker is down: the rows are safe and the relay will find them when it is back.
+                logger.warning("Could not wake a worker for message %s; the relay will pick it up.", message_id)
+                return
 
     transaction.on_commit(wake, robust=True)
 
 
-def _message_create(
-    *,
-    idempotency_key: str,
-    template_code: str,
-    to_address: str,
-    fields: dict[str, object],
-    candidate: Candidate | None,
-    application: Application | None,
-    recipient_user: User | None,
-    stage_change: StageChange | None,
-    hold_minutes: int,
-    window_tz: str,
+@dataclass(frozen=True)
+class MessageDraft:
+    """One message to write: what _messages_create needs to render, check and hold it."""
+
+    idempotency_key: str
+    template_code: str
+    to_address: str
+    fields: dict[str, object]
+    candidate: Candidate | None
+    application: Application | None
+    recipient_user: User | None
+    stage_change: StageChange | None
+    hold_minutes: int
+    window_tz: str
+    # Given when the caller already decided (rule 7 writes the row cancelled); else the suppression check.
+    status: str | None = None
+    status_reason: str = ""
+
+
+def _messages_create(
+    *, drafts: list[MessageDraft], by: User | None, holidays: frozenset | None = None
+) -> list[OutboundMessage]:
+    """Write the rows of a batch of messages; returns one row per draft, in order.
+
+    A draft whose idempotency key already has a row gets that row: the same event twice gives one
+    message. A constant number of queries for the batch: the existing keys, the templates, the
+    suppression list and the firm's holidays (unless given) are read once, the rows are inserted in one
+    statement (a key written meanwhile by another process is skipped, its row stands) and audited in one.
+    """
+    keys = list(dict.fromkeys(draft.idempotency_key for draft in drafts))
+    rows = {message.idempotency_key: message for message in OutboundMessage.objects.filter(idempotency_key__in=keys)}
+    new = list({draft.idempotency_key: draft for draft in drafts if draft.idempotency_key not in rows}.values())
+    if new:
+        templates = templates_in_force(draft.template_code for draft in new)
+        checked = [draft.to_address for draft in new if draft.status is None]
+        listed = _suppression_list(checked) if checked else {}
+        if holidays is None and any(draft.window_tz for draft in new):
+            holidays = selectors.firm_holidays()
+        now = timezone.now()
+        messages = [_message_build(draft, templates[draft.template_code], listed, holidays, now, by) for draft in new]
+        OutboundMessage.objects.bulk_create(messages, ignore_conflicts=True)
+        created = {
+            message.idempotency_key: message
+            for message in OutboundMessage.objects.filter(idempotency_key__in=[draft.idempotency_key for draft in new])
+        }
+        audit_log_record_each(
+            actor=by,
+            action="message.queue",
+            model=OutboundMessage,
+            entries=[
+                (
+                    message.pk,
+                    {"template": message.template_code, "status": message.status, "reason": message.status_reason},
+                )
+                for message in created.values()
+            ],
+        )
+        _wake_many_after_commit(
+            (message.pk, message.send_after) for message in created.values() if message.status in WAITING
+        )
+        rows |= created
+    return [rows[draft.idempotency_key] for draft in drafts]
+
+
+def _message_build(
+    draft: MessageDraft,
+    parts: TemplateParts,
+    listed: dict[str, Suppression],
+    holidays: frozenset | None,
+    now: datetime,
     by: User | None,
-    status: str | None = None,
-    status_reason: str = "",
 ) -> OutboundMessage:
-    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-    rendered = template_render(code=template_code, fields=fields)
+    rendered = template_render(code=draft.template_code, fields=draft.fields, parts=parts)
+    status, status_reason = draft.status, draft.status_reason
     if status is None:
         status_reason = suppression_reason(
-            candidate=candidate, to_address=to_address, automated=template_code not in ON_REQUEST
+            candidate=draft.candidate,
+            to_address=draft.to_address,
+            automated=draft.template_code not in ON_REQUEST,
+            listed=listed,
         )
         if status_reason:
             status = Status.SUPPRESSED
         else:
-            status = Status.HELD if hold_minutes > 0 else Status.QUEUED
-    now = timezone.now()
+            status = Status.HELD if draft.hold_minutes > 0 else Status.QUEUED
     message = OutboundMessage(
-        candidate=candidate,
-        application=application,
-        recipient_user=recipient_user,
-        stage_change=stage_change,
-        template_code=template_code,
+        candidate=draft.candidate,
+        application=draft.application,
+        recipient_user=draft.recipient_user,
+        stage_change=draft.stage_change,
+        template_code=draft.template_code,
         subject=rendered.subject,
         body_text=rendered.body_text,
         body_html=rendered.body_html,
-        to_address=to_address.strip(),
+        to_address=draft.to_address.strip(),
         status=status,
         status_reason=status_reason[:300],
-        send_after=_send_time(now + timedelta(minutes=hold_minutes), window_tz),
-        send_window_tz=window_tz,
-        idempotency_key=idempotency_key,
-        message_id=message_id_for(idempotency_key),
+        send_after=_send_time(now + timedelta(minutes=draft.hold_minutes), draft.window_tz, holidays),
+        send_window_tz=draft.window_tz,
+        idempotency_key=draft.idempotency_key,
+        message_id=message_id_for(draft.idempotency_key),
         created_at=now,
         created_by=by,
     )
@@ -241,20 +309,6 @@ def _message_create(
         validate_unique=False,
         validate_constraints=False,
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        # The same event was handled at the same moment elsewhere: its row stands, ours is not needed.
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
-    audit_log_record(
-        actor=by,
-        action="message.queue",
-        obj=message,
-        details={"template": template_code, "status": status, "reason": status_reason[:300]},
-    )
-    if status in WAITING:
-        _wake_after_commit(message.pk, message.send_after)
     return message
 
 
@@ -282,7 +336,7 @@ def message_queue(
         ensure_can_act(by, application.owner_id)
     hold = settings.INLOOP_HOLD_MINUTES if hold_minutes is None else hold_minutes
     window_tz = _window_zone(candidate=candidate, recipient_user=recipient_user) if respect_business_hours else ""
-    return _message_create(
+    draft = MessageDraft(
         idempotency_key=idempotency_key,
         template_code=template_code,
         to_address=to_address,
@@ -293,69 +347,82 @@ def message_queue(
         stage_change=None,
         hold_minutes=hold,
         window_tz=window_tz,
+    )
+    return _messages_create(drafts=[draft], by=by)[0]
+
+
+def _superseded_reason(stage_change: StageChange) -> str:
+    if stage_change.from_stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED):
+        return "Cancelled: the application was reopened."
+    if _is_backward(stage_change):
+        return f"Cancelled: the application moved back to {Stage(stage_change.to_stage).label}."
+    return f"Cancelled: superseded by the move to {Stage(stage_change.to_stage).label}."
+
+
+def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | None) -> int:
+    """A stage change makes every automated message still waiting for its application stale."""
+    change_of = {stage_change.application_id: stage_change for stage_change in stage_changes}
+    stale = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(application_id__in=change_of, status__in=WAITING)
+        .exclude(template_code=Code.PERSONAL)
+        .exclude(stage_change__in=[stage_change.pk for stage_change in stage_changes])
+        .values_list("pk", "application_id")
+    )
+    return _messages_cancel_waiting(
+        cancels=[
+            (
+                message_id,
+                _superseded_reason(change_of[application_id]),
+                {"stage_change": change_of[application_id].pk},
+            )
+            for message_id, application_id in stale
+        ],
         by=by,
     )
 
 
-def _messages_cancel_superseded(*, stage_change: StageChange, by: User | None) -> int:
-    """A stage change makes every automated message still waiting for this application stale."""
-    application = stage_change.application
-    if stage_change.from_stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED):
-        reason = "Cancelled: the application was reopened."
-    elif _is_backward(stage_change):
-        reason = f"Cancelled: the application moved back to {Stage(stage_change.to_stage).label}."
-    else:
-        reason = f"Cancelled: superseded by the move to {Stage(stage_change.to_stage).label}."
-    stale = list(
-        OutboundMessage.objects.select_for_update()
-        .filter(application=application, status__in=WAITING)
-        .exclude(template_code=Code.PERSONAL)
-        .exclude(stage_change=stage_change)
-        .values_list("pk", flat=True)
-    )
-    if not stale:
-        return 0
-    OutboundMessage.objects.filter(pk__in=stale, status__in=WAITING).update(
-        status=Status.CANCELLED, status_reason=reason
-    )
-    for message_id in stale:
-        audit_log_record(
-            actor=by,
-            action="message.cancel",
-            obj=OutboundMessage(pk=message_id),
-            details={"reason": reason, "stage_change": stage_change.pk},
+def _messages_cancel_waiting(*, cancels: list[tuple[int, str, dict]], by: User | None) -> int:
+    """Cancel waiting messages (id, reason, details for the audit row): one update per wording of the reason."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for message_id, reason, _details in cancels:
+        by_reason[reason].append(message_id)
+    for reason, message_ids in by_reason.items():
+        OutboundMessage.objects.filter(pk__in=message_ids, status__in=WAITING).update(
+            status=Status.CANCELLED, status_reason=reason
         )
-    return len(stale)
+    audit_log_record_each(
+        actor=by,
+        action="message.cancel",
+        model=OutboundMessage,
+        entries=[(message_id, {"reason": reason, **details}) for message_id, reason, details in cancels],
+    )
+    return len(cancels)
 
 
 RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
 
 
-def _rejections_elsewhere_cancel(*, application: Application, by: User | None) -> int:
+def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | None) -> int:
     """Rule 7: an offer or placement cancels the automated rejections still waiting for other jobs."""
+    offer_of = {application.candidate_id: application for application in applications}
     waiting = list(
         OutboundMessage.objects.select_for_update()
         .filter(
-            candidate_id=application.candidate_id,
+            candidate_id__in=offer_of,
             status__in=WAITING,
             template_code__in=(Code.REJECTION_EARLY, Code.REJECTION_LATE),
         )
-        .exclude(application=application)
-        .values_list("pk", flat=True)
+        .exclude(application__in=[application.pk for application in applications])
+        .values_list("pk", "candidate_id")
     )
-    if not waiting:
-        return 0
-    OutboundMessage.objects.filter(pk__in=waiting, status__in=WAITING).update(
-        status=Status.CANCELLED, status_reason=RULE_7_REASON
+    return _messages_cancel_waiting(
+        cancels=[
+            (message_id, RULE_7_REASON, {"application": offer_of[candidate_id].pk})
+            for message_id, candidate_id in waiting
+        ],
+        by=by,
     )
-    for message_id in waiting:
-        audit_log_record(
-            actor=by,
-            action="message.cancel",
-            obj=OutboundMessage(pk=message_id),
-            details={"reason": RULE_7_REASON, "application": application.pk},
-        )
-    return len(waiting)
 
 
 def _is_backward(stage_change: StageChange) -> bool:
@@ -367,17 +434,21 @@ def _reached_client(application: Application) -> bool:
     return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
 
 
-def _feedback_prompt_open(*, application: Application) -> None:
+FEEDBACK_OWED_DETAIL = (
+    "Rejected after meeting the client: tell the candidate yourself, with the client's feedback "
+    "(the 'Rejection with feedback' template is a place to start)."
+)
+
+
+def _feedback_prompts_open(*, applications: list[Application], holidays: frozenset) -> None:
+    """Rule 6: feedback is owed, FEEDBACK_DUE_BUSINESS_DAYS business days from now, on each application."""
     tz = selectors.firm_time_zone()
     local_now = timezone.localtime(timezone.now(), tz)
-    due_day = policy.add_business_days(local_now.date(), FEEDBACK_DUE_BUSINESS_DAYS, selectors.firm_holidays())
-    prompts.prompt_open(
-        application=application,
+    due_day = policy.add_business_days(local_now.date(), FEEDBACK_DUE_BUSINESS_DAYS, holidays)
+    prompts.prompts_open_many(
+        applications=applications,
         reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
-        detail=(
-            "Rejected after meeting the client: tell the candidate yourself, with the client's feedback "
-            "(the 'Rejection with feedback' template is a place to start)."
-        ),
+        detail=FEEDBACK_OWED_DETAIL,
         due_at=datetime.combine(due_day, local_now.timetz().replace(tzinfo=None), tzinfo=tz),
     )
 
@@ -415,7 +486,34 @@ def stage_email_decision(
       INLOOP_HOLD_MINUTES (INLOOP_REJECTION_HOLD_MINUTES for rejections). A policy row's hold applies
       as it stands, rejections included.
     """
-    if to_stage == Stage.REJECTED and (from_stage in SUBMITTED_STAGES or _reached_client(application)):
+    return _stage_email_decide(
+        from_stage=from_stage,
+        to_stage=to_stage,
+        notify=notify,
+        reached_client=lambda: _reached_client(application),
+        policy_row=lambda: StagePolicy.objects.filter(stage=to_stage).first(),
+        holds_offer_elsewhere=lambda: (
+            application.candidate.applications.filter(stage__in=(Stage.OFFER, Stage.PLACED))
+            .exclude(pk=application.pk)
+            .exists()
+        ),
+    )
+
+
+def _stage_email_decide(
+    *,
+    from_stage: str,
+    to_stage: str,
+    notify: bool,
+    reached_client: Callable[[], bool],
+    policy_row: Callable[[], StagePolicy | None],
+    holds_offer_elsewhere: Callable[[], bool],
+) -> StageEmail:
+    """The decision of stage_email_decision, from facts the caller looks up (one move) or read for a batch.
+
+    Each fact is asked for only when the decision needs it, so one move reads no more than it must.
+    """
+    if to_stage == Stage.REJECTED and (from_stage in SUBMITTED_STAGES or reached_client()):
         return StageEmail(
             None,
             note="No automated email after the client has seen the candidate: you will be prompted to tell "
@@ -426,7 +524,7 @@ def stage_email_decision(
         return StageEmail(None, note="You chose not to email the candidate about this move.")
     if from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage):
         return StageEmail(None, note="Moving back is a correction: no email is sent.")
-    row = StagePolicy.objects.filter(stage=to_stage).first()
+    row = policy_row()
     if row is not None and not row.send_automated_email:
         return StageEmail(None, note="The policy of this stage sends no automated email.")
     code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
@@ -438,14 +536,8 @@ def stage_email_decision(
         hold = settings.INLOOP_REJECTION_HOLD_MINUTES
     else:
         hold = settings.INLOOP_HOLD_MINUTES
-    if code in (Code.REJECTION_EARLY, Code.REJECTION_LATE):
-        holds_offer = (
-            application.candidate.applications.filter(stage__in=(Stage.OFFER, Stage.PLACED))
-            .exclude(pk=application.pk)
-            .exists()
-        )
-        if holds_offer:
-            return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
+    if code in (Code.REJECTION_EARLY, Code.REJECTION_LATE) and holds_offer_elsewhere():
+        return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
     note = (
         f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
         "then goes out in the candidate's business hours."
@@ -464,45 +556,146 @@ def stage_template_code(*, application: Application, to_stage: str) -> tuple[str
     return decision.code, decision.note
 
 
+class _StageChangeFacts:
+    """What the decisions and emails of a batch of stage changes read: each read once, when first needed.
+
+    Read after the stage changes are written, so "reached the client" counts the new one, and the
+    candidates' other applications are seen in their new stages.
+    """
+
+    def __init__(self, stage_changes: list[StageChange], holidays: frozenset | None) -> None:
+        self._stage_changes = stage_changes
+        self._holidays = holidays
+
+    @cached_property
+    def holidays(self) -> frozenset:
+        return self._holidays if self._holidays is not None else selectors.firm_holidays()
+
+    @cached_property
+    def reached_client(self) -> set[int]:
+        """The applications (ids) that ever entered a stage in which the client sees the candidate."""
+        return set(
+            StageChange.objects.filter(
+                application__in=[change.application_id for change in self._stage_changes],
+                to_stage__in=SUBMITTED_STAGES,
+            ).values_list("application_id", flat=True)
+        )
+
+    @cached_property
+    def policy_rows(self) -> dict[str, StagePolicy]:
+        to_stages = {change.to_stage for change in self._stage_changes}
+        return {row.stage: row for row in StagePolicy.objects.filter(stage__in=to_stages)}
+
+    @cached_property
+    def _live_or_placed(self) -> dict[int, list[tuple[int, str]]]:
+        """Per candidate, their applications still in the pipeline or placed: (id, stage)."""
+        found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        rows = Application.objects.filter(
+            candidate_id__in={change.application.candidate_id for change in self._stage_changes},
+            stage__in=(*ACTIVE_STAGES, Stage.PLACED),
+        ).values_list("candidate_id", "pk", "stage")
+        for candidate_id, pk, stage in rows:
+            found[candidate_id].append((pk, stage))
+        return found
+
+    def holds_offer_elsewhere(self, application: Application) -> bool:
+        return any(
+            pk != application.pk and stage in (Stage.OFFER, Stage.PLACED)
+            for pk, stage in self._live_or_placed[application.candidate_id]
+        )
+
+    def others_alive(self, application: Application) -> int:
+        return sum(
+            pk != application.pk and stage in ACTIVE_STAGES
+            for pk, stage in self._live_or_placed[application.candidate_id]
+        )
+
+    def decision(self, stage_change: StageChange) -> StageEmail:
+        application = stage_change.application
+        return _stage_email_decide(
+            from_stage=stage_change.from_stage,
+            to_stage=stage_change.to_stage,
+            notify=stage_change.notify,
+            reached_client=lambda: application.pk in self.reached_client,
+            policy_row=lambda: self.policy_rows.get(stage_change.to_stage),
+            holds_offer_elsewhere=lambda: self.holds_offer_elsewhere(application),
+        )
+
+    def merge_fields(self, application: Application) -> dict[str, str]:
+        return rendering.application_merge_fields(
+            application=application,
+            reached_client=application.pk in self.reached_client,
+            others_alive=self.others_alive(application),
+        )
+
+
 @transaction.atomic
 def stage_change_notify(*, stage_change: StageChange, by: User | None) -> OutboundMessage | None:
     """Called by the pipeline for every stage change (create, move, reopen), inside its transaction.
 
-    Cancels the automated messages still waiting for this application (moved on, moved back,
-    reopened) and, on an offer or placement, the rejections still waiting for the candidate's other jobs
-    (rule 7); then writes the one message the change owes, if any (see stage_email_decision). A late
-    rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
+    The batch of one of stage_changes_notify, so that one move and a closing job decide alike.
     """
-    application = stage_change.application
-    _messages_cancel_superseded(stage_change=stage_change, by=by)
-    candidate = application.candidate
-    if stage_change.to_stage in (Stage.OFFER, Stage.PLACED):
-        _rejections_elsewhere_cancel(application=application, by=by)
-    decision = stage_email_decision(
-        application=application,
-        from_stage=stage_change.from_stage,
-        to_stage=stage_change.to_stage,
-        notify=stage_change.notify,
-    )
-    if decision.feedback_owed and not candidate.do_not_contact:
-        _feedback_prompt_open(application=application)
-    if decision.code is None:
-        return None
-    return _message_create(
-        idempotency_key=f"stage:{stage_change.pk}:{decision.code}",
-        template_code=decision.code,
-        to_address=candidate.email,
-        fields=rendering.application_merge_fields(application=application),
-        candidate=candidate,
-        application=application,
-        recipient_user=None,
-        stage_change=stage_change,
-        hold_minutes=decision.hold_minutes,
-        window_tz=candidate.time_zone,
-        by=by,
-        status=Status.CANCELLED if decision.cancel_reason else None,
-        status_reason=decision.cancel_reason,
-    )
+    return stage_changes_notify(stage_changes=[stage_change], by=by)[0]
+
+
+@transaction.atomic
+def stage_changes_notify(
+    *, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset | None = None
+) -> list[OutboundMessage | None]:
+    """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
+
+    For each change: cancels the automated messages still waiting for its application (moved on, moved
+    back, reopened) and, on an offer or placement, the rejections still waiting for the candidate's other
+    jobs (rule 7); then writes the one message the change owes, if any (see stage_email_decision). A late
+    rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
+
+    A constant number of queries for the batch, whatever its size: each fact (waiting messages,
+    "reached the client", offers and live applications elsewhere, policies, templates, suppressions,
+    holidays) is read once, and messages, prompts and audit rows are written in bulk. The changes are
+    expected on distinct applications, each loaded with its candidate, job, client, owner and owner's
+    profile (the emails are written from them); `holidays` are the firm's, when the caller has them.
+    """
+    changes = list(stage_changes)
+    if not changes:
+        return []
+    facts = _StageChangeFacts(changes, holidays)
+    _messages_cancel_superseded(stage_changes=changes, by=by)
+    offers = [change.application for change in changes if change.to_stage in (Stage.OFFER, Stage.PLACED)]
+    if offers:
+        _rejections_elsewhere_cancel(applications=offers, by=by)
+    decisions = [facts.decision(change) for change in changes]
+    owed = [
+        change.application
+        for change, decision in zip(changes, decisions, strict=True)
+        if decision.feedback_owed and not change.application.candidate.do_not_contact
+    ]
+    if owed:
+        _feedback_prompts_open(applications=owed, holidays=facts.holidays)
+    drafts: dict[int, MessageDraft] = {}
+    for change, decision in zip(changes, decisions, strict=True):
+        if decision.code is None:
+            continue
+        application = change.application
+        candidate = application.candidate
+        drafts[change.pk] = MessageDraft(
+            idempotency_key=f"stage:{change.pk}:{decision.code}",
+            template_code=decision.code,
+            to_address=candidate.email,
+            fields=facts.merge_fields(application),
+            candidate=candidate,
+            application=application,
+            recipient_user=None,
+            stage_change=change,
+            hold_minutes=decision.hold_minutes,
+            window_tz=candidate.time_zone,
+            status=Status.CANCELLED if decision.cancel_reason else None,
+            status_reason=decision.cancel_reason,
+        )
+    if not drafts:
+        return [None] * len(changes)
+    messages = _messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays)
+    written = dict(zip(drafts, messages, strict=True))
+    return [written.get(change.pk) for change in changes]
 
 
 def _application_fresh(application: Application) -> Application:
@@ -519,7 +712,7 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
         raise ValidationError("A check-in only makes sense while the application is open.")
     today = timezone.localdate(timezone=selectors.firm_time_zone())
     candidate = application.candidate
-    return _message_create(
+    draft = MessageDraft(
         idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
         template_code=Code.CHECK_IN,
         to_address=candidate.email,
@@ -530,8 +723,8 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
         stage_change=None,
         hold_minutes=settings.INLOOP_HOLD_MINUTES,
         window_tz=candidate.time_zone,
-        by=by,
     )
+    return _messages_create(drafts=[draft], by=by)[0]
 
 
 @transaction.atomic
@@ -555,7 +748,7 @@ def message_personal_queue(
     candidate = application.candidate
     fields = rendering.application_merge_fields(application=application)
     fields |= {"personal_subject": subject, "personal_body": body}
-    return _message_create(
+    draft = MessageDraft(
         idempotency_key=idempotency_key or f"personal:{application.pk}:{uuid.uuid4().hex}",
         template_code=Code.PERSONAL,
         to_address=candidate.email,
@@ -566,8 +759,8 @@ def message_personal_queue(
         stage_change=None,
         hold_minutes=0,
         window_tz="",
-        by=by,
     )
+    return _messages_create(drafts=[draft], by=by)[0]
 
 
 # --- What a person can do with a message -----------------------------------------------------------

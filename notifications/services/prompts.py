@@ -122,6 +122,54 @@ def prompts_reassign(*, application: Application, to_user) -> int:
     return RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).update(recruiter=to_user)
 
 
+def prompts_open_many(
+    *, applications: Iterable[Application], reason: str, detail: str = "", due_at: datetime | None = None
+) -> list[RecruiterPrompt]:
+    """prompt_open for a batch of applications, in a constant number of queries; returns the prompts opened.
+
+    An application that already has an open prompt for the reason keeps it. The insert skips what the
+    partial unique index refuses, so a prompt opened meanwhile by another process stands and is not
+    opened twice.
+    """
+    applications = list({application.pk: application for application in applications}.values())
+    if not applications:
+        return []
+    already = set(
+        RecruiterPrompt.objects.filter(
+            application__in=[application.pk for application in applications], reason=reason, resolved_at__isnull=True
+        ).values_list("application_id", flat=True)
+    )
+    wanted = [application for application in applications if application.pk not in already]
+    if not wanted:
+        return []
+    due_at = due_at or timezone.now()
+    RecruiterPrompt.objects.bulk_create(
+        [
+            RecruiterPrompt(
+                application=application,
+                recruiter_id=application.owner_id,
+                reason=reason,
+                detail=detail[:300],
+                due_at=due_at,
+            )
+            for application in wanted
+        ],
+        ignore_conflicts=True,
+    )
+    opened = list(
+        RecruiterPrompt.objects.filter(
+            application__in=[application.pk for application in wanted], reason=reason, resolved_at__isnull=True
+        ).order_by("pk")
+    )
+    audit_log_record_each(
+        actor=None,
+        action="prompt.open",
+        model=RecruiterPrompt,
+        entries=[(prompt.pk, {"application": prompt.application_id, "reason": reason}) for prompt in opened],
+    )
+    return opened
+
+
 def _snooze_ceiling(application: Application) -> datetime:
     return (application.last_informed_at or application.created_at) + policy.SILENCE_CEILING
 

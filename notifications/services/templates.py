@@ -1,5 +1,6 @@
 """Message templates: the defaults we ship, recruiter edits (validated), previews with real data."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,21 @@ def templates_install_defaults(*, template_model=None) -> int:
 
 def template_parts(code: str) -> TemplateParts:
     """The template in force for a code: the edited row, or our default when there is no row."""
-    row = MessageTemplate.objects.filter(code=code).first()
-    if row is None:
-        return template_default_parts(code)
-    return TemplateParts(code=code, subject=row.subject, body_text=row.body_text, body_html=row.body_html)
+    return templates_in_force([code])[code]
+
+
+def templates_in_force(codes: Iterable[str]) -> dict[str, TemplateParts]:
+    """The template in force for each code, in one query: the edited row, or our default when there is none."""
+    codes = set(codes)
+    rows = {row.code: row for row in MessageTemplate.objects.filter(code__in=codes)}
+    return {
+        code: (
+            TemplateParts(code=code, subject=row.subject, body_text=row.body_text, body_html=row.body_html)
+            if (row := rows.get(code)) is not None
+            else template_default_parts(code)
+        )
+        for code in codes
+    }
 
 
 def template_validate(*, code: str, subject: str, body_text: str, body_html: str) -> None:
@@ -103,9 +115,14 @@ def template_reset(*, template: MessageTemplate, by: AbstractBaseUser | None) ->
     )
 
 
-def template_render(*, code: str, fields: dict[str, object]) -> rendering.RenderedMessage:
-    """Render the template in force for `code` with a plain dict of merge fields."""
-    parts = template_parts(code)
+def template_render(
+    *, code: str, fields: dict[str, object], parts: TemplateParts | None = None
+) -> rendering.RenderedMessage:
+    """Render the template in force for `code` with a plain dict of merge fields.
+
+    `parts` is the template in force when the caller read it for a whole batch (templates_in_force).
+    """
+    parts = parts if parts is not None else template_parts(code)
     return rendering.render_parts(
         subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html, fields=fields
     )
