@@ -8,13 +8,35 @@ marks the message `unknown` and leaves the decision to a person.
 
 import email.policy
 import smtplib
+from email.headerregistry import HeaderRegistry
 
 from django.core.mail.backends.smtp import EmailBackend
 
+
+class HeaderClasses(HeaderRegistry):
+    """The standard header registry, making each header's class once rather than for every header.
+
+    The registry builds a new class every time it is asked for one: about thirty-five times per message
+    (each header is parsed when set and again when folded), a tenth of a worker's time to build a
+    message. The classes hold no state; the headers are the same.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = super().__getitem__(name)
+        return made
+
+
+MESSAGE_POLICY = email.policy.SMTP.clone(header_factory=HeaderClasses())
 # Headers are folded at RFC 5322's hard limit, not at 78 columns: folding a long List-Unsubscribe URL
 # (it has no spaces) makes Python fall back to an RFC 2047 encoded word, which no mail client reads as
 # a URL. Bodies are unaffected: their encoding is chosen when the message is built.
-WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
+WIRE_POLICY = MESSAGE_POLICY.clone(max_line_length=998)
 
 
 class Phase:
@@ -70,7 +92,7 @@ class SMTPBackend(EmailBackend):
             return False
         from_email = self.prep_address(email_message.from_email)
         recipients = [self.prep_address(address) for address in email_message.recipients()]
-        message = email_message.message(policy=email.policy.SMTP)
+        message = email_message.message(policy=MESSAGE_POLICY)
         try:
             self.connection.sendmail(from_email, recipients, message.as_bytes(policy=WIRE_POLICY))
         except smtplib.SMTPException:

@@ -417,6 +417,29 @@ def contact_log(
     return contact
 
 
+def _applications_clock_save(applications: list[Application]) -> None:
+    """Write the applications' last_informed_at and next_update_due, each its own values, in one update.
+
+    On PostgreSQL an UPDATE ... FROM unnest(): bulk_update's CASE per row and column costs the outbox's
+    worker more time to build than the database takes to run it.
+    """
+    if connection.vendor != "postgresql":
+        Application.objects.bulk_update(applications, ["last_informed_at", "next_update_due"])
+        return
+    table = connection.ops.quote_name(Application._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_informed_at = clock.informed, next_update_due = clock.due "  # noqa: S608 (names from the model)
+            "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS informed, "
+            f"unnest(%s::timestamptz[]) AS due) AS clock WHERE {table}.id = clock.id",
+            [
+                [application.pk for application in applications],
+                [application.last_informed_at for application in applications],
+                [application.next_update_due for application in applications],
+            ],
+        )
+
+
 class EmailSent(NamedTuple):
     """An outbox message that left for the candidate of an application."""
 
@@ -463,7 +486,7 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
         if application.last_informed_at is None or at > application.last_informed_at:
             application.last_informed_at = at
         application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
-    Application.objects.bulk_update(list(applications.values()), ["last_informed_at", "next_update_due"])
+    _applications_clock_save(list(applications.values()))
     _prompts().prompts_resolve_on_contacts(contacts=contacts)
     audit_log_record_each(
         actor=None,

@@ -87,14 +87,17 @@ def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
     settling: dict[int, ContactEvent] = {}
     for contact in contacts:
         settling.setdefault(contact.application_id, contact)
-    owed = Q()
+    applications_by_reasons: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for application_id, contact in settling.items():
-        reasons = list(RESOLVED_BY_CONTACT)
+        reasons = RESOLVED_BY_CONTACT
         if contact.application.stage == Stage.REJECTED:
-            reasons.append(Reason.FEEDBACK_OWED)
+            reasons += (Reason.FEEDBACK_OWED,)
         if contact.message_id is None:
-            reasons.extend(RESOLVED_BY_PERSONAL_CONTACT)
-        owed |= Q(application_id=application_id, reason__in=reasons)
+            reasons += RESOLVED_BY_PERSONAL_CONTACT
+        applications_by_reasons[reasons].append(application_id)
+    owed = Q()
+    for reasons, application_ids in applications_by_reasons.items():
+        owed |= Q(application_id__in=application_ids, reason__in=reasons)
     open_prompts = RecruiterPrompt.objects.filter(owed, resolved_at__isnull=True)
     rows = list(open_prompts.select_for_update().values_list("pk", "application_id"))
     if not rows:

@@ -6,6 +6,7 @@ the phase-aware backend against the loopback sink of tests/support/smtp_sink.py.
 
 import datetime as dt
 import random
+import re
 import smtplib
 
 import pytest
@@ -391,6 +392,21 @@ def test_the_unsubscribe_header_reaches_the_server_as_a_plain_url(smtp):
     assert "=?" not in header
 
 
+def test_the_wire_policy_makes_each_header_class_once_and_builds_the_same_message():
+    from email.policy import SMTP
+
+    from notifications.backends import MESSAGE_POLICY, WIRE_POLICY
+
+    assert MESSAGE_POLICY.header_factory["Subject"] is MESSAGE_POLICY.header_factory["Subject"]
+    assert SMTP.header_factory["Subject"] is not SMTP.header_factory["Subject"]  # what the cache saves
+    email = sending._email_for(reload(due_message(first_name="Zoë")))
+    cached = email.message(policy=MESSAGE_POLICY).as_bytes(policy=WIRE_POLICY)
+    standard = email.message(policy=SMTP).as_bytes(policy=SMTP.clone(max_line_length=998))
+    boundary = re.compile(rb"=+\d+==")  # the one random part of a message
+    assert boundary.sub(b"-", cached) == boundary.sub(b"-", standard)
+    assert b"List-Unsubscribe: <http://testserver/" in cached
+
+
 def test_an_address_suppressed_after_queueing_is_caught_whatever_its_case_F9():
     from notifications.models import Suppression
 
@@ -482,7 +498,7 @@ def test_recording_costs_queries_per_group_not_per_message(monkeypatch):
         assert sending.messages_send_due(worker="w", limit=10).sent == 10
     with CaptureQueriesContext(connection) as fifty:
         assert sending.messages_send_due(worker="w", limit=50).sent == 50
-    handovers = [q for q in fifty.captured_queries if '"handover_at" = \'' in q["sql"]]
+    handovers = [q for q in fifty.captured_queries if "SET handover_at = " in q["sql"]]
     assert len(handovers) == 50  # the one statement a message costs on its own: its hand-over mark
     per_group = len(ten) - 10  # one group, and the batch's claim and reads
     # Forty more messages, two more groups: what grows is the hand-over marks, not the recording.
