@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -350,8 +351,39 @@ class ContactEventAdmin(admin.ModelAdmin):
             return redirect(request.path)
 
 
+class ClockRuleAdmin(admin.ModelAdmin):
+    """Stage policies and firm holidays move every active application's clock: each edit recomputes them
+    in a worker (after the edit commits)."""
+
+    def _recompute(self, request: HttpRequest, label: str, pk: int, reason: str) -> None:
+        from .tasks import clocks_recompute_run
+
+        by_id = request.user.pk
+        transaction.on_commit(lambda: clocks_recompute_run.delay(by_id, label, pk, reason))
+        self.message_user(
+            request, "The next-update dates of every active application are being recomputed.", messages.INFO
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._recompute(request, obj._meta.label_lower, obj.pk, f"{obj._meta.verbose_name} saved: {obj}")
+
+    def delete_model(self, request, obj):
+        label, pk, text = obj._meta.label_lower, obj.pk, str(obj)
+        super().delete_model(request, obj)
+        self._recompute(request, label, pk, f"{obj._meta.verbose_name} deleted: {text}")
+
+    def delete_queryset(self, request, queryset):
+        rows = [(row._meta.label_lower, row.pk, str(row)) for row in queryset]
+        super().delete_queryset(request, queryset)
+        if rows:
+            label, pk, _ = rows[0]
+            names = ", ".join(text for _, _, text in rows)
+            self._recompute(request, label, pk, f"{self.model._meta.verbose_name_plural} deleted: {names}")
+
+
 @admin.register(StagePolicy)
-class StagePolicyAdmin(admin.ModelAdmin):
+class StagePolicyAdmin(ClockRuleAdmin):
     list_display = (
         "stage",
         "max_silent_business_days",
@@ -365,7 +397,7 @@ class StagePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(FirmHoliday)
-class FirmHolidayAdmin(admin.ModelAdmin):
+class FirmHolidayAdmin(ClockRuleAdmin):
     list_display = ("date", "name")
     date_hierarchy = "date"
     search_fields = ("name",)

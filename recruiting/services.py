@@ -153,6 +153,56 @@ def application_clock_recompute(
     return application.next_update_due
 
 
+CLOCKS_RECOMPUTE_BATCH = 1000
+
+
+def clocks_recompute(
+    *, by: User | None, cause: str, cause_id: int, reason: str, batch_size: int = CLOCKS_RECOMPUTE_BATCH
+) -> int:
+    """Recompute every active application's clock after a stage policy or a firm holiday changed.
+
+    `cause` and `cause_id` name the edited row (say "recruiting.firmholiday" and its id), for the audit
+    row; the row itself may be gone (a deleted holiday).
+
+    Policies and holidays are read once; the applications are walked by primary key in batches, each
+    locked and rewritten in its own transaction, so that a contact logged meanwhile is never overwritten
+    with a stale date. Returns how many next-update dates changed; the next overdue scan opens or settles
+    prompts to match.
+    """
+    policies = selectors.stage_policies()
+    holidays = selectors.firm_holidays()
+    active = (
+        Application.objects.filter(stage__in=ACTIVE_STAGES)
+        .select_related("candidate")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    changed, after = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(active.filter(pk__gt=after)[:batch_size])
+            if not batch:
+                break
+            after = batch[-1].pk
+            moved = []
+            for application in batch:
+                due = _clock_due(application, policies=policies, holidays=holidays)
+                if due != application.next_update_due:
+                    application.next_update_due = due
+                    moved.append(application)
+            Application.objects.bulk_update(moved, ["next_update_due"])
+            changed += len(moved)
+    with transaction.atomic():
+        AuditLog.objects.create(
+            actor=by,
+            action="clocks.recompute",
+            object_type=cause,
+            object_id=cause_id,
+            details={"reason": reason, "changed": changed},
+        )
+    return changed
+
+
 def _check_promised_date(next_step_date: date | None) -> None:
     if next_step_date is not None and next_step_date < timezone.localdate(timezone=selectors.firm_time_zone()):
         raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from . import services
 from .job_services import job_close, job_close_progress_record
 from .models import Job
 
@@ -25,3 +26,10 @@ def job_close_run(job_id: int, by_id: int | None, outcome: str, notify: bool, cl
         raise
     job_close_progress_record(close_id=close_id, state="finished", done=moved, total=moved)
     return moved
+
+
+@shared_task(name="recruiting.tasks.clocks_recompute_run", acks_late=True)
+def clocks_recompute_run(by_id: int | None, cause: str, cause_id: int, reason: str) -> int:
+    """Every active application's clock, after a stage policy or firm holiday edit. Safe to run again."""
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
+    return services.clocks_recompute(by=by, cause=cause, cause_id=cause_id, reason=reason)
