@@ -84,6 +84,9 @@ class OutboundMessage(models.Model):
     handover_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=250, blank=True)
+    # When the mail server accepted it. The sending worker notes it (status still `sending`) in the same
+    # statement that marks the next hand-over, before the message is recorded `sent` with its group: the
+    # relay records a message with a lapsed lease and this set as sent, not as unknown.
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

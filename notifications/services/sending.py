@@ -16,6 +16,7 @@ import smtplib
 import socket
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -204,20 +205,35 @@ def classify_send_error(error: BaseException, *, phase: str | None) -> SendError
 
 _HANDOVER_SQL = (
     f"UPDATE {connection.ops.quote_name(OutboundMessage._meta.db_table)} "  # noqa: S608 (names from the model)
-    "SET handover_at = %s, lease_expires_at = %s WHERE id = %s AND status = %s AND leased_by = %s"
+    "SET handover_at = CASE WHEN id = %(next)s THEN %(now)s ELSE handover_at END, "
+    "lease_expires_at = CASE WHEN id = %(next)s THEN %(lease)s ELSE lease_expires_at END, "
+    "sent_at = CASE WHEN id = %(next)s THEN sent_at ELSE %(now)s END "
+    "WHERE id IN (%(next)s, %(accepted)s) AND status = %(sending)s AND leased_by = %(worker)s RETURNING id"
 )
 
 
-def _mark_handover(message_id: int, worker: str) -> bool:
+def _mark_handover(message_id: int, worker: str, *, accepted: int | None = None) -> bool:
     """Claim the moment of hand-over; False when this worker no longer holds the message.
 
-    The one statement every message costs on its own, so it is written once here rather than built by
-    the ORM for each message.
+    `accepted` is the message the server accepted just before, still waiting to be recorded with its
+    group: the same statement notes when it was accepted (sent_at), so a worker that dies before its
+    group is recorded leaves at most the message on the wire unknown. The one statement every message
+    costs on its own, written once here rather than built by the ORM for each message.
     """
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_HANDOVER_SQL, [now, now + _lease(), message_id, Status.SENDING.value, worker])
-        return cursor.rowcount == 1
+        cursor.execute(
+            _HANDOVER_SQL,
+            {
+                "next": message_id,
+                "accepted": accepted if accepted is not None else message_id,
+                "now": now,
+                "lease": now + _lease(),
+                "sending": Status.SENDING.value,
+                "worker": worker,
+            },
+        )
+        return any(pk == message_id for (pk,) in cursor.fetchall())
 
 
 def _release(ids: list[int], worker: str) -> int:
@@ -236,36 +252,36 @@ def _attempt(message_id: int, *, outcome: str, worker: str, smtp_code: int | Non
 
 
 @transaction.atomic
-def _record_sent_many(messages: list[OutboundMessage], *, worker: str) -> list[OutboundMessage]:
+def _record_sent_many(
+    messages: list[OutboundMessage], *, worker: str, at: datetime | None = None
+) -> list[OutboundMessage]:
     """Record messages the server accepted, as one group in one transaction; returns those recorded.
 
-    A constant number of queries for the group: the rows to `sent` in one update, the attempts in one
-    insert, and the contacts on the timeline, the candidates' clocks, the prompts they settle and the
-    audit rows through contact_log_emails_sent.
+    A constant number of queries for the group: the rows locked and read, set to `sent` in one update,
+    the attempts in one insert, and the contacts on the timeline, the candidates' clocks, the prompts they
+    settle and the audit rows through contact_log_emails_sent. A row the relay gave up as `unknown`
+    meanwhile did arrive after all; a row no longer this worker's (or already recorded) is left alone.
     """
     if not messages:
         return []
-    now = timezone.now()
-    outcome = {
-        "status": Status.SENT,
-        "sent_at": now,
-        "attempts": F("attempts") + 1,
-        "lease_expires_at": None,
-        "last_error": "",
-    }
-    ids = [message.pk for message in messages]
-    mine = OutboundMessage.objects.filter(pk__in=ids, leased_by=worker)
-    was_unknown: set[int] = set()
-    if mine.filter(status=Status.SENDING).update(**outcome) < len(ids):
-        # Some rows were not ours to record any more. The relay gave up those that are `unknown` while
-        # we waited for the server: they did arrive after all. Any other changed hands meanwhile.
-        now_status = dict(mine.values_list("pk", "status"))
-        was_unknown = {pk for pk, status in now_status.items() if status == Status.UNKNOWN}
-        mine.filter(pk__in=was_unknown).update(**outcome)
-        recorded = {pk for pk, status in now_status.items() if status in (Status.SENT, Status.UNKNOWN)}
-        for pk in sorted(set(ids) - recorded):
-            logger.warning("Message %s was sent but its row changed hands meanwhile.", pk)
-        messages = [message for message in messages if message.pk in recorded]
+    now = at or timezone.now()
+    held = dict(
+        OutboundMessage.objects.select_for_update()
+        .filter(
+            pk__in=[message.pk for message in messages], leased_by=worker, status__in=(Status.SENDING, Status.UNKNOWN)
+        )
+        .values_list("pk", "status")
+    )
+    for message in messages:
+        if message.pk not in held:
+            logger.warning("Message %s was sent but its row changed hands meanwhile.", message.pk)
+    messages = [message for message in messages if message.pk in held]
+    if not messages:
+        return []
+    was_unknown = {pk for pk, status in held.items() if status == Status.UNKNOWN}
+    OutboundMessage.objects.filter(pk__in=held).update(
+        status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, lease_expires_at=None, last_error=""
+    )
     MessageAttempt.objects.bulk_create(
         MessageAttempt(message_id=message.pk, outcome=MessageAttempt.Outcome.SENT, smtp_code=250, worker=worker[:200])
         for message in messages
@@ -308,6 +324,11 @@ class _SentGroup:
         self.waiting.append(message)
         if len(self.waiting) >= GROUP_SIZE or time.monotonic() - self.since >= GROUP_SECONDS:
             self.flush()
+
+    def last_accepted(self) -> int | None:
+        """The message accepted last, when it waits to be recorded (its acceptance is noted with the next
+        hand-over)."""
+        return self.waiting[-1].pk if self.waiting else None
 
     def flush(self) -> None:
         waiting, self.waiting = self.waiting, []
@@ -421,7 +442,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                         for pending in messages[index:]:
                             _count(report, _record_failure(pending, worker=worker, error=failure))
                         break
-                if not _mark_handover(message.pk, worker):
+                if not _mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
                 try:
                     connection.send_messages([_email_for(message)])
@@ -478,6 +499,8 @@ def message_send(*, message_id: int, worker: str | None = None) -> SendReport:
 class RelayReport:
     requeued: int = 0
     unknown: int = 0
+    # Accepted by the server but not yet recorded when their worker stopped: recorded sent now.
+    sent: int = 0
     due: int = 0
     batches: int = 0
 
@@ -485,7 +508,11 @@ class RelayReport:
 def _lease_expired_unknown(message_id: int, now: datetime) -> bool:
     with transaction.atomic():
         updated = OutboundMessage.objects.filter(
-            pk=message_id, status=Status.SENDING, lease_expires_at__lt=now, handover_at__isnull=False
+            pk=message_id,
+            status=Status.SENDING,
+            lease_expires_at__lt=now,
+            handover_at__isnull=False,
+            sent_at__isnull=True,
         ).update(
             status=Status.UNKNOWN,
             lease_expires_at=None,
@@ -511,6 +538,15 @@ def _lease_expired_unknown(message_id: int, now: datetime) -> bool:
     return True
 
 
+def _lease_expired_accepted(expired) -> int:
+    """Record as sent, at the moment they were accepted, the messages a stopped worker's server accepted
+    but the worker never recorded."""
+    accepted = defaultdict(list)
+    for message in expired.filter(handover_at__isnull=False, sent_at__isnull=False).order_by("pk"):
+        accepted[(message.leased_by, message.sent_at)].append(message)
+    return sum(len(_record_sent_many(messages, worker=worker, at=at)) for (worker, at), messages in accepted.items())
+
+
 def messages_relay(*, now: datetime | None = None) -> RelayReport:
     """Beat, every minute: reclaim expired leases, then wake workers for every due row."""
     now = now or timezone.now()
@@ -519,7 +555,8 @@ def messages_relay(*, now: datetime | None = None) -> RelayReport:
     report.requeued = expired.filter(handover_at__isnull=True).update(
         status=Status.QUEUED, leased_by="", lease_expires_at=None
     )
-    for message_id in expired.filter(handover_at__isnull=False).values_list("pk", flat=True):
+    report.sent = _lease_expired_accepted(expired)
+    for message_id in expired.filter(handover_at__isnull=False, sent_at__isnull=True).values_list("pk", flat=True):
         report.unknown += _lease_expired_unknown(message_id, now)
     report.due = OutboundMessage.objects.filter(status__in=WAITING, send_after__lte=now).count()
     report.batches = min(math.ceil(report.due / BATCH_SIZE), RELAY_MAX_BATCHES)

@@ -565,7 +565,7 @@ def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_res
     }
 
 
-def test_a_worker_that_cannot_record_a_group_leaves_its_messages_unknown_never_sent_twice(
+def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_message_unknown(
     wednesday_morning, monkeypatch
 ):
     monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
@@ -573,29 +573,58 @@ def test_a_worker_that_cannot_record_a_group_leaves_its_messages_unknown_never_s
     original = sending._record_sent_many
     groups = []
 
-    def record_once(group, *, worker):
+    def record_once(group, *, worker, at=None):
         groups.append(len(group))
         if len(groups) > 1:
             raise WorkerStopped  # the worker dies before the second group is written down
-        return original(group, worker=worker)
+        return original(group, worker=worker, at=at)
 
-    monkeypatch.setattr(sending, "_record_sent_many", record_once)
-    with pytest.raises(WorkerStopped):
-        sending.messages_send_due(worker="w", limit=100)
+    with monkeypatch.context() as dying:
+        dying.setattr(sending, "_record_sent_many", record_once)
+        with pytest.raises(WorkerStopped):
+            sending.messages_send_due(worker="w", limit=100)
     assert groups == [20, 10]
     assert len(mail.outbox) == 30
     assert [reload(m).status for m in messages] == [Status.SENT] * 20 + [Status.SENDING] * 10
+    # Each acceptance was noted with the next hand-over: all but the last one's.
+    assert [reload(m).sent_at is not None for m in messages[20:]] == [True] * 9 + [False]
+    assert not ContactEvent.objects.filter(message__in=messages[20:]).exists()
 
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    monkeypatch.setattr(sending, "BATCH_SIZE", 100)
     from notifications.tasks import outbox as tasks
 
     monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
-    assert sending.messages_relay().unknown == 10
+    relay = sending.messages_relay()
+    assert (relay.sent, relay.unknown, relay.requeued) == (9, 1, 0)
+    assert [reload(m).status for m in messages[20:]] == [Status.SENT] * 9 + [Status.UNKNOWN]
+    for message in messages[20:29]:
+        contact = ContactEvent.objects.get(message=message)
+        assert contact.at == WEDNESDAY_10  # when the server accepted it, not when the relay found it
+        assert reload(message).application.last_informed_at == WEDNESDAY_10
+        assert reload(message).attempt_log.get().outcome == Outcome.SENT
+    assert RecruiterPrompt.objects.filter(message=messages[29], reason="outcome_unknown").exists()
     assert sending.messages_send_due(worker="w2", limit=100).claimed == 0
-    assert [reload(m).status for m in messages[20:]] == [Status.UNKNOWN] * 10
-    assert not ContactEvent.objects.filter(message__in=messages[20:]).exists()
-    assert len(mail.outbox) == 30
+    assert len(mail.outbox) == 30  # nothing twice
+
+
+def test_a_recorded_message_is_never_recorded_twice_by_a_late_worker_or_the_relay(wednesday_morning, monkeypatch):
+    from notifications.tasks import outbox as tasks
+
+    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
+    first, second = due_message(), due_message()
+    sending._claim(worker="slow", limit=2, now=timezone.now(), message_id=None, report=sending.SendReport())
+    assert sending._mark_handover(first.pk, "slow")
+    assert sending._mark_handover(second.pk, "slow", accepted=first.pk)  # the first was accepted
+    wednesday_morning.shift(dt.timedelta(minutes=6))
+    relay = sending.messages_relay()
+    assert (relay.sent, relay.unknown) == (1, 1)
+    # The worker comes back and records both: the first is already recorded, the second arrived after all.
+    recorded = sending._record_sent_many([reload(first), reload(second)], worker="slow")
+    assert [m.pk for m in recorded] == [second.pk]
+    assert ContactEvent.objects.filter(message__in=[first, second]).count() == 2
+    assert MessageAttempt.objects.filter(message=first).count() == 1
+    assert {reload(m).status for m in (first, second)} == {Status.SENT}
+    assert RecruiterPrompt.objects.get(message=second, reason="outcome_unknown").resolved_at is not None
 
 
 def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_visibly_at_send_time(smtp):
