@@ -432,7 +432,7 @@ def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wedn
 def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max_num_queries):
     for _ in range(10):
         due_message()
-    with django_assert_max_num_queries(10 * 17 + 6):
+    with django_assert_max_num_queries(10 + 20):  # a hand-over mark each, one group, the batch
         assert sending.messages_send_due(worker="w", limit=20).sent == 10
 
 
@@ -443,8 +443,15 @@ class WorkerStopped(BaseException):
     """What stops a worker between two statements (a signal, a hard time limit)."""
 
 
+@pytest.fixture
+def groups_of_20(monkeypatch):
+    """Groups by size only, however slow the machine."""
+    monkeypatch.setattr(sending, "GROUP_SIZE", 20)
+    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
+
+
 def test_a_batch_is_recorded_in_groups_each_message_on_its_timeline_clock_reset_and_prompts_settled(
-    wednesday_morning,
+    wednesday_morning, groups_of_20
 ):
     messages = [due_message() for _ in range(45)]  # two full groups and a last one at the end of the batch
     reasons = ("overdue", "candidate_asked")
@@ -490,8 +497,7 @@ def test_a_batch_is_recorded_in_groups_each_message_on_its_timeline_clock_reset_
     assert bounced.resolved_at is None  # another outbox email is not reaching the candidate another way
 
 
-def test_recording_costs_queries_per_group_not_per_message(monkeypatch):
-    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)  # groups by size only, however slow the machine
+def test_recording_costs_queries_per_group_not_per_message(groups_of_20):
     for _ in range(60):
         due_message()
     with CaptureQueriesContext(connection) as ten:
@@ -523,9 +529,8 @@ def test_a_failure_in_the_middle_of_a_group_is_recorded_after_the_messages_sent_
 
 
 def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_rest_to_the_relay(
-    wednesday_morning, monkeypatch
+    wednesday_morning, monkeypatch, groups_of_20
 ):
-    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
     from django.core.mail.backends import locmem
 
     messages = [due_message() for _ in range(30)]
@@ -566,9 +571,8 @@ def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_res
 
 
 def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_message_unknown(
-    wednesday_morning, monkeypatch
+    wednesday_morning, monkeypatch, groups_of_20
 ):
-    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
     messages = [due_message() for _ in range(30)]
     original = sending._record_sent_many
     groups = []
