@@ -4,6 +4,7 @@ Drives Debian's Chromium (/usr/bin/chromium) with Playwright against the live te
 every page go to artifacts/screenshots/. Skipped when Chromium is missing, unless INLOOP_REQUIRE_SERVICES=1.
 """
 
+import functools
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connections
 from django.utils import timezone
 
 from notifications.models import OutboundMessage, RecruiterPrompt
@@ -79,10 +81,29 @@ def eager_tasks():
         app.conf.task_always_eager = False
 
 
+def own_connection_closed(test):
+    """Close the database connection the test body opened, when it ends.
+
+    With Playwright's sync API running, the test body sees a different context from its fixtures, so
+    Django gives it a connection of its own that no fixture can reach; left open, it would keep the test
+    database from being dropped at the end of the run.
+    """
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return wrapper
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+@own_connection_closed
 def test_recruiter_moves_an_overdue_candidate_and_the_candidate_asks_for_an_update(
     contexts, live_server, settings, eager_tasks
 ):
@@ -190,6 +211,7 @@ def test_recruiter_moves_an_overdue_candidate_and_the_candidate_asks_for_an_upda
     assert not [error for error in errors if "Content Security Policy" in error], errors
 
 
+@own_connection_closed
 def test_every_workspace_page_renders_without_a_policy_violation(contexts, live_server, eager_tasks):
     """A team lead walks every page (screenshots for the record) and closes a job, watching its progress."""
     from notifications.services.templates import templates_install_defaults
