@@ -47,53 +47,29 @@ def audit_log_record_many(
     object_ids: Iterable[int],
     details: dict | None = None,
 ) -> int:
-    """One audit row per object of a bulk change (same actor, action and details), in one insert.
-
-    Call it inside the transaction of the change. On PostgreSQL it is a single INSERT ... SELECT over
-    unnest(ids): quoting thousands of model instances for bulk_create costs ten times as much, and the
-    overdue scan records thousands of prompts at once.
-    """
-    object_ids = list(object_ids)
-    if not object_ids:
-        return 0
-    label = model._meta.label_lower
-    at = timezone.now()
-    if connection.vendor == "postgresql":
-        columns = ", ".join(
-            connection.ops.quote_name(AuditLog._meta.get_field(name).column)
-            for name in ("actor", "action", "object_type", "object_id", "at", "details")
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
-                "SELECT %s, %s, %s, unnest(%s::bigint[]), %s, %s::jsonb",
-                [
-                    actor.pk if actor else None,
-                    action,
-                    label,
-                    object_ids,
-                    at,
-                    json.dumps(details or {}, cls=DjangoJSONEncoder),
-                ],
-            )
-    else:
-        AuditLog.objects.bulk_create(
-            AuditLog(actor=actor, action=action, object_type=label, object_id=pk, at=at, details=details or {})
-            for pk in object_ids
-        )
-    return len(object_ids)
+    """One audit row per object of a bulk change (same actor, action and details), in one insert."""
+    same = details or {}
+    return audit_log_record_each(actor=actor, action=action, model=model, entries=[(pk, same) for pk in object_ids])
 
 
 def audit_log_record_each(
     *, actor: User | None, action: str, model: type[models.Model], entries: Sequence[tuple[int, dict]]
 ) -> int:
-    """One audit row per (object id, details) of a bulk change whose details differ per object, in one insert.
+    """One audit row per (object id, details) of a bulk change, in one insert.
 
-    Call it inside the transaction of the change; like audit_log_record_many, an INSERT ... SELECT over
-    unnest() on PostgreSQL.
+    Call it inside the transaction of the change. On PostgreSQL it is a single INSERT ... SELECT over
+    unnest(): quoting thousands of model instances for bulk_create costs ten times as much, and the
+    overdue scan records thousands of prompts at once. Details shared by many rows are serialised once.
     """
     if not entries:
         return 0
+    serialised: dict[int, str] = {}
+
+    def as_json(details: dict) -> str:
+        if id(details) not in serialised:
+            serialised[id(details)] = json.dumps(details, cls=DjangoJSONEncoder)
+        return serialised[id(details)]
+
     label = model._meta.label_lower
     at = timezone.now()
     if connection.vendor == "postgresql":
@@ -111,7 +87,7 @@ def audit_log_record_each(
                     label,
                     [pk for pk, _details in entries],
                     at,
-                    [json.dumps(details, cls=DjangoJSONEncoder) for _pk, details in entries],
+                    [as_json(details) for _pk, details in entries],
                 ],
             )
     else:
