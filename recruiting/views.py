@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Candidate
-from candidates.services import candidate_set_preferences
+from candidates.services import candidate_set_preferences, data_rights
 from candidates.services.imports import candidates_import_csv
 from notifications import rendering
 from notifications import selectors as notification_selectors
@@ -550,6 +550,8 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
         "actable_applications": actable,
         "timeline": _candidate_timeline(candidate, request),
         "can_act": can_act_on(request.user, candidate.owner_id),
+        "is_admin": role_of(request.user) == Role.ADMIN,
+        "erase_confirmation": ERASE_CONFIRMATION,
         "preferences_form": forms_given.get("preferences_form")
         or forms.PreferencesForm(
             initial={
@@ -572,6 +574,43 @@ def _candidate_or_404(pk: int) -> Candidate:
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_or_404(pk)
     return render(request, "recruiting/candidate_detail.html", _candidate_context(request, candidate))
+
+
+ERASE_CONFIRMATION = "ERASE"
+
+
+def _ensure_admin(user, doing: str) -> None:
+    if role_of(user) != Role.ADMIN:
+        raise PermissionDenied(f"Only an admin can {doing}.")
+
+
+@login_required
+@require_GET
+def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything held on the candidate, as a JSON download (their data-access request). Admins only."""
+    candidate = _candidate_or_404(pk)
+    _ensure_admin(request.user, "export a candidate's data")
+    data = data_rights.candidate_export(candidate=candidate, by=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="candidate-{candidate.pk}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def candidate_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the candidate's personal data, once the admin typed the confirmation word."""
+    candidate = _candidate_or_404(pk)
+    _ensure_admin(request.user, "erase a candidate's data")
+    if request.POST.get("confirm", "").strip() != ERASE_CONFIRMATION:
+        return _done(
+            request,
+            reverse("candidate_detail", args=[pk]),
+            f"Nothing erased: type {ERASE_CONFIRMATION} in the box to confirm.",
+            messages.WARNING,
+        )
+    data_rights.candidate_erase(candidate=candidate, by=request.user)
+    return _done(request, reverse("candidate_list"), f"Candidate #{pk}'s personal data has been erased.")
 
 
 @login_required

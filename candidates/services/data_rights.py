@@ -49,10 +49,13 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
     """Everything held on the candidate, as JSON-ready data (strings, numbers, lists, dicts).
 
     Client names follow rule 8 here too: a client the candidate was never put forward to is described,
-    not named. The export itself is recorded in the audit log.
+    not named. Only an admin (or the system, `by=None`, for the management command) may export; the
+    export itself is recorded in the audit log.
     """
     from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
 
+    if by is not None and role_of(by) != Role.ADMIN:
+        raise PermissionDenied("Only an admin can export a candidate's data.")
     candidate = Candidate.objects.select_related("owner").get(pk=candidate.pk)
     applications = list(
         Application.objects.filter(candidate=candidate)
