@@ -77,18 +77,14 @@ def audit_log_record_each(
             connection.ops.quote_name(AuditLog._meta.get_field(name).column)
             for name in ("actor", "action", "object_type", "object_id", "at", "details")
         )
+        texts = [as_json(details) for _pk, details in entries]
+        # One details value for every row (the overdue scan's thousands of prompts) is sent once.
+        details_sql, details_value = ("%s::jsonb", texts[0]) if len(serialised) == 1 else ("unnest(%s::jsonb[])", texts)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {connection.ops.quote_name(AuditLog._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
-                "SELECT %s, %s, %s, unnest(%s::bigint[]), %s, unnest(%s::text[]::jsonb[])",
-                [
-                    actor.pk if actor else None,
-                    action,
-                    label,
-                    [pk for pk, _details in entries],
-                    at,
-                    [as_json(details) for _pk, details in entries],
-                ],
+                f"SELECT %s, %s, %s, unnest(%s::bigint[]), %s, {details_sql}",
+                [actor.pk if actor else None, action, label, [pk for pk, _details in entries], at, details_value],
             )
     else:
         AuditLog.objects.bulk_create(
