@@ -483,7 +483,7 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
         return []
     applications = {
         application.pk: application
-        for application in Application.objects.select_for_update()
+        for application in Application.objects.select_for_update(of=("self",))
         .select_related("candidate")
         .filter(pk__in={email.application_id for email in emails})
         .order_by("pk")

@@ -811,7 +811,10 @@ def message_send_now(*, message: OutboundMessage, by: User | None) -> OutboundMe
     """Skip the hold window and the business hours: the person has read it and wants it out."""
     message = _message_lock(message)
     _ensure_can_act_on_message(by, message)
-    _ensure_transition(message, Status.QUEUED, "sent now")
+    # Only a message still waiting: one a worker holds may already be with the mail server, and a failed
+    # or unknown one goes again through message_retry, which settles its prompt.
+    if message.status not in WAITING:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it cannot be sent now.")
     message.status = Status.QUEUED
     message.send_after = timezone.now()
     message.send_window_tz = ""

@@ -87,6 +87,8 @@ def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
     settling: dict[int, ContactEvent] = {}
     for contact in contacts:
         settling.setdefault(contact.application_id, contact)
+    if not settling:
+        return 0
     applications_by_reasons: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for application_id, contact in settling.items():
         reasons = RESOLVED_BY_CONTACT

@@ -25,12 +25,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from candidates import links
 from recruiting import policy, selectors
+from recruiting.models import Application, Stage
 from recruiting.services import EmailSent, audit_log_record, contact_log_emails_sent
 
 from .. import rendering
@@ -40,6 +41,7 @@ from . import prompts
 from .outbox import (
     LATE_AFTER,
     ON_REQUEST,
+    RULE_7_REASON,
     WAITING,
     Status,
     _moment,
@@ -309,12 +311,21 @@ def _record_sent_many(
     return messages
 
 
+def _note_accepted(messages: list[OutboundMessage], *, worker: str) -> int:
+    """Note, in a statement of its own, that the server accepted these messages (those not noted yet)."""
+    return OutboundMessage.objects.filter(
+        pk__in=[message.pk for message in messages], leased_by=worker, status=Status.SENDING, sent_at__isnull=True
+    ).update(sent_at=timezone.now())
+
+
 class _SentGroup:
     """Messages handed over and accepted but not yet recorded, written down together.
 
     Recorded when GROUP_SIZE are waiting or the oldest has waited GROUP_SECONDS, and always before a
-    failure is recorded and when the batch ends. A worker that dies in between leaves them `sending` with
-    their hand-over mark: the relay turns them into `unknown`, never into a second send.
+    failure is recorded and when the batch ends. Each hand-over mark also notes that the server accepted
+    the message before it (`sent_at`), so a worker that dies in between leaves them `sending` with that
+    note: the relay records them sent, and only the message that was on the wire becomes `unknown`,
+    never a second send.
     """
 
     def __init__(self, *, worker: str, report: SendReport) -> None:
@@ -336,7 +347,17 @@ class _SentGroup:
 
     def flush(self) -> None:
         waiting, self.waiting = self.waiting, []
-        _record_sent_many(waiting, worker=self.worker)
+        if not waiting:
+            return
+        try:
+            _record_sent_many(waiting, worker=self.worker)
+        except OperationalError:
+            # A deadlock with another transaction, or a connection that dropped: first note that the
+            # server accepted every one of them (the relay records them sent should this worker not),
+            # then try once more.
+            logger.warning("Recording %d sent messages failed; trying once more.", len(waiting), exc_info=True)
+            _note_accepted(waiting, worker=self.worker)
+            _record_sent_many(waiting, worker=self.worker)
         self.report.sent += len(waiting)
         self.report.message_ids.extend(message.pk for message in waiting)
 
@@ -403,6 +424,26 @@ def _close_quietly(connection) -> None:
         logger.info("Closing the mail connection failed; it is dropped.")
 
 
+REJECTIONS = (MessageTemplate.Code.REJECTION_EARLY, MessageTemplate.Code.REJECTION_LATE)
+
+
+def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> set[int]:
+    """Rule 7 again at send time: the rejections of this batch whose candidate now holds an offer or a
+    placement for another job. Queueing already checks, and an offer cancels the rejections waiting, but
+    a move made while a job was being closed may have crossed the close's read. One query, and none for a
+    batch without rejections."""
+    rejections = [message for message in messages if message.template_code in REJECTIONS and message.candidate_id]
+    if not rejections:
+        return set()
+    offers = Application.objects.filter(
+        candidate_id__in={message.candidate_id for message in rejections}, stage__in=(Stage.OFFER, Stage.PLACED)
+    ).values_list("candidate_id", "pk")
+    elsewhere = defaultdict(set)
+    for candidate_id, application_id in offers:
+        elsewhere[candidate_id].add(application_id)
+    return {message.pk for message in rejections if elsewhere[message.candidate_id] - {message.application_id}}
+
+
 def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     messages = list(
         OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=worker)
@@ -410,6 +451,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
         .order_by("send_after", "id")
     )
     listed = _suppression_list([message.to_address for message in messages])
+    offered = _rejections_of_candidates_with_offers(messages)
     deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
     connection = mailers.default
     opened = False
@@ -425,7 +467,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                     to_address=message.to_address,
                     automated=message.template_code not in ON_REQUEST,
                     listed=listed,
-                )
+                ) or (RULE_7_REASON if message.pk in offered else "")
                 if reason:
                     _record_suppressed(message, reason=reason)
                     report.suppressed += 1
@@ -449,7 +491,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 if not _mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
                 try:
-                    connection.send_messages([_email_for(message)])
+                    accepted = connection.send_messages([_email_for(message)])
                 except Exception as error:
                     failure = classify_send_error(error, phase=getattr(connection, "handover_phase", None))
                     sent.flush()
@@ -459,6 +501,14 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                         report.released += _release([m.pk for m in messages[index + 1 :]], worker)
                         opened = False
                         break
+                    continue
+                if not accepted:
+                    # The backend sent nothing (a message without a recipient): never recorded as news.
+                    sent.flush()
+                    nobody = SendError(
+                        MessageAttempt.Outcome.PERMANENT, None, "the message has no recipient address.", False
+                    )
+                    _count(report, _record_failure(message, worker=worker, error=nobody))
                     continue
                 sent.add(message)
         finally:
@@ -548,7 +598,14 @@ def _lease_expired_accepted(expired) -> int:
     accepted = defaultdict(list)
     for message in expired.filter(handover_at__isnull=False, sent_at__isnull=False).order_by("pk"):
         accepted[(message.leased_by, message.sent_at)].append(message)
-    return sum(len(_record_sent_many(messages, worker=worker, at=at)) for (worker, at), messages in accepted.items())
+    recorded = 0
+    for (worker, at), messages in accepted.items():
+        try:
+            recorded += len(_record_sent_many(messages, worker=worker, at=at))
+        except DatabaseError:
+            # Left as they are for the next run; the rest of the relay's work goes on.
+            logger.warning("Recording %d accepted messages of %s failed.", len(messages), worker, exc_info=True)
+    return recorded
 
 
 def messages_relay(*, now: datetime | None = None) -> RelayReport:
