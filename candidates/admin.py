@@ -14,9 +14,7 @@ from recruiting.models import Application
 
 from .models import Candidate
 from .services import candidate_create, candidate_set_preferences
-from .services.data_rights import candidate_erase
-
-ERASE_CONFIRMATION = "ERASE"
+from .services.data_rights import ERASE_CONFIRMATION, candidate_erase
 
 
 class ApplicationInline(ReadOnlyInline):

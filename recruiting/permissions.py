@@ -47,3 +47,9 @@ def can_act_on(user: AbstractBaseUser | None, owner_id: int) -> bool:
 def ensure_can_act(user: AbstractBaseUser | None, owner_id: int) -> None:
     if not can_act_on(user, owner_id):
         raise PermissionDenied("Only the owner, their team lead or an admin can change this.")
+
+
+def ensure_admin(user: AbstractBaseUser | None, doing: str) -> None:
+    """For what only an admin may do, whoever owns the record (a candidate's data export and erasure)."""
+    if user is not None and role_of(user) != Role.ADMIN:
+        raise PermissionDenied(f"Only an admin can {doing}.")

@@ -36,7 +36,7 @@ from notifications.services import templates as template_services
 from . import forms, job_services, policy, selectors, services
 from . import workspace_selectors as ws
 from .models import ACTIVE_STAGES, Application, ContactEvent, Job, Role, Stage
-from .permissions import can_act_on, role_of, team_member_ids
+from .permissions import can_act_on, ensure_admin, role_of, team_member_ids
 
 PAGE_SIZE = 25
 
@@ -551,7 +551,7 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
         "timeline": _candidate_timeline(candidate, request),
         "can_act": can_act_on(request.user, candidate.owner_id),
         "is_admin": role_of(request.user) == Role.ADMIN,
-        "erase_confirmation": ERASE_CONFIRMATION,
+        "erase_confirmation": data_rights.ERASE_CONFIRMATION,
         "preferences_form": forms_given.get("preferences_form")
         or forms.PreferencesForm(
             initial={
@@ -576,20 +576,12 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "recruiting/candidate_detail.html", _candidate_context(request, candidate))
 
 
-ERASE_CONFIRMATION = "ERASE"
-
-
-def _ensure_admin(user, doing: str) -> None:
-    if role_of(user) != Role.ADMIN:
-        raise PermissionDenied(f"Only an admin can {doing}.")
-
-
 @login_required
 @require_GET
 def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything held on the candidate, as a JSON download (their data-access request). Admins only."""
     candidate = _candidate_or_404(pk)
-    _ensure_admin(request.user, "export a candidate's data")
+    ensure_admin(request.user, "export a candidate's data")
     data = data_rights.candidate_export(candidate=candidate, by=request.user)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="candidate-{candidate.pk}.json"'
@@ -601,12 +593,12 @@ def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
 def candidate_erase(request: HttpRequest, pk: int) -> HttpResponse:
     """Erase the candidate's personal data, once the admin typed the confirmation word."""
     candidate = _candidate_or_404(pk)
-    _ensure_admin(request.user, "erase a candidate's data")
-    if request.POST.get("confirm", "").strip() != ERASE_CONFIRMATION:
+    ensure_admin(request.user, "erase a candidate's data")
+    if request.POST.get("confirm", "").strip() != data_rights.ERASE_CONFIRMATION:
         return _done(
             request,
             reverse("candidate_detail", args=[pk]),
-            f"Nothing erased: type {ERASE_CONFIRMATION} in the box to confirm.",
+            f"Nothing erased: type {data_rights.ERASE_CONFIRMATION} in the box to confirm.",
             messages.WARNING,
         )
     data_rights.candidate_erase(candidate=candidate, by=request.user)

@@ -13,13 +13,12 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recruiting.models import Application, AuditLog, ContactEvent, Role, StageChange
-from recruiting.permissions import role_of
+from recruiting.models import Application, AuditLog, ContactEvent, StageChange
+from recruiting.permissions import ensure_admin
 from recruiting.services import application_clock_recompute, audit_log_record
 
 from ..models import Candidate
@@ -33,6 +32,10 @@ ERASE_REASON = "Personal data erased on request"
 # candidate is replaced.
 AUDIT_SAFE_KEYS = frozenset({"from", "to", "notify", "next_step_date", "channel", "direction", "source", "version"})
 APPS_HOLDING_PERSONAL_DATA = ("candidates", "recruiting", "notifications")
+
+
+# What a person types to confirm an erasure, in the workspace and the admin.
+ERASE_CONFIRMATION = "ERASE"
 
 
 def _when(value: datetime | date | None) -> str | None:
@@ -54,8 +57,7 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
     """
     from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
 
-    if by is not None and role_of(by) != Role.ADMIN:
-        raise PermissionDenied("Only an admin can export a candidate's data.")
+    ensure_admin(by, "export a candidate's data")
     candidate = Candidate.objects.select_related("owner").get(pk=candidate.pk)
     applications = list(
         Application.objects.filter(candidate=candidate)
@@ -277,8 +279,7 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     """
     from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
 
-    if by is not None and role_of(by) != Role.ADMIN:
-        raise PermissionDenied("Only an admin can erase a candidate's data.")
+    ensure_admin(by, "erase a candidate's data")
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.erased_at is not None:
         return candidate
