@@ -29,6 +29,8 @@ ACTIVE_STAGES = (Stage.NEW, Stage.SCREENING, Stage.SUBMITTED, Stage.INTERVIEWING
 CLOSED_STAGES = (Stage.PLACED, Stage.REJECTED, Stage.WITHDRAWN)
 # Stages in which the client has already seen the candidate (rule 8: its name may then be shown).
 SUBMITTED_STAGES = (Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER, Stage.PLACED)
+# A candidate with an application in one of these gets no automated rejection for other jobs (rule 7).
+OFFER_STAGES = (Stage.OFFER, Stage.PLACED)
 
 
 def allowed_transitions(from_stage: str) -> tuple[str, ...]:

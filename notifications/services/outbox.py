@@ -42,7 +42,16 @@ from django.utils.html import linebreaks
 
 from candidates.models import Candidate
 from recruiting import policy, selectors
-from recruiting.models import ACTIVE_STAGES, PIPELINE, SUBMITTED_STAGES, Application, Stage, StageChange, StagePolicy
+from recruiting.models import (
+    ACTIVE_STAGES,
+    OFFER_STAGES,
+    PIPELINE,
+    SUBMITTED_STAGES,
+    Application,
+    Stage,
+    StageChange,
+    StagePolicy,
+)
 from recruiting.permissions import ensure_can_act
 from recruiting.services import audit_log_record, audit_log_record_each
 
@@ -354,7 +363,7 @@ def message_queue(
 def _superseded_reason(stage_change: StageChange) -> str:
     if stage_change.from_stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED):
         return "Cancelled: the application was reopened."
-    if _is_backward(stage_change):
+    if _is_backward(stage_change.from_stage, stage_change.to_stage):
         return f"Cancelled: the application moved back to {Stage(stage_change.to_stage).label}."
     return f"Cancelled: superseded by the move to {Stage(stage_change.to_stage).label}."
 
@@ -401,6 +410,8 @@ def _messages_cancel_waiting(*, cancels: list[tuple[int, str, dict]], by: User |
 
 
 RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
+# The automated rejections rule 7 holds back.
+REJECTIONS = (Code.REJECTION_EARLY, Code.REJECTION_LATE)
 
 
 def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | None) -> int:
@@ -411,7 +422,7 @@ def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | 
         .filter(
             candidate_id__in=offer_of,
             status__in=WAITING,
-            template_code__in=(Code.REJECTION_EARLY, Code.REJECTION_LATE),
+            template_code__in=REJECTIONS,
         )
         .exclude(application__in=[application.pk for application in applications])
         .values_list("pk", "candidate_id")
@@ -425,8 +436,8 @@ def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | 
     )
 
 
-def _is_backward(stage_change: StageChange) -> bool:
-    from_stage, to_stage = stage_change.from_stage, stage_change.to_stage
+def _is_backward(from_stage: str, to_stage: str) -> bool:
+    """A move back along the pipeline: a correction."""
     return from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage)
 
 
@@ -493,9 +504,7 @@ def stage_email_decision(
         reached_client=lambda: _reached_client(application),
         policy_row=lambda: StagePolicy.objects.filter(stage=to_stage).first(),
         holds_offer_elsewhere=lambda: (
-            application.candidate.applications.filter(stage__in=(Stage.OFFER, Stage.PLACED))
-            .exclude(pk=application.pk)
-            .exists()
+            application.candidate.applications.filter(stage__in=OFFER_STAGES).exclude(pk=application.pk).exists()
         ),
     )
 
@@ -522,7 +531,7 @@ def _stage_email_decide(
         )
     if not notify:
         return StageEmail(None, note="You chose not to email the candidate about this move.")
-    if from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage):
+    if _is_backward(from_stage, to_stage):
         return StageEmail(None, note="Moving back is a correction: no email is sent.")
     row = policy_row()
     if row is not None and not row.send_automated_email:
@@ -536,7 +545,7 @@ def _stage_email_decide(
         hold = settings.INLOOP_REJECTION_HOLD_MINUTES
     else:
         hold = settings.INLOOP_HOLD_MINUTES
-    if code in (Code.REJECTION_EARLY, Code.REJECTION_LATE) and holds_offer_elsewhere():
+    if code in REJECTIONS and holds_offer_elsewhere():
         return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
     note = (
         f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
@@ -600,7 +609,7 @@ class _StageChangeFacts:
 
     def holds_offer_elsewhere(self, application: Application) -> bool:
         return any(
-            pk != application.pk and stage in (Stage.OFFER, Stage.PLACED)
+            pk != application.pk and stage in OFFER_STAGES
             for pk, stage in self._live_or_placed[application.candidate_id]
         )
 
@@ -660,7 +669,7 @@ def stage_changes_notify(
         return []
     facts = _StageChangeFacts(changes, holidays)
     _messages_cancel_superseded(stage_changes=changes, by=by)
-    offers = [change.application for change in changes if change.to_stage in (Stage.OFFER, Stage.PLACED)]
+    offers = [change.application for change in changes if change.to_stage in OFFER_STAGES]
     if offers:
         _rejections_elsewhere_cancel(applications=offers, by=by)
     decisions = [facts.decision(change) for change in changes]

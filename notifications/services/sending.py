@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from candidates import links
 from recruiting import policy, selectors
-from recruiting.models import Application, Stage
+from recruiting.models import OFFER_STAGES, Application
 from recruiting.services import EmailSent, audit_log_record, contact_log_emails_sent
 
 from .. import rendering
@@ -41,6 +41,7 @@ from . import prompts
 from .outbox import (
     LATE_AFTER,
     ON_REQUEST,
+    REJECTIONS,
     RULE_7_REASON,
     WAITING,
     Status,
@@ -413,18 +414,15 @@ def _record_suppressed(message: OutboundMessage, *, reason: str) -> None:
     audit_log_record(actor=None, action="message.suppress", obj=message, details={"reason": reason[:300]})
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(mailer) -> None:
     try:
-        abort = getattr(connection, "abort", None)
-        if abort is not None and getattr(connection, "handover_phase", Phase.DONE) not in (Phase.DONE, Phase.IDLE):
+        abort = getattr(mailer, "abort", None)
+        if abort is not None and getattr(mailer, "handover_phase", Phase.DONE) not in (Phase.DONE, Phase.IDLE):
             abort()
         else:
-            connection.close()
+            mailer.close()
     except Exception:
         logger.info("Closing the mail connection failed; it is dropped.")
-
-
-REJECTIONS = (MessageTemplate.Code.REJECTION_EARLY, MessageTemplate.Code.REJECTION_LATE)
 
 
 def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> set[int]:
@@ -436,7 +434,7 @@ def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> se
     if not rejections:
         return set()
     offers = Application.objects.filter(
-        candidate_id__in={message.candidate_id for message in rejections}, stage__in=(Stage.OFFER, Stage.PLACED)
+        candidate_id__in={message.candidate_id for message in rejections}, stage__in=OFFER_STAGES
     ).values_list("candidate_id", "pk")
     elsewhere = defaultdict(set)
     for candidate_id, application_id in offers:
@@ -453,7 +451,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     listed = _suppression_list([message.to_address for message in messages])
     offered = _rejections_of_candidates_with_offers(messages)
     deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
-    connection = mailers.default
+    mailer = mailers.default
     opened = False
     sent = _SentGroup(worker=worker, report=report)
     try:
@@ -474,7 +472,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                     continue
                 if not opened:
                     try:
-                        connection.open()
+                        mailer.open()
                         opened = True
                     except Exception as error:
                         # Nobody to talk to: every message of the batch had its try and waits for the next.
@@ -491,13 +489,13 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 if not _mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
                 try:
-                    accepted = connection.send_messages([_email_for(message)])
+                    accepted = mailer.send_messages([_email_for(message)])
                 except Exception as error:
-                    failure = classify_send_error(error, phase=getattr(connection, "handover_phase", None))
+                    failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
                     sent.flush()
                     _count(report, _record_failure(message, worker=worker, error=failure))
                     if failure.connection_broken:
-                        _close_quietly(connection)
+                        _close_quietly(mailer)
                         report.released += _release([m.pk for m in messages[index + 1 :]], worker)
                         opened = False
                         break
@@ -513,11 +511,12 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 sent.add(message)
         finally:
             # Also when the batch is cut short by an error: what the server accepted is recorded. Should
-            # this fail too, the rows keep their hand-over mark and the relay makes them `unknown`.
+            # this fail too, the rows keep their hand-over marks: the relay records the accepted ones sent
+            # and makes only the one that was on the wire `unknown`.
             sent.flush()
     finally:
         if opened:
-            _close_quietly(connection)
+            _close_quietly(mailer)
 
 
 def _count(report: SendReport, status: str) -> None:
@@ -529,24 +528,23 @@ def _count(report: SendReport, status: str) -> None:
         report.failed += 1
 
 
-def messages_send_due(*, worker: str | None = None, limit: int = BATCH_SIZE) -> SendReport:
-    """Claim up to `limit` due messages and send them over one connection."""
+def _claim_and_send(*, worker: str | None, limit: int, message_id: int | None) -> SendReport:
     worker = worker or _worker_name()
     report = SendReport()
-    ids = _claim(worker=worker, limit=limit, now=timezone.now(), message_id=None, report=report)
+    ids = _claim(worker=worker, limit=limit, now=timezone.now(), message_id=message_id, report=report)
     if ids:
         _send_claimed(ids, worker=worker, report=report)
     return report
+
+
+def messages_send_due(*, worker: str | None = None, limit: int = BATCH_SIZE) -> SendReport:
+    """Claim up to `limit` due messages and send them over one connection."""
+    return _claim_and_send(worker=worker, limit=limit, message_id=None)
 
 
 def message_send(*, message_id: int, worker: str | None = None) -> SendReport:
     """Send one message if it is due and nobody else holds it (what a wake-up after commit asks for)."""
-    worker = worker or _worker_name()
-    report = SendReport()
-    ids = _claim(worker=worker, limit=1, now=timezone.now(), message_id=message_id, report=report)
-    if ids:
-        _send_claimed(ids, worker=worker, report=report)
-    return report
+    return _claim_and_send(worker=worker, limit=1, message_id=message_id)
 
 
 @dataclass
