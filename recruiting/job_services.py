@@ -76,9 +76,9 @@ def job_close(
                 .order_by("pk")[:batch_size]
             )
             for application in batch:
-                services._check_transition(application, outcome)
+                services.application_transition_check(application, outcome)
             # The batch moves in bulk: a constant number of queries for it, whatever its size.
-            services._stage_changes_apply(
+            services.applications_move_locked(
                 applications=batch,
                 to_stage=outcome,
                 by=by,

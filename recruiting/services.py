@@ -162,7 +162,7 @@ def clocks_recompute(
                 if due != application.next_update_due:
                     application.next_update_due = due
                     moved.append(application)
-            Application.objects.bulk_update(moved, ["next_update_due"])
+            _applications_clock_save(moved)
             changed += len(moved)
     with transaction.atomic():
         AuditLog.objects.create(
@@ -246,9 +246,9 @@ def application_move(
         .get(pk=application.pk)
     )
     ensure_can_act(by, application.owner_id)
-    _check_transition(application, to_stage)
+    application_transition_check(application, to_stage)
     _check_promised_date(next_step_date)
-    return _stage_changes_apply(
+    return applications_move_locked(
         applications=[application],
         to_stage=to_stage,
         by=by,
@@ -259,7 +259,7 @@ def application_move(
     )[0]
 
 
-def _check_transition(application: Application, to_stage: str) -> None:
+def application_transition_check(application: Application, to_stage: str) -> None:
     """Refuse a move the pipeline does not allow (allowed_transitions), with a message for the recruiter."""
     if to_stage == application.stage:
         raise ValidationError({"to_stage": f"The application is already in {Stage(to_stage).label}."})
@@ -271,7 +271,7 @@ def _check_transition(application: Application, to_stage: str) -> None:
         raise ValidationError({"to_stage": message})
 
 
-def _stage_changes_apply(
+def applications_move_locked(
     *,
     applications: list[Application],
     to_stage: str,
@@ -283,11 +283,13 @@ def _stage_changes_apply(
     policies: dict[str, policy.SilencePolicy] | None = None,
     holidays: frozenset[date] | None = None,
 ) -> list[StageChange]:
-    """Move applications (locked by the caller, each move checked) to `to_stage`; one stage change each.
+    """Move applications to `to_stage`; one stage change each. The caller has locked them and checked
+    each move (application_transition_check), as application_move and a job's closing do.
 
     A constant number of queries whatever the number of applications: their stage, closing and clock
-    in one update, the stage changes in one insert, the audit rows in one, and what the changes owe the
-    candidates (messages, prompts) from the outbox's batch form. One move is the batch of one.
+    in one update (a second when their clocks differ), the stage changes in one insert, the audit rows
+    in one, and what the changes owe the candidates (messages, prompts) from the outbox's batch form.
+    One move is the batch of one.
     """
     if not applications:
         return []
@@ -303,25 +305,18 @@ def _stage_changes_apply(
         application.closed_at = now if to_stage in CLOSED_STAGES else None
         application.next_update_due = _clock_due(application, policies=policies, holidays=holidays)
     dues = {application.next_update_due for application in applications}
-    # Closed applications all leave the clock (one value); open ones each have their own.
-    clock = (
-        dues.pop()
-        if len(dues) == 1
-        else models.Case(
-            *(
-                models.When(pk=application.pk, then=models.Value(application.next_update_due))
-                for application in applications
-            ),
-            output_field=models.DateTimeField(),
-        )
-    )
+    # One move, or closed applications (they all leave the clock), share one value; otherwise each
+    # application's own clock is written after the common columns.
+    shared = {"next_update_due": dues.pop()} if len(dues) == 1 else {}
     Application.objects.filter(pk__in=[application.pk for application in applications]).update(
         stage=to_stage,
         stage_entered_at=now,
         promised_next_step_date=next_step_date,
         closed_at=now if to_stage in CLOSED_STAGES else None,
-        next_update_due=clock,
+        **shared,
     )
+    if not shared:
+        _applications_clock_save(applications)
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(
@@ -367,7 +362,7 @@ def application_reopen(
         to_stage = last_close.from_stage if last_close and last_close.from_stage in ACTIVE_STAGES else Stage.NEW
     if to_stage not in ACTIVE_STAGES:
         raise ValidationError({"to_stage": "An application can only be reopened into an open stage."})
-    return _stage_changes_apply(
+    return applications_move_locked(
         applications=[application],
         to_stage=to_stage,
         by=by,
@@ -445,6 +440,8 @@ def _applications_clock_save(applications: list[Application]) -> None:
     On PostgreSQL an UPDATE ... FROM unnest(): bulk_update's CASE per row and column costs the outbox's
     worker more time to build than the database takes to run it.
     """
+    if not applications:
+        return
     if connection.vendor != "postgresql":
         Application.objects.bulk_update(applications, ["last_informed_at", "next_update_due"])
         return

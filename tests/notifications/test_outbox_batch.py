@@ -11,7 +11,7 @@ from django.db import transaction
 from notifications.models import OutboundMessage, RecruiterPrompt
 from notifications.services import outbox, prompts
 from recruiting.models import AuditLog, Stage, StagePolicy
-from recruiting.services import _stage_changes_apply, application_create
+from recruiting.services import application_create, applications_move_locked
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def new_applications(count, job=None):
 
 
 def moved_to(applications, stage):
-    return _stage_changes_apply(
+    return applications_move_locked(
         applications=applications,
         to_stage=stage,
         by=None,
