@@ -352,8 +352,10 @@ class ContactEventAdmin(admin.ModelAdmin):
 
 
 class ClockRuleAdmin(admin.ModelAdmin):
-    """Stage policies and firm holidays move every active application's clock: each edit recomputes them
-    in a worker (after the edit commits)."""
+    """Stage policies and firm holidays move every active application's clock: an edit of what the clock
+    is computed from (`clock_fields`), or a deletion, recomputes them in a worker after it commits."""
+
+    clock_fields: frozenset[str] = frozenset()
 
     def _recompute(self, request: HttpRequest, label: str, pk: int, reason: str) -> None:
         from .tasks import clocks_recompute_run
@@ -366,6 +368,8 @@ class ClockRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and not self.clock_fields.intersection(form.changed_data):
+            return
         self._recompute(request, obj._meta.label_lower, obj.pk, f"{obj._meta.verbose_name} saved: {obj}")
 
     def delete_model(self, request, obj):
@@ -384,6 +388,7 @@ class ClockRuleAdmin(admin.ModelAdmin):
 
 @admin.register(StagePolicy)
 class StagePolicyAdmin(ClockRuleAdmin):
+    clock_fields = frozenset({"stage", "max_silent_business_days", "grace_business_days"})
     list_display = (
         "stage",
         "max_silent_business_days",
@@ -398,6 +403,7 @@ class StagePolicyAdmin(ClockRuleAdmin):
 
 @admin.register(FirmHoliday)
 class FirmHolidayAdmin(ClockRuleAdmin):
+    clock_fields = frozenset({"date"})
     list_display = ("date", "name")
     date_hierarchy = "date"
     search_fields = ("name",)

@@ -118,3 +118,29 @@ def test_deleting_a_holiday_in_the_admin_recomputes(admin_client, frozen, django
     application.refresh_from_db()
     assert application.next_update_due == with_holiday - timedelta(days=1)
     assert AuditLog.objects.get(action="clocks.recompute").object_id == holiday.pk
+
+
+def test_a_policy_edit_that_leaves_the_clock_alone_recomputes_nothing(
+    admin_client, frozen, django_capture_on_commit_callbacks
+):
+    policy = StagePolicy.objects.create(stage=Stage.SCREENING, max_silent_business_days=5)
+    data = {
+        "stage": Stage.SCREENING,
+        "max_silent_business_days": 5,
+        "grace_business_days": 1,
+        "escalate_after_business_days": 2,
+        "send_automated_email": "on",
+        "template_code": "",
+        "hold_minutes": 30,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post(
+            reverse("admin:recruiting_stagepolicy_change", args=[policy.pk]), data, follow=True
+        )
+
+    assert response.status_code == 200
+    assert StagePolicy.objects.get(pk=policy.pk).hold_minutes == 30
+    assert "being recomputed" not in response.content.decode()
+    assert callbacks == []
+    assert not AuditLog.objects.filter(action="clocks.recompute").exists()
