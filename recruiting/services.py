@@ -404,20 +404,19 @@ def contact_log(
     by: User | None,
     summary: str = "",
     at: datetime | None = None,
-    message=None,
 ) -> ContactEvent:
-    """Record a call, meeting, email or note. Telling the candidate something resets their clock."""
+    """Record a call, meeting, email or note. Telling the candidate something resets their clock.
+
+    Emails the outbox sent are recorded by contact_log_emails_sent, a group at a time.
+    """
     now = timezone.now()
     at = at or now
     if at > now:
         raise ValidationError({"at": "A contact cannot be logged in the future."})
     application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
-    if message is None:
-        ensure_can_act(by, application.owner_id)
-    contact = ContactEvent(
-        application=application, channel=channel, direction=direction, by=by, at=at, summary=summary, message=message
-    )
-    contact.full_clean(exclude=["message"], validate_unique=False)
+    ensure_can_act(by, application.owner_id)
+    contact = ContactEvent(application=application, channel=channel, direction=direction, by=by, at=at, summary=summary)
+    contact.full_clean(validate_unique=False)
     contact.save()
     if contact.informs_candidate:
         if application.last_informed_at is None or at > application.last_informed_at:

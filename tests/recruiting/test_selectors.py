@@ -77,7 +77,9 @@ def test_timeline_can_leave_out_the_contacts_of_sent_messages():
         sent_at=timezone.now(),
         idempotency_key="test:timeline:sent",
     )
-    services.contact_log(application=application, channel="email", direction="outbound", by=None, message=message)
+    services.contact_log_emails_sent(
+        emails=[services.EmailSent(application.pk, message.pk, "News about your application")], at=timezone.now()
+    )
     services.contact_log(application=application, channel="phone", direction="outbound", by=None, summary="Called")
 
     everything = selectors.application_timeline(candidate_id=application.candidate_id)

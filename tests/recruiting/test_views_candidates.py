@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications.models import OutboundMessage
 from notifications.services.outbox import message_personal_queue
 from recruiting.models import ContactEvent, Stage
-from recruiting.services import application_create, application_move, contact_log
+from recruiting.services import EmailSent, application_create, application_move, contact_log, contact_log_emails_sent
 from tests.factories import ApplicationFactory, CandidateFactory, ClientFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_a_sent_message_shows_once_with_its_delivery_state(client, recruiter):
         sent_at=timezone.now(),
         idempotency_key="test:sent:1",
     )
-    contact_log(application=application, channel="email", direction="outbound", by=None, message=message)
+    contact_log_emails_sent(emails=[EmailSent(application.pk, message.pk, message.subject)], at=message.sent_at)
     client.force_login(recruiter)
 
     timeline = client.get(reverse("candidate_detail", args=[candidate.pk])).context["timeline"]
