@@ -32,7 +32,7 @@ from django.utils import timezone
 from candidates import links
 from recruiting import policy, selectors
 from recruiting.models import OFFER_STAGES, Application
-from recruiting.services import EmailSent, audit_log_record, contact_log_emails_sent
+from recruiting.services import EmailSent, audit_log_record, audit_log_record_each, contact_log_emails_sent
 
 from .. import rendering
 from ..backends import Phase
@@ -119,7 +119,7 @@ def _claim(*, worker: str, limit: int, now: datetime, message_id: int | None, re
         if message_id is not None:
             due = due.filter(pk=message_id)
         rows = list(due.order_by("send_after", "id").values_list("pk", "send_after", "send_window_tz")[:limit])
-        claimed, late, holidays = [], [], None
+        claimed, late, rescheduled, holidays = [], [], [], None
         for pk, send_after, window_tz in rows:
             if now - send_after <= LATE_AFTER:
                 claimed.append(pk)
@@ -138,10 +138,9 @@ def _claim(*, worker: str, limit: int, now: datetime, message_id: int | None, re
                     f"business hours, {_moment(next_time)}."
                 )
                 OutboundMessage.objects.filter(pk=pk).update(send_after=next_time, status_reason=note[:300])
-                audit_log_record(
-                    actor=None, action="message.reschedule", obj=OutboundMessage(pk=pk), details={"reason": note}
-                )
-                report.rescheduled += 1
+                rescheduled.append((pk, {"reason": note}))
+        audit_log_record_each(actor=None, action="message.reschedule", model=OutboundMessage, entries=rescheduled)
+        report.rescheduled += len(rescheduled)
         for pk, note in late:
             OutboundMessage.objects.filter(pk=pk).update(status_reason=note[:300])
         OutboundMessage.objects.filter(pk__in=claimed).update(
