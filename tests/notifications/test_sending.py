@@ -341,6 +341,18 @@ def test_a_late_message_outside_business_hours_moves_to_the_next_window_with_a_n
     assert reload(message).status_reason.startswith("Due 2026-03-04 07:00 UTC")
 
 
+def test_messages_moved_to_the_next_window_are_each_audited_with_the_reason():
+    messages = [due_message(), due_message()]
+    for message in messages:
+        late(message, hours=3, window_tz="Asia/Tokyo")
+
+    assert sending.messages_send_due(worker="w", limit=5).rescheduled == 2
+
+    audited = AuditLog.objects.filter(action="message.reschedule").order_by("object_id")
+    assert [row.object_id for row in audited] == sorted(message.pk for message in messages)
+    assert all("next business hours" in row.details["reason"] for row in audited)
+
+
 def test_a_few_minutes_late_is_not_late():
     message = due_message()
     late(message, hours=0.2, window_tz="Asia/Tokyo")
