@@ -98,3 +98,19 @@ class MessageAttemptFactory(factory.django.DjangoModelFactory):
     smtp_code = 421
     detail = "Service not available, try again later"
     worker = "worker@test"
+
+
+class OutboundMessageFactory(factory.django.DjangoModelFactory):
+    """An outbox row about an application, written directly (the outbox services are tested on their own)."""
+
+    class Meta:
+        model = "notifications.OutboundMessage"
+
+    application = factory.SubFactory(ApplicationFactory)
+    candidate = factory.SelfAttribute("application.candidate")
+    template_code = "screening"
+    subject = "Your application"
+    body_text = "Hello"
+    to_address = factory.SelfAttribute("candidate.email")
+    status = "held"
+    idempotency_key = factory.Sequence(lambda n: f"test:message:{n}")

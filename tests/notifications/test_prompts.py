@@ -14,7 +14,15 @@ from notifications.models import OutboundMessage, RecruiterPrompt
 from notifications.services import prompts
 from recruiting import services
 from recruiting.models import AuditLog, ContactEvent, Role, Stage
-from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory, TeamFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    JobFactory,
+    OutboundMessageFactory,
+    PromptFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 UTC = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 24, 11, tzinfo=UTC)  # a Tuesday
@@ -127,15 +135,12 @@ def test_feedback_owed_stays_open_while_the_application_is_active_again():
 
 
 def _sent_message(application) -> OutboundMessage:
-    return OutboundMessage.objects.create(
-        candidate=application.candidate,
+    return OutboundMessageFactory(
         application=application,
         template_code="check_in",
         subject="Still in process",
         body_text="We have no news yet.",
-        to_address=application.candidate.email,
         status=OutboundMessage.Status.SENT,
-        idempotency_key=f"test-sent:{application.pk}",
         sent_at=NOW,
     )
 

@@ -8,7 +8,7 @@ import time_machine
 
 from recruiting import selectors, services
 from recruiting.models import ContactEvent, Stage
-from tests.factories import ApplicationFactory, CandidateFactory, JobFactory
+from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, OutboundMessageFactory
 
 UTC = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -63,20 +63,8 @@ def test_timeline_merges_stage_changes_and_contacts_newest_first(django_assert_m
 def test_timeline_can_leave_out_the_contacts_of_sent_messages():
     from django.utils import timezone
 
-    from notifications.models import OutboundMessage
-
     application = ApplicationFactory()
-    message = OutboundMessage.objects.create(
-        candidate=application.candidate,
-        application=application,
-        template_code="screening",
-        subject="News about your application",
-        body_text="Hello",
-        to_address=application.candidate.email,
-        status=OutboundMessage.Status.SENT,
-        sent_at=timezone.now(),
-        idempotency_key="test:timeline:sent",
-    )
+    message = OutboundMessageFactory(application=application, status="sent", sent_at=timezone.now())
     services.contact_log_emails_sent(
         emails=[services.EmailSent(application.pk, message.pk, "News about your application")], at=timezone.now()
     )

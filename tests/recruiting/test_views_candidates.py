@@ -10,7 +10,14 @@ from notifications.models import OutboundMessage
 from notifications.services.outbox import message_personal_queue
 from recruiting.models import ContactEvent, Stage
 from recruiting.services import EmailSent, application_create, application_move, contact_log, contact_log_emails_sent
-from tests.factories import ApplicationFactory, CandidateFactory, ClientFactory, JobFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    ClientFactory,
+    JobFactory,
+    OutboundMessageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,17 +48,7 @@ def test_the_candidate_page_shows_applications_and_one_timeline(client, recruite
 def test_a_sent_message_shows_once_with_its_delivery_state(client, recruiter):
     candidate = CandidateFactory(owner=recruiter)
     application = ApplicationFactory(candidate=candidate, owner=recruiter)
-    message = OutboundMessage.objects.create(
-        candidate=candidate,
-        application=application,
-        template_code="screening",
-        subject="News about your application",
-        body_text="Hello",
-        to_address=candidate.email,
-        status=OutboundMessage.Status.SENT,
-        sent_at=timezone.now(),
-        idempotency_key="test:sent:1",
-    )
+    message = OutboundMessageFactory(application=application, status="sent", sent_at=timezone.now())
     contact_log_emails_sent(emails=[EmailSent(application.pk, message.pk, message.subject)], at=message.sent_at)
     client.force_login(recruiter)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications.models import OutboundMessage, RecruiterPrompt
 from recruiting.models import ContactEvent, Role, Stage
 from recruiting.services import application_clock_recompute
-from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
+from tests.factories import ApplicationFactory, OutboundMessageFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,16 +59,10 @@ def test_home_lists_due_today_owed_prompts_and_failed_messages(client, recruiter
         application__candidate__owner=recruiter, application__owner=recruiter, reason="feedback_owed"
     )
     failed_for = ApplicationFactory(candidate__owner=recruiter, owner=recruiter)
-    failed = OutboundMessage.objects.create(
-        candidate=failed_for.candidate,
+    failed = OutboundMessageFactory(
         application=failed_for,
-        template_code="screening",
-        subject="Your application",
-        body_text="Hello",
-        to_address=failed_for.candidate.email,
         status=OutboundMessage.Status.FAILED,
         status_reason="The mail server refused the address.",
-        idempotency_key="test:failed:1",
     )
     client.force_login(recruiter)
 

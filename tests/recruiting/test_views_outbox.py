@@ -6,7 +6,7 @@ from django.urls import reverse
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.outbox import message_check_in_queue
 from recruiting.models import Role
-from tests.factories import ApplicationFactory, UserFactory
+from tests.factories import ApplicationFactory, OutboundMessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +18,8 @@ def held_message(owner):
 
 def message_with_status(owner, status, reason="", key="1"):
     application = ApplicationFactory(candidate__owner=owner, owner=owner)
-    return OutboundMessage.objects.create(
-        candidate=application.candidate,
-        application=application,
-        template_code="screening",
-        subject="Your application",
-        body_text="Hello",
-        to_address=application.candidate.email,
-        status=status,
-        status_reason=reason,
-        idempotency_key=f"test:{status}:{key}",
+    return OutboundMessageFactory(
+        application=application, status=status, status_reason=reason, idempotency_key=f"test:{status}:{key}"
     )
 
 
