@@ -114,8 +114,7 @@ def seed_applications(*, start: int, stop: int, people: dict) -> None:
     from django.db import connection
 
     from candidates.models import Candidate
-    from notifications.models import RecruiterPrompt
-    from recruiting.models import ACTIVE_STAGES, Application
+    from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
 
     _insert_series(
         Candidate,
@@ -200,7 +199,7 @@ def scan_once() -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from notifications.services.prompts import prompts_scan_overdue
+    from recruiting.services.scan import prompts_scan_overdue
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
@@ -241,8 +240,8 @@ def escalate_all() -> dict:
     """Context: the 10,000 open prompts aged six days, so that one scan escalates them all at once."""
     from django.db import connection
 
-    from notifications.models import RecruiterPrompt
-    from notifications.services.prompts import prompts_scan_overdue
+    from recruiting.models import RecruiterPrompt
+    from recruiting.services.scan import prompts_scan_overdue
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -257,7 +256,7 @@ def close_open_prompts() -> None:
     """Before each run: the previous run's prompts are settled, so the same 10,000 are overdue again."""
     from django.db import connection
 
-    from notifications.models import RecruiterPrompt
+    from recruiting.models import RecruiterPrompt
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     with private_redis() as broker:
         django_start("p5", broker_url=broker)
         from bench.support_data import firm_seed
-        from notifications.models import OutboundMessage, RecruiterPrompt
-        from recruiting.job_services import job_close
-        from recruiting.models import ACTIVE_STAGES, Stage, StageChange
+        from notifications.models import OutboundMessage
+        from recruiting.models import ACTIVE_STAGES, RecruiterPrompt, Stage, StageChange
+        from recruiting.services.jobs import job_close
 
         firm = firm_seed(applications=live + 4_000, jobs=40, big_job_size=live)
         job = firm.big_job

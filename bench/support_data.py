@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bench.support_mail import FIRST_NAMES, JOBS
 from candidates.models import Candidate
-from notifications.models import OutboundMessage, RecruiterPrompt
+from notifications.models import OutboundMessage
 from recruiting.models import (
     ACTIVE_STAGES,
     PIPELINE,
@@ -25,6 +25,7 @@ from recruiting.models import (
     ContactEvent,
     Job,
     RecruiterProfile,
+    RecruiterPrompt,
     Role,
     StageChange,
     Team,

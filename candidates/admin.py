@@ -13,8 +13,8 @@ from recruiting.admin import ReadOnlyInline, error_text, run_per_object
 from recruiting.models import Application
 
 from .models import Candidate
-from .services import candidate_create, candidate_set_preferences
 from .services.data_rights import ERASE_CONFIRMATION, candidate_erase
+from .services.people import candidate_create, candidate_set_preferences
 
 
 class ApplicationInline(ReadOnlyInline):

@@ -6,7 +6,7 @@ tampered with, expired, retired or made for someone else answers 404 and shows n
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -18,11 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from recruiting import calendar
 from recruiting.models import Application
 
-from . import links, selectors, services
+from . import links, selectors
 from .models import Candidate
 from .ratelimit import rate_limited_post
+from .services import links as link_services
+from .services import people
 from .wording import client_display_name, stage_words
 
 INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
@@ -73,12 +76,7 @@ def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
 
 
 def _rows(candidate: Candidate) -> list[ApplicationRow]:
-    try:
-        tz = ZoneInfo(candidate.time_zone)
-    except (ValueError, ZoneInfoNotFoundError):
-        # A zone written before it was checked, or since removed from the zone database: dates in UTC
-        # are better than no page.
-        tz = ZoneInfo("UTC")
+    tz = calendar.zone(candidate.time_zone)
     rows = []
     for application in selectors.candidate_status_applications(candidate=candidate):
         words = stage_words(
@@ -124,7 +122,7 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
 PREFERENCE_CHOICES = {
     "pause": {"automated_updates_paused": True},
     "resume": {"automated_updates_paused": False},
-    "stop": {"do_not_contact": True, "reason": services.STOP_CONTACT_REASON},
+    "stop": {"do_not_contact": True, "reason": people.STOP_CONTACT_REASON},
     "restart": {"do_not_contact": False},
 }
 PREFERENCE_CONFIRMATIONS = {
@@ -148,7 +146,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if choice not in PREFERENCE_CHOICES:
         messages.error(request, "We did not understand that choice. Please use one of the buttons below.")
         return redirect("candidates:status", token=token)
-    services.candidate_set_preferences(candidate=candidate, by=None, source="candidate", **PREFERENCE_CHOICES[choice])
+    people.candidate_set_preferences(candidate=candidate, by=None, source="candidate", **PREFERENCE_CHOICES[choice])
     messages.success(request, PREFERENCE_CONFIRMATIONS[choice])
     return redirect("candidates:status", token=token)
 
@@ -167,7 +165,7 @@ def ask_for_update(request: HttpRequest, token: str, application_id: int) -> Htt
     if application is None:
         return _invalid_link_response(request, token, InvalidLink())
     try:
-        asked = services.application_update_request(application=application, candidate=candidate)
+        asked = people.application_update_request(application=application, candidate=candidate)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -197,7 +195,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
         candidate = links.candidate_from_token(token, salt=links.STATUS_SALT, max_age=links.NEW_LINK_MAX_AGE)
     except (signing.BadSignature, Candidate.DoesNotExist, ValueError):
         return _invalid_link_response(request, token, InvalidLink())
-    services.candidate_link_rotate(candidate=candidate, by=None)
+    link_services.candidate_link_rotate(candidate=candidate, by=None)
     return render(request, "candidates/new_link_sent.html")
 
 
@@ -223,7 +221,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         # A new status link cannot be had from an unsubscribe link: it is not the same key.
         return _invalid_link_response(request, token, InvalidLink())
     if request.method == "POST":
-        services.candidate_set_preferences(
+        people.candidate_set_preferences(
             candidate=candidate,
             by=None,
             automated_updates_paused=True,

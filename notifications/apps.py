@@ -6,5 +6,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        # Connects the receiver of anymail's tracking signal (sent by the provider webhook views).
-        from .services import tracking  # noqa: F401
+        from recruiting.services import ports
+
+        # The connections of this app, made once: the emails a stage change owes (the pipeline's port),
+        # and the receiver of anymail's tracking signal (sent by the provider webhook views); and its
+        # tasks registered in every process (recruiting.celery.enqueue finds them by name).
+        from . import tasks  # noqa: F401
+        from .services import stage_emails, tracking
+
+        ports.stage_changes_subscribe(stage_emails.stage_changes_notify)
+        tracking.tracking_signal_connect()

@@ -1,4 +1,4 @@
-"""The outbox, its attempts, suppressions, recruiter prompts and message templates."""
+"""The outbox, its attempts, suppressions, delivery events and message templates."""
 
 from django.conf import settings
 from django.db import models
@@ -161,60 +161,3 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
-
-
-class PromptReason(models.TextChoices):
-    OVERDUE = "overdue", "Update overdue"
-    FEEDBACK_OWED = "feedback_owed", "Feedback owed after a late rejection"
-    DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
-    CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
-    OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
-
-
-class RecruiterPrompt(models.Model):
-    """Someone at the firm owes a candidate something; open until resolved, at most one per reason."""
-
-    Reason = PromptReason
-
-    application = models.ForeignKey("recruiting.Application", on_delete=models.CASCADE, related_name="prompts")
-    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts")
-    reason = models.CharField(max_length=30, choices=Reason.choices)
-    detail = models.CharField(max_length=300, blank=True)
-    due_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(default=timezone.now)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    snooze_reason = models.CharField(max_length=300, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=300, blank=True)
-    message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["application", "reason"],
-                condition=Q(resolved_at__isnull=True),
-                name="one_open_prompt_per_application_and_reason",
-            ),
-            models.CheckConstraint(condition=Q(reason__in=PromptReason.values), name="prompt_reason_valid"),
-        ]
-        indexes = [
-            models.Index(fields=["recruiter", "due_at"], condition=Q(resolved_at__isnull=True), name="prompt_open_idx"),
-            # The scan's escalation pass reads only open, not yet escalated overdue prompts.
-            models.Index(
-                fields=["due_at"],
-                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="overdue"),
-                name="prompt_escalation_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_reason_display()} for application #{self.application_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None

@@ -16,6 +16,12 @@ from django.template.base import FilterExpression, Lexer, TokenType, Variable, V
 from django.template.defaulttags import IfNode, TemplateLiteral
 from django.utils import dateformat
 
+from candidates import links
+from candidates.wording import STAGE_FOR_CANDIDATE
+from candidates.wording import client_display_name as worded_client_name
+from recruiting import calendar
+from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES
+
 # The only tags and filters a message template may use. The engine below has nothing else built in.
 register = Library()
 register.tag("if", defaulttags.do_if)
@@ -243,15 +249,12 @@ def client_display_name(application, *, reached_client: bool | None = None) -> s
     `reached_client` says whether the application ever entered a submitted stage, when the caller read
     that for a whole batch; without it the history is looked up.
     """
-    from candidates.wording import client_display_name as worded
-    from recruiting.models import SUBMITTED_STAGES
-
     seen = application.stage in SUBMITTED_STAGES or (
         reached_client
         if reached_client is not None
         else application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
     )
-    return one_line(worded(client=application.job.client, client_has_seen_candidate=seen))
+    return one_line(worded_client_name(client=application.job.client, client_has_seen_candidate=seen))
 
 
 def application_merge_fields(
@@ -263,20 +266,11 @@ def application_merge_fields(
     application ever reached the client, and how many other live applications the candidate has; the
     application's candidate, job, client, owner and owner's profile are expected loaded with it.
     """
-    from zoneinfo import ZoneInfo
-
-    from candidates import links
-    from candidates.wording import STAGE_FOR_CANDIDATE
-    from recruiting.models import ACTIVE_STAGES
-
     candidate = application.candidate
     owner = application.owner
     profile = getattr(owner, "profile", None)
     recruiter_name = one_line(owner.get_full_name() or owner.get_username())
-    try:
-        tz = ZoneInfo(candidate.time_zone)
-    except (ValueError, KeyError):
-        tz = ZoneInfo("UTC")
+    tz = calendar.zone(candidate.time_zone)
     next_update = application.next_update_due.astimezone(tz).date() if application.next_update_due else None
     if others_alive is None:
         others_alive = candidate.applications.filter(stage__in=ACTIVE_STAGES).exclude(pk=application.pk).count()

@@ -12,13 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from . import services
+from .celery import TaskCall, enqueue_on_commit
 from .models import (
     CLOSED_STAGES,
     Application,
@@ -28,11 +28,13 @@ from .models import (
     FirmHoliday,
     Job,
     RecruiterProfile,
+    RecruiterPrompt,
     Stage,
     StageChange,
     StagePolicy,
     Team,
 )
+from .services import prompts as prompt_services
 
 
 def error_text(error: Exception) -> str:
@@ -358,10 +360,7 @@ class ClockRuleAdmin(admin.ModelAdmin):
     clock_fields: frozenset[str] = frozenset()
 
     def _recompute(self, request: HttpRequest, label: str, pk: int, reason: str) -> None:
-        from .tasks import clocks_recompute_run
-
-        by_id = request.user.pk
-        transaction.on_commit(lambda: clocks_recompute_run.delay(by_id, label, pk, reason))
+        enqueue_on_commit(TaskCall("recruiting.tasks.clocks_recompute_run", args=(request.user.pk, label, pk, reason)))
         self.message_user(
             request, "The next-update dates of every active application are being recomputed.", messages.INFO
         )
@@ -417,3 +416,76 @@ class AuditLogAdmin(ReadOnlyAdmin):
     search_fields = ("action", "object_type", "=object_id", "actor__username")
     date_hierarchy = "at"
     readonly_fields = ("at", "actor", "action", "object_type", "object_id", "details")
+
+
+class PromptStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("open", "Open"), ("escalated", "Open and escalated"), ("resolved", "Resolved"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "escalated":
+            return queryset.filter(resolved_at__isnull=True, escalated_at__isnull=False)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+class PromptActionForm(ActionForm):
+    resolution = forms.CharField(label="How it was dealt with:", required=False, max_length=300)
+
+
+@admin.register(RecruiterPrompt)
+class RecruiterPromptAdmin(ReadOnlyAdmin):
+    list_display = ("application", "recruiter", "reason", "due_at", "escalated_at", "resolved_at")
+    list_filter = (PromptStateFilter, "reason", "recruiter")
+    list_select_related = ("application__candidate", "application__job__client", "recruiter")
+    search_fields = ("application__candidate__last_name", "application__candidate__email", "detail")
+    date_hierarchy = "due_at"
+    readonly_fields = (
+        "application",
+        "recruiter",
+        "reason",
+        "detail",
+        "due_at",
+        "created_at",
+        "snoozed_until",
+        "snooze_reason",
+        "escalated_at",
+        "escalated_to",
+        "resolved_at",
+        "resolution",
+        "message",
+    )
+    action_form = PromptActionForm
+    actions = ("resolve",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "application__candidate", "application__job__client", "recruiter", "escalated_to", "message"
+            )
+        )
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Resolve the selected prompts (say how)", permissions=["resolve"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[RecruiterPrompt]) -> None:
+        resolution = request.POST.get("resolution", "").strip()
+        if not resolution:
+            self.message_user(request, "Say how the prompts were dealt with.", messages.WARNING)
+            return
+        run_per_object(
+            self,
+            request,
+            queryset,
+            lambda prompt: prompt_services.prompt_resolve(prompt=prompt, by=request.user, resolution=resolution),
+            done="{count} resolved.",
+        )

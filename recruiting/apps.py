@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RecruitingConfig(AppConfig):
     name = "recruiting"
     verbose_name = "Recruiting"
+
+    def ready(self) -> None:
+        # Registers the app's tasks in every process, web included: recruiting.celery.enqueue finds a
+        # task by name, so that no service imports a task module.
+        from . import tasks  # noqa: F401

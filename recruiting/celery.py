@@ -1,10 +1,20 @@
-"""The Celery app. The whole beat schedule lives here, in one place."""
+"""The Celery app, the whole beat schedule, and the one way to enqueue a task: after commit, by name.
 
+Services never import tasks (tasks import services): they name the task in a TaskCall and hand it to
+enqueue_on_commit, which sends it once the transaction commits. The database row is the truth and the
+task message only a hint, so a broker that is down loses a hint and nothing else.
+"""
+
+import logging
 import os
+from dataclasses import dataclass, field
 
 from celery import Celery
 from celery.schedules import crontab
+from django.db import transaction
 from kombu import Queue
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruiting.settings.local")
 
@@ -30,8 +40,8 @@ app.conf.update(
     timezone="UTC",
     beat_schedule={
         "relay-outbox": {"task": "notifications.tasks.outbox.relay_outbox", "schedule": 60.0},
-        "scan-overdue": {"task": "notifications.tasks.prompts.scan_overdue", "schedule": 300.0},
-        "send-digests": {"task": "notifications.tasks.prompts.send_digests", "schedule": crontab(minute="*/15")},
+        "scan-overdue": {"task": "recruiting.tasks.scan_overdue", "schedule": 300.0},
+        "send-digests": {"task": "notifications.tasks.digests.send_digests", "schedule": crontab(minute="*/15")},
     },
 )
 app.autodiscover_tasks()
@@ -41,3 +51,36 @@ app.autodiscover_tasks()
 def ping() -> str:
     """A round trip through the broker and a worker: used by health checks and the run-mode test."""
     return "pong"
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """One task message to send: the task's registered name, its JSON arguments (ids, never personal
+    data), and how many seconds it waits in the broker first."""
+
+    name: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    countdown: float | None = None
+
+
+def enqueue(*calls: TaskCall) -> None:
+    """Send the task messages now, in order, from code that runs outside a transaction (a beat job, a
+    task handing on to the next one). The first one the broker refuses stops the rest, with a warning:
+    the work they hint at is in the database, and the beat jobs find it again (the outbox relay)."""
+    for call in calls:
+        try:
+            # Looked up by name at run time: the registry routes it (and runs it eagerly when so set).
+            app.tasks[call.name].apply_async(
+                args=list(call.args), kwargs=call.kwargs, countdown=call.countdown, retry=False
+            )
+        except Exception:
+            logger.warning("Could not hand task %s to the broker; the work waits in the database.", call.name)
+            return
+
+
+def enqueue_on_commit(*calls: TaskCall) -> None:
+    """Send the task messages once the current transaction commits (what every service does): a task
+    never runs before the rows it reads exist, and a rolled-back change enqueues nothing."""
+    if calls:
+        transaction.on_commit(lambda: enqueue(*calls), robust=True)

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Candidate
-from candidates.services import candidate_create, candidate_set_preferences
+from candidates.services.people import candidate_create, candidate_set_preferences
 
 from . import policy
+from .audit import audit_log_record
 from .models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
@@ -36,7 +37,7 @@ from .models import (
     StagePolicy,
     Team,
 )
-from .services import application_create, application_move, audit_log_record, contact_log
+from .services import application_create, application_move, contact_log
 
 User = get_user_model()
 

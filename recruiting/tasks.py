@@ -1,11 +1,16 @@
 """Pipeline tasks: ids in, rows re-read, a service called."""
 
+import logging
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from . import services
-from .job_services import job_close, job_close_progress_record
 from .models import Job
+from .services.clock import clocks_recompute
+from .services.jobs import job_close, job_close_progress_record
+from .services.scan import prompts_scan_overdue
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="recruiting.tasks.job_close_run", acks_late=True)
@@ -32,4 +37,19 @@ def job_close_run(job_id: int, by_id: int | None, outcome: str, notify: bool, cl
 def clocks_recompute_run(by_id: int | None, cause: str, cause_id: int, reason: str) -> int:
     """Every active application's clock, after a stage policy or firm holiday edit. Safe to run again."""
     by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
-    return services.clocks_recompute(by=by, cause=cause, cause_id=cause_id, reason=reason)
+    return clocks_recompute(by=by, cause=cause, cause_id=cause_id, reason=reason)
+
+
+@shared_task(name="recruiting.tasks.scan_overdue")
+def scan_overdue() -> dict[str, int]:
+    """Beat: the keep-in-the-loop scan. Safe to run twice or at the same time."""
+    result = prompts_scan_overdue()
+    counts = {
+        "found": result.found,
+        "created": result.created,
+        "escalated": result.escalated,
+        "settled": result.settled,
+        "without_lead": result.without_lead,
+    }
+    logger.info("Overdue scan: %s", counts)
+    return counts

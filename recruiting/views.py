@@ -24,19 +24,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Candidate
-from candidates.services import candidate_set_preferences, data_rights
+from candidates.services import data_rights
 from candidates.services.imports import candidates_import_csv
+from candidates.services.people import candidate_set_preferences
 from notifications import rendering
-from notifications import selectors as notification_selectors
-from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
-from notifications.services import outbox as outbox_services
-from notifications.services import prompts as prompt_services
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services import messages as message_services
+from notifications.services import stage_emails
 from notifications.services import templates as template_services
+from recruiting.models import RecruiterPrompt
+from recruiting.services import prompts as prompt_services
 
-from . import forms, job_services, policy, selectors, services
+from . import calendar, forms, policy, selectors, services
 from . import workspace_selectors as ws
 from .models import ACTIVE_STAGES, Application, ContactEvent, Job, Role, Stage
 from .permissions import can_act_on, ensure_admin, role_of, team_member_ids
+from .services import jobs as job_services
 
 PAGE_SIZE = 25
 
@@ -190,7 +193,7 @@ def home(request: HttpRequest) -> HttpResponse:
         team = team_member_ids(user) - mine
         context["team_counts"] = list(ws.team_overdue_counts(owner_ids=team, now=now)[:100])
         context["escalations"] = page_of(
-            notification_selectors.prompts_escalated_to(user=user, now=now), request, "escalations_page"
+            selectors.prompts_escalated_to(user=user, now=now), request, "escalations_page"
         )
     return render(request, "recruiting/home.html", context)
 
@@ -200,7 +203,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """One click: queue the "still in process" check-in through the outbox (with its hold window)."""
     application = get_object_or_404(Application, pk=pk)
-    result = prompt_services.prompts_send_check_in(applications=[application], by=request.user)
+    result = message_services.check_ins_queue(applications=[application], by=request.user)
     if result.skipped:
         why = result.skipped[0][1]
         text = f"No check-in queued for {application.candidate}: {why}"
@@ -221,7 +224,7 @@ def applications_check_in(request: HttpRequest) -> HttpResponse:
     selection = list(Application.objects.filter(pk__in=ids).select_related("candidate"))
     if not selection:
         return _done(request, reverse("home"), "Tick at least one candidate first.", messages.ERROR)
-    result = prompt_services.prompts_send_check_in(applications=selection, by=request.user)
+    result = message_services.check_ins_queue(applications=selection, by=request.user)
     text = f"{len(result.queued)} check-in{'s' if len(result.queued) != 1 else ''} in the outbox."
     if result.skipped:
         text += " Not queued: " + " ".join(f"{application.candidate}: {why}" for application, why in result.skipped)
@@ -335,7 +338,7 @@ def _after_move(application: Application, to_stage: str, next_step_date: date | 
         moved.next_update_due = policy.next_update_due(
             last_informed_at=application.last_informed_at or application.created_at,
             policy=policies[to_stage],
-            tz=selectors.firm_time_zone(),
+            tz=calendar.firm_time_zone(),
             promised_date=next_step_date,
             holidays=selectors.firm_holidays(),
         )
@@ -344,7 +347,7 @@ def _after_move(application: Application, to_stage: str, next_step_date: date | 
 
 def _move_preview(application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
     """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
-    code, note = outbox_services.stage_template_code(application=application, to_stage=to_stage)
+    code, note = stage_emails.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
@@ -667,7 +670,7 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
         application = _candidate_application(candidate, data["application"])
         ok, message = _call(
             form,
-            lambda: outbox_services.message_personal_queue(
+            lambda: message_services.message_personal_queue(
                 application=application,
                 subject=data["subject"],
                 body=data["body"],
@@ -751,7 +754,7 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ok, _ = _call(
             form,
-            lambda: outbox_services.message_edit(
+            lambda: message_services.message_edit(
                 message=message,
                 subject=form.cleaned_data["subject"],
                 body_text=form.cleaned_data["body_text"],
@@ -793,9 +796,9 @@ def _outbox_action(service: Callable[..., OutboundMessage], done_text: str):
     return view
 
 
-outbox_send_now = _outbox_action(outbox_services.message_send_now, "Released: the message goes out now.")
-outbox_cancel = _outbox_action(outbox_services.message_cancel, "Cancelled: this message will not be sent.")
-outbox_retry = _outbox_action(outbox_services.message_retry, "Queued again: it will be sent shortly.")
+outbox_send_now = _outbox_action(message_services.message_send_now, "Released: the message goes out now.")
+outbox_cancel = _outbox_action(message_services.message_cancel, "Cancelled: this message will not be sent.")
+outbox_retry = _outbox_action(message_services.message_retry, "Queued again: it will be sent shortly.")
 
 
 # --- message templates ---------------------------------------------------------------------------
@@ -919,7 +922,7 @@ FIGURE_COLUMNS = (
 @login_required
 @require_GET
 def figures(request: HttpRequest) -> HttpResponse:
-    return render(request, "recruiting/figures.html", {"figures": notification_selectors.loop_figures()})
+    return render(request, "recruiting/figures.html", {"figures": selectors.loop_figures()})
 
 
 def _csv_cell(value) -> object:
@@ -934,7 +937,7 @@ def _csv_cell(value) -> object:
 @login_required
 @require_GET
 def figures_csv(request: HttpRequest) -> HttpResponse:
-    data = notification_selectors.loop_figures()
+    data = selectors.loop_figures()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="keep-in-the-loop-figures.csv"'
     writer = csv.writer(response)

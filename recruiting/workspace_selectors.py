@@ -12,8 +12,8 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications import selectors as notification_selectors
-from notifications.models import OutboundMessage, RecruiterPrompt
+from notifications.models import OutboundMessage
+from recruiting.models import RecruiterPrompt
 
 from . import selectors
 from .models import ACTIVE_STAGES, Application, Job, Stage
@@ -58,7 +58,7 @@ def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = No
 
 def prompts_owed_for(*, recruiter_ids: set[int], now: datetime | None = None) -> QuerySet[RecruiterPrompt]:
     """Open, not snoozed prompts other than plain overdue: feedback owed, the candidate asked, an email in trouble."""
-    return notification_selectors.prompts_open(now=now).filter(recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS)
+    return selectors.prompts_open(now=now).filter(recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS)
 
 
 def messages_in_trouble_for(*, owner_ids: set[int]) -> QuerySet[OutboundMessage]:

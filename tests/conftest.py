@@ -1,5 +1,28 @@
+from typing import NamedTuple
+
 import pytest
 from django.conf import settings
+
+
+class SentTask(NamedTuple):
+    name: str
+    args: list
+    kwargs: dict
+    countdown: float | None
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """The task messages the code sends (recruiting.celery.enqueue_on_commit), recorded instead of sent."""
+    from recruiting.celery import app
+
+    sent: list[SentTask] = []
+
+    def send_task(name, args=None, kwargs=None, countdown=None, **options):
+        sent.append(SentTask(name, list(args or []), dict(kwargs or {}), countdown))
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return sent
 
 
 @pytest.fixture

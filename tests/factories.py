@@ -80,7 +80,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
 class PromptFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "notifications.RecruiterPrompt"
+        model = "recruiting.RecruiterPrompt"
 
     application = factory.SubFactory(ApplicationFactory)
     recruiter = factory.SelfAttribute("application.owner")

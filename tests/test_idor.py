@@ -13,9 +13,9 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from notifications.models import OutboundMessage, RecruiterPrompt
-from notifications.services.outbox import message_check_in_queue
-from recruiting.models import AuditLog, ContactEvent, Stage, StageChange
+from notifications.models import OutboundMessage
+from notifications.services.messages import message_check_in_queue
+from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
 from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

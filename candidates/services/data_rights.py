@@ -8,7 +8,7 @@ candidate's full name, address or phone number has that string replaced.
 """
 
 import re
-from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -17,70 +17,51 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recruiting.models import Application, AuditLog, ContactEvent, StageChange
+from notifications.models import OutboundMessage, TrackingEvent
+from notifications.services import data_rights as notification_rights
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, RecruiterPrompt
 from recruiting.permissions import ensure_admin
-from recruiting.services import application_clock_recompute, audit_log_record
+from recruiting.services import data_rights as pipeline_rights
+from recruiting.services.data_rights import ERASED, AuditRefs, person, when
 
 from ..models import Candidate
-from ..wording import client_display_name
 
 User = AbstractBaseUser
-ERASED = "[erased]"
 ERASED_NAME = "Erased"
 ERASE_REASON = "Personal data erased on request"
-# Audit detail keys that only ever hold codes, dates or ids; every other string of a row about the
-# candidate is replaced.
-AUDIT_SAFE_KEYS = frozenset({"from", "to", "notify", "next_step_date", "channel", "direction", "source", "version"})
 APPS_HOLDING_PERSONAL_DATA = ("candidates", "recruiting", "notifications")
-
 
 # What a person types to confirm an erasure, in the workspace and the admin.
 ERASE_CONFIRMATION = "ERASE"
 
 
-def _when(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _user(user) -> dict[str, str] | None:
-    if user is None:
-        return None
-    return {"name": user.get_full_name() or user.get_username(), "email": user.email}
+def _audit_refs(candidate: Candidate, application_ids: Iterable[int], **others: Iterable[int]) -> AuditRefs:
+    """The objects whose audit rows are about the candidate: them, their applications, and the rows of
+    other apps named by label (messages, prompts, delivery events)."""
+    return [
+        (Candidate._meta.label_lower, [candidate.pk]),
+        (Application._meta.label_lower, application_ids),
+        *((label, ids) for label, ids in others.items()),
+    ]
 
 
 def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[str, Any]:
-    """Everything held on the candidate, as JSON-ready data (strings, numbers, lists, dicts).
+    """Everything held on the candidate, as JSON-ready data (strings, numbers, lists, dicts), each app
+    listing its own rows.
 
-    Client names follow rule 8 here too: a client the candidate was never put forward to is described,
-    not named. Only an admin (or the system, `by=None`, for the management command) may export; the
-    export itself is recorded in the audit log.
+    Only an admin (or the system, `by=None`, for the management command) may export; the export itself
+    is recorded in the audit log.
     """
-    from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
-
     ensure_admin(by, "export a candidate's data")
     candidate = Candidate.objects.select_related("owner").get(pk=candidate.pk)
-    applications = list(
-        Application.objects.filter(candidate=candidate)
-        .select_related("job__client", "owner")
-        .prefetch_related(
-            models.Prefetch("stage_changes", queryset=StageChange.objects.select_related("by").order_by("at", "id")),
-            models.Prefetch("contacts", queryset=ContactEvent.objects.select_related("by").order_by("at", "id")),
-            models.Prefetch("prompts", queryset=RecruiterPrompt.objects.order_by("created_at", "id")),
-        )
-        .order_by("created_at", "id")
+    # A subquery, not a list: each app's rows are read in the query that reads them.
+    application_ids = Application.objects.filter(candidate=candidate).values("pk")
+    notifications = notification_rights.messages_export(
+        candidate_id=candidate.pk, application_ids=application_ids, address=candidate.email
     )
-    application_ids = [application.pk for application in applications]
-    messages = (
-        OutboundMessage.objects.filter(Q(candidate=candidate) | Q(application_id__in=application_ids))
-        .prefetch_related(models.Prefetch("attempt_log", queryset=MessageAttempt.objects.order_by("at", "id")))
-        .order_by("created_at", "id")
-    )
-    audit = AuditLog.objects.filter(
-        Q(object_type=Candidate._meta.label_lower, object_id=candidate.pk)
-        | Q(object_type=Application._meta.label_lower, object_id__in=application_ids)
-    ).order_by("at", "id")
     data = {
-        "exported_at": _when(timezone.now()),
+        "exported_at": when(timezone.now()),
         "details": {
             "id": candidate.pk,
             "first_name": candidate.first_name,
@@ -89,121 +70,23 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
             "phone": candidate.phone,
             "time_zone": candidate.time_zone,
             "email_status": candidate.email_status,
-            "recruiter": _user(candidate.owner),
-            "created_at": _when(candidate.created_at),
-            "erased_at": _when(candidate.erased_at),
+            "recruiter": person(candidate.owner),
+            "created_at": when(candidate.created_at),
+            "erased_at": when(candidate.erased_at),
         },
         "preferences": {
             "automated_updates_paused": candidate.automated_updates_paused,
             "do_not_contact": candidate.do_not_contact,
             "do_not_contact_reason": candidate.do_not_contact_reason,
-            "do_not_contact_at": _when(candidate.do_not_contact_at),
+            "do_not_contact_at": when(candidate.do_not_contact_at),
         },
-        "applications": [_application_export(application) for application in applications],
-        "messages": [
-            {
-                "id": message.pk,
-                "application": message.application_id,
-                "template": message.template_code,
-                "to": message.to_address,
-                "subject": message.subject,
-                "body_text": message.body_text,
-                "body_html": message.body_html,
-                "status": message.status,
-                "status_reason": message.status_reason,
-                "created_at": _when(message.created_at),
-                "sent_at": _when(message.sent_at),
-                "attempts": [
-                    {"at": _when(a.at), "outcome": a.outcome, "smtp_code": a.smtp_code, "detail": a.detail}
-                    for a in message.attempt_log.all()
-                ],
-            }
-            for message in messages
-        ],
-        "suppressions": [
-            {"email": s.email, "reason": s.reason, "detail": s.detail, "created_at": _when(s.created_at)}
-            for s in Suppression.objects.filter(email__iexact=candidate.email)
-        ],
-        "delivery_events": [
-            {"type": e.event_type, "recipient": e.recipient, "description": e.description, "at": _when(e.received_at)}
-            for e in TrackingEvent.objects.filter(recipient__iexact=candidate.email).order_by("received_at", "id")
-        ],
-        "audit": [
-            {
-                "at": _when(entry.at),
-                "action": entry.action,
-                "object": f"{entry.object_type}#{entry.object_id}",
-                "details": entry.details,
-            }
-            for entry in audit
-        ],
+        "applications": pipeline_rights.applications_export(candidate_id=candidate.pk),
+        **notifications,
+        "audit": pipeline_rights.audit_export(refs=_audit_refs(candidate, application_ids)),
     }
     with transaction.atomic():
         audit_log_record(actor=by, action="candidate.export", obj=candidate)
     return data
-
-
-def _application_export(application: Application) -> dict[str, Any]:
-    seen_by_client = any(change.to_stage in _submitted_stages() for change in application.stage_changes.all())
-    return {
-        "id": application.pk,
-        "job": application.job.title,
-        "client": client_display_name(client=application.job.client, client_has_seen_candidate=seen_by_client),
-        "stage": application.stage,
-        "recruiter": _user(application.owner),
-        "created_at": _when(application.created_at),
-        "closed_at": _when(application.closed_at),
-        "promised_next_step_date": _when(application.promised_next_step_date),
-        "last_informed_at": _when(application.last_informed_at),
-        "next_update_due": _when(application.next_update_due),
-        "stage_history": [
-            {
-                "from": change.from_stage,
-                "to": change.to_stage,
-                "at": _when(change.at),
-                "by": _user(change.by),
-                "note": change.note,
-                "next_step_date": _when(change.next_step_date),
-            }
-            for change in application.stage_changes.all()
-        ],
-        "contacts": [
-            {
-                "channel": contact.channel,
-                "direction": contact.direction,
-                "at": _when(contact.at),
-                "by": _user(contact.by),
-                "summary": contact.summary,
-            }
-            for contact in application.contacts.all()
-        ],
-        "prompts": [
-            {
-                "reason": prompt.reason,
-                "detail": prompt.detail,
-                "created_at": _when(prompt.created_at),
-                "resolved_at": _when(prompt.resolved_at),
-                "resolution": prompt.resolution,
-            }
-            for prompt in application.prompts.all()
-        ],
-    }
-
-
-def _submitted_stages():
-    from recruiting.models import SUBMITTED_STAGES
-
-    return SUBMITTED_STAGES
-
-
-def _scrub_json(value: Any, *, key: str | None = None) -> Any:
-    if isinstance(value, dict):
-        return {k: _scrub_json(v, key=k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub_json(v, key=key) for v in value]
-    if isinstance(value, str) and key not in AUDIT_SAFE_KEYS:
-        return ERASED if value else value
-    return value
 
 
 def _replace_strings(value: Any, pattern: re.Pattern) -> Any:
@@ -274,58 +157,56 @@ def _sweep(strings: list[str]) -> int:
 def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     """Remove or anonymise the candidate's personal data everywhere, keeping the rows figures count.
 
-    Only an admin (or the system, `by=None`, for the management command) may erase. Messages still
-    waiting to go out are cancelled; open prompts are resolved; the candidate leaves the clock.
+    Each app empties its own rows; then whatever still holds the candidate's name, address or phone by
+    content is swept. Only an admin (or the system, `by=None`, for the management command) may erase.
+    Messages still waiting to go out are cancelled; open prompts are resolved; the candidate leaves the
+    clock.
     """
-    from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
-
     ensure_admin(by, "erase a candidate's data")
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.erased_at is not None:
         return candidate
-    now = timezone.now()
     personal = _personal_strings(candidate)
-    address = candidate.email
     application_ids = list(Application.objects.filter(candidate=candidate).values_list("pk", flat=True))
-    erased_address = f"erased-{candidate.pk}@erased.invalid"
-
-    messages = OutboundMessage.objects.filter(Q(candidate=candidate) | Q(application_id__in=application_ids))
-    messages.filter(status__in=[OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED]).update(
-        status=OutboundMessage.Status.CANCELLED
+    erased = notification_rights.messages_erase(
+        candidate_id=candidate.pk,
+        application_ids=application_ids,
+        address=candidate.email,
+        erased_address=f"erased-{candidate.pk}@erased.invalid",
+        reason=ERASE_REASON,
     )
-    messages.update(
-        subject="", body_text="", body_html="", to_address=erased_address, status_reason=ERASE_REASON, last_error=""
-    )
-    MessageAttempt.objects.filter(message__in=messages).update(detail="")
-    ContactEvent.objects.filter(application_id__in=application_ids).update(summary="")
-    StageChange.objects.filter(application_id__in=application_ids).update(note="")
-    prompts = RecruiterPrompt.objects.filter(application_id__in=application_ids)
-    prompts.filter(resolved_at__isnull=True).update(resolved_at=now, resolution=ERASE_REASON)
-    prompts.update(detail="", snooze_reason="")
-    for suppression in Suppression.objects.filter(email__iexact=address):
-        suppression.email = f"erased-suppression-{suppression.pk}@erased.invalid"
-        suppression.detail = ""
-        suppression.save(update_fields=["email", "detail"])
-    event_ids = list(
-        TrackingEvent.objects.filter(Q(recipient__iexact=address) | Q(message__in=messages)).values_list(
-            "pk", flat=True
+    pipeline_rights.audit_scrub(
+        refs=_audit_refs(
+            candidate,
+            application_ids,
+            **{
+                OutboundMessage._meta.label_lower: erased["messages"],
+                RecruiterPrompt._meta.label_lower: pipeline_rights.prompt_ids(application_ids=application_ids),
+                TrackingEvent._meta.label_lower: erased["delivery_events"],
+            },
         )
     )
-    TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
-    related_audit = AuditLog.objects.filter(
-        Q(object_type=Candidate._meta.label_lower, object_id=candidate.pk)
-        | Q(object_type=Application._meta.label_lower, object_id__in=application_ids)
-        | Q(object_type=OutboundMessage._meta.label_lower, object_id__in=messages.values("pk"))
-        | Q(object_type=RecruiterPrompt._meta.label_lower, object_id__in=prompts.values("pk"))
-        | Q(object_type=TrackingEvent._meta.label_lower, object_id__in=event_ids)
+    _candidate_anonymise(candidate)
+    pipeline_rights.applications_erase(application_ids=application_ids, reason=ERASE_REASON)
+    swept = _sweep(personal)
+    audit_log_record(
+        actor=by,
+        action="candidate.erase",
+        obj=candidate,
+        details={
+            "applications": len(application_ids),
+            "messages": len(erased["messages"]),
+            "other_rows_cleaned": swept,
+        },
     )
-    for entry in related_audit:
-        entry.details = _scrub_json(entry.details)
-        entry.save(update_fields=["details"])
+    return candidate
 
+
+def _candidate_anonymise(candidate: Candidate) -> None:
+    now = timezone.now()
     candidate.first_name = ERASED_NAME
     candidate.last_name = ""
-    candidate.email = erased_address
+    candidate.email = f"erased-{candidate.pk}@erased.invalid"
     candidate.phone = ""
     candidate.do_not_contact = True
     candidate.do_not_contact_reason = ERASE_REASON
@@ -333,13 +214,3 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     candidate.automated_updates_paused = True
     candidate.erased_at = now
     candidate.save()
-    for application in Application.objects.filter(pk__in=application_ids).select_related("candidate"):
-        application_clock_recompute(application=application)
-    swept = _sweep(personal)
-    audit_log_record(
-        actor=by,
-        action="candidate.erase",
-        obj=candidate,
-        details={"applications": len(application_ids), "messages": messages.count(), "other_rows_cleaned": swept},
-    )
-    return candidate

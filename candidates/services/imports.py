@@ -27,7 +27,7 @@ from recruiting.models import Job, Stage
 from recruiting.services import application_create, application_move
 
 from ..models import Candidate
-from . import candidate_create
+from .people import candidate_create
 
 User = AbstractBaseUser
 REQUIRED_COLUMNS = ("first_name", "email")

@@ -19,12 +19,10 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from recruiting import policy
-from recruiting import selectors as recruiting_selectors
-from recruiting.models import Application
+from recruiting import calendar, policy, selectors
+from recruiting.models import Application, RecruiterPrompt
 
-from .. import selectors
-from ..models import MessageTemplate, OutboundMessage, RecruiterPrompt
+from ..models import MessageTemplate, OutboundMessage
 from . import outbox
 
 logger = logging.getLogger(__name__)
@@ -42,16 +40,9 @@ def digest_key(*, user_id: int, local_date) -> str:
     return f"digest:{user_id}:{local_date.isoformat()}"
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return recruiting_selectors.firm_time_zone()
-
-
 def _user_zone(user) -> ZoneInfo:
     profile = getattr(user, "profile", None)
-    return _zone(profile.time_zone if profile is not None else settings.TIME_ZONE)
+    return calendar.zone(profile.time_zone if profile is not None else None)
 
 
 def _display_name(user) -> str:
@@ -129,7 +120,7 @@ def digests_send(*, now: datetime | None = None) -> DigestResult:
     # and not yet picked up by the scan; a snoozed prompt keeps its application out of this list.
     due_soon: dict[int, list[Application]] = defaultdict(list)
     upcoming = (
-        recruiting_selectors.applications_overdue(now=now + timedelta(hours=24))
+        selectors.applications_overdue(now=now + timedelta(hours=24))
         .filter(owner_id__in=ids)
         .select_related("candidate", "job__client")
         .order_by("next_update_due", "pk")

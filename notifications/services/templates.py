@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from recruiting.audit import audit_log_record
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of
-from recruiting.services import audit_log_record
 
 from .. import rendering
 from ..models import MessageTemplate

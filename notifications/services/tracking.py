@@ -15,15 +15,15 @@ from datetime import datetime
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone
 
 from candidates.models import Candidate
-from recruiting.models import ACTIVE_STAGES, Application
-from recruiting.services import audit_log_record
+from candidates.services.people import candidates_email_status_set
+from recruiting.audit import audit_log_record
+from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
+from recruiting.services.prompts import prompt_open
 
-from ..models import OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
-from .prompts import prompt_open
+from ..models import OutboundMessage, Suppression, TrackingEvent
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +112,7 @@ def tracking_event_record(
 def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessage | None) -> None:
     reason, email_status = SUPPRESSING_EVENTS[event.event_type]
     suppression, created = _suppression_add(address=address, reason=reason, detail=event.description)
-    candidates = list(Candidate.objects.select_for_update().filter(email__iexact=address, erased_at__isnull=True))
-    for candidate in candidates:
-        if candidate.email_status != email_status:
-            candidate.email_status = email_status
-            candidate.save(update_fields=["email_status"])
+    candidates = candidates_email_status_set(address=address, email_status=email_status)
     applications = Application.objects.filter(
         candidate__in=candidates, candidate__do_not_contact=False, stage__in=ACTIVE_STAGES
     )
@@ -140,7 +136,11 @@ def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessa
     )
 
 
-@receiver(tracking, dispatch_uid="inloop.tracking_event_record")
+def tracking_signal_connect() -> None:
+    """Connect the receiver of anymail's tracking signal (from NotificationsConfig.ready)."""
+    tracking.connect(tracking_event_received, dispatch_uid="inloop.tracking_event_record")
+
+
 def tracking_event_received(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
     """anymail's tracking signal, sent once per normalised event of a verified webhook."""
     recorded = tracking_event_record(

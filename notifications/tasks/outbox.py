@@ -4,7 +4,9 @@ relay finds every due row again within a minute."""
 from celery import shared_task
 from django.utils import timezone
 
-from ..services import sending
+from recruiting.celery import TaskCall, enqueue
+
+from ..services import relay, sending
 
 # Inside recruiting/celery.py's global limits (300 s hard): a batch stops starting new messages at
 # sending.BATCH_TIME_BUDGET_SECONDS and releases the rest.
@@ -24,10 +26,10 @@ def send_due_batch(limit: int = sending.BATCH_SIZE) -> None:
     the relay and the backoff."""
     report = sending.messages_send_due(limit=limit)
     if report.claimed >= limit and report.sent:
-        send_due_batch.apply_async(kwargs={"limit": limit}, retry=False)
+        enqueue(TaskCall(relay.SEND_DUE_BATCH_TASK, kwargs={"limit": limit}))
 
 
 @shared_task(name="notifications.tasks.outbox.relay_outbox", ignore_result=True, **_LIMITS)
 def relay_outbox() -> None:
     """Beat, every minute: reclaim expired leases and wake workers for due rows."""
-    sending.messages_relay(now=timezone.now())
+    relay.messages_relay(now=timezone.now())

@@ -5,14 +5,14 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from recruiting import policy, selectors
+from recruiting import calendar, policy
 from recruiting.models import Stage
 
 register = template.Library()
 
 
 def _end_of_today(now: datetime) -> datetime:
-    tz = selectors.firm_time_zone()
+    tz = calendar.firm_time_zone()
     return datetime.combine(now.astimezone(tz).date(), datetime.max.time(), tzinfo=tz)
 
 

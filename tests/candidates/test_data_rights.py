@@ -10,12 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from candidates.models import Candidate
-from candidates.services import candidate_create, candidate_set_preferences
 from candidates.services.data_rights import candidate_erase, candidate_export
-from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
+from candidates.services.people import candidate_create, candidate_set_preferences
+from notifications.models import MessageAttempt, OutboundMessage, Suppression, TrackingEvent
 from notifications.services.tracking import tracking_event_record
-from recruiting.models import Application, AuditLog, ContactEvent, Stage, StageChange
-from recruiting.services import audit_log_record
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from candidates import links
 from candidates.models import Candidate
-from notifications.models import RecruiterPrompt
-from recruiting.models import AuditLog, Stage
+from recruiting.models import AuditLog, RecruiterPrompt, Stage
 from tests.factories import ApplicationFactory, CandidateFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
-from notifications.models import OutboundMessage, RecruiterPrompt
-from recruiting.models import Stage, StageChange
+from notifications.models import OutboundMessage
+from recruiting.models import RecruiterPrompt, Stage, StageChange
 from recruiting.services import application_clock_recompute
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
 

@@ -12,8 +12,9 @@ relay reclaims the dead worker's rows within seconds instead of minutes.
 import pytest
 from django.db.models import Count
 
-from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
+from notifications.models import MessageAttempt, OutboundMessage
 from notifications.services.sending import messages_relay
+from recruiting.models import RecruiterPrompt
 from tests.faults.conftest import queued_messages
 from tests.support.processes import celery_worker, wait_for, worker_env
 

@@ -16,15 +16,15 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
+from notifications.models import MessageTemplate, OutboundMessage
 from recruiting.celery import app
-from recruiting.models import Stage
+from recruiting.models import RecruiterPrompt, Stage
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, UserFactory
 from tests.support.processes import celery_worker, wait_for, worker_env
 
 RECRUITERS = 4
 OVERDUE_EACH = 30
-TASKS = ("notifications.tasks.prompts.scan_overdue", "notifications.tasks.prompts.send_digests")
+TASKS = ("recruiting.tasks.scan_overdue", "notifications.tasks.digests.send_digests")
 
 
 def zone_past_digest_hour() -> str:

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.db import connections
 
-from notifications.models import OutboundMessage, RecruiterPrompt
+from notifications.models import OutboundMessage
 from notifications.services import digests
-from recruiting.models import Role, Stage
+from recruiting.models import RecruiterPrompt, Role, Stage
 from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")

@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from notifications.models import RecruiterPrompt
-from notifications.services import prompts
-from recruiting.models import AuditLog, FirmHoliday, Role, Stage, StagePolicy
+from recruiting.models import AuditLog, FirmHoliday, RecruiterPrompt, Role, Stage, StagePolicy
+from recruiting.services import prompts, scan
 from tests.factories import ApplicationFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
@@ -36,9 +35,9 @@ def application(lead):
     )
 
 
-def scan_at(moment: datetime, **kwargs) -> prompts.ScanResult:
+def scan_at(moment: datetime, **kwargs) -> scan.ScanResult:
     with time_machine.travel(moment, tick=False):
-        return prompts.prompts_scan_overdue(**kwargs)
+        return scan.prompts_scan_overdue(**kwargs)
 
 
 def the_prompt(application) -> RecruiterPrompt:

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from notifications import selectors
-from notifications.models import RecruiterPrompt
-from recruiting.models import Role, Stage
+from recruiting import selectors
+from recruiting.models import RecruiterPrompt, Role, Stage
+from recruiting.selectors import figures
 from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
@@ -128,4 +128,4 @@ def test_an_empty_firm_has_empty_figures():
 )
 def test_the_fallback_percentile_interpolates_like_percentile_cont(days, fraction, expected):
     values = sorted(timedelta(days=d) for d in days)
-    assert selectors._percentile(values, fraction) == timedelta(days=expected)
+    assert figures._percentile(values, fraction) == timedelta(days=expected)

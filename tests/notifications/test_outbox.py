@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.test import override_settings
 
-from candidates.services import candidate_set_preferences
-from notifications.models import OutboundMessage, RecruiterPrompt, Suppression
-from notifications.services import outbox
-from recruiting.models import AuditLog, FirmHoliday, Stage, StagePolicy
+from candidates.services.people import candidate_set_preferences
+from notifications.models import OutboundMessage, Suppression
+from notifications.services import messages as message_services
+from notifications.services import outbox, stage_emails
+from recruiting.models import AuditLog, FirmHoliday, RecruiterPrompt, Stage, StagePolicy
 from recruiting.services import application_create, application_move, application_reopen
+from tests.conftest import SentTask
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +72,7 @@ def test_the_same_stage_change_twice_gives_one_row(django_capture_on_commit_call
     application = new_application()
     change = application.stage_changes.get()
     with django_capture_on_commit_callbacks() as callbacks:
-        again = outbox.stage_change_notify(stage_change=change, by=None)
+        again = stage_emails.stage_change_notify(stage_change=change, by=None)
     assert again == messages(application)[0]
     assert len(messages(application)) == 1
     assert callbacks == []
@@ -200,7 +202,7 @@ def test_a_message_already_sent_or_a_personal_one_is_not_cancelled_by_a_move():
     application = new_application()
     ack = messages(application)[0]
     OutboundMessage.objects.filter(pk=ack.pk).update(status=Status.SENT)
-    personal = outbox.message_personal_queue(
+    personal = message_services.message_personal_queue(
         application=application, subject="Hi", body="Call me", by=application.owner
     )
     moved(application, Stage.SCREENING)
@@ -245,7 +247,7 @@ def test_an_offer_cancels_the_rejections_still_held_for_other_jobs_rule_7():
     moved(other, Stage.SUBMITTED, Stage.OFFER)
     held_rejection = messages(rejected)[-1]
     assert held_rejection.status == Status.CANCELLED
-    assert held_rejection.status_reason == outbox.RULE_7_REASON
+    assert held_rejection.status_reason == stage_emails.RULE_7_REASON
     assert messages(other)[-1].template_code == "offer" and messages(other)[-1].status == Status.HELD
 
 
@@ -300,12 +302,16 @@ def test_an_address_on_the_suppression_list_is_suppressed():
 
 def test_a_paused_candidate_still_gets_personal_email_but_do_not_contact_stops_it():
     application = new_application(automated_updates_paused=True)
-    personal = outbox.message_personal_queue(application=application, subject="Hi", body="Hello", by=application.owner)
+    personal = message_services.message_personal_queue(
+        application=application, subject="Hi", body="Hello", by=application.owner
+    )
     assert personal.status == Status.QUEUED
     candidate_set_preferences(
         candidate=application.candidate, by=None, do_not_contact=True, reason="GDPR", source="candidate"
     )
-    stopped = outbox.message_personal_queue(application=application, subject="Hi", body="Hello", by=application.owner)
+    stopped = message_services.message_personal_queue(
+        application=application, subject="Hi", body="Hello", by=application.owner
+    )
     assert stopped.status == Status.SUPPRESSED
 
 
@@ -355,27 +361,27 @@ def test_a_digest_respects_the_recruiters_own_time_zone():
 
 def test_one_check_in_per_application_per_day():
     application = new_application()
-    first = outbox.message_check_in_queue(application=application, by=application.owner)
-    assert outbox.message_check_in_queue(application=application, by=application.owner).pk == first.pk
+    first = message_services.message_check_in_queue(application=application, by=application.owner)
+    assert message_services.message_check_in_queue(application=application, by=application.owner).pk == first.pk
     assert first.template_code == "check_in" and first.status == Status.HELD
     with time_machine.travel(dt.datetime(2026, 3, 5, 10, 0, tzinfo=UTC), tick=False):
-        assert outbox.message_check_in_queue(application=application, by=application.owner).pk != first.pk
+        assert message_services.message_check_in_queue(application=application, by=application.owner).pk != first.pk
 
 
 def test_a_check_in_needs_an_open_application_and_the_right_to_act():
     application = new_application()
     with pytest.raises(PermissionDenied):
-        outbox.message_check_in_queue(application=application, by=UserFactory())
+        message_services.message_check_in_queue(application=application, by=UserFactory())
     moved(application, Stage.WITHDRAWN)
     with pytest.raises(ValidationError):
-        outbox.message_check_in_queue(application=application, by=application.owner)
+        message_services.message_check_in_queue(application=application, by=application.owner)
 
 
 def test_a_personal_message_goes_now_keeps_its_text_literal_and_can_be_deduplicated(django_capture_on_commit_callbacks):
     application = new_application()
     with time_machine.travel(dt.datetime(2026, 3, 4, 21, 0, tzinfo=UTC), tick=False):
         with django_capture_on_commit_callbacks() as callbacks:
-            message = outbox.message_personal_queue(
+            message = message_services.message_personal_queue(
                 application=application,
                 subject="About\r\nBcc: x@evil.example",
                 body="Use {{ candidate.email }} <b>as is</b>",
@@ -383,7 +389,7 @@ def test_a_personal_message_goes_now_keeps_its_text_literal_and_can_be_deduplica
                 idempotency_key="form-123",
             )
         assert (
-            outbox.message_personal_queue(
+            message_services.message_personal_queue(
                 application=application, subject="x", body="y", by=application.owner, idempotency_key="form-123"
             ).pk
             == message.pk
@@ -399,9 +405,9 @@ def test_a_personal_message_goes_now_keeps_its_text_literal_and_can_be_deduplica
 def test_a_personal_message_needs_words_and_the_right_to_act():
     application = new_application()
     with pytest.raises(ValidationError):
-        outbox.message_personal_queue(application=application, subject=" ", body="", by=application.owner)
+        message_services.message_personal_queue(application=application, subject=" ", body="", by=application.owner)
     with pytest.raises(PermissionDenied):
-        outbox.message_personal_queue(application=application, subject="a", body="b", by=UserFactory())
+        message_services.message_personal_queue(application=application, subject="a", body="b", by=UserFactory())
 
 
 # --- what a person can do with a held message ---------------------------------------------------------
@@ -410,7 +416,9 @@ def test_a_personal_message_needs_words_and_the_right_to_act():
 def test_edit_before_it_goes_makes_html_from_the_text_and_is_audited():
     application = new_application()
     message = messages(application)[0]
-    outbox.message_edit(message=message, subject="New\nsubject", body_text="Line <1>\n\nLine 2", by=application.owner)
+    message_services.message_edit(
+        message=message, subject="New\nsubject", body_text="Line <1>\n\nLine 2", by=application.owner
+    )
     message.refresh_from_db()
     assert message.subject == "New subject"
     assert message.body_html == "<p>Line &lt;1&gt;</p>\n\n<p>Line 2</p>"
@@ -426,7 +434,7 @@ def test_send_now_skips_hold_and_window_and_wakes_a_worker(django_capture_on_com
         application = new_application()
         message = messages(application)[0]
         with django_capture_on_commit_callbacks() as callbacks:
-            outbox.message_send_now(message=message, by=application.owner)
+            message_services.message_send_now(message=message, by=application.owner)
     message.refresh_from_db()
     assert message.status == Status.QUEUED
     assert message.send_after == dt.datetime(2026, 3, 4, 20, 0, tzinfo=UTC)
@@ -436,35 +444,37 @@ def test_send_now_skips_hold_and_window_and_wakes_a_worker(django_capture_on_com
 
 def test_cancel_records_who_and_why_and_a_cancelled_message_cannot_be_sent_or_edited():
     application = new_application()
-    message = outbox.message_cancel(message=messages(application)[0], by=application.owner, reason="Told them by phone")
+    message = message_services.message_cancel(
+        message=messages(application)[0], by=application.owner, reason="Told them by phone"
+    )
     assert message.status == Status.CANCELLED
     assert message.status_reason.endswith(": Told them by phone")
     with pytest.raises(ValidationError, match="cannot be sent now"):
-        outbox.message_send_now(message=message, by=application.owner)
+        message_services.message_send_now(message=message, by=application.owner)
     with pytest.raises(ValidationError, match="can no longer be edited"):
-        outbox.message_edit(message=message, subject="a", body_text="b", by=application.owner)
+        message_services.message_edit(message=message, subject="a", body_text="b", by=application.owner)
 
 
 def test_only_the_owner_their_lead_or_an_admin_acts_on_a_message(admin_user):
     application = new_application()
     message = messages(application)[0]
-    for action in (outbox.message_cancel, outbox.message_send_now):
+    for action in (message_services.message_cancel, message_services.message_send_now):
         with pytest.raises(PermissionDenied):
             action(message=message, by=UserFactory())
-    assert outbox.message_cancel(message=message, by=admin_user).status == Status.CANCELLED
+    assert message_services.message_cancel(message=message, by=admin_user).status == Status.CANCELLED
 
 
 def test_retry_is_for_failed_or_unknown_messages_and_settles_their_prompt(django_capture_on_commit_callbacks):
     application = new_application()
     message = messages(application)[0]
     with pytest.raises(ValidationError):
-        outbox.message_retry(message=message, by=application.owner)
+        message_services.message_retry(message=message, by=application.owner)
     OutboundMessage.objects.filter(pk=message.pk).update(status=Status.UNKNOWN, attempts=1)
     prompt = RecruiterPrompt.objects.create(
         application=application, recruiter=application.owner, reason="outcome_unknown", message=message
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        retried = outbox.message_retry(message=message, by=application.owner)
+        retried = message_services.message_retry(message=message, by=application.owner)
     assert retried.status == Status.QUEUED and retried.attempts == 0
     prompt.refresh_from_db()
     assert prompt.resolved_at is not None
@@ -476,25 +486,21 @@ def test_retry_is_for_failed_or_unknown_messages_and_settles_their_prompt(django
 
 def test_stage_template_code_tells_the_recruiter_what_a_move_will_send():
     application = new_application()
-    code, note = outbox.stage_template_code(application=application, to_stage=Stage.REJECTED)
+    code, note = stage_emails.stage_template_code(application=application, to_stage=Stage.REJECTED)
     assert code == "rejection_early" and "1 day" in note
     moved(application, Stage.SUBMITTED)
-    code, note = outbox.stage_template_code(application=application, to_stage=Stage.REJECTED)
+    code, note = stage_emails.stage_template_code(application=application, to_stage=Stage.REJECTED)
     assert code is None and "feedback" in note
-    code, note = outbox.stage_template_code(application=application, to_stage=Stage.SCREENING)
+    code, note = stage_emails.stage_template_code(application=application, to_stage=Stage.SCREENING)
     assert code is None and "correction" in note
 
 
-def test_enqueued_tasks_carry_only_the_message_id(django_capture_on_commit_callbacks, monkeypatch):
-    from notifications.tasks import outbox as tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.send_message, "apply_async", lambda *args, **kwargs: sent.append((args, kwargs)))
+def test_enqueued_tasks_carry_only_the_message_id(django_capture_on_commit_callbacks, sent_tasks):
     with django_capture_on_commit_callbacks(execute=True):
         application = new_application(first_name="Zoë", email="zoe.private@mail.example")
     message = messages(application)[0]
-    assert sent == [((), {"args": [message.pk], "countdown": 601.0, "retry": False})]
-    flat = repr(sent)
+    assert sent_tasks == [SentTask("notifications.tasks.outbox.send_message", [message.pk], {}, 601.0)]
+    flat = repr(sent_tasks)
     assert "zoe" not in flat.lower() and "Zoë" not in flat
 
 

@@ -8,10 +8,11 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from notifications.models import OutboundMessage, RecruiterPrompt
-from notifications.services import outbox, prompts
-from recruiting.models import AuditLog, Stage, StagePolicy
-from recruiting.services import application_create, applications_move_locked
+from notifications.models import OutboundMessage
+from notifications.services import stage_emails
+from recruiting.celery import app as celery_app
+from recruiting.models import AuditLog, RecruiterPrompt, Stage, StagePolicy
+from recruiting.services import application_create, applications_move_locked, prompts
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_the_same_events_handled_twice_give_one_message_each_and_one_audit_row(d
     applications = new_applications(3)
     with django_capture_on_commit_callbacks() as callbacks:
         changes = moved_to(applications, Stage.SCREENING)
-        again = outbox.stage_changes_notify(stage_changes=changes, by=None)
+        again = stage_emails.stage_changes_notify(stage_changes=changes, by=None)
 
     first = list(OutboundMessage.objects.filter(stage_change__in=changes).order_by("stage_change_id"))
     assert [message.stage_change for message in first] == changes
@@ -66,11 +67,9 @@ def test_the_same_events_handled_twice_give_one_message_each_and_one_audit_row(d
 def test_a_batch_wakes_a_worker_per_message_due_soon_after_commit_and_none_for_held_ones(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    from notifications.tasks import outbox as tasks
-
     StagePolicy.objects.create(stage=Stage.SCREENING, hold_minutes=0)
     woken = []
-    monkeypatch.setattr(tasks.send_message, "apply_async", lambda **kwargs: woken.append(kwargs["args"][0]))
+    monkeypatch.setattr(celery_app, "send_task", lambda name, args, kwargs, **options: woken.append(args[0]))
     screening, rejected = new_applications(2), new_applications(2)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -86,16 +85,14 @@ def test_a_batch_wakes_a_worker_per_message_due_soon_after_commit_and_none_for_h
 
 
 def test_a_broker_down_leaves_the_batch_to_the_relay(monkeypatch, django_capture_on_commit_callbacks, caplog):
-    from notifications.tasks import outbox as tasks
-
     StagePolicy.objects.create(stage=Stage.SCREENING, hold_minutes=0)
     calls = []
 
-    def broker_down(**kwargs):
-        calls.append(kwargs)
+    def broker_down(name, args, kwargs, **options):
+        calls.append(args)
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.send_message, "apply_async", broker_down)
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
     applications = new_applications(3)
     with django_capture_on_commit_callbacks(execute=True):
         moved_to(applications, Stage.SCREENING)
@@ -103,7 +100,7 @@ def test_a_broker_down_leaves_the_batch_to_the_relay(monkeypatch, django_capture
     assert OutboundMessage.objects.filter(application__in=applications, status=Status.QUEUED).count() == 3
     # The first failure stops the wake-ups: the relay finds every due row.
     assert len(calls) == 1
-    assert "the relay will pick it up" in caplog.text
+    assert "the work waits in the database" in caplog.text
 
 
 def test_opening_prompts_in_bulk_keeps_an_open_one_and_opens_the_rest_once():
@@ -122,7 +119,7 @@ def test_opening_prompts_in_bulk_keeps_an_open_one_and_opens_the_rest_once():
     assert sorted(open_prompts.values_list("application", flat=True)) == [a.pk for a in applications]
     assert open_prompts.get(application=applications[0]) == already
     assert {(p.recruiter_id, p.detail) for p in opened} == {(a.owner_id, "Feedback owed") for a in applications[1:]}
-    audits = AuditLog.objects.filter(action="prompt.open", object_type="notifications.recruiterprompt")
+    audits = AuditLog.objects.filter(action="prompt.open", object_type="recruiting.recruiterprompt")
     assert sorted(audits.values_list("object_id", flat=True)) == sorted(p.pk for p in opened)
     assert audits.get(object_id=opened[0].pk).details == {"application": applications[1].pk, "reason": "feedback_owed"}
 
@@ -173,7 +170,7 @@ def test_a_message_written_meanwhile_by_another_process_stands_and_is_not_writte
         return original(self, objs, **kwargs)
 
     monkeypatch.setattr(manager, "bulk_create", another_process_first)
-    (message,) = outbox.stage_changes_notify(stage_changes=[change], by=None)
+    (message,) = stage_emails.stage_changes_notify(stage_changes=[change], by=None)
 
     assert OutboundMessage.objects.filter(idempotency_key=key).count() == 1
     assert message.subject == "theirs"

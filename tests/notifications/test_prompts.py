@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import selectors
-from notifications.models import OutboundMessage, RecruiterPrompt
-from notifications.services import prompts
-from recruiting import services
-from recruiting.models import AuditLog, ContactEvent, Role, Stage
+from notifications.models import OutboundMessage
+from notifications.services import messages as message_services
+from recruiting import selectors, services
+from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Role, Stage
+from recruiting.services import prompts
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -205,7 +205,7 @@ def test_check_in_queues_one_message_per_application_and_links_the_prompts(djang
     second = overdue_application(candidate__owner=owner)
     prompt = PromptFactory(application=first)
     with django_capture_on_commit_callbacks(execute=False):
-        result = prompts.prompts_send_check_in(applications=[first, second], by=owner)
+        result = message_services.check_ins_queue(applications=[first, second], by=owner)
     assert result.skipped == []
     assert {message.application_id for message in result.queued} == {first.pk, second.pk}
     messages = OutboundMessage.objects.filter(application__in=[first, second], template_code="check_in")
@@ -220,7 +220,7 @@ def test_check_in_checks_permission_for_the_whole_selection_before_queuing_anyth
     mine = overdue_application(candidate__owner=owner)
     theirs = overdue_application()
     with pytest.raises(PermissionDenied):
-        prompts.prompts_send_check_in(applications=[mine, theirs], by=owner)
+        message_services.check_ins_queue(applications=[mine, theirs], by=owner)
     assert not OutboundMessage.objects.filter(template_code="check_in").exists()
 
 
@@ -262,7 +262,7 @@ def test_check_in_skips_a_candidate_who_paused_automated_updates_and_says_why(dj
     closed = ApplicationFactory(candidate__owner=owner, stage=Stage.WITHDRAWN, closed_at=NOW)
     prompt = PromptFactory(application=paused)
     with django_capture_on_commit_callbacks(execute=False):
-        result = prompts.prompts_send_check_in(applications=[paused, closed], by=owner)
+        result = message_services.check_ins_queue(applications=[paused, closed], by=owner)
     assert result.queued == []
     reasons = {application.pk: why for application, why in result.skipped}
     assert reasons[paused.pk] == "The candidate paused automated updates."

@@ -6,11 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from notifications import selectors
-from notifications.models import RecruiterPrompt
-from notifications.services import prompts
-from recruiting import services
-from recruiting.models import Role
+from recruiting import selectors, services
+from recruiting.models import RecruiterPrompt, Role
+from recruiting.services import scan
 from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +39,7 @@ def test_the_scan_opens_prompts_for_the_current_owner():
     application = ApplicationFactory(next_update_due=timezone.now() - timedelta(hours=1))
     new_owner = UserFactory()
     services.application_reassign(application=application, owner=new_owner, by=application.owner)
-    prompts.prompts_scan_overdue()
+    scan.prompts_scan_overdue()
     assert RecruiterPrompt.objects.get(application=application).recruiter == new_owner
 
 

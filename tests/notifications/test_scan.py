@@ -11,9 +11,8 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from candidates.models import Candidate
-from notifications.models import RecruiterPrompt
-from notifications.services import prompts
-from recruiting.models import Application, AuditLog, Stage
+from recruiting.models import Application, AuditLog, RecruiterPrompt, Stage
+from recruiting.services import scan
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -49,7 +48,7 @@ def test_the_scan_opens_one_prompt_per_overdue_application_due_at_its_next_updat
     ApplicationFactory(stage=Stage.REJECTED, closed_at=NOW, next_update_due=None)  # closed: nothing owed
     ApplicationFactory(candidate=CandidateFactory(do_not_contact=True), next_update_due=None)
 
-    result = prompts.prompts_scan_overdue()
+    result = scan.prompts_scan_overdue()
 
     assert (result.found, result.created, result.escalated) == (2, 2, 0)
     opened = {p.application_id: p for p in RecruiterPrompt.objects.all()}
@@ -66,9 +65,9 @@ def test_the_scan_opens_one_prompt_per_overdue_application_due_at_its_next_updat
 def test_a_second_scan_changes_nothing(frozen):
     overdue()
     overdue()
-    first = prompts.prompts_scan_overdue()
+    first = scan.prompts_scan_overdue()
     audit_rows = AuditLog.objects.count()
-    second = prompts.prompts_scan_overdue()
+    second = scan.prompts_scan_overdue()
     assert first.created == 2
     assert (second.found, second.created, second.escalated, second.settled) == (0, 0, 0, 0)
     assert RecruiterPrompt.objects.count() == 2
@@ -79,7 +78,7 @@ def test_a_second_scan_changes_nothing(frozen):
 def test_a_dry_run_reports_and_writes_nothing(frozen):
     overdue()
     overdue()
-    result = prompts.prompts_scan_overdue(dry_run=True)
+    result = scan.prompts_scan_overdue(dry_run=True)
     assert result.dry_run
     assert (result.found, result.created) == (2, 2)
     assert not RecruiterPrompt.objects.exists()
@@ -92,11 +91,11 @@ def test_the_scan_runs_in_the_same_number_of_queries_whatever_the_number_of_over
     owner = UserFactory(profile__team=TeamFactory(lead=lead))
     overdue(candidate__owner=owner, next_update_due=NOW - timedelta(days=6))
     with CaptureQueriesContext(connection) as small:
-        assert prompts.prompts_scan_overdue().created == 1
+        assert scan.prompts_scan_overdue().created == 1
     for _ in range(25):
         overdue(candidate__owner=owner, next_update_due=NOW - timedelta(days=6))
     with CaptureQueriesContext(connection) as large:
-        result = prompts.prompts_scan_overdue()
+        result = scan.prompts_scan_overdue()
     # Both runs open prompts old enough to escalate at once.
     assert (result.created, result.escalated) == (25, 25)
     assert len(large.captured_queries) == len(small.captured_queries)
@@ -107,7 +106,7 @@ def test_the_scan_runs_in_the_same_number_of_queries_whatever_the_number_of_over
 def test_an_application_with_an_open_snoozed_prompt_gets_no_second_prompt(frozen):
     application = overdue()
     PromptFactory(application=application, snoozed_until=NOW + timedelta(days=2), snooze_reason="Client is away")
-    result = prompts.prompts_scan_overdue()
+    result = scan.prompts_scan_overdue()
     assert result.created == 0
     assert RecruiterPrompt.objects.filter(application=application).count() == 1
 
@@ -122,7 +121,7 @@ def test_a_prompt_whose_application_no_longer_owes_news_is_settled(frozen):
     still_prompt = PromptFactory(application=still)
     feedback = PromptFactory(application=closed, reason=Reason.FEEDBACK_OWED)
 
-    result = prompts.prompts_scan_overdue()
+    result = scan.prompts_scan_overdue()
 
     assert result.settled == 2
     for prompt in (closed_prompt, moved_prompt, still_prompt, feedback):
@@ -136,11 +135,11 @@ def test_a_prompt_whose_application_no_longer_owes_news_is_settled(frozen):
 @pytest.mark.django_db
 def test_after_the_update_is_given_the_next_overdue_spell_gets_a_new_prompt(frozen):
     application = overdue()
-    prompts.prompts_scan_overdue()
+    scan.prompts_scan_overdue()
     RecruiterPrompt.objects.update(resolved_at=NOW, resolution="Phone to the candidate")
     application.next_update_due = NOW - timedelta(minutes=1)
     application.save(update_fields=["next_update_due"])
-    assert prompts.prompts_scan_overdue().created == 1
+    assert scan.prompts_scan_overdue().created == 1
     assert RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).count() == 1
 
 
@@ -173,7 +172,7 @@ def _run_concurrently(target, count: int) -> list:
 def test_two_concurrent_scans_open_each_prompt_once(requires_postgres):
     applications = [overdue(next_update_due=datetime.now(UTC) - timedelta(hours=1)) for _ in range(40)]
 
-    results = _run_concurrently(prompts.prompts_scan_overdue, 2)
+    results = _run_concurrently(scan.prompts_scan_overdue, 2)
 
     assert sum(result.created for result in results) == 40
     assert RecruiterPrompt.objects.count() == 40
@@ -189,7 +188,7 @@ def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres):
     for _ in range(30):
         overdue(candidate__owner=owner, next_update_due=long_ago)
 
-    results = _run_concurrently(prompts.prompts_scan_overdue, 2)
+    results = _run_concurrently(scan.prompts_scan_overdue, 2)
 
     assert sum(result.created for result in results) == 30
     assert sum(result.escalated for result in results) == 30
@@ -212,7 +211,7 @@ def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
 def test_a_large_batch_of_new_prompts_refreshes_the_planner_statistics(requires_postgres, frozen):
     owner = UserFactory()
     job = JobFactory(owner=owner)
-    count = prompts.REANALYZE_AFTER + 100
+    count = scan.REANALYZE_AFTER + 100
     candidates = Candidate.objects.bulk_create(
         Candidate(first_name="Sam", email=f"batch{n}@mail.example", owner=owner) for n in range(count)
     )
@@ -231,6 +230,6 @@ def test_a_large_batch_of_new_prompts_refreshes_the_planner_statistics(requires_
         cursor.execute(f"ANALYZE {table}")
     assert estimated_open() < 10  # the planner's picture before: nothing open
 
-    assert prompts.prompts_scan_overdue().created == count
+    assert scan.prompts_scan_overdue().created == count
 
     assert estimated_open() > count / 2

@@ -8,8 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from notifications.models import RecruiterPrompt
-from recruiting.models import Role
+from recruiting.models import RecruiterPrompt, Role
 from tests.factories import ApplicationFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")

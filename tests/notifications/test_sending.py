@@ -17,14 +17,17 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from candidates.services import candidate_set_preferences
+from candidates.services.people import candidate_set_preferences
 from notifications.backends import Phase, PhaseRecordingSMTP
-from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
-from notifications.services import outbox, sending
+from notifications.models import MessageAttempt, OutboundMessage
+from notifications.services import messages as message_services
+from notifications.services import outbox, recording, sending
+from notifications.services import relay as relay_services
 from recruiting import policy
-from recruiting.models import AuditLog, ContactEvent, FirmHoliday, StagePolicy
-from recruiting.selectors import firm_time_zone
+from recruiting.calendar import firm_time_zone
+from recruiting.models import AuditLog, ContactEvent, FirmHoliday, RecruiterPrompt, StagePolicy
 from recruiting.services import application_create
+from tests.conftest import SentTask
 from tests.factories import CandidateFactory, JobFactory, PromptFactory, UserFactory
 from tests.support.smtp_sink import SmtpSink, free_port
 
@@ -67,7 +70,7 @@ def due_message(**candidate) -> OutboundMessage:
     candidate = CandidateFactory(**candidate)
     application = application_create(candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner)
     message = OutboundMessage.objects.get(application=application)
-    return outbox.message_send_now(message=message, by=candidate.owner)
+    return message_services.message_send_now(message=message, by=candidate.owner)
 
 
 def reload(message: OutboundMessage) -> OutboundMessage:
@@ -212,7 +215,7 @@ def test_a_stall_after_the_body_is_unknown_and_never_sent_again_F8(smtp, wednesd
     assert message.attempt_log.get().outcome == Outcome.UNKNOWN
     assert RecruiterPrompt.objects.filter(application=message.application, reason="outcome_unknown").exists()
     wednesday_morning.shift(dt.timedelta(hours=2))
-    sending.messages_relay()
+    relay_services.messages_relay()
     assert sending.messages_send_due(worker="w", limit=5).claimed == 0
     assert smtp.count(message.message_id) == 1
 
@@ -264,21 +267,19 @@ def test_temporary_failures_give_up_after_the_last_attempt(smtp, wednesday_morni
 # --- leases and the relay ---------------------------------------------------------------------------------
 
 
-def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(wednesday_morning, monkeypatch):
-    from notifications.tasks import outbox as tasks
-
-    batches = []
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
+def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(wednesday_morning, sent_tasks):
     untouched, in_flight = due_message(), due_message()
-    claimed = sending._claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=sending.SendReport())
+    claimed = sending.claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=sending.SendReport())
     assert sorted(claimed) == sorted([untouched.pk, in_flight.pk])
-    assert sending._mark_handover(in_flight.pk, "dead")
+    assert sending.mark_handover(in_flight.pk, "dead")
     wednesday_morning.shift(dt.timedelta(minutes=4))
-    assert sending.messages_relay().requeued == 0  # leases still running
+    assert relay_services.messages_relay().requeued == 0  # leases still running
     wednesday_morning.shift(dt.timedelta(minutes=2))
-    report = sending.messages_relay()
+    report = relay_services.messages_relay()
     assert (report.requeued, report.unknown, report.due, report.batches) == (1, 1, 1, 1)
-    assert batches == [{"kwargs": {"limit": sending.BATCH_SIZE}, "retry": False}]
+    assert sent_tasks == [
+        SentTask("notifications.tasks.outbox.send_due_batch", [], {"limit": sending.BATCH_SIZE}, None)
+    ]
     assert reload(untouched).status == Status.QUEUED
     lost = reload(in_flight)
     assert lost.status == Status.UNKNOWN and lost.attempt_log.get().outcome == Outcome.UNKNOWN
@@ -287,26 +288,22 @@ def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(
 
 def test_a_worker_that_lost_its_lease_sends_nothing(wednesday_morning):
     message = due_message()
-    ids = sending._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
+    ids = sending.claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    sending.messages_relay()
+    relay_services.messages_relay()
     assert sending.messages_send_due(worker="fast", limit=1).sent == 1
     sending._send_claimed(ids, worker="slow", report=sending.SendReport())
     assert len(mail.outbox) == 1
     assert reload(message).status == Status.SENT
 
 
-def test_the_relay_starts_a_bounded_number_of_batches(monkeypatch):
-    from notifications.tasks import outbox as tasks
-
-    batches = []
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: batches.append(k))
-    monkeypatch.setattr(sending, "BATCH_SIZE", 1)
-    monkeypatch.setattr(sending, "RELAY_MAX_BATCHES", 2)
+def test_the_relay_starts_a_bounded_number_of_batches(monkeypatch, sent_tasks):
+    monkeypatch.setattr(relay_services, "BATCH_SIZE", 1)
+    monkeypatch.setattr(relay_services, "RELAY_MAX_BATCHES", 2)
     for _ in range(3):
         due_message()
-    assert sending.messages_relay().batches == 2
-    assert len(batches) == 2
+    assert relay_services.messages_relay().batches == 2
+    assert len(sent_tasks) == 2
 
 
 # --- late messages (F11) ------------------------------------------------------------------------------------
@@ -367,9 +364,9 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     rng = random.Random(1)
     for attempt in range(1, 12):
         ceiling = min(60 * 2 ** (attempt - 1), 3600)
-        delay = sending.retry_delay(attempt, base_seconds=60, rng=rng).total_seconds()
+        delay = recording.retry_delay(attempt, base_seconds=60, rng=rng).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
-    spread = {sending.retry_delay(3, base_seconds=60, rng=rng) for _ in range(20)}
+    spread = {recording.retry_delay(3, base_seconds=60, rng=rng) for _ in range(20)}
     assert len(spread) > 1
 
 
@@ -431,11 +428,11 @@ def test_an_address_suppressed_after_queueing_is_caught_whatever_its_case_F9():
 
 def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wednesday_morning):
     message = due_message()
-    ids = sending._claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending._mark_handover(message.pk, "slow")
+    ids = sending.claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
+    assert sending.mark_handover(message.pk, "slow")
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    assert sending.messages_relay().unknown == 1
-    sending._record_sent_many([reload(message)], worker="slow")
+    assert relay_services.messages_relay().unknown == 1
+    recording.record_sent_many([reload(message)], worker="slow")
     assert ids == [message.pk]
     assert reload(message).status == Status.SENT
     assert RecruiterPrompt.objects.get(message=message, reason="outcome_unknown").resolved_at is not None
@@ -458,8 +455,8 @@ class WorkerStopped(BaseException):
 @pytest.fixture
 def groups_of_20(monkeypatch):
     """Groups by size only, however slow the machine."""
-    monkeypatch.setattr(sending, "GROUP_SIZE", 20)
-    monkeypatch.setattr(sending, "GROUP_SECONDS", 3600)
+    monkeypatch.setattr(recording, "GROUP_SIZE", 20)
+    monkeypatch.setattr(recording, "GROUP_SECONDS", 3600)
 
 
 def test_a_batch_is_recorded_in_groups_each_message_on_its_timeline_clock_reset_and_prompts_settled(
@@ -541,7 +538,7 @@ def test_a_failure_in_the_middle_of_a_group_is_recorded_after_the_messages_sent_
 
 
 def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_rest_to_the_relay(
-    wednesday_morning, monkeypatch, groups_of_20
+    wednesday_morning, monkeypatch, groups_of_20, sent_tasks
 ):
     from django.core.mail.backends import locmem
 
@@ -567,11 +564,7 @@ def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_res
     assert all(reload(m).handover_at is None for m in messages[25:])
 
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    with monkeypatch.context() as patched:
-        from notifications.tasks import outbox as tasks
-
-        patched.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
-        relay = sending.messages_relay()
+    relay = relay_services.messages_relay()
     assert (relay.unknown, relay.requeued) == (1, 5)
     assert sending.messages_send_due(worker="w2", limit=100).sent == 5
     assert reload(messages[24]).status == Status.UNKNOWN
@@ -583,10 +576,10 @@ def test_a_worker_stopped_mid_batch_records_what_was_accepted_and_leaves_the_res
 
 
 def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_message_unknown(
-    wednesday_morning, monkeypatch, groups_of_20
+    wednesday_morning, monkeypatch, groups_of_20, sent_tasks
 ):
     messages = [due_message() for _ in range(30)]
-    original = sending._record_sent_many
+    original = recording.record_sent_many
     groups = []
 
     def record_once(group, *, worker, at=None):
@@ -596,7 +589,7 @@ def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_mess
         return original(group, worker=worker, at=at)
 
     with monkeypatch.context() as dying:
-        dying.setattr(sending, "_record_sent_many", record_once)
+        dying.setattr(recording, "record_sent_many", record_once)
         with pytest.raises(WorkerStopped):
             sending.messages_send_due(worker="w", limit=100)
     assert groups == [20, 10]
@@ -607,10 +600,7 @@ def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_mess
     assert not ContactEvent.objects.filter(message__in=messages[20:]).exists()
 
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    from notifications.tasks import outbox as tasks
-
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
-    relay = sending.messages_relay()
+    relay = relay_services.messages_relay()
     assert (relay.sent, relay.unknown, relay.requeued) == (9, 1, 0)
     assert [reload(m).status for m in messages[20:]] == [Status.SENT] * 9 + [Status.UNKNOWN]
     for message in messages[20:29]:
@@ -623,19 +613,18 @@ def test_a_worker_that_dies_before_recording_its_group_leaves_only_its_last_mess
     assert len(mail.outbox) == 30  # nothing twice
 
 
-def test_a_recorded_message_is_never_recorded_twice_by_a_late_worker_or_the_relay(wednesday_morning, monkeypatch):
-    from notifications.tasks import outbox as tasks
-
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: None)
+def test_a_recorded_message_is_never_recorded_twice_by_a_late_worker_or_the_relay(
+    wednesday_morning, monkeypatch, sent_tasks
+):
     first, second = due_message(), due_message()
-    sending._claim(worker="slow", limit=2, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending._mark_handover(first.pk, "slow")
-    assert sending._mark_handover(second.pk, "slow", accepted=first.pk)  # the first was accepted
+    sending.claim(worker="slow", limit=2, now=timezone.now(), message_id=None, report=sending.SendReport())
+    assert sending.mark_handover(first.pk, "slow")
+    assert sending.mark_handover(second.pk, "slow", accepted=first.pk)  # the first was accepted
     wednesday_morning.shift(dt.timedelta(minutes=6))
-    relay = sending.messages_relay()
+    relay = relay_services.messages_relay()
     assert (relay.sent, relay.unknown) == (1, 1)
     # The worker comes back and records both: the first is already recorded, the second arrived after all.
-    recorded = sending._record_sent_many([reload(first), reload(second)], worker="slow")
+    recorded = recording.record_sent_many([reload(first), reload(second)], worker="slow")
     assert [m.pk for m in recorded] == [second.pk]
     assert ContactEvent.objects.filter(message__in=[first, second]).count() == 2
     assert MessageAttempt.objects.filter(message=first).count() == 1
@@ -657,26 +646,24 @@ def test_an_internationalised_address_never_breaks_the_stage_change_and_fails_vi
 # --- the tasks --------------------------------------------------------------------------------------------
 
 
-def test_the_tasks_take_ids_and_call_the_services(monkeypatch):
+def test_the_tasks_take_ids_and_call_the_services(sent_tasks):
     from notifications.tasks import outbox as tasks
 
-    chained = []
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: chained.append(k))
+    chained = sent_tasks
     first, second, third = due_message(), due_message(), due_message()
     tasks.send_message(first.pk)
     assert reload(first).status == Status.SENT
     tasks.send_due_batch(limit=1)
-    assert chained == [{"kwargs": {"limit": 1}, "retry": False}]  # a full batch hands on
+    assert chained == [SentTask("notifications.tasks.outbox.send_due_batch", [], {"limit": 1}, None)]  # hands on
     tasks.send_due_batch(limit=5)
     assert len(chained) == 1
     assert {reload(m).status for m in (second, third)} == {Status.SENT}
 
 
-def test_a_full_batch_that_sent_nothing_does_not_chain(settings, monkeypatch):
+def test_a_full_batch_that_sent_nothing_does_not_chain(settings, sent_tasks):
     from notifications.tasks import outbox as tasks
 
-    chained = []
-    monkeypatch.setattr(tasks.send_due_batch, "apply_async", lambda *a, **k: chained.append(k))
+    chained = sent_tasks
     smtp_mailer(settings, free_port())
     due_message()
     tasks.send_due_batch(limit=1)

@@ -13,9 +13,11 @@ from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
-from notifications.services import outbox, prompts, sending
+from notifications.services import messages as message_services
+from notifications.services import recording, sending, stage_emails
+from notifications.services import relay as relay_services
 from recruiting.models import Application, ContactEvent, Stage
-from recruiting.services import EmailSent, application_create, application_move, contact_log_emails_sent
+from recruiting.services import EmailSent, application_create, application_move, contact_log_emails_sent, prompts
 from tests.factories import CandidateFactory, JobFactory, UserFactory
 from tests.support.processes import wait_for
 
@@ -30,10 +32,9 @@ def wednesday_morning():
 
 
 @pytest.fixture
-def no_wake_ups(monkeypatch):
-    from notifications.tasks import outbox as tasks
-
-    monkeypatch.setattr(tasks.send_message, "apply_async", lambda *args, **kwargs: None)
+def no_wake_ups(sent_tasks):
+    """Task messages are recorded, not sent: these tests run the workers' functions themselves."""
+    return sent_tasks
 
 
 def held_acknowledgment(candidate=None) -> OutboundMessage:
@@ -50,15 +51,15 @@ def test_send_now_on_a_message_accepted_but_not_yet_recorded_is_refused_and_it_g
     assert message.status == Status.HELD  # the recruiter's page offers "Send now"
     OutboundMessage.objects.filter(pk=message.pk).update(send_after=timezone.now())  # the hold ends
     # A worker claims it, marks the hand-over, and the server accepts it; it waits in the worker's group.
-    sending._claim(worker="w1", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending._mark_handover(message.pk, "w1")
+    sending.claim(worker="w1", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
+    assert sending.mark_handover(message.pk, "w1")
     held_by_w1 = OutboundMessage.objects.select_related("candidate", "application__owner").get(pk=message.pk)
     mailers.default.send_messages([sending._email_for(held_by_w1)])
 
     with pytest.raises(ValidationError, match="cannot be sent now"):
-        outbox.message_send_now(message=message, by=message.application.owner)
+        message_services.message_send_now(message=message, by=message.application.owner)
     second = sending.messages_send_due(worker="w2", limit=10)
-    sending._record_sent_many([held_by_w1], worker="w1")
+    recording.record_sent_many([held_by_w1], worker="w1")
 
     assert second.sent == 0
     assert len(mail.outbox) == 1
@@ -83,7 +84,7 @@ def test_a_rejection_whose_candidate_got_an_offer_meanwhile_is_not_sent_rule_7(w
     rejection.refresh_from_db()
     assert (report.sent, report.suppressed, len(mail.outbox)) == (0, 1, 0)
     assert rejection.status == Status.SUPPRESSED
-    assert rejection.status_reason == outbox.RULE_7_REASON
+    assert rejection.status_reason == stage_emails.RULE_7_REASON
 
 
 @pytest.mark.django_db
@@ -104,8 +105,8 @@ def test_a_rejection_is_still_sent_when_the_only_offer_is_its_own_application(we
 def test_a_group_whose_recording_hits_a_deadlock_is_noted_accepted_and_recorded_on_the_second_try(
     wednesday_morning, no_wake_ups, monkeypatch
 ):
-    messages = [outbox.message_send_now(message=held_acknowledgment(), by=None) for _ in range(3)]
-    original = sending._record_sent_many
+    messages = [message_services.message_send_now(message=held_acknowledgment(), by=None) for _ in range(3)]
+    original = recording.record_sent_many
     calls = []
 
     def deadlocked_once(group, **kwargs):
@@ -116,7 +117,7 @@ def test_a_group_whose_recording_hits_a_deadlock_is_noted_accepted_and_recorded_
         assert noted == len(group)  # before the second try, every one is noted as accepted
         return original(group, **kwargs)
 
-    monkeypatch.setattr(sending, "_record_sent_many", deadlocked_once)
+    monkeypatch.setattr(recording, "record_sent_many", deadlocked_once)
 
     report = sending.messages_send_due(worker="w1", limit=10)
 
@@ -131,19 +132,19 @@ def test_a_group_whose_recording_hits_a_deadlock_is_noted_accepted_and_recorded_
 def test_a_group_that_cannot_be_recorded_at_all_is_recorded_sent_by_the_relay_not_unknown(
     wednesday_morning, no_wake_ups, monkeypatch
 ):
-    messages = [outbox.message_send_now(message=held_acknowledgment(), by=None) for _ in range(2)]
-    original = sending._record_sent_many
+    messages = [message_services.message_send_now(message=held_acknowledgment(), by=None) for _ in range(2)]
+    original = recording.record_sent_many
 
     def always_deadlocked(group, **kwargs):
         raise OperationalError("deadlock detected")
 
-    monkeypatch.setattr(sending, "_record_sent_many", always_deadlocked)
+    monkeypatch.setattr(recording, "record_sent_many", always_deadlocked)
     with pytest.raises(OperationalError):
         sending.messages_send_due(worker="w1", limit=10)
-    monkeypatch.setattr(sending, "_record_sent_many", original)
+    monkeypatch.setattr(recording, "record_sent_many", original)
     wednesday_morning.shift(dt.timedelta(hours=1))  # the lease expires
 
-    relay = sending.messages_relay()
+    relay = relay_services.messages_relay()
 
     assert (relay.sent, relay.unknown) == (2, 0)
     assert len(mail.outbox) == 2
@@ -155,8 +156,8 @@ def test_the_relay_goes_on_when_one_dead_workers_group_cannot_be_recorded(wednes
     def failing(group, **kwargs):
         raise OperationalError("deadlock detected")
 
-    message = outbox.message_send_now(message=held_acknowledgment(), by=None)
-    stuck = outbox.message_send_now(message=held_acknowledgment(), by=None)
+    message = message_services.message_send_now(message=held_acknowledgment(), by=None)
+    stuck = message_services.message_send_now(message=held_acknowledgment(), by=None)
     now = timezone.now()
     OutboundMessage.objects.filter(pk=message.pk).update(
         status=Status.SENDING, leased_by="gone", lease_expires_at=now, handover_at=now, sent_at=now
@@ -164,10 +165,10 @@ def test_the_relay_goes_on_when_one_dead_workers_group_cannot_be_recorded(wednes
     OutboundMessage.objects.filter(pk=stuck.pk).update(
         status=Status.SENDING, leased_by="gone", lease_expires_at=now, handover_at=now
     )
-    monkeypatch.setattr(sending, "_record_sent_many", failing)
+    monkeypatch.setattr(recording, "record_sent_many", failing)
     wednesday_morning.shift(dt.timedelta(minutes=1))
 
-    relay = sending.messages_relay()
+    relay = relay_services.messages_relay()
 
     assert (relay.sent, relay.unknown) == (0, 1)  # the accepted one waits for the next run; the other is unknown
     assert OutboundMessage.objects.get(pk=message.pk).status == Status.SENDING
@@ -176,7 +177,7 @@ def test_the_relay_goes_on_when_one_dead_workers_group_cannot_be_recorded(wednes
 
 @pytest.mark.django_db
 def test_a_message_the_backend_did_not_send_fails_and_is_not_news(wednesday_morning, no_wake_ups, monkeypatch):
-    message = outbox.message_send_now(message=held_acknowledgment(), by=None)
+    message = message_services.message_send_now(message=held_acknowledgment(), by=None)
     monkeypatch.setattr(type(mailers.default), "send_messages", lambda self, messages: 0)
 
     report = sending.messages_send_due(worker="w1", limit=10)

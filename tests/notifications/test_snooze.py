@@ -8,10 +8,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from notifications import selectors
-from notifications.models import RecruiterPrompt
-from notifications.services import prompts
-from recruiting.models import AuditLog
+from recruiting import selectors
+from recruiting.models import AuditLog, RecruiterPrompt
+from recruiting.services import prompts, scan
 from tests.factories import ApplicationFactory, PromptFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
@@ -88,7 +87,7 @@ def test_a_snoozed_prompt_is_hidden_until_the_snooze_ends(prompt, frozen):
     prompts.prompt_snooze(prompt=prompt, until=NOW + timedelta(days=2), reason="Client is away", by=prompt.recruiter)
     assert list(selectors.prompts_open_for_user(user=prompt.recruiter)) == []
     assert list(selectors.prompts_snoozed_for_user(user=prompt.recruiter)) == [prompt]
-    assert prompts.prompts_scan_overdue().created == 0
+    assert scan.prompts_scan_overdue().created == 0
     frozen.move_to(NOW + timedelta(days=2))
     assert list(selectors.prompts_open_for_user(user=prompt.recruiter)) == [prompt]
     assert list(selectors.prompts_snoozed_for_user(user=prompt.recruiter)) == []

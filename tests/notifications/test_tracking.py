@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import OutboundMessage, RecruiterPrompt, Suppression, TrackingEvent
+from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.services.tracking import tracking_event_record
-from recruiting.models import AuditLog, Stage
+from recruiting.models import AuditLog, RecruiterPrompt, Stage
 from tests.factories import ApplicationFactory, CandidateFactory
 
 pytestmark = pytest.mark.django_db

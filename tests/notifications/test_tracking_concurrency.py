@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from notifications.models import RecruiterPrompt, Suppression, TrackingEvent
+from notifications.models import Suppression, TrackingEvent
+from recruiting.models import RecruiterPrompt
 from tests.factories import ApplicationFactory, CandidateFactory
 from tests.notifications.test_tracking import BASIC_AUTH, SIGNING_KEY, _auth, _mailgun_bounce
 

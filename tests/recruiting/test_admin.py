@@ -11,11 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import MessageTemplate, OutboundMessage, RecruiterPrompt
-from notifications.services.prompts import prompt_open, prompts_scan_overdue
+from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.tracking import tracking_event_record
 from recruiting import demo, services
-from recruiting.models import ACTIVE_STAGES, Application, AuditLog, ContactEvent, Job, Stage, StageChange
+from recruiting.models import (
+    ACTIVE_STAGES,
+    Application,
+    AuditLog,
+    ContactEvent,
+    Job,
+    RecruiterPrompt,
+    Stage,
+    StageChange,
+)
+from recruiting.services.prompts import prompt_open
+from recruiting.services.scan import prompts_scan_overdue
 from tests.factories import MessageAttemptFactory
 
 # A changelist or change page: session, user, counts, one page of rows (up to 100 with the demo data), filter
@@ -187,7 +197,7 @@ def test_resolve_action_goes_through_prompt_resolve(admin_client_demo):
     prompt = prompt_open(application=application, reason=RecruiterPrompt.Reason.CANDIDATE_ASKED)
     post_action(
         admin_client_demo,
-        "admin:notifications_recruiterprompt_changelist",
+        "admin:recruiting_recruiterprompt_changelist",
         "resolve",
         [prompt.pk],
         resolution="Called them back",

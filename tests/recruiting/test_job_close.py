@@ -9,12 +9,21 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from candidates.services import candidate_set_preferences
-from notifications.models import OutboundMessage, RecruiterPrompt, Suppression
-from notifications.services.outbox import RULE_7_REASON
-from recruiting.job_services import job_close
-from recruiting.models import ACTIVE_STAGES, Application, AuditLog, FirmHoliday, Job, Stage, StageChange
+from candidates.services.people import candidate_set_preferences
+from notifications.models import OutboundMessage, Suppression
+from notifications.services.stage_emails import RULE_7_REASON
+from recruiting.models import (
+    ACTIVE_STAGES,
+    Application,
+    AuditLog,
+    FirmHoliday,
+    Job,
+    RecruiterPrompt,
+    Stage,
+    StageChange,
+)
 from recruiting.services import application_create, application_move
+from recruiting.services.jobs import job_close
 from tests.factories import CandidateFactory, JobFactory, PromptFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +151,7 @@ def snapshot(*, audit_after: int, changes_after: int) -> dict:
             details["stage_change"] = _stage_change_of(details["stage_change"])
         target = {
             "notifications.outboundmessage": lambda pk: messages[pk][:4],
-            "notifications.recruiterprompt": lambda pk: prompts[pk][:3],
+            "recruiting.recruiterprompt": lambda pk: prompts[pk][:3],
         }.get(row.object_type, lambda pk: pk)(row.object_id)
         action = "application.close_with_job" if row.action == "application.move" else row.action
         audits.append(repr((row.actor_id, action, row.object_type, target, sorted(details.items()), row.at)))

@@ -25,7 +25,7 @@ def test_due_today_selects_only_later_today():
 
 
 def test_overdue_selector_skips_applications_with_an_open_prompt():
-    from notifications.models import RecruiterPrompt
+    from recruiting.models import RecruiterPrompt
 
     overdue = ApplicationFactory(next_update_due=NOW - timedelta(hours=1))
     prompted = ApplicationFactory(next_update_due=NOW - timedelta(hours=1))

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from notifications.models import RecruiterPrompt
 from recruiting import services
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -17,6 +16,7 @@ from recruiting.models import (
     ContactEvent,
     FirmHoliday,
     Job,
+    RecruiterPrompt,
     Role,
     Stage,
     StageChange,
@@ -230,7 +230,7 @@ def test_firm_holidays_and_stage_policies_drive_the_clock(frozen):
 
 
 def test_do_not_contact_takes_the_candidate_off_the_clock_with_a_visible_reason(application, frozen):
-    from candidates.services import candidate_set_preferences
+    from candidates.services.people import candidate_set_preferences
 
     candidate = application.candidate
     with pytest.raises(ValidationError, match="Say why"):
@@ -251,7 +251,7 @@ def test_do_not_contact_takes_the_candidate_off_the_clock_with_a_visible_reason(
 
 
 def test_pausing_automated_updates_keeps_the_clock(application):
-    from candidates.services import candidate_set_preferences
+    from candidates.services.people import candidate_set_preferences
 
     candidate_set_preferences(candidate=application.candidate, by=application.owner, automated_updates_paused=True)
     application.refresh_from_db()

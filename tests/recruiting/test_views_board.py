@@ -7,10 +7,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import OutboundMessage, RecruiterPrompt
-from recruiting.job_services import job_close, job_close_progress
-from recruiting.models import ACTIVE_STAGES, Application, Job, Role, Stage, StageChange
+from notifications.models import OutboundMessage
+from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Role, Stage, StageChange
 from recruiting.services import application_clock_recompute
+from recruiting.services.jobs import job_close, job_close_progress
 from tests.factories import ApplicationFactory, JobFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
-from notifications.services.outbox import message_personal_queue
+from notifications.services.messages import message_personal_queue
 from recruiting.models import ContactEvent, Stage
 from recruiting.services import EmailSent, application_create, application_move, contact_log, contact_log_emails_sent
 from tests.factories import (

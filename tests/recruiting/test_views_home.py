@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import OutboundMessage, RecruiterPrompt
-from recruiting.models import ContactEvent, Role, Stage
+from notifications.models import OutboundMessage
+from recruiting.models import ContactEvent, RecruiterPrompt, Role, Stage
 from recruiting.services import application_clock_recompute
 from tests.factories import ApplicationFactory, OutboundMessageFactory, PromptFactory, TeamFactory, UserFactory
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import MessageTemplate, OutboundMessage
-from notifications.services.outbox import message_check_in_queue
+from notifications.services.messages import message_check_in_queue
 from recruiting.models import Role
 from tests.factories import ApplicationFactory, OutboundMessageFactory, UserFactory
 

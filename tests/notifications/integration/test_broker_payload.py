@@ -9,7 +9,7 @@ import redis
 from django.conf import settings
 
 from notifications.models import OutboundMessage
-from notifications.services import outbox
+from notifications.services import messages as message_services
 from recruiting.services import application_create
 from tests.factories import CandidateFactory, JobFactory
 from tests.support.processes import purge_broker, worker_env
@@ -29,7 +29,7 @@ def test_a_wake_up_carries_only_the_message_id(mail_queue):
     candidate = CandidateFactory(first_name="Zoë", last_name="Private", email="zoe.private@mail.example")
     application = application_create(candidate=candidate, job=JobFactory(owner=candidate.owner), by=None)
     message = OutboundMessage.objects.get(application=application)
-    outbox.message_send_now(message=message, by=None)
+    message_services.message_send_now(message=message, by=None)
 
     # The wake-up of "send now", and of the acknowledgment itself when it fell in business hours.
     raw = mail_queue.lrange("mail", 0, -1)

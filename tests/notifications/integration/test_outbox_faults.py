@@ -10,11 +10,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.services import candidate_set_preferences
-from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
-from notifications.services import outbox, sending
+from candidates.services.people import candidate_set_preferences
+from notifications.models import MessageAttempt, OutboundMessage
+from notifications.services import messages as message_services
+from notifications.services import outbox
+from notifications.services import relay as relay_services
 from recruiting import policy
-from recruiting.models import ContactEvent
+from recruiting.models import ContactEvent, RecruiterPrompt
 from recruiting.services import application_create
 from tests.factories import CandidateFactory, JobFactory, UserFactory
 from tests.support.processes import wait_for
@@ -50,7 +52,7 @@ def acknowledgment(**candidate) -> OutboundMessage:
 
 def released(message: OutboundMessage) -> OutboundMessage:
     """The recruiter clicks "send now": queued, and a worker is woken after commit."""
-    return outbox.message_send_now(message=message, by=message.application.owner)
+    return message_services.message_send_now(message=message, by=message.application.owner)
 
 
 def canary(key: str) -> OutboundMessage:
@@ -103,7 +105,7 @@ def test_a_5xx_fails_once_prompts_and_leaves_the_candidate_uninformed_F7(smtp_si
     smtp_sink.program("550@rcpt")
     message = released(acknowledgment())
     failed = wait_for_status(message, Status.FAILED, services)
-    assert sending.messages_relay().due == 0
+    assert relay_services.messages_relay().due == 0
     probe = canary("f7")
     smtp_sink.wait_for(lambda: smtp_sink.count(probe.message_id) == 1, what="the canary")
     assert [(a.outcome, a.smtp_code) for a in failed.attempt_log.all()] == [(Outcome.PERMANENT, 550)]
@@ -119,7 +121,7 @@ def test_a_stall_after_the_body_times_out_to_unknown_and_is_never_sent_again_F8(
     lost = wait_for_status(message, Status.UNKNOWN, services)
     assert [a.outcome for a in lost.attempt_log.all()] == [Outcome.UNKNOWN]
     assert RecruiterPrompt.objects.filter(application=lost.application, reason="outcome_unknown").exists()
-    assert sending.messages_relay().due == 0
+    assert relay_services.messages_relay().due == 0
     probe = canary("f8")
     smtp_sink.wait_for(lambda: smtp_sink.count(probe.message_id) == 1, what="the canary")
     assert smtp_sink.count(message.message_id) == 1
@@ -159,7 +161,7 @@ def test_messages_held_up_by_an_outage_are_sent_late_or_moved_to_business_hours_
     zone = _zone_outside_business_hours(now)
     OutboundMessage.objects.filter(pk=anytime.pk).update(send_after=now - dt.timedelta(hours=3))
     OutboundMessage.objects.filter(pk=windowed.pk).update(send_after=now - dt.timedelta(hours=3), send_window_tz=zone)
-    assert sending.messages_relay().due == 2
+    assert relay_services.messages_relay().due == 2
     sent = wait_for_status(anytime, Status.SENT, services)
     assert sent.status_reason.startswith("Sent late: it was due")
     wait_for(

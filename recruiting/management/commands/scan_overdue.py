@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from notifications.services.prompts import prompts_scan_overdue
+from recruiting.services.scan import prompts_scan_overdue
 
 
 class Command(BaseCommand):

@@ -12,9 +12,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import selectors, services
-from .models import ACTIVE_STAGES, Application, Job, Stage
-from .permissions import ensure_can_act
+from .. import selectors
+from ..audit import audit_log_record
+from ..celery import TaskCall, enqueue_on_commit
+from ..models import ACTIVE_STAGES, Application, Job, Stage
+from ..permissions import ensure_can_act
+from .applications import application_transition_check, applications_move_locked
 
 User = AbstractBaseUser
 
@@ -57,7 +60,7 @@ def job_close(
             previous = job.status
             job.status = Job.Status.CLOSED
             job.save(update_fields=["status"])
-            services.audit_log_record(
+            audit_log_record(
                 actor=by, action="job.close", obj=job, details={"from": previous, "outcome": outcome, "notify": notify}
             )
         total = job.applications.filter(stage__in=ACTIVE_STAGES).count()
@@ -76,9 +79,9 @@ def job_close(
                 .order_by("pk")[:batch_size]
             )
             for application in batch:
-                services.application_transition_check(application, outcome)
+                application_transition_check(application, outcome)
             # The batch moves in bulk: a constant number of queries for it, whatever its size.
-            services.applications_move_locked(
+            applications_move_locked(
                 applications=batch,
                 to_stage=outcome,
                 by=by,
@@ -112,20 +115,18 @@ def job_close_progress_record(*, close_id: str, state: str, done: int, total: in
 @transaction.atomic
 def job_close_start(*, job: Job, by: User | None, outcome: str, notify: bool, close_id: str) -> int:
     """Check that the job may be closed, then close it in a worker (with progress); returns the live count."""
-    from .tasks import job_close_run
-
     _check_outcome(outcome)
     job = Job.objects.select_for_update().get(pk=job.pk)
     ensure_can_act(by, job.owner_id)
     live = job.applications.filter(stage__in=ACTIVE_STAGES).count()
     if job.status == Job.Status.CLOSED and live == 0:
         raise ValidationError("This job is already closed and has no live applications.")
-    services.audit_log_record(
+    audit_log_record(
         actor=by, action="job.close_requested", obj=job, details={"outcome": outcome, "notify": notify, "live": live}
     )
     job_close_progress_record(close_id=close_id, state="waiting", done=0, total=live)
     by_id = by.pk if by is not None else None
-    transaction.on_commit(lambda: job_close_run.delay(job.pk, by_id, outcome, notify, close_id))
+    enqueue_on_commit(TaskCall("recruiting.tasks.job_close_run", args=(job.pk, by_id, outcome, notify, close_id)))
     return live
 
 

@@ -1,20 +1,13 @@
-"""Reads of the pipeline that are more than a one-liner."""
+"""What the clock is computed from (stage policies, firm holidays) and who is owed news when."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from . import policy
-from .models import Application, ContactEvent, FirmHoliday, StageChange, StagePolicy
-
-
-def firm_time_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+from .. import calendar, policy
+from ..models import Application, FirmHoliday, RecruiterPrompt, StagePolicy
 
 
 def firm_holidays() -> frozenset[date]:
@@ -39,8 +32,6 @@ def applications_overdue(*, now: datetime | None = None) -> QuerySet[Application
     One query on the next_update_due index: next_update_due is null for closed applications and for
     candidates who asked not to be contacted, so the range scan only meets applications that owe news.
     """
-    from notifications.models import RecruiterPrompt
-
     now = now or timezone.now()
     open_prompt = RecruiterPrompt.objects.filter(
         application=OuterRef("pk"), reason=RecruiterPrompt.Reason.OVERDUE, resolved_at__isnull=True
@@ -55,38 +46,7 @@ def applications_due_between(*, start: datetime, end: datetime) -> QuerySet[Appl
 def applications_due_today(*, now: datetime | None = None, tz: ZoneInfo | None = None) -> QuerySet[Application]:
     """Applications whose next update falls later today (in the given or the firm's time zone)."""
     now = now or timezone.now()
-    tz = tz or firm_time_zone()
+    tz = tz or calendar.firm_time_zone()
     local = now.astimezone(tz)
     end_of_day = datetime.combine(local.date(), datetime.max.time(), tzinfo=tz)
     return applications_due_between(start=now, end=end_of_day)
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # "stage" or "contact"
-    item: StageChange | ContactEvent
-
-
-def application_timeline(*, candidate_id: int, limit: int = 200, sent_messages: bool = True) -> list[TimelineEntry]:
-    """A candidate's stage changes and contacts across all applications, newest first.
-
-    With sent_messages=False the contacts recorded for sent outbox messages are left out (a caller that
-    shows the messages themselves would otherwise show each one twice).
-    """
-    changes = (
-        StageChange.objects.filter(application__candidate_id=candidate_id)
-        .select_related("by", "application__job__client")
-        .order_by("-at", "-id")[:limit]
-    )
-    contacts = ContactEvent.objects.filter(application__candidate_id=candidate_id)
-    if sent_messages:
-        contacts = contacts.select_related("message")
-    else:
-        contacts = contacts.filter(message__isnull=True)
-    contacts = contacts.select_related("by", "application__job__client").order_by("-at", "-id")[:limit]
-    entries = chain(
-        (TimelineEntry(at=c.at, kind="stage", item=c) for c in changes),
-        (TimelineEntry(at=c.at, kind="contact", item=c) for c in contacts),
-    )
-    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]

@@ -1,0 +1,164 @@
+"""Writes of people's records: creation, contact preferences, a bounced or complained address, and a
+candidate's ask for news (a prompt for their recruiter).
+
+Below notifications in the layers: nothing here sends mail. A fresh status link (an email) is
+`candidates.services.links`; data rights are `data_rights`, the CSV import `imports`.
+"""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, RecruiterPrompt
+from recruiting.permissions import ensure_can_act
+from recruiting.services import application_clock_recompute
+from recruiting.services.prompts import prompt_open
+
+from .. import selectors
+from ..models import Candidate
+from ..selectors import UPDATE_REQUEST_ACTION
+from ..validators import email_address_clean, person_name_clean, phone_clean
+
+STOP_CONTACT_REASON = "Asked on their status page"
+
+User = AbstractBaseUser
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # Reading the zone database walks the file system: once per process is enough.
+    return frozenset(available_timezones())
+
+
+def _check_time_zone(time_zone: str) -> None:
+    if time_zone not in _time_zones():
+        raise ValidationError({"time_zone": f"Unknown time zone: {time_zone!r}."})
+
+
+@transaction.atomic
+def candidate_create(
+    *,
+    first_name: str,
+    email: str,
+    owner: User,
+    by: User | None,
+    last_name: str = "",
+    phone: str = "",
+    time_zone: str = "UTC",
+) -> Candidate:
+    """A new candidate. Names and addresses are kept exactly as typed (emoji, any script, IDN domains,
+    non-ASCII local parts); invalid ones are refused with a message per field."""
+    errors: dict[str, list[ValidationError]] = {}
+    cleaned: dict[str, str] = {}
+    checks = {
+        "first_name": lambda: person_name_clean(first_name, label="first name", required=True),
+        "last_name": lambda: person_name_clean(last_name, label="last name", required=False),
+        "email": lambda: email_address_clean(email),
+        "phone": lambda: phone_clean(phone),
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors[field] = error.error_list
+    try:
+        _check_time_zone(time_zone)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)
+    # The address was checked above with internationalised mail in mind; the model's ASCII-only
+    # validator would refuse valid non-ASCII local parts.
+    candidate.full_clean(exclude=["email"])
+    candidate.save()
+    audit_log_record(actor=by, action="candidate.create", obj=candidate)
+    return candidate
+
+
+@transaction.atomic
+def candidate_set_preferences(
+    *,
+    candidate: Candidate,
+    by: User | None,
+    automated_updates_paused: bool | None = None,
+    do_not_contact: bool | None = None,
+    reason: str = "",
+    source: str = "recruiter",
+) -> Candidate:
+    """Pause automated updates or stop all contact (or undo either). `by=None` with source
+    "candidate" when the candidate set it on their own page.
+
+    Do-not-contact takes the candidate's applications off the keep-in-the-loop clock; pausing only
+    stops automated email (the recruiter still owes them news personally).
+    """
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if source == "recruiter":
+        ensure_can_act(by, candidate.owner_id)
+    changes: dict[str, object] = {}
+    if automated_updates_paused is not None and automated_updates_paused != candidate.automated_updates_paused:
+        candidate.automated_updates_paused = automated_updates_paused
+        changes["automated_updates_paused"] = automated_updates_paused
+    if do_not_contact is not None and do_not_contact != candidate.do_not_contact:
+        if do_not_contact and not reason.strip():
+            raise ValidationError({"reason": "Say why the candidate is not to be contacted."})
+        candidate.do_not_contact = do_not_contact
+        candidate.do_not_contact_reason = reason.strip() if do_not_contact else ""
+        candidate.do_not_contact_at = timezone.now() if do_not_contact else None
+        changes["do_not_contact"] = do_not_contact
+    if not changes:
+        return candidate
+    candidate.save()
+    if "do_not_contact" in changes:
+        for application in candidate.applications.select_related("candidate"):
+            application_clock_recompute(application=application)
+    audit_log_record(
+        actor=by, action="candidate.preferences", obj=candidate, details={**changes, "source": source, "reason": reason}
+    )
+    return candidate
+
+
+@transaction.atomic
+def application_update_request(*, application: Application, candidate: Candidate) -> bool:
+    """The candidate asks their recruiter for news on one application, from their status page.
+
+    Opens a "candidate asked" prompt for the application's owner. At most once per application per
+    seven days: a second ask inside that window changes nothing and returns False. Refused for a closed
+    application, another candidate's application, or a candidate who asked not to be contacted.
+    """
+    # The lock serialises two asks sent at once, so the seven-day rule holds under a double click.
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    if application.candidate_id != candidate.pk:
+        raise ValidationError("This application is not yours.")
+    if application.candidate.do_not_contact:
+        raise ValidationError("You asked us not to contact you. Turn that off first and we will gladly get in touch.")
+    if not application.is_active:
+        raise ValidationError("This application is closed, so there is no update to ask for.")
+    if selectors.application_update_requested_at(application=application) is not None:
+        return False
+    prompt = prompt_open(
+        application=application,
+        reason=RecruiterPrompt.Reason.CANDIDATE_ASKED,
+        detail="The candidate asked for an update on their status page.",
+    )
+    audit_log_record(
+        actor=None, action=UPDATE_REQUEST_ACTION, obj=application, details={"prompt": prompt.pk, "source": "candidate"}
+    )
+    return True
+
+
+@transaction.atomic
+def candidates_email_status_set(*, address: str, email_status: str) -> list[Candidate]:
+    """Mark every candidate using `address` (any case) as bounced or complained, or deliverable again;
+    returns them. Erased candidates are left alone."""
+    candidates = list(Candidate.objects.select_for_update().filter(email__iexact=address, erased_at__isnull=True))
+    changed = [candidate for candidate in candidates if candidate.email_status != email_status]
+    for candidate in changed:
+        candidate.email_status = email_status
+    Candidate.objects.bulk_update(changed, ["email_status"])
+    return candidates

@@ -1,0 +1,81 @@
+"""The notifications app's part of a candidate's data rights: the messages written to them (with their
+tries), the suppression of their address and the provider's events about it, listed for an export and
+emptied for an erasure. Asked for by candidates.services.data_rights."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from recruiting.services.data_rights import when
+
+from ..models import MessageAttempt, OutboundMessage, Suppression, TrackingEvent
+from .outbox import WAITING, Status
+
+
+def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
+    return OutboundMessage.objects.filter(Q(candidate_id=candidate_id) | Q(application_id__in=application_ids))
+
+
+def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
+    messages = (
+        _messages(candidate_id=candidate_id, application_ids=application_ids)
+        .prefetch_related("attempt_log")
+        .order_by("created_at", "id")
+    )
+    return {
+        "messages": [_message_export(message) for message in messages],
+        "suppressions": [
+            {"email": s.email, "reason": s.reason, "detail": s.detail, "created_at": when(s.created_at)}
+            for s in Suppression.objects.filter(email__iexact=address)
+        ],
+        "delivery_events": [
+            {"type": e.event_type, "recipient": e.recipient, "description": e.description, "at": when(e.received_at)}
+            for e in TrackingEvent.objects.filter(recipient__iexact=address).order_by("received_at", "id")
+        ],
+    }
+
+
+def _message_export(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "application": message.application_id,
+        "template": message.template_code,
+        "to": message.to_address,
+        "subject": message.subject,
+        "body_text": message.body_text,
+        "body_html": message.body_html,
+        "status": message.status,
+        "status_reason": message.status_reason,
+        "created_at": when(message.created_at),
+        "sent_at": when(message.sent_at),
+        "attempts": [
+            {"at": when(a.at), "outcome": a.outcome, "smtp_code": a.smtp_code, "detail": a.detail}
+            for a in message.attempt_log.all()
+        ],
+    }
+
+
+def messages_erase(
+    *, candidate_id: int, application_ids: list[int], address: str, erased_address: str, reason: str
+) -> dict[str, list[int]]:
+    """Cancel what still waits, empty every message and try, and forget the address in the suppression
+    list and the provider's events. Returns the ids of the messages and events, whose audit rows go too."""
+    messages = _messages(candidate_id=candidate_id, application_ids=application_ids)
+    messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
+    messages.update(
+        subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
+    )
+    message_ids = list(messages.values_list("pk", flat=True))
+    MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")
+    for suppression in Suppression.objects.filter(email__iexact=address):
+        suppression.email = f"erased-suppression-{suppression.pk}@erased.invalid"
+        suppression.detail = ""
+        suppression.save(update_fields=["email", "detail"])
+    event_ids = list(
+        TrackingEvent.objects.filter(Q(recipient__iexact=address) | Q(message_id__in=message_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
+    return {"messages": message_ids, "delivery_events": event_ids}

@@ -1,0 +1,221 @@
+"""What a person does with the outbox: a check-in, a personal email, and editing, releasing, cancelling
+or retrying a message before or after it goes."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import linebreaks
+
+from recruiting import calendar
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, RecruiterPrompt
+from recruiting.permissions import ensure_can_act
+from recruiting.services import prompts
+
+from .. import rendering
+from ..models import MessageTemplate, OutboundMessage
+from .outbox import TRANSITIONS, WAITING, MessageDraft, Status, messages_create, person_name, wake_after_commit
+
+User = AbstractBaseUser
+Code = MessageTemplate.Code
+
+
+def _application_fresh(application: Application) -> Application:
+    # The caller's instance may predate a preference change: suppression must see the current one.
+    return Application.objects.select_related("candidate", "job__client", "owner__profile").get(pk=application.pk)
+
+
+@transaction.atomic
+def message_check_in_queue(*, application: Application, by: User | None) -> OutboundMessage:
+    """The "still in process, no news yet" email: at most one per application per day (firm's calendar)."""
+    application = _application_fresh(application)
+    ensure_can_act(by, application.owner_id)
+    if not application.is_active:
+        raise ValidationError("A check-in only makes sense while the application is open.")
+    today = timezone.localdate(timezone=calendar.firm_time_zone())
+    candidate = application.candidate
+    draft = MessageDraft(
+        idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
+        template_code=Code.CHECK_IN,
+        to_address=candidate.email,
+        fields=rendering.application_merge_fields(application=application),
+        candidate=candidate,
+        application=application,
+        recipient_user=None,
+        stage_change=None,
+        hold_minutes=settings.INLOOP_HOLD_MINUTES,
+        window_tz=candidate.time_zone,
+    )
+    return messages_create(drafts=[draft], by=by)[0]
+
+
+@transaction.atomic
+def message_personal_queue(
+    *, application: Application, subject: str, body: str, by: User | None, idempotency_key: str | None = None
+) -> OutboundMessage:
+    """A recruiter's own email to the candidate: goes out now, paused candidates included (rule 5).
+
+    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice.
+    """
+    application = _application_fresh(application)
+    ensure_can_act(by, application.owner_id)
+    subject, body = rendering.one_line(subject), body.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = "Write a subject."
+    if not body:
+        errors["body"] = "Write a message."
+    if errors:
+        raise ValidationError(errors)
+    candidate = application.candidate
+    fields = rendering.application_merge_fields(application=application)
+    fields |= {"personal_subject": subject, "personal_body": body}
+    draft = MessageDraft(
+        idempotency_key=idempotency_key or f"personal:{application.pk}:{uuid.uuid4().hex}",
+        template_code=Code.PERSONAL,
+        to_address=candidate.email,
+        fields=fields,
+        candidate=candidate,
+        application=application,
+        recipient_user=None,
+        stage_change=None,
+        hold_minutes=0,
+        window_tz="",
+    )
+    return messages_create(drafts=[draft], by=by)[0]
+
+
+@dataclass
+class CheckInResult:
+    queued: list[OutboundMessage] = field(default_factory=list)
+    # (application, why it was not queued)
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> CheckInResult:
+    """One click: queue the "still in process" check-in for one application or a selection.
+
+    The messages go through the outbox with its hold window; the prompts close when a message is sent.
+    Permission is checked for the whole selection before anything is queued.
+    """
+    selection = list(Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("candidate"))
+    for application in selection:
+        ensure_can_act(by, application.owner_id)
+    result = CheckInResult()
+    for application in selection:
+        try:
+            with transaction.atomic():
+                message = message_check_in_queue(application=application, by=by)
+        except ValidationError as error:
+            result.skipped.append((application, " ".join(error.messages)))
+            continue
+        if message.status in (OutboundMessage.Status.SUPPRESSED, OutboundMessage.Status.CANCELLED):
+            # Written down so the recruiter sees what did not go and why (a paused or bounced candidate).
+            result.skipped.append((application, message.status_reason))
+            continue
+        result.queued.append(message)
+        prompts.prompts_attach_message(application=application, message_id=message.pk)
+    return result
+
+
+def _message_lock(message: OutboundMessage) -> OutboundMessage:
+    return OutboundMessage.objects.select_for_update(of=("self",)).select_related("application").get(pk=message.pk)
+
+
+def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
+    if message.application_id is not None:
+        ensure_can_act(by, message.application.owner_id)
+    else:
+        ensure_can_act(by, message.recipient_user_id or 0)
+
+
+def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> None:
+    if to_status not in TRANSITIONS[message.status]:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it cannot be {doing}.")
+
+
+@transaction.atomic
+def message_edit(
+    *, message: OutboundMessage, subject: str, body_text: str, by: User | None, body_html: str | None = None
+) -> OutboundMessage:
+    """Change a message before it goes. Without an HTML part, one is made from the edited text."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    if message.status not in WAITING:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
+    subject, body_text = rendering.one_line(subject), body_text.strip()
+    if not subject or not body_text:
+        raise ValidationError("A message needs a subject and a text.")
+    new_html = linebreaks(body_text, autoescape=True) if body_html is None else body_html
+    changed = [
+        name
+        for name, value in (("subject", subject), ("body_text", body_text + "\n"), ("body_html", new_html))
+        if getattr(message, name) != value
+    ]
+    message.subject, message.body_text, message.body_html = subject[:250], body_text + "\n", new_html
+    message.save(update_fields=["subject", "body_text", "body_html"])
+    audit_log_record(actor=by, action="message.edit", obj=message, details={"changed": changed})
+    return message
+
+
+@transaction.atomic
+def message_send_now(*, message: OutboundMessage, by: User | None) -> OutboundMessage:
+    """Skip the hold window and the business hours: the person has read it and wants it out."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    # Only a message still waiting: one a worker holds may already be with the mail server, and a failed
+    # or unknown one goes again through message_retry, which settles its prompt.
+    if message.status not in WAITING:
+        raise ValidationError(f"This message is {message.get_status_display().lower()}: it cannot be sent now.")
+    message.status = Status.QUEUED
+    message.send_after = timezone.now()
+    message.send_window_tz = ""
+    message.save(update_fields=["status", "send_after", "send_window_tz"])
+    audit_log_record(actor=by, action="message.send_now", obj=message)
+    wake_after_commit(message.pk, message.send_after)
+    return message
+
+
+@transaction.atomic
+def message_cancel(*, message: OutboundMessage, by: User | None, reason: str = "") -> OutboundMessage:
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    _ensure_transition(message, Status.CANCELLED, "cancelled")
+    message.status = Status.CANCELLED
+    why = f": {reason.strip()}" if reason.strip() else "."
+    message.status_reason = f"Cancelled by {person_name(by)}{why}"[:300]
+    message.save(update_fields=["status", "status_reason"])
+    audit_log_record(actor=by, action="message.cancel", obj=message, details={"reason": reason})
+    return message
+
+
+@transaction.atomic
+def message_retry(*, message: OutboundMessage, by: User) -> OutboundMessage:
+    """Send a failed message again, or one whose outcome is unknown (a person's call: it may arrive twice)."""
+    message = _message_lock(message)
+    _ensure_can_act_on_message(by, message)
+    if message.status not in (Status.FAILED, Status.UNKNOWN):
+        raise ValidationError("Only a failed message, or one whose outcome is unknown, can be sent again.")
+    previous = message.status
+    now = timezone.now()
+    message.status = Status.QUEUED
+    message.status_reason = f"Sent again by {person_name(by)}."[:300]
+    message.send_after = now
+    message.attempts = 0
+    message.handover_at = None
+    message.save(update_fields=["status", "status_reason", "send_after", "attempts", "handover_at"])
+    prompts.prompts_resolve_for_messages(
+        message_ids=[message.pk],
+        reasons=(RecruiterPrompt.Reason.DELIVERY_FAILED, RecruiterPrompt.Reason.OUTCOME_UNKNOWN),
+        resolution=f"Sent again by {person_name(by)}.",
+    )
+    audit_log_record(actor=by, action="message.retry", obj=message, details={"from": previous})
+    wake_after_commit(message.pk, message.send_after)
+    return message

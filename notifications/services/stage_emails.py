@@ -1,0 +1,379 @@
+"""Which email a stage change owes the candidate (rules 6, 7 and the stage policies), and writing it.
+
+The pipeline hands every batch of stage changes to stage_changes_notify through its port
+(recruiting.services.ports), inside the move's transaction; NotificationsConfig.ready() subscribes it.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from recruiting import calendar, policy, selectors
+from recruiting.models import (
+    ACTIVE_STAGES,
+    OFFER_STAGES,
+    PIPELINE,
+    SUBMITTED_STAGES,
+    Application,
+    RecruiterPrompt,
+    Stage,
+    StageChange,
+    StagePolicy,
+)
+from recruiting.services import prompts
+
+from .. import rendering
+from ..models import MessageTemplate, OutboundMessage
+from .outbox import WAITING, MessageDraft, Status, messages_cancel_waiting, messages_create, suppression_reason
+
+User = AbstractBaseUser
+Code = MessageTemplate.Code
+
+# The automated email of each stage when no StagePolicy row says otherwise (rejections: see _stage_email).
+DEFAULT_STAGE_TEMPLATES: dict[str, str] = {
+    Stage.NEW: Code.ACKNOWLEDGMENT,
+    Stage.SCREENING: Code.SCREENING,
+    Stage.SUBMITTED: Code.SUBMITTED,
+    Stage.INTERVIEWING: Code.INTERVIEWING,
+    Stage.OFFER: Code.OFFER,
+    Stage.PLACED: Code.PLACED,
+    Stage.REJECTED: Code.REJECTION_EARLY,
+    Stage.WITHDRAWN: Code.WITHDRAWAL,
+}
+FEEDBACK_DUE_BUSINESS_DAYS = 2
+
+
+def _superseded_reason(stage_change: StageChange) -> str:
+    if stage_change.from_stage in (Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED):
+        return "Cancelled: the application was reopened."
+    if _is_backward(stage_change.from_stage, stage_change.to_stage):
+        return f"Cancelled: the application moved back to {Stage(stage_change.to_stage).label}."
+    return f"Cancelled: superseded by the move to {Stage(stage_change.to_stage).label}."
+
+
+def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | None) -> int:
+    """A stage change makes every automated message still waiting for its application stale."""
+    change_of = {stage_change.application_id: stage_change for stage_change in stage_changes}
+    stale = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(application_id__in=change_of, status__in=WAITING)
+        .exclude(template_code=Code.PERSONAL)
+        .exclude(stage_change__in=[stage_change.pk for stage_change in stage_changes])
+        .values_list("pk", "application_id")
+    )
+    return messages_cancel_waiting(
+        cancels=[
+            (
+                message_id,
+                _superseded_reason(change_of[application_id]),
+                {"stage_change": change_of[application_id].pk},
+            )
+            for message_id, application_id in stale
+        ],
+        by=by,
+    )
+
+
+RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
+# The automated rejections rule 7 holds back.
+REJECTIONS = (Code.REJECTION_EARLY, Code.REJECTION_LATE)
+
+
+def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | None) -> int:
+    """Rule 7: an offer or placement cancels the automated rejections still waiting for other jobs."""
+    offer_of = {application.candidate_id: application for application in applications}
+    waiting = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(
+            candidate_id__in=offer_of,
+            status__in=WAITING,
+            template_code__in=REJECTIONS,
+        )
+        .exclude(application__in=[application.pk for application in applications])
+        .values_list("pk", "candidate_id")
+    )
+    return messages_cancel_waiting(
+        cancels=[
+            (message_id, RULE_7_REASON, {"application": offer_of[candidate_id].pk})
+            for message_id, candidate_id in waiting
+        ],
+        by=by,
+    )
+
+
+def _is_backward(from_stage: str, to_stage: str) -> bool:
+    """A move back along the pipeline: a correction."""
+    return from_stage in PIPELINE and to_stage in PIPELINE and PIPELINE.index(to_stage) < PIPELINE.index(from_stage)
+
+
+def _reached_client(application: Application) -> bool:
+    return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
+
+
+FEEDBACK_OWED_DETAIL = (
+    "Rejected after meeting the client: tell the candidate yourself, with the client's feedback "
+    "(the 'Rejection with feedback' template is a place to start)."
+)
+
+
+def _feedback_prompts_open(*, applications: list[Application], holidays: frozenset) -> None:
+    """Rule 6: feedback is owed, FEEDBACK_DUE_BUSINESS_DAYS business days from now, on each application."""
+    tz = calendar.firm_time_zone()
+    local_now = timezone.localtime(timezone.now(), tz)
+    due_day = policy.add_business_days(local_now.date(), FEEDBACK_DUE_BUSINESS_DAYS, holidays)
+    prompts.prompts_open_many(
+        applications=applications,
+        reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
+        detail=FEEDBACK_OWED_DETAIL,
+        due_at=datetime.combine(due_day, local_now.timetz().replace(tzinfo=None), tzinfo=tz),
+    )
+
+
+@dataclass(frozen=True)
+class StageEmail:
+    """What a stage change owes the candidate by email, and a sentence saying so to the recruiter."""
+
+    code: str | None
+    hold_minutes: int = 0
+    note: str = ""
+    # Set when the email is written but must not go (rule 7): the row is created cancelled with this.
+    cancel_reason: str = ""
+    feedback_owed: bool = False
+
+
+def _hold_words(minutes: int) -> str:
+    if minutes % (24 * 60) == 0 and minutes:
+        days = minutes // (24 * 60)
+        return f"{days} day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0 and minutes:
+        return f"{minutes // 60} hours" if minutes > 60 else "1 hour"
+    return f"{minutes} minutes"
+
+
+def stage_email_decision(
+    *, application: Application, from_stage: str, to_stage: str, notify: bool = True
+) -> StageEmail:
+    """Decide the automated email of a move from `from_stage` to `to_stage` (rules 6, 7 and the policy).
+
+    - a backward move is a correction and sends nothing;
+    - a rejection after the client saw the candidate sends nothing automated: feedback is owed (rule 6);
+    - an early rejection of a candidate holding an offer or placement elsewhere is cancelled (rule 7);
+    - otherwise the stage's policy row, or the defaults: the stage's template, a hold of
+      INLOOP_HOLD_MINUTES (INLOOP_REJECTION_HOLD_MINUTES for rejections). A policy row's hold applies
+      as it stands, rejections included.
+    """
+    return _stage_email_decide(
+        from_stage=from_stage,
+        to_stage=to_stage,
+        notify=notify,
+        reached_client=lambda: _reached_client(application),
+        policy_row=lambda: StagePolicy.objects.filter(stage=to_stage).first(),
+        holds_offer_elsewhere=lambda: (
+            application.candidate.applications.filter(stage__in=OFFER_STAGES).exclude(pk=application.pk).exists()
+        ),
+    )
+
+
+def _stage_email_decide(
+    *,
+    from_stage: str,
+    to_stage: str,
+    notify: bool,
+    reached_client: Callable[[], bool],
+    policy_row: Callable[[], StagePolicy | None],
+    holds_offer_elsewhere: Callable[[], bool],
+) -> StageEmail:
+    """The decision of stage_email_decision, from facts the caller looks up (one move) or read for a batch.
+
+    Each fact is asked for only when the decision needs it, so one move reads no more than it must.
+    """
+    if to_stage == Stage.REJECTED and (from_stage in SUBMITTED_STAGES or reached_client()):
+        return StageEmail(
+            None,
+            note="No automated email after the client has seen the candidate: you will be prompted to tell "
+            "them yourself, with the client's feedback.",
+            feedback_owed=True,
+        )
+    if not notify:
+        return StageEmail(None, note="You chose not to email the candidate about this move.")
+    if _is_backward(from_stage, to_stage):
+        return StageEmail(None, note="Moving back is a correction: no email is sent.")
+    row = policy_row()
+    if row is not None and not row.send_automated_email:
+        return StageEmail(None, note="The policy of this stage sends no automated email.")
+    code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
+    if not code:
+        return StageEmail(None, note="No automated email for this stage.")
+    if row is not None:
+        hold = row.hold_minutes
+    elif to_stage == Stage.REJECTED:
+        hold = settings.INLOOP_REJECTION_HOLD_MINUTES
+    else:
+        hold = settings.INLOOP_HOLD_MINUTES
+    if code in REJECTIONS and holds_offer_elsewhere():
+        return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
+    note = (
+        f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
+        "then goes out in the candidate's business hours."
+    )
+    return StageEmail(code, hold, note=note)
+
+
+def stage_template_code(*, application: Application, to_stage: str) -> tuple[str | None, str]:
+    """For the move form: the template a move would send now (None when nothing goes), and why."""
+    decision = stage_email_decision(application=application, from_stage=application.stage, to_stage=to_stage)
+    if decision.code is None or decision.cancel_reason:
+        return None, decision.note
+    reason = suppression_reason(candidate=application.candidate, to_address=application.candidate.email, automated=True)
+    if reason:
+        return decision.code, f"{decision.note} It will not be sent, though: {reason}"
+    return decision.code, decision.note
+
+
+class _StageChangeFacts:
+    """What the decisions and emails of a batch of stage changes read: each read once, when first needed.
+
+    Read after the stage changes are written, so "reached the client" counts the new one, and the
+    candidates' other applications are seen in their new stages.
+    """
+
+    def __init__(self, stage_changes: list[StageChange], holidays: frozenset | None) -> None:
+        self._stage_changes = stage_changes
+        self._holidays = holidays
+
+    @cached_property
+    def holidays(self) -> frozenset:
+        return self._holidays if self._holidays is not None else selectors.firm_holidays()
+
+    @cached_property
+    def reached_client(self) -> set[int]:
+        """The applications (ids) that ever entered a stage in which the client sees the candidate."""
+        return set(
+            StageChange.objects.filter(
+                application__in=[change.application_id for change in self._stage_changes],
+                to_stage__in=SUBMITTED_STAGES,
+            ).values_list("application_id", flat=True)
+        )
+
+    @cached_property
+    def policy_rows(self) -> dict[str, StagePolicy]:
+        to_stages = {change.to_stage for change in self._stage_changes}
+        return {row.stage: row for row in StagePolicy.objects.filter(stage__in=to_stages)}
+
+    @cached_property
+    def _live_or_placed(self) -> dict[int, list[tuple[int, str]]]:
+        """Per candidate, their applications still in the pipeline or placed: (id, stage)."""
+        found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        rows = Application.objects.filter(
+            candidate_id__in={change.application.candidate_id for change in self._stage_changes},
+            stage__in=(*ACTIVE_STAGES, Stage.PLACED),
+        ).values_list("candidate_id", "pk", "stage")
+        for candidate_id, pk, stage in rows:
+            found[candidate_id].append((pk, stage))
+        return found
+
+    def holds_offer_elsewhere(self, application: Application) -> bool:
+        return any(
+            pk != application.pk and stage in OFFER_STAGES
+            for pk, stage in self._live_or_placed[application.candidate_id]
+        )
+
+    def others_alive(self, application: Application) -> int:
+        return sum(
+            pk != application.pk and stage in ACTIVE_STAGES
+            for pk, stage in self._live_or_placed[application.candidate_id]
+        )
+
+    def decision(self, stage_change: StageChange) -> StageEmail:
+        application = stage_change.application
+        return _stage_email_decide(
+            from_stage=stage_change.from_stage,
+            to_stage=stage_change.to_stage,
+            notify=stage_change.notify,
+            reached_client=lambda: application.pk in self.reached_client,
+            policy_row=lambda: self.policy_rows.get(stage_change.to_stage),
+            holds_offer_elsewhere=lambda: self.holds_offer_elsewhere(application),
+        )
+
+    def merge_fields(self, application: Application) -> dict[str, str]:
+        return rendering.application_merge_fields(
+            application=application,
+            reached_client=application.pk in self.reached_client,
+            others_alive=self.others_alive(application),
+        )
+
+
+@transaction.atomic
+def stage_change_notify(*, stage_change: StageChange, by: User | None) -> OutboundMessage | None:
+    """Called by the pipeline for every stage change (create, move, reopen), inside its transaction.
+
+    The batch of one of stage_changes_notify, so that one move and a closing job decide alike.
+    """
+    return stage_changes_notify(stage_changes=[stage_change], by=by)[0]
+
+
+@transaction.atomic
+def stage_changes_notify(
+    *, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset | None = None
+) -> list[OutboundMessage | None]:
+    """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
+
+    For each change: cancels the automated messages still waiting for its application (moved on, moved
+    back, reopened) and, on an offer or placement, the rejections still waiting for the candidate's other
+    jobs (rule 7); then writes the one message the change owes, if any (see stage_email_decision). A late
+    rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
+
+    A constant number of queries for the batch, whatever its size: each fact (waiting messages,
+    "reached the client", offers and live applications elsewhere, policies, templates, suppressions,
+    holidays) is read once, and messages, prompts and audit rows are written in bulk. The changes are
+    expected on distinct applications, each loaded with its candidate, job, client, owner and owner's
+    profile (the emails are written from them); `holidays` are the firm's, when the caller has them.
+    """
+    changes = list(stage_changes)
+    if not changes:
+        return []
+    facts = _StageChangeFacts(changes, holidays)
+    _messages_cancel_superseded(stage_changes=changes, by=by)
+    offers = [change.application for change in changes if change.to_stage in OFFER_STAGES]
+    if offers:
+        _rejections_elsewhere_cancel(applications=offers, by=by)
+    decisions = [facts.decision(change) for change in changes]
+    owed = [
+        change.application
+        for change, decision in zip(changes, decisions, strict=True)
+        if decision.feedback_owed and not change.application.candidate.do_not_contact
+    ]
+    if owed:
+        _feedback_prompts_open(applications=owed, holidays=facts.holidays)
+    drafts: dict[int, MessageDraft] = {}
+    for change, decision in zip(changes, decisions, strict=True):
+        if decision.code is None:
+            continue
+        application = change.application
+        candidate = application.candidate
+        drafts[change.pk] = MessageDraft(
+            idempotency_key=f"stage:{change.pk}:{decision.code}",
+            template_code=decision.code,
+            to_address=candidate.email,
+            fields=facts.merge_fields(application),
+            candidate=candidate,
+            application=application,
+            recipient_user=None,
+            stage_change=change,
+            hold_minutes=decision.hold_minutes,
+            window_tz=candidate.time_zone,
+            status=Status.CANCELLED if decision.cancel_reason else None,
+            status_reason=decision.cancel_reason,
+        )
+    if not drafts:
+        return [None] * len(changes)
+    messages = messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays)
+    written = dict(zip(drafts, messages, strict=True))
+    return [written.get(change.pk) for change in changes]

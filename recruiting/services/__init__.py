@@ -1,0 +1,31 @@
+"""Every write of the pipeline, by sub-domain: applications, clock, contacts, prompts, the overdue scan,
+jobs. The names below are the pipeline's service API for the layers above; inside the package the
+modules import each other directly."""
+
+from .applications import (
+    application_create,
+    application_move,
+    application_promise_set,
+    application_reassign,
+    application_reopen,
+    application_transition_check,
+    applications_move_locked,
+)
+from .clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
+from .contacts import EmailSent, contact_log, contact_log_emails_sent
+
+__all__ = [
+    "CLOCKS_RECOMPUTE_BATCH",
+    "EmailSent",
+    "application_clock_recompute",
+    "application_create",
+    "application_move",
+    "application_promise_set",
+    "application_reassign",
+    "application_reopen",
+    "application_transition_check",
+    "applications_move_locked",
+    "clocks_recompute",
+    "contact_log",
+    "contact_log_emails_sent",
+]

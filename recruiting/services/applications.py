@@ -1,0 +1,251 @@
+"""Applications through the pipeline: created, moved, reopened, promised a date, reassigned.
+
+Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stage changes is handed to
+the layers above through the one port (ports.stage_changes_publish), inside the transaction.
+"""
+
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import calendar, policy, selectors
+from ..audit import audit_log_record, audit_log_record_each
+from ..models import (
+    ACTIVE_STAGES,
+    CLOSED_STAGES,
+    Application,
+    Job,
+    Stage,
+    StageChange,
+    allowed_transitions,
+)
+from ..permissions import ensure_can_act
+from . import ports, prompts
+from .clock import application_clock_recompute, applications_clock_save, clock_due
+
+User = AbstractBaseUser
+
+
+def _check_promised_date(next_step_date: date | None) -> None:
+    if next_step_date is not None and next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
+        raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
+
+
+@transaction.atomic
+def application_create(
+    *,
+    candidate,
+    job: Job,
+    by: User | None,
+    owner: User | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Application:
+    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued."""
+    if job.status != Job.Status.OPEN:
+        raise ValidationError({"job": "This job is not open for new applications."})
+    if Application.objects.filter(candidate=candidate, job=job).exists():
+        raise ValidationError({"job": "This candidate already has an application for this job."})
+    at = at or timezone.now()
+    application = Application(
+        candidate=candidate,
+        job=job,
+        owner=owner or candidate.owner,
+        stage=Stage.NEW,
+        stage_entered_at=at,
+        created_at=at,
+    )
+    application.full_clean(validate_unique=False, validate_constraints=False)
+    application.save()
+    stage_change = StageChange.objects.create(
+        application=application, from_stage="", to_stage=Stage.NEW, by=by, at=at, notify=notify
+    )
+    audit_log_record(actor=by, action="application.create", obj=application, details={"job": job.pk})
+    application_clock_recompute(application=application)
+    ports.stage_changes_publish(stage_changes=[stage_change], by=by, holidays=None)
+    return application
+
+
+@transaction.atomic
+def application_move(
+    *,
+    application: Application,
+    to_stage: str,
+    by: User | None,
+    note: str = "",
+    next_step_date: date | None = None,
+    notify: bool = True,
+) -> StageChange:
+    """Move an application to another stage: checked, recorded, audited, clock recomputed, email queued."""
+    application = (
+        Application.objects.select_for_update(of=("self", "candidate"))
+        # What the candidate's email is written from, read with the application.
+        .select_related("candidate", "job__client", "owner__profile")
+        .get(pk=application.pk)
+    )
+    ensure_can_act(by, application.owner_id)
+    application_transition_check(application, to_stage)
+    _check_promised_date(next_step_date)
+    return applications_move_locked(
+        applications=[application],
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        next_step_date=next_step_date,
+        notify=notify,
+        action="application.move",
+    )[0]
+
+
+def application_transition_check(application: Application, to_stage: str) -> None:
+    """Refuse a move the pipeline does not allow (allowed_transitions), with a message for the recruiter."""
+    if to_stage == application.stage:
+        raise ValidationError({"to_stage": f"The application is already in {Stage(to_stage).label}."})
+    if to_stage not in allowed_transitions(application.stage):
+        if application.stage in CLOSED_STAGES:
+            message = f"The application is closed ({Stage(application.stage).label}); reopen it first."
+        else:
+            message = f"An application cannot move from {Stage(application.stage).label} to {Stage(to_stage).label}."
+        raise ValidationError({"to_stage": message})
+
+
+def applications_move_locked(
+    *,
+    applications: list[Application],
+    to_stage: str,
+    by: User | None,
+    note: str,
+    next_step_date: date | None,
+    notify: bool,
+    action: str,
+    policies: dict[str, policy.SilencePolicy] | None = None,
+    holidays: frozenset[date] | None = None,
+) -> list[StageChange]:
+    """Move applications to `to_stage`; one stage change each. The caller has locked them and checked
+    each move (application_transition_check), as application_move and a job's closing do.
+
+    A constant number of queries whatever the number of applications: their stage, closing and clock
+    in one update (a second when their clocks differ), the stage changes in one insert, the audit rows
+    in one, and what the changes owe the candidates (messages, prompts) from the outbox's batch form.
+    One move is the batch of one.
+    """
+    if not applications:
+        return []
+    now = timezone.now()
+    from_stages = [application.stage for application in applications]
+    if to_stage in ACTIVE_STAGES:
+        policies = policies if policies is not None else selectors.stage_policies()
+        holidays = holidays if holidays is not None else selectors.firm_holidays()
+    for application in applications:
+        application.stage = to_stage
+        application.stage_entered_at = now
+        application.promised_next_step_date = next_step_date
+        application.closed_at = now if to_stage in CLOSED_STAGES else None
+        application.next_update_due = clock_due(application, policies=policies, holidays=holidays)
+    dues = {application.next_update_due for application in applications}
+    # One move, or closed applications (they all leave the clock), share one value; otherwise each
+    # application's own clock is written after the common columns.
+    shared = {"next_update_due": dues.pop()} if len(dues) == 1 else {}
+    Application.objects.filter(pk__in=[application.pk for application in applications]).update(
+        stage=to_stage,
+        stage_entered_at=now,
+        promised_next_step_date=next_step_date,
+        closed_at=now if to_stage in CLOSED_STAGES else None,
+        **shared,
+    )
+    if not shared:
+        applications_clock_save(applications)
+    stage_changes = StageChange.objects.bulk_create(
+        [
+            StageChange(
+                application=application,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                by=by,
+                at=now,
+                note=note,
+                next_step_date=next_step_date,
+                notify=notify,
+            )
+            for application, from_stage in zip(applications, from_stages, strict=True)
+        ]
+    )
+    audit_log_record_each(
+        actor=by,
+        action=action,
+        model=Application,
+        entries=[
+            (
+                application.pk,
+                {"from": from_stage, "to": to_stage, "notify": notify, "next_step_date": str(next_step_date or "")},
+            )
+            for application, from_stage in zip(applications, from_stages, strict=True)
+        ],
+    )
+    ports.stage_changes_publish(stage_changes=stage_changes, by=by, holidays=holidays)
+    return stage_changes
+
+
+@transaction.atomic
+def application_reopen(
+    *, application: Application, by: User | None, to_stage: str | None = None, note: str = ""
+) -> StageChange:
+    """Bring a closed application back into the pipeline, by default to the stage it was closed from."""
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    if application.stage not in CLOSED_STAGES:
+        raise ValidationError({"to_stage": "Only a closed application can be reopened."})
+    if to_stage is None:
+        last_close = application.stage_changes.filter(to_stage=application.stage).order_by("-at", "-id").first()
+        to_stage = last_close.from_stage if last_close and last_close.from_stage in ACTIVE_STAGES else Stage.NEW
+    if to_stage not in ACTIVE_STAGES:
+        raise ValidationError({"to_stage": "An application can only be reopened into an open stage."})
+    return applications_move_locked(
+        applications=[application],
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        next_step_date=None,
+        notify=False,
+        action="application.reopen",
+    )[0]
+
+
+@transaction.atomic
+def application_promise_set(
+    *, application: Application, next_step_date: date | None, by: User | None, note: str = ""
+) -> Application:
+    """Record (or clear) the next-step date promised to the candidate; the clock follows it."""
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    if application.stage not in ACTIVE_STAGES:
+        raise ValidationError({"next_step_date": "A closed application has no next step."})
+    _check_promised_date(next_step_date)
+    application.promised_next_step_date = next_step_date
+    application.save(update_fields=["promised_next_step_date"])
+    application_clock_recompute(application=application)
+    audit_log_record(
+        actor=by,
+        action="application.promise",
+        obj=application,
+        details={"next_step_date": str(next_step_date or ""), "note": note},
+    )
+    return application
+
+
+@transaction.atomic
+def application_reassign(*, application: Application, owner: User, by: User | None) -> Application:
+    """Give an application to another recruiter; their open prompts follow it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    previous = application.owner_id
+    application.owner = owner
+    application.save(update_fields=["owner"])
+    prompts.prompts_reassign(application=application, to_user=owner)
+    audit_log_record(
+        actor=by, action="application.reassign", obj=application, details={"from": previous, "to": owner.pk}
+    )
+    return application

@@ -1,0 +1,118 @@
+"""Contacts with the candidate on an application's timeline. Telling them something resets the clock
+and settles what they were owed; notes and inbound contacts do not."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import selectors
+from ..audit import audit_log_record, audit_log_record_each
+from ..models import Application, ContactEvent
+from ..permissions import ensure_can_act
+from . import prompts
+from .clock import application_clock_recompute, applications_clock_save, clock_due
+
+User = AbstractBaseUser
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    application: Application,
+    channel: str,
+    direction: str,
+    by: User | None,
+    summary: str = "",
+    at: datetime | None = None,
+) -> ContactEvent:
+    """Record a call, meeting, email or note. Telling the candidate something resets their clock.
+
+    Emails the outbox sent are recorded by contact_log_emails_sent, a group at a time.
+    """
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise ValidationError({"at": "A contact cannot be logged in the future."})
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    ensure_can_act(by, application.owner_id)
+    contact = ContactEvent(application=application, channel=channel, direction=direction, by=by, at=at, summary=summary)
+    contact.full_clean(validate_unique=False)
+    contact.save()
+    if contact.informs_candidate:
+        if application.last_informed_at is None or at > application.last_informed_at:
+            application.last_informed_at = at
+            application.save(update_fields=["last_informed_at"])
+        application_clock_recompute(application=application)
+        prompts.prompts_resolve_on_contacts(contacts=[contact])
+    audit_log_record(
+        actor=by,
+        action="contact.log",
+        obj=application,
+        details={"contact": contact.pk, "channel": channel, "direction": direction},
+    )
+    return contact
+
+
+class EmailSent(NamedTuple):
+    """An outbox message that left for the candidate of an application."""
+
+    application_id: int
+    outbound_message_id: int
+    summary: str
+
+
+@transaction.atomic
+def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> list[ContactEvent]:
+    """What contact_log does for an outbound email, for a group of sent outbox messages at once.
+
+    Each becomes an email contact on its application's timeline; each application's last_informed_at
+    and clock are reset (stage policies and holidays read once for the group, one update), the prompts
+    the contact settles are resolved and everything is audited, in a constant number of queries. The
+    outbox records its sent messages this way, a group at a time.
+    """
+    if not emails:
+        return []
+    applications = {
+        application.pk: application
+        for application in Application.objects.select_for_update(of=("self",))
+        .select_related("candidate")
+        .filter(pk__in={email.application_id for email in emails})
+        .order_by("pk")
+    }
+    # Built from the rows just read and locked, not from input: no full_clean and its foreign-key reads.
+    # An application deleted since its message left has no timeline to write on.
+    emails = [email for email in emails if email.application_id in applications]
+    contacts = ContactEvent.objects.bulk_create(
+        ContactEvent(
+            application=applications[email.application_id],
+            channel=ContactEvent.Channel.EMAIL,
+            direction=ContactEvent.Direction.OUTBOUND,
+            by=None,
+            at=at,
+            summary=email.summary,
+            message_id=email.outbound_message_id,
+        )
+        for email in emails
+    )
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    for application in applications.values():
+        if application.last_informed_at is None or at > application.last_informed_at:
+            application.last_informed_at = at
+        application.next_update_due = clock_due(application, policies=policies, holidays=holidays)
+    applications_clock_save(list(applications.values()))
+    prompts.prompts_resolve_on_contacts(contacts=contacts)
+    audit_log_record_each(
+        actor=None,
+        action="contact.log",
+        model=Application,
+        entries=[
+            (contact.application_id, {"contact": contact.pk, "channel": "email", "direction": "outbound"})
+            for contact in contacts
+        ],
+    )
+    return contacts

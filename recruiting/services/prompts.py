@@ -1,0 +1,262 @@
+"""Recruiter prompts: someone at the firm owes a candidate something.
+
+The only writer of RecruiterPrompt: prompts are opened, settled by contacts, snoozed, resolved and
+reassigned here (the overdue scan, in scan.py, opens and escalates them in bulk).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import calendar, policy
+from ..audit import audit_log_record, audit_log_record_each
+from ..models import Application, ContactEvent, RecruiterPrompt, Stage
+from ..permissions import ensure_can_act
+
+User = AbstractBaseUser
+Reason = RecruiterPrompt.Reason
+
+# Reasons that any outbound contact with the candidate settles.
+RESOLVED_BY_CONTACT = (Reason.OVERDUE, Reason.CANDIDATE_ASKED)
+# A bounced or failed email asks the recruiter to reach the candidate another way: a contact they
+# log themselves (not another outbox message) is that other way.
+RESOLVED_BY_PERSONAL_CONTACT = (Reason.DELIVERY_FAILED,)
+
+SETTLED_CLOSED = "No update owed any more: the application closed or the candidate asked not to be contacted."
+SETTLED_CLOCK_MOVED = "No longer overdue: the next update is due later."
+
+
+def prompt_open(
+    *,
+    application: Application,
+    reason: str,
+    detail: str = "",
+    due_at: datetime | None = None,
+    message=None,
+) -> RecruiterPrompt:
+    """Open a prompt for the application's owner, or return the one already open for that reason."""
+    existing = RecruiterPrompt.objects.filter(application=application, reason=reason, resolved_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            prompt = RecruiterPrompt.objects.create(
+                application=application,
+                recruiter_id=application.owner_id,
+                reason=reason,
+                detail=detail[:300],
+                due_at=due_at or timezone.now(),
+                message=message,
+            )
+            audit_log_record(
+                actor=None,
+                action="prompt.open",
+                obj=prompt,
+                details={"application": application.pk, "reason": reason},
+            )
+            return prompt
+    except IntegrityError:
+        # Another process opened it between our read and our write: the partial unique index held.
+        return RecruiterPrompt.objects.get(application=application, reason=reason, resolved_at__isnull=True)
+
+
+def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
+    """Outbound contacts settle what their candidates were owed (one contact, or a group logged together).
+
+    Always the overdue and asked-for-update prompts; the feedback owed after a late rejection when the
+    application is rejected (that contact is the feedback); a bounced-email prompt when the recruiter
+    reached the candidate themselves rather than through another outbox message. A prompt is settled by
+    the first of the contacts with its application. A constant number of queries for the group.
+    """
+    settling: dict[int, ContactEvent] = {}
+    for contact in contacts:
+        settling.setdefault(contact.application_id, contact)
+    if not settling:
+        return 0
+    applications_by_reasons: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for application_id, contact in settling.items():
+        reasons = RESOLVED_BY_CONTACT
+        if contact.application.stage == Stage.REJECTED:
+            reasons += (Reason.FEEDBACK_OWED,)
+        if contact.message_id is None:
+            reasons += RESOLVED_BY_PERSONAL_CONTACT
+        applications_by_reasons[reasons].append(application_id)
+    owed = Q()
+    for reasons, application_ids in applications_by_reasons.items():
+        owed |= Q(application_id__in=application_ids, reason__in=reasons)
+    open_prompts = RecruiterPrompt.objects.filter(owed, resolved_at__isnull=True)
+    rows = list(open_prompts.select_for_update().values_list("pk", "application_id"))
+    if not rows:
+        return 0
+    # One update and one audit insert per way of settling (when, how, who): one for a group of emails.
+    settled_by: dict[tuple, list[tuple[int, ContactEvent]]] = defaultdict(list)
+    for pk, application_id in rows:
+        contact = settling[application_id]
+        settled_by[(contact.at, f"{contact.get_channel_display()} to the candidate", contact.by_id)].append(
+            (pk, contact)
+        )
+    for (at, how, _by), settled in settled_by.items():
+        RecruiterPrompt.objects.filter(pk__in=[pk for pk, _contact in settled]).update(resolved_at=at, resolution=how)
+        audit_log_record_each(
+            actor=settled[0][1].by,
+            action="prompt.resolve",
+            model=RecruiterPrompt,
+            entries=[(pk, {"application": contact.application_id, "contact": contact.pk}) for pk, contact in settled],
+        )
+    return len(rows)
+
+
+def prompts_reassign(*, application: Application, to_user) -> int:
+    """Open prompts follow the application to its new owner."""
+    return RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).update(recruiter=to_user)
+
+
+def prompts_open_many(
+    *, applications: Iterable[Application], reason: str, detail: str = "", due_at: datetime | None = None
+) -> list[RecruiterPrompt]:
+    """prompt_open for a batch of applications, in a constant number of queries; returns the prompts opened.
+
+    An application that already has an open prompt for the reason keeps it. The insert skips what the
+    partial unique index refuses, so a prompt opened meanwhile by another process stands and is not
+    opened twice.
+    """
+    applications = list({application.pk: application for application in applications}.values())
+    if not applications:
+        return []
+    already = set(
+        RecruiterPrompt.objects.filter(
+            application__in=[application.pk for application in applications], reason=reason, resolved_at__isnull=True
+        ).values_list("application_id", flat=True)
+    )
+    wanted = [application for application in applications if application.pk not in already]
+    if not wanted:
+        return []
+    due_at = due_at or timezone.now()
+    RecruiterPrompt.objects.bulk_create(
+        [
+            RecruiterPrompt(
+                application=application,
+                recruiter_id=application.owner_id,
+                reason=reason,
+                detail=detail[:300],
+                due_at=due_at,
+            )
+            for application in wanted
+        ],
+        ignore_conflicts=True,
+    )
+    opened = list(
+        RecruiterPrompt.objects.filter(
+            application__in=[application.pk for application in wanted], reason=reason, resolved_at__isnull=True
+        ).order_by("pk")
+    )
+    audit_log_record_each(
+        actor=None,
+        action="prompt.open",
+        model=RecruiterPrompt,
+        entries=[(prompt.pk, {"application": prompt.application_id, "reason": reason}) for prompt in opened],
+    )
+    return opened
+
+
+def _snooze_ceiling(application: Application) -> datetime:
+    return (application.last_informed_at or application.created_at) + policy.SILENCE_CEILING
+
+
+@transaction.atomic
+def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: str, by: User | None) -> RecruiterPrompt:
+    """Put a prompt aside until a date, with a reason; never past two weeks of silence (rule 3).
+
+    A date means the start of that day in the firm's time zone. While snoozed the prompt is neither
+    listed as overdue nor escalated; escalation counts again from the end of the snooze.
+    """
+    prompt = RecruiterPrompt.objects.select_for_update().select_related("application").get(pk=prompt.pk)
+    ensure_can_act(by, prompt.recruiter_id)
+    if prompt.resolved_at is not None:
+        raise ValidationError("This prompt is already resolved.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this can wait."})
+    if until is None:
+        raise ValidationError({"until": "Choose the date this can wait until."})
+    if not isinstance(until, datetime):
+        until = datetime.combine(until, time.min, tzinfo=calendar.firm_time_zone())
+    now = timezone.now()
+    if until <= now:
+        raise ValidationError({"until": "Choose a date in the future."})
+    ceiling = _snooze_ceiling(prompt.application)
+    if until > ceiling:
+        local = timezone.localtime(ceiling, calendar.firm_time_zone())
+        if ceiling <= now:
+            message = "The candidate has already gone two weeks without news: this cannot wait any longer."
+        else:
+            message = (
+                "Two weeks without news is the limit for any candidate: "
+                f"this can wait until {local:%A %d %B %Y, %H:%M} at the latest."
+            )
+        raise ValidationError({"until": message})
+    prompt.snoozed_until = until
+    prompt.snooze_reason = reason[:300]
+    prompt.save(update_fields=["snoozed_until", "snooze_reason"])
+    audit_log_record(
+        actor=by,
+        action="prompt.snooze",
+        obj=prompt,
+        details={"application": prompt.application_id, "until": until.isoformat(), "reason": prompt.snooze_reason},
+    )
+    return prompt
+
+
+@transaction.atomic
+def prompt_resolve(*, prompt: RecruiterPrompt, by: User | None, resolution: str) -> RecruiterPrompt:
+    """Close a prompt by hand, saying how it was dealt with. Resolving a resolved prompt changes nothing.
+
+    An overdue prompt cannot be waved away while the update is still overdue: it closes by itself when
+    the candidate is told something (a logged call or email, or a sent check-in).
+    """
+    prompt = RecruiterPrompt.objects.select_for_update().select_related("application").get(pk=prompt.pk)
+    ensure_can_act(by, prompt.recruiter_id)
+    if prompt.resolved_at is not None:
+        return prompt
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": "Say how this was dealt with."})
+    now = timezone.now()
+    due = prompt.application.next_update_due
+    if prompt.reason == Reason.OVERDUE and due is not None and due <= now:
+        raise ValidationError(
+            "The candidate is still owed an update. Log the call or email, or send a check-in, "
+            "and this prompt closes by itself."
+        )
+    prompt.resolved_at = now
+    prompt.resolution = resolution[:300]
+    prompt.save(update_fields=["resolved_at", "resolution"])
+    audit_log_record(
+        actor=by,
+        action="prompt.resolve",
+        obj=prompt,
+        details={"application": prompt.application_id, "resolution": prompt.resolution},
+    )
+    return prompt
+
+
+def prompts_attach_message(*, application: Application, message_id: int) -> int:
+    """Note on the application's open overdue and asked-for prompts the message queued to settle them
+    (a check-in): the recruiter sees that news is on its way. The prompts close when it is sent."""
+    return RecruiterPrompt.objects.filter(
+        application=application, reason__in=RESOLVED_BY_CONTACT, resolved_at__isnull=True
+    ).update(message_id=message_id)
+
+
+def prompts_resolve_for_messages(*, message_ids: Iterable[int], reasons: Sequence[str], resolution: str) -> int:
+    """Close the open prompts about these messages for these reasons (a failed message sent again, an
+    unknown outcome that turned out sent)."""
+    return RecruiterPrompt.objects.filter(
+        message_id__in=list(message_ids), reason__in=reasons, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now(), resolution=resolution[:300])
