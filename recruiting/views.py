@@ -33,10 +33,11 @@ from notifications.services import outbox as outbox_services
 from notifications.services import prompts as prompt_services
 from notifications.services import templates as template_services
 
-from . import forms, job_services, policy, selectors, services
-from . import workspace_selectors as ws
+from . import job_services, policy, selectors, services
 from .models import ACTIVE_STAGES, Application, ContactEvent, Job, Role, Stage
 from .permissions import can_act_on, ensure_admin, role_of, team_member_ids
+from .workspace import forms
+from .workspace import selectors as ws
 
 PAGE_SIZE = 25
 

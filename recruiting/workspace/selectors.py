@@ -14,9 +14,8 @@ from django.utils import timezone
 from candidates.models import Candidate
 from notifications import selectors as notification_selectors
 from notifications.models import OutboundMessage, RecruiterPrompt
-
-from . import selectors
-from .models import ACTIVE_STAGES, Application, Job, Stage
+from recruiting import selectors
+from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
