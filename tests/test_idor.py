@@ -67,8 +67,8 @@ OBJECT_URLS = {
 }
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
 READ_ONLY = {"job_board", "job_stage", "job_close_progress", "candidate_detail"}
-# By role, not by owner: templates for team leads and admins (tests/recruiting/test_views_*), a
-# candidate's data export and erasure for admins (tests/recruiting/test_views_data_rights.py).
+# By role, not by owner: templates for team leads and admins (tests/recruiting/workspace/test_views_*), a
+# candidate's data export and erasure for admins (tests/recruiting/workspace/test_views_data_rights.py).
 ROLE_ONLY = {"template_edit", "template_preview", "template_reset", "candidate_export", "candidate_erase"}
 # The link of a password reset email: anonymous by design, its token is the proof.
 SIGNED = {"password_reset_confirm"}

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "recruiting",
+    "recruiting.workspace",
     "candidates",
     "notifications",
 ]

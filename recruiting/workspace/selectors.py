@@ -13,10 +13,8 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from notifications.models import OutboundMessage
-from recruiting.models import RecruiterPrompt
-
-from . import selectors
-from .models import ACTIVE_STAGES, Application, Job, Stage
+from recruiting import selectors
+from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Stage
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (

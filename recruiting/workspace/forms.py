@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import ContactEvent, Stage, allowed_transitions
+from recruiting.models import ContactEvent, Stage, allowed_transitions
 
 
 class DateInput(forms.DateInput):

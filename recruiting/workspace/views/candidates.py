@@ -1,0 +1,241 @@
+"""Candidates: the list, the detail page and its forms (preferences, contacts, email), export and erasure,
+CSV import, and search."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from candidates.models import Candidate
+from candidates.services import data_rights
+from candidates.services.imports import candidates_import_csv
+from candidates.services.people import candidate_set_preferences
+from notifications.services import messages as message_services
+from recruiting import selectors, services
+from recruiting.models import Application, Role
+from recruiting.permissions import can_act_on, ensure_admin, role_of
+from recruiting.workspace import forms
+from recruiting.workspace import selectors as ws
+from recruiting.workspace.views.common import Page, actable_applications, call_service, done, page_of
+
+
+@login_required
+@require_GET
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    candidates = page_of(ws.candidates_search(query=query), request)
+    return render(request, "recruiting/candidate_list.html", {"candidates": candidates, "query": query})
+
+
+TIMELINE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # stage, contact or message
+    item: Any
+
+
+def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
+    """Stage changes, logged contacts and outbox messages (with delivery state), newest first.
+
+    A sent message also exists as a contact (it reset the clock): it is shown once, as the message.
+    """
+    try:
+        number = max(1, int(request.GET.get("timeline_page", 1)))
+    except ValueError:
+        number = 1
+    enough = number * TIMELINE_PAGE + 1
+    entries = [
+        TimelineItem(at=entry.at, kind=entry.kind, item=entry.item)
+        for entry in selectors.application_timeline(candidate_id=candidate.pk, limit=enough, sent_messages=False)
+    ]
+    entries += [
+        TimelineItem(at=message.sent_at or message.created_at, kind="message", item=message)
+        for message in ws.candidate_messages(candidate=candidate, limit=enough)
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    start = (number - 1) * TIMELINE_PAGE
+    return Page(
+        items=entries[start : start + TIMELINE_PAGE], number=number, has_next=len(entries) > start + TIMELINE_PAGE
+    )
+
+
+def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given) -> dict[str, Any]:
+    applications = list(ws.candidate_applications(candidate=candidate))
+    actable = actable_applications(request.user, applications)
+    return {
+        "candidate": candidate,
+        "applications": applications,
+        "actable_applications": actable,
+        "timeline": _candidate_timeline(candidate, request),
+        "can_act": can_act_on(request.user, candidate.owner_id),
+        "is_admin": role_of(request.user) == Role.ADMIN,
+        "erase_confirmation": data_rights.ERASE_CONFIRMATION,
+        "preferences_form": forms_given.get("preferences_form")
+        or forms.PreferencesForm(
+            initial={
+                "automated_updates_paused": candidate.automated_updates_paused,
+                "do_not_contact": candidate.do_not_contact,
+                "reason": candidate.do_not_contact_reason,
+            }
+        ),
+        "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
+        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=actable),
+    }
+
+
+def _candidate_or_404(pk: int) -> Candidate:
+    return get_object_or_404(Candidate.objects.select_related("owner"), pk=pk, erased_at__isnull=True)
+
+
+@login_required
+@require_GET
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    return render(request, "recruiting/candidate_detail.html", _candidate_context(request, candidate))
+
+
+@login_required
+@require_GET
+def candidate_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything held on the candidate, as a JSON download (their data-access request). Admins only."""
+    candidate = _candidate_or_404(pk)
+    ensure_admin(request.user, "export a candidate's data")
+    data = data_rights.candidate_export(candidate=candidate, by=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="candidate-{candidate.pk}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def candidate_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the candidate's personal data, once the admin typed the confirmation word."""
+    candidate = _candidate_or_404(pk)
+    ensure_admin(request.user, "erase a candidate's data")
+    if request.POST.get("confirm", "").strip() != data_rights.ERASE_CONFIRMATION:
+        return done(
+            request,
+            reverse("candidate_detail", args=[pk]),
+            f"Nothing erased: type {data_rights.ERASE_CONFIRMATION} in the box to confirm.",
+            messages.WARNING,
+        )
+    data_rights.candidate_erase(candidate=candidate, by=request.user)
+    return done(request, reverse("candidate_list"), f"Candidate #{pk}'s personal data has been erased.")
+
+
+@login_required
+@require_POST
+def candidate_preferences(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    form = forms.PreferencesForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ok, _ = call_service(
+            form,
+            lambda: candidate_set_preferences(
+                candidate=candidate,
+                by=request.user,
+                automated_updates_paused=data["automated_updates_paused"],
+                do_not_contact=data["do_not_contact"],
+                reason=data["reason"],
+            ),
+        )
+        if ok:
+            return done(request, reverse("candidate_detail", args=[pk]), "Preferences saved.")
+    context = _candidate_context(request, candidate, preferences_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+def _candidate_application(candidate: Candidate, application_id: int) -> Application:
+    return get_object_or_404(Application.objects.select_related("candidate"), pk=application_id, candidate=candidate)
+
+
+@login_required
+@require_POST
+def candidate_contact_log(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate_or_404(pk)
+    form = forms.ContactLogForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
+    if form.is_valid():
+        data = form.cleaned_data
+        application = _candidate_application(candidate, data["application"])
+        ok, _ = call_service(
+            form,
+            lambda: services.contact_log(
+                application=application,
+                channel=data["channel"],
+                direction=data["direction"],
+                by=request.user,
+                summary=data["summary"],
+            ),
+        )
+        if ok:
+            return done(request, reverse("candidate_detail", args=[pk]), "Contact logged.")
+    context = _candidate_context(request, candidate, contact_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """A personal email, written by the recruiter, sent through the outbox (suppression and log included)."""
+    candidate = _candidate_or_404(pk)
+    form = forms.PersonalEmailForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
+    if form.is_valid():
+        data = form.cleaned_data
+        application = _candidate_application(candidate, data["application"])
+        ok, message = call_service(
+            form,
+            lambda: message_services.message_personal_queue(
+                application=application,
+                subject=data["subject"],
+                body=data["body"],
+                by=request.user,
+                idempotency_key=f"personal:{application.pk}:{data['send_token']}",
+            ),
+        )
+        if ok:
+            text = (
+                f"Your email is in the outbox ({message.get_status_display().lower()})."
+                if message is not None
+                else "Your email is in the outbox."
+            )
+            return done(request, reverse("candidate_detail", args=[pk]), text)
+    context = _candidate_context(request, candidate, email_form=form)
+    return render(request, "recruiting/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_import(request: HttpRequest) -> HttpResponse:
+    """CSV import: good rows are imported, each bad row is listed with its line and why."""
+    report = None
+    if request.method == "POST":
+        form = forms.CandidateImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            _, report = call_service(
+                form, lambda: candidates_import_csv(file=form.cleaned_data["file"], by=request.user)
+            )
+    else:
+        form = forms.CandidateImportForm()
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "recruiting/candidate_import.html", {"form": form, "report": report}, status=status)
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    context = {"search_query": query, "query": query}
+    if query.strip():
+        context["candidates"] = page_of(ws.candidates_search(query=query), request, "candidates_page")
+        context["jobs"] = page_of(ws.jobs_search(query=query), request, "jobs_page")
+    return render(request, "recruiting/search.html", context)

@@ -1,0 +1,101 @@
+"""The outbox: every message with its state, one message (read, edit) and its actions."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from notifications.models import OutboundMessage
+from notifications.services import messages as message_services
+from recruiting.permissions import can_act_on
+from recruiting.workspace import forms
+from recruiting.workspace import selectors as ws
+from recruiting.workspace.views.common import call_service, done, page_of
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status is not None and status not in OutboundMessage.Status.values:
+        raise Http404("No such status.")
+    return render(
+        request,
+        "notifications/workspace/outbox.html",
+        {
+            "messages_page": page_of(ws.outbox_messages(status=status), request),
+            "status": status,
+            "counts": ws.outbox_counts(),
+            "statuses": OutboundMessage.Status.choices,
+        },
+    )
+
+
+def _message_or_404(pk: int) -> OutboundMessage:
+    return get_object_or_404(
+        OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner"),
+        pk=pk,
+        candidate__isnull=False,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message_or_404(pk)
+    form = forms.MessageEditForm(
+        request.POST or None, initial={"subject": message.subject, "body_text": message.body_text}
+    )
+    if request.method == "POST" and form.is_valid():
+        ok, _ = call_service(
+            form,
+            lambda: message_services.message_edit(
+                message=message,
+                subject=form.cleaned_data["subject"],
+                body_text=form.cleaned_data["body_text"],
+                by=request.user,
+            ),
+        )
+        if ok:
+            return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
+    owner_id = message.application.owner_id if message.application_id else message.candidate.owner_id
+    return render(
+        request,
+        "notifications/workspace/outbox_message.html",
+        {
+            "message": message,
+            "form": form,
+            "attempts": list(message.attempt_log.all()[:50]),
+            "can_act": can_act_on(request.user, owner_id),
+            "editable": message.status in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _outbox_action(service: Callable[..., OutboundMessage], done_text: str):
+    """A POST-only view that applies one of the outbox's message services and goes back to the message."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        message = _message_or_404(pk)
+        back = reverse("outbox_message", args=[pk])
+        try:
+            service(message=message, by=request.user)
+        except ValidationError as error:
+            return done(request, back, " ".join(error.messages), messages.ERROR)
+        return done(request, back, done_text)
+
+    view.__name__ = service.__name__
+    return view
+
+
+outbox_send_now = _outbox_action(message_services.message_send_now, "Released: the message goes out now.")
+outbox_cancel = _outbox_action(message_services.message_cancel, "Cancelled: this message will not be sent.")
+outbox_retry = _outbox_action(message_services.message_retry, "Queued again: it will be sent shortly.")
