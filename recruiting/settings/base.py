@@ -109,6 +109,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address a lock is keyed on: resolved through INLOOP_TRUSTED_PROXY_COUNT like every address-based limit,
+# or behind a reverse proxy every sign-in would come from the proxy and five bad passwords would lock everyone.
+AXES_CLIENT_IP_CALLABLE = "candidates.ratelimit.login_client_address"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
