@@ -9,7 +9,6 @@ per-process cache still bounds each one.
 """
 
 import hashlib
-import ipaddress
 from collections.abc import Callable
 from functools import wraps
 
@@ -17,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from recruiting.ratelimit import client_address
 
 WINDOW_SECONDS = 60 * 60
 
@@ -27,35 +28,6 @@ def _link_limit() -> int:
 
 def _address_limit() -> int:
     return getattr(settings, "INLOOP_CANDIDATE_POSTS_PER_HOUR_PER_ADDRESS", 5 * _link_limit())
-
-
-def _is_ip_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the entry our own proxies added to X-Forwarded-For.
-
-    Only the entries appended by the trusted proxies are believed; anything to their left was sent by
-    the client and could be made up. An entry that is not an IP address (a misconfigured proxy) is not
-    believed either: the connection's address is used, which errs towards limiting more, not less.
-    """
-    proxies = settings.INLOOP_TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def login_client_address(request: HttpRequest) -> str | None:
-    """client_address for django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP address column."""
-    address = client_address(request)
-    return address if _is_ip_address(address) else None
 
 
 def _hit(key: str) -> int:
