@@ -32,5 +32,6 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/s
 USER inloop
 
 EXPOSE 8000
-# WEB_CONCURRENCY sets gunicorn's worker count.
-CMD ["gunicorn", "recruiting.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn.conf.py sets the worker count, the request timeout and the graceful timeout (WEB_CONCURRENCY,
+# GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT in the environment change them).
+CMD ["gunicorn", "recruiting.wsgi:application", "--config", "gunicorn.conf.py"]

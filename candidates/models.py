@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from recruiting.validators import validate_time_zone
+
 
 class Candidate(models.Model):
     class EmailStatus(models.TextChoices):
@@ -15,7 +17,7 @@ class Candidate(models.Model):
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(max_length=254, db_index=True)
     phone = models.CharField(max_length=40, blank=True)
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_candidates")
     automated_updates_paused = models.BooleanField(default=False)
     do_not_contact = models.BooleanField(default=False)

@@ -6,6 +6,9 @@ or mobile network share an address. Behind a reverse proxy, INLOOP_TRUSTED_PROXY
 proxies append to X-Forwarded-For, or every candidate would share the proxy's address. The cache must
 be shared between web processes for the limit to hold across them (a Redis cache in production); a
 per-process cache still bounds each one.
+
+When the cache is down the limit fails open: a candidate's unsubscribe, pause or do-not-contact is worth
+more than the limit, and must be recorded whatever the cache does (recruiting.ratelimit logs the outage).
 """
 
 import hashlib
@@ -13,9 +16,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from recruiting.ratelimit import client_address, over_limit
 
 WINDOW_SECONDS = 60 * 60
 
@@ -28,37 +32,12 @@ def _address_limit() -> int:
     return getattr(settings, "INLOOP_CANDIDATE_POSTS_PER_HOUR_PER_ADDRESS", 5 * _link_limit())
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the entry our own proxies added to X-Forwarded-For.
-
-    Only the entries appended by the trusted proxies are believed; anything to their left was sent by
-    the client and could be made up.
-    """
-    proxies = settings.INLOOP_TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _hit(key: str) -> int:
-    # add() is a no-op when the key exists, so the window starts at the first hit and is never extended.
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # The key expired between add() and incr(): this hit opens a new window.
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        return 1
-
-
 def candidate_post_allowed(request: HttpRequest, token: str) -> bool:
     """Count this POST; False once either its link or its address went over the hourly limit."""
     token_key = "inloop:candidate-post:token:" + hashlib.sha256(token.encode()).hexdigest()
     address_key = "inloop:candidate-post:ip:" + client_address(request)
-    over_token = _hit(token_key) > _link_limit()
-    over_address = _hit(address_key) > _address_limit()
+    over_token = over_limit(token_key, limit=_link_limit(), window_seconds=WINDOW_SECONDS)
+    over_address = over_limit(address_key, limit=_address_limit(), window_seconds=WINDOW_SECONDS)
     return not (over_token or over_address)
 
 

@@ -4,6 +4,10 @@ When a connection dies, the one question that matters is whether the server may 
 message. Before the DATA command was accepted it cannot: sending again is safe. Once the body started
 to go over the wire it may have been delivered, and sending again risks a duplicate: the outbox then
 marks the message `unknown` and leaves the decision to a person.
+
+An address whose local part is not ASCII (`jose.müller@example.com`, RFC 6531) can only travel with
+SMTPUTF8: such a message is sent with it, headers in UTF-8, when the server offers it, and refused with
+a sentence a recruiter can act on when it does not (a permanent failure: another try will not help).
 """
 
 import email.policy
@@ -37,6 +41,21 @@ MESSAGE_POLICY = email.policy.SMTP.clone(header_factory=HeaderClasses())
 # (it has no spaces) makes Python fall back to an RFC 2047 encoded word, which no mail client reads as
 # a URL. Bodies are unaffected: their encoding is chosen when the message is built.
 WIRE_POLICY = MESSAGE_POLICY.clone(max_line_length=998)
+# For SMTPUTF8: headers in UTF-8 as they are; RFC 2047 would mangle a non-ASCII address into nonsense.
+UTF8_MESSAGE_POLICY = MESSAGE_POLICY.clone(utf8=True)
+UTF8_WIRE_POLICY = WIRE_POLICY.clone(utf8=True)
+
+
+def international_address_refused(address: str) -> ValueError:
+    """The error for a message that needs SMTPUTF8 when the mail server does not offer it.
+
+    A ValueError, not an SMTPException: the connection is fine and a retry cannot help, so the outbox
+    records a permanent failure, with this sentence in its reason.
+    """
+    return ValueError(
+        f"The mail server cannot take the address {address}: it does not support internationalised addresses "
+        "(SMTPUTF8)."
+    )
 
 
 class Phase:
@@ -90,16 +109,42 @@ class SMTPBackend(EmailBackend):
     def _send(self, email_message):
         if not email_message.recipients():
             return False
-        from_email = self.prep_address(email_message.from_email)
-        recipients = [self.prep_address(address) for address in email_message.recipients()]
-        message = email_message.message(policy=MESSAGE_POLICY)
+        international = [
+            address
+            for address in (
+                self.prep_address(raw, force_ascii=False)
+                for raw in (email_message.from_email, *email_message.recipients())
+            )
+            if not address.rpartition("@")[0].isascii()
+        ]
         try:
-            self.connection.sendmail(from_email, recipients, message.as_bytes(policy=WIRE_POLICY))
+            if international:
+                self.connection.ehlo_or_helo_if_needed()
+                if not self.connection.has_extn("smtputf8"):
+                    if self.fail_silently:
+                        return False
+                    raise international_address_refused(international[0])
+                self._send_smtputf8(email_message)
+            else:
+                from_email = self.prep_address(email_message.from_email)
+                recipients = [self.prep_address(address) for address in email_message.recipients()]
+                message = email_message.message(policy=MESSAGE_POLICY)
+                self.connection.sendmail(from_email, recipients, message.as_bytes(policy=WIRE_POLICY))
         except smtplib.SMTPException:
             if not self.fail_silently:
                 raise
             return False
         return True
+
+    def _send_smtputf8(self, email_message) -> None:
+        from_email = self.prep_address(email_message.from_email, force_ascii=False)
+        recipients = [self.prep_address(address, force_ascii=False) for address in email_message.recipients()]
+        message = email_message.message(policy=UTF8_MESSAGE_POLICY)
+        # As smtplib's send_message does for international mail: the body may be 8-bit as well.
+        options = ["SMTPUTF8", *(["BODY=8BITMIME"] if self.connection.has_extn("8bitmime") else [])]
+        self.connection.sendmail(
+            from_email, recipients, message.as_bytes(policy=UTF8_WIRE_POLICY), mail_options=options
+        )
 
     def abort(self) -> None:
         """Drop the connection without a polite QUIT: after a timeout the server may never answer one."""

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .validators import validate_time_zone
+
 
 class Role(models.TextChoices):
     RECRUITER = "recruiter", "Recruiter"
@@ -61,7 +63,7 @@ class RecruiterProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RECRUITER)
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     signature = models.TextField(blank=True)
 
     def __str__(self) -> str:

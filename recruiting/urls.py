@@ -2,19 +2,21 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .workspace.views import candidates, common, figures, home, jobs, outbox, templates
+from . import health
+from .auth_views import ThrottledPasswordResetView
+from .workspace.views import candidates, figures, home, jobs, outbox, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("healthz", common.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",

@@ -89,6 +89,23 @@ class Run:
             time.sleep(0.5)
         pytest.fail(f"no {what} within {deadline} s:\n{self.output[-4000:]}")
 
+    def wait_until_serving(self, port: int) -> dict[str, int]:
+        """Wait for the three children and the login page; their pids."""
+        self.wait_until(lambda: len(self.child_pids()) == 3, what="three children", deadline=START_DEADLINE_SECONDS)
+        self.wait_until(
+            lambda: answers_200(f"http://127.0.0.1:{port}/login/"), what="login page", deadline=START_DEADLINE_SECONDS
+        )
+        return self.child_pids()
+
+    def wait_for_restart(self, name: str, *, not_pids: list[int]) -> int:
+        """Wait until the child `name` was started again with a pid other than `not_pids`; its new pid."""
+        self.wait_until(
+            lambda: self.child_pids()[name] not in not_pids,
+            what=f"the {name} restarted",
+            deadline=START_DEADLINE_SECONDS,
+        )
+        return self.child_pids()[name]
+
     def kill_everything(self) -> None:
         for pid in [self.process.pid, *self.child_pids().values()]:
             try:
@@ -162,20 +179,71 @@ def test_make_run_serves_the_login_page_runs_a_task_stops_on_ctrl_c_and_loads_th
         again.kill_everything()
 
 
-def test_a_child_that_dies_stops_the_others_and_the_command_fails(run_dir):
+def test_a_dead_worker_or_beat_is_restarted_and_the_app_keeps_running(run_dir):
     port = free_port()
     env = embedded_env(run_dir, port)
     run = Run(env, "--no-demo")
     try:
-        run.wait_until(lambda: len(run.child_pids()) == 3, what="three children", deadline=START_DEADLINE_SECONDS)
-        run.wait_until(
-            lambda: answers_200(f"http://127.0.0.1:{port}/login/"), what="login page", deadline=START_DEADLINE_SECONDS
+        first = run.wait_until_serving(port)
+        os.killpg(first["Celery worker"], signal.SIGKILL)
+        run.wait_for_restart("Celery worker", not_pids=[first["Celery worker"]])
+        assert "The Celery worker stopped unexpectedly (exit code -9); restarting it now" in run.output
+        # The new worker takes tasks: the app works again without anyone restarting `make run`.
+        ping = subprocess.run(
+            [sys.executable, "-c", PING], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=90
         )
-        pids = run.child_pids()
-        os.killpg(pids["Celery worker"], signal.SIGKILL)
+        assert ping.stdout.strip() == "pong", ping.stderr[-3000:]
+
+        os.killpg(first["Celery beat"], signal.SIGKILL)
+        run.wait_for_restart("Celery beat", not_pids=[first["Celery beat"]])
+        assert "The Celery beat stopped unexpectedly (exit code -9); restarting it now" in run.output
+        assert run.process.poll() is None
+        assert run.child_pids()["web server"] == first["web server"]
+        assert answers_200(f"http://127.0.0.1:{port}/login/")
+
+        latest = run.child_pids()
+        os.kill(run.process.pid, signal.SIGINT)
+        assert run.process.wait(timeout=STOP_DEADLINE_SECONDS) == 0, run.output[-4000:]
+        assert [pid for pid in {*first.values(), *latest.values()} if group_alive(pid)] == []
+    finally:
+        run.kill_everything()
+
+
+def test_the_web_server_dying_stops_everything_and_the_command_fails(run_dir):
+    port = free_port()
+    env = embedded_env(run_dir, port)
+    run = Run(env, "--no-demo")
+    try:
+        pids = run.wait_until_serving(port)
+        os.killpg(pids["web server"], signal.SIGKILL)
         run.process.wait(timeout=STOP_DEADLINE_SECONDS)
         assert run.process.returncode != 0
-        assert "The Celery worker stopped unexpectedly" in run.output
+        assert "The web server stopped unexpectedly" in run.output
+        assert "restarting" not in run.output
         assert [name for name, pid in pids.items() if group_alive(pid)] == []
+    finally:
+        run.kill_everything()
+
+
+def test_a_worker_that_keeps_dying_is_given_up_on_and_everything_stops(run_dir):
+    port = free_port()
+    env = embedded_env(run_dir, port)
+    run = Run(env, "--no-demo", "--max-restarts", "2")
+    try:
+        run.wait_until(lambda: len(run.child_pids()) == 3, what="three children", deadline=START_DEADLINE_SECONDS)
+        killed = []
+        for restarts in range(3):
+            pid = run.child_pids()["Celery worker"]
+            os.killpg(pid, signal.SIGKILL)
+            killed.append(pid)
+            if restarts < 2:
+                run.wait_for_restart("Celery worker", not_pids=killed)
+        run.process.wait(timeout=STOP_DEADLINE_SECONDS)
+        assert run.process.returncode != 0
+        assert "restart 1 of at most 2 within a minute" in run.output
+        assert "restarting it in 1 s (restart 2 of at most 2 within a minute)" in run.output
+        assert "The Celery worker kept stopping unexpectedly (3 exits within 60 seconds" in run.output
+        assert "not restarted again and the other processes were stopped" in run.output
+        assert [pid for pid in {*killed, *run.child_pids().values()} if group_alive(pid)] == []
     finally:
         run.kill_everything()

@@ -5,9 +5,6 @@ Below notifications in the layers: nothing here sends mail. A fresh status link 
 `candidates.services.links`; data rights are `data_rights`, the CSV import `imports`.
 """
 
-from functools import cache
-from zoneinfo import available_timezones
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +15,7 @@ from recruiting.models import Application, RecruiterPrompt
 from recruiting.permissions import ensure_can_act
 from recruiting.services import application_clock_recompute
 from recruiting.services.prompts import prompt_open
+from recruiting.validators import validate_time_zone
 
 from .. import selectors
 from ..models import Candidate
@@ -27,17 +25,6 @@ from ..validators import email_address_clean, person_name_clean, phone_clean
 STOP_CONTACT_REASON = "Asked on their status page"
 
 User = AbstractBaseUser
-
-
-@cache
-def _time_zones() -> frozenset[str]:
-    # Reading the zone database walks the file system: once per process is enough.
-    return frozenset(available_timezones())
-
-
-def _check_time_zone(time_zone: str) -> None:
-    if time_zone not in _time_zones():
-        raise ValidationError({"time_zone": f"Unknown time zone: {time_zone!r}."})
 
 
 @transaction.atomic
@@ -61,15 +48,13 @@ def candidate_create(
         "email": lambda: email_address_clean(email),
         "phone": lambda: phone_clean(phone),
     }
+    checks["time_zone"] = lambda: validate_time_zone(time_zone)
     for field, check in checks.items():
         try:
             cleaned[field] = check()
         except ValidationError as error:
             errors[field] = error.error_list
-    try:
-        _check_time_zone(time_zone)
-    except ValidationError as error:
-        errors.update(error.error_dict)
+    cleaned.pop("time_zone")
     if errors:
         raise ValidationError(errors)
     candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)

@@ -110,6 +110,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address a lock is keyed on: resolved through INLOOP_TRUSTED_PROXY_COUNT like every address-based limit,
+# or behind a reverse proxy every sign-in would come from the proxy and five bad passwords would lock everyone.
+AXES_CLIENT_IP_CALLABLE = "recruiting.ratelimit.login_client_address"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
@@ -247,6 +250,12 @@ INLOOP_STATUS_LINK_MAX_AGE_DAYS = env.int("INLOOP_STATUS_LINK_MAX_AGE_DAYS", def
 # many reverse proxies in front of the app append to X-Forwarded-For (0: use the connection's address).
 INLOOP_CANDIDATE_POSTS_PER_HOUR = env.int("INLOOP_CANDIDATE_POSTS_PER_HOUR", default=20)
 INLOOP_TRUSTED_PROXY_COUNT = env.int("INLOOP_TRUSTED_PROXY_COUNT", default=0)
+# Password reset: emails per hour for one email address (further requests answer the same page and send
+# nothing), and requests per hour from one client address (further ones answer 429).
+INLOOP_PASSWORD_RESETS_PER_HOUR = env.int("INLOOP_PASSWORD_RESETS_PER_HOUR", default=3)
+INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS = env.int(
+    "INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS", default=10
+)
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 
 LOGGING = {

@@ -15,6 +15,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 _cache_default = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmemcache://"
 CACHES = {"default": env.cache("CACHE_URL", default=_cache_default)}
 CACHES["default"]["KEY_PREFIX"] = "inloop"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that hangs must not hang the requests that count against a rate limit: they give up on the
+    # cache after this long and go on without it (recruiting.ratelimit fails open).
+    _cache_timeout = env.float("CACHE_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=_cache_timeout, socket_timeout=_cache_timeout
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

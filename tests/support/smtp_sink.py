@@ -1,6 +1,7 @@
 """An SMTP server on loopback that records what it accepted and can misbehave on cue.
 
     with SmtpSink() as sink:            # or the `smtp_sink` fixture of tests/notifications/integration
+    with SmtpSink(smtputf8=True) as s:  # offers SMTPUTF8 (RFC 6531): internationalised addresses accepted
         sink.program("451", "451")      # the next two messages get 451 at end of DATA, then all accepted
         sink.program("550@rcpt")        # the next message is refused at RCPT TO with 550
         sink.program("stall")           # the next message's body is read, then the reply never comes
@@ -40,6 +41,7 @@ class Received:
     message_id: str
     recipients: tuple[str, ...]
     message: email.message.Message
+    smtputf8: bool = False  # the client asked for SMTPUTF8 in its MAIL FROM
 
 
 class _Handler:
@@ -57,12 +59,12 @@ class _Handler:
         step = self.sink._next_step(at="data")
         parsed = email.message_from_bytes(envelope.original_content or envelope.content)
         if step == "stall":
-            self.sink._record(parsed, envelope.rcpt_tos)
+            self.sink._record(parsed, envelope.rcpt_tos, smtputf8=envelope.smtp_utf8)
             await asyncio.sleep(self.sink.stall_seconds)
             return "250 OK"
         if step is not None and step != "accept":
             return _reply(step)
-        self.sink._record(parsed, envelope.rcpt_tos)
+        self.sink._record(parsed, envelope.rcpt_tos, smtputf8=envelope.smtp_utf8)
         return "250 OK"
 
 
@@ -73,7 +75,7 @@ def _reply(step: str) -> str:
 
 
 class SmtpSink:
-    def __init__(self, *, stall_seconds: float = 30.0):
+    def __init__(self, *, stall_seconds: float = 30.0, smtputf8: bool = False):
         self.port = free_port()
         self.host = "127.0.0.1"
         self.stall_seconds = stall_seconds
@@ -82,7 +84,9 @@ class SmtpSink:
         self._program: deque[str] = deque()
         self._received: list[Received] = []
         self._lock = threading.Lock()
-        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, ready_timeout=10)
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=self.port, ready_timeout=10, enable_SMTPUTF8=smtputf8
+        )
 
     def __enter__(self) -> "SmtpSink":
         self.start()
@@ -123,9 +127,11 @@ class SmtpSink:
             self.attempts.append(step)
             return step
 
-    def _record(self, message: email.message.Message, recipients: list[str]) -> None:
+    def _record(self, message: email.message.Message, recipients: list[str], *, smtputf8: bool = False) -> None:
         with self._lock:
-            self._received.append(Received(str(message.get("Message-ID", "")), tuple(recipients), message))
+            self._received.append(
+                Received(str(message.get("Message-ID", "")), tuple(recipients), message, smtputf8=smtputf8)
+            )
 
     # --- what arrived ------------------------------------------------------------------------------
 

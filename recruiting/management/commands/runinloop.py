@@ -2,7 +2,11 @@
 
 Without DATABASE_URL and CELERY_BROKER_URL this is the embedded default: SQLite in WAL mode and Celery's
 filesystem transport, all under the run folder (settings.RUN_DIR). With them set, the same command runs on
-PostgreSQL and Redis. Ctrl-C (SIGINT) or SIGTERM stops every process; if one of them dies, the others are
+PostgreSQL and Redis. Ctrl-C (SIGINT) or SIGTERM stops every process.
+
+A worker or beat that dies is started again (a broker outage can take a worker down while the web server
+keeps answering), after a short pause that grows when it keeps dying; one that dies more than
+--max-restarts times within a minute is given up on, and then, like the web server dying, everything is
 stopped and the command exits non-zero.
 """
 
@@ -11,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,13 +28,22 @@ from .seed_demo import demo_logins_text
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 15.0
+RESTART_WINDOW_SECONDS = 60.0
+DEFAULT_MAX_RESTARTS = 3
+# The pause before the first, second, third... restart within the window: a crash loop does not spin.
+RESTART_DELAYS_SECONDS = (0.0, 1.0, 3.0, 5.0)
 
 
 @dataclass
 class Child:
     name: str
     args: list[str]
+    # The web server is what the person at the keyboard uses: if it dies, everything stops and they see why.
+    restartable: bool = True
     process: subprocess.Popen | None = field(default=None, repr=False)
+    restarts: deque[float] = field(default_factory=deque, repr=False)
+    restart_at: float | None = field(default=None, repr=False)
+    gave_up: bool = False
 
     @property
     def pid(self) -> int:
@@ -42,6 +56,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
+        parser.add_argument(
+            "--max-restarts",
+            type=int,
+            default=DEFAULT_MAX_RESTARTS,
+            help=(
+                "Restarts of the worker or of beat allowed within a minute before giving up and stopping "
+                f"everything (default {DEFAULT_MAX_RESTARTS})."
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         host = os.environ.get("INLOOP_HOST", "127.0.0.1")
@@ -73,17 +96,21 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             for child in children:
-                # Each child leads its own process group, so that stopping it also stops what it started.
-                child.process = subprocess.Popen(child.args, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
-                self._say(f"Started the {child.name} (pid {child.pid}).")
+                self._start(child, env)
             mode = "embedded: SQLite and the filesystem broker" if embedded else "PostgreSQL and the configured broker"
             logins = f"{demo_logins_text()}\n" if with_demo else ""
             self._say(f"\nInloop is running at http://{host}:{port}/ ({mode}).\n{logins}Press Ctrl-C to stop.\n")
-            died = self._supervise(children, stop_requested)
+            died = self._supervise(children, stop_requested, env=env, max_restarts=max(0, options["max_restarts"]))
         finally:
             self._stop_all(children)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        if died is not None and died.gave_up:
+            raise CommandError(
+                f"The {died.name} kept stopping unexpectedly ({len(died.restarts) + 1} exits within "
+                f"{RESTART_WINDOW_SECONDS:.0f} seconds, the last with exit code {died.process.returncode}); it was "
+                "not restarted again and the other processes were stopped. Its output above says why."
+            )
         if died is not None:
             raise CommandError(
                 f"The {died.name} stopped unexpectedly (exit code {died.process.returncode}); "
@@ -115,6 +142,7 @@ class Command(BaseCommand):
             Child(
                 "web server",
                 [python, str(settings.BASE_DIR / "manage.py"), "runserver", f"{host}:{port}", "--noreload"],
+                restartable=False,
             ),
             Child(
                 "Celery worker",
@@ -139,12 +167,44 @@ class Command(BaseCommand):
             ),
         ]
 
-    def _supervise(self, children: list[Child], stop_requested: list[int]) -> Child | None:
-        """Wait for a stop signal (returns None) or for a child to exit on its own (returns it)."""
+    def _start(self, child: Child, env: dict[str, str]) -> None:
+        # Each child leads its own process group, so that stopping it also stops what it started.
+        child.process = subprocess.Popen(child.args, env=env, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+        self._say(f"Started the {child.name} (pid {child.pid}).")
+
+    def _supervise(
+        self, children: list[Child], stop_requested: list[int], *, env: dict[str, str], max_restarts: int
+    ) -> Child | None:
+        """Wait for a stop signal (returns None), restarting a worker or beat that exits on its own.
+
+        Returns the child that ends the run: the web server when it exits, or a child that exited more
+        than `max_restarts` times within the restart window (marked `gave_up`).
+        """
         while not stop_requested:
+            now = time.monotonic()
             for child in children:
-                if child.process.poll() is not None:
+                if child.restart_at is not None:
+                    if now >= child.restart_at:
+                        child.restart_at = None
+                        self._start(child, env)
+                    continue
+                if child.process.poll() is None:
+                    continue
+                if not child.restartable:
                     return child
+                while child.restarts and now - child.restarts[0] >= RESTART_WINDOW_SECONDS:
+                    child.restarts.popleft()
+                if len(child.restarts) >= max_restarts:
+                    child.gave_up = True
+                    return child
+                delay = RESTART_DELAYS_SECONDS[min(len(child.restarts), len(RESTART_DELAYS_SECONDS) - 1)]
+                child.restarts.append(now)
+                child.restart_at = now + delay
+                when = "now" if delay == 0 else f"in {delay:.0f} s"
+                self._say(
+                    f"The {child.name} stopped unexpectedly (exit code {child.process.returncode}); restarting it "
+                    f"{when} (restart {len(child.restarts)} of at most {max_restarts} within a minute)."
+                )
             time.sleep(POLL_SECONDS)
         self._say("\nStopping Inloop...")
         return None

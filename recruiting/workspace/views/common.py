@@ -7,25 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of, team_member_ids
 from recruiting.workspace import forms
 
 PAGE_SIZE = 25
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @dataclass
