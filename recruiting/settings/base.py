@@ -247,6 +247,8 @@ INLOOP_STATUS_LINK_MAX_AGE_DAYS = env.int("INLOOP_STATUS_LINK_MAX_AGE_DAYS", def
 INLOOP_CANDIDATE_POSTS_PER_HOUR = env.int("INLOOP_CANDIDATE_POSTS_PER_HOUR", default=20)
 INLOOP_TRUSTED_PROXY_COUNT = env.int("INLOOP_TRUSTED_PROXY_COUNT", default=0)
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
+# A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
+INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)
 
 LOGGING = {
     "version": 1,
