@@ -561,7 +561,15 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
             }
         ),
         "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
-        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=actable),
+        "email_form": forms_given.get("email_form")
+        or forms.PersonalEmailForm(
+            applications=actable,
+            initial={
+                "body": template_services.personal_body_start(
+                    candidate_first_name=candidate.first_name, sender=request.user
+                )
+            },
+        ),
     }
 
 
@@ -828,7 +836,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
     template = get_object_or_404(MessageTemplate, code=code)
     form = forms.TemplateEditForm(
         request.POST or None,
-        initial={"subject": template.subject, "body_text": template.body_text, "body_html": template.body_html},
+        initial={"subject": template.subject, "body_text": template.body_text},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -838,7 +846,6 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
                 template=template,
                 subject=data["subject"],
                 body_text=data["body_text"],
-                body_html=data["body_html"],
                 by=request.user,
             ),
         )
@@ -870,7 +877,6 @@ def _template_preview(template: MessageTemplate, application: Application | None
             template_code=template.code,
             subject=data.get("subject", ""),
             body_text=data.get("body_text", ""),
-            body_html=data.get("body_html", ""),
         )
     except ValidationError as error:
         return None, error.messages

@@ -14,21 +14,21 @@ from tests.factories import ApplicationFactory, ClientFactory, JobFactory
 FIELDS = set(rendering.CANDIDATE_FIELDS)
 
 
-def render(subject="S", text="T", html="", **fields):
-    return render_parts(subject=subject, body_text=text, body_html=html, fields=fields)
+def render(subject="S", text="T", **fields):
+    return render_parts(subject=subject, body_text=text, fields=fields)
 
 
 def test_merge_fields_fill_every_part_and_only_the_html_part_is_escaped():
     out = render(
         subject="Hello {{ candidate_first_name }}",
-        text="Dear {{ candidate_first_name }}, {{ job_title }}",
-        html="<p>{{ job_title }}</p>",
+        text="{{ job_title }}",
         candidate_first_name="Ana & Co",
         job_title='<script>alert(1)</script>"><img src=x onerror=alert(2)>',
     )
     assert out.subject == "Hello Ana & Co"
     assert "<script>alert(1)</script>" in out.body_text
-    assert out.body_html == ("<p>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;</p>")
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;</p>" in out.body_html
+    assert "<script" not in out.body_html and "<img" not in out.body_html
 
 
 @pytest.mark.parametrize("name", ["Bob\r\nBcc: x@evil.example", "Bob\nBcc: x@evil.example", "Bob\u2028Bcc: x"])
@@ -109,11 +109,15 @@ def test_merge_fields_conditions_and_text_filters_are_accepted(source):
 
 def test_the_check_names_each_bad_part_and_requires_subject_and_text():
     with pytest.raises(ValidationError) as caught:
-        template_parts_check(code="screening", subject="", body_text="{% load x %}", body_html="{{ a.b }}")
+        template_parts_check(code="screening", subject="", body_text="{% load x %}{{ a.b }}")
     errors = caught.value.message_dict
     assert errors["subject"] == ["A subject is needed."]
     assert any("{% load %}" in text for text in errors["body_text"])
-    assert any("attribute" in text for text in errors["body_html"])
+    with pytest.raises(ValidationError) as caught:
+        template_parts_check(code="screening", subject="{{ a.b }}", body_text="")
+    errors = caught.value.message_dict
+    assert any("attribute" in text for text in errors["subject"])
+    assert errors["body_text"]
 
 
 def test_digest_fields_are_not_candidate_fields():
