@@ -251,9 +251,9 @@ def text_to_html(text: str, *, title: str = "") -> str:
     "--" starts the footer, a paragraph of "- " lines is a list, bare http(s) links become links and
     *words* between asterisks are emphasised. No markup in `text` survives.
     """
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = [block.strip("\n") for block in re.split(r"\n[ \t]*\n", normalised) if block.strip()]
-    body = "\n".join(_block_html("\n".join(line.rstrip() for line in block.split("\n"))) for block in blocks)
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    blocks = [block.strip("\n") for block in re.split(r"\n{2,}", "\n".join(lines)) if block.strip()]
+    body = "\n".join(_block_html(block) for block in blocks)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(one_line(title))}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"

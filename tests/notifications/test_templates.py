@@ -145,3 +145,90 @@ def test_every_candidate_default_renders_without_leftover_tags(code):
         assert "{{" not in part and "{%" not in part
     assert application.candidate.first_name in out.body_text
     assert fields["unsubscribe_url"] in out.body_text
+
+
+# --- one source per template ---------------------------------------------------------------------------
+
+
+def test_no_default_ships_an_html_file_any_more():
+    assert not list(templates.DEFAULTS_DIR.glob("*/body.html"))
+    assert "body_html" not in {field.name for field in MessageTemplate._meta.get_fields()}
+
+
+@pytest.mark.parametrize("code", [c for c in MessageTemplate.Code.values if c != "digest"])
+def test_every_default_reads_the_same_in_both_parts(code):
+    application = ApplicationFactory(stage=Stage.SCREENING, candidate__first_name="Ana <i>")
+    fields = rendering.application_merge_fields(application=application) | {
+        "personal_subject": "A word",
+        "personal_body": "Hello Ana,\n\nThanks for today.\n\nSam",
+    }
+    out = templates.template_render(code=code, fields=fields)
+    assert out.body_html == rendering.text_to_html(out.body_text, title=out.subject)
+    assert "<i>" not in out.body_html
+    assert f'<a href="{fields["unsubscribe_url"].replace("&", "&amp;")}">' in out.body_html
+    assert "<hr>" in out.body_html
+
+
+def test_editing_the_text_changes_both_parts_of_the_next_email(lead):
+    row = MessageTemplate.objects.get(code="check_in")
+    templates.template_update(
+        template=row, subject="Still with us", body_text="Hello {{ candidate_first_name }},\n\nNew words.", by=lead
+    )
+    out = templates.template_render(code="check_in", fields={"candidate_first_name": "Ana"})
+    assert "New words." in out.body_text
+    assert "<p>New words.</p>" in out.body_html
+
+
+def test_the_preview_returns_both_parts(lead):
+    application = ApplicationFactory(candidate__first_name="Maya")
+    preview = templates.template_preview(
+        application=application, template_code="check_in", subject="Hi", body_text="Dear {{ candidate_first_name }}"
+    )
+    assert preview.body_text == "Dear Maya\n"
+    assert "<p>Dear Maya</p>" in preview.body_html
+
+
+def test_a_personal_email_greets_and_signs_once_and_looks_as_typed():
+    from notifications.services import outbox
+
+    application = ApplicationFactory(candidate__first_name="Maya")
+    owner = application.owner
+    owner.profile.signature = "Sam Reyes\nSenior recruiter"
+    owner.profile.save()
+    typed = templates.personal_body_start(candidate_first_name="Maya", sender=owner).replace(
+        "\n\n\n\n", "\n\nThe client would like a <second> call: https://meet.example/x?a=1&b=2\n\n"
+    )
+    message = outbox.message_personal_queue(application=application, subject="Next step", body=typed, by=owner)
+    assert message.body_text.count("Hello Maya,") == 1 and message.body_text.count("Sam Reyes") == 1
+    assert message.body_html.count("Hello Maya,") == 1 and message.body_html.count("Sam Reyes") == 1
+    assert "&lt;p&gt;" not in message.body_html
+    assert "<p>Hello Maya,</p>" in message.body_html
+    assert "<p>Sam Reyes<br>Senior recruiter</p>" in message.body_html
+    assert "a &lt;second&gt; call" in message.body_html
+    assert '<a href="https://meet.example/x?a=1&amp;b=2">' in message.body_html
+    assert message.body_text.startswith(typed.strip())
+
+
+def test_a_new_personal_email_starts_with_the_greeting_and_the_senders_signature():
+    sender = UserFactory(first_name="Sam", last_name="Reyes")
+    sender.profile.signature = ""
+    assert templates.personal_body_start(candidate_first_name="Maya\r\nBcc: x", sender=sender) == (
+        "Hello Maya Bcc: x,\n\n\n\nSam Reyes\n"
+    )
+    sender.profile.signature = "Sam\nInloop Staffing"
+    assert templates.personal_body_start(candidate_first_name="", sender=sender).endswith("\n\nSam\nInloop Staffing\n")
+
+
+def test_editing_a_held_message_makes_its_html_again():
+    from notifications.services import outbox
+    from tests.factories import OutboundMessageFactory
+
+    application = ApplicationFactory()
+    message = OutboundMessageFactory(application=application, candidate=application.candidate)
+    outbox.message_edit(
+        message=message, subject="Changed", body_text="Now *this*,\n\n<script>x</script>", by=application.owner
+    )
+    message.refresh_from_db()
+    assert "<p>Now <em>this</em>,</p>" in message.body_html
+    assert "<script>" not in message.body_html and "&lt;script&gt;x&lt;/script&gt;" in message.body_html
+    assert message.body_html == rendering.text_to_html(message.body_text, title="Changed")

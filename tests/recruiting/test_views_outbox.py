@@ -271,3 +271,18 @@ def test_a_lead_puts_back_the_original_text_and_a_recruiter_may_not(client, lead
 
     template.refresh_from_db()
     assert template.subject == template_default_parts("offer").subject
+
+
+def test_the_template_editor_has_one_text_box_and_previews_both_parts(client, lead):
+    ApplicationFactory(candidate__owner=lead, owner=lead, candidate__first_name="Ifeoma <b>")
+    client.force_login(lead)
+
+    page = client.get(reverse("template_edit", args=["check_in"]))
+
+    assert list(page.context["form"].fields) == ["subject", "body_text"]
+    html = page.content.decode()
+    assert 'name="body_html"' not in html
+    assert "srcdoc=" in html and "sandbox" in html
+    # The HTML part sits escaped inside srcdoc; the plain text is shown as text.
+    assert "&lt;p&gt;Hello Ifeoma &amp;lt;b&amp;gt;,&lt;/p&gt;" in html
+    assert "Hello Ifeoma &lt;b&gt;," in html
