@@ -24,7 +24,9 @@ from .services import templates
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ("subject", "body_text", "body_html")
+        fields = ("subject", "body_text")
+        labels = {"body_text": "Text"}
+        help_texts = {"body_text": "The HTML part of each email is made from this text: one source for both."}
 
     def clean(self):
         data = super().clean()
@@ -35,7 +37,6 @@ class MessageTemplateForm(forms.ModelForm):
                 code=self.instance.code,
                 subject=data.get("subject", "").strip(),
                 body_text=data.get("body_text", ""),
-                body_html=data.get("body_html", ""),
             )
         except ValidationError as error:
             # The service names the part at fault; the form shows each message beside its field.
@@ -50,7 +51,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_select_related = ("updated_by",)
     search_fields = ("code", "subject")
     readonly_fields = ("code", "updated_at", "updated_by")
-    fields = ("code", "subject", "body_text", "body_html", "updated_at", "updated_by")
+    fields = ("code", "subject", "body_text", "updated_at", "updated_by")
     actions = ("reset_to_default",)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -69,7 +70,6 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             template=obj,
             subject=form.cleaned_data["subject"],
             body_text=form.cleaned_data["body_text"],
-            body_html=form.cleaned_data["body_html"],
             by=request.user,
         )
 

@@ -24,8 +24,8 @@ class MessageTemplate(models.Model):
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)
+    # The one source: the HTML part of each email is made from the rendered text.
     body_text = models.TextField()
-    body_html = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
@@ -68,6 +68,7 @@ class OutboundMessage(models.Model):
     template_code = models.CharField(max_length=50)
     subject = models.CharField(max_length=250)
     body_text = models.TextField()
+    # Made from body_text by rendering.text_to_html, never written by hand.
     body_html = models.TextField(blank=True)
     to_address = models.EmailField(max_length=254)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HELD, db_index=True)

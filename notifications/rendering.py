@@ -4,11 +4,16 @@ Templates are edited by recruiters, so they get a deliberately small language: m
 `{{ candidate_first_name }}`, `{% if field %}...{% else %}...{% endif %}` and a few text filters. No tag
 libraries, no other templates, no attribute access, and the context never holds a model object: a
 template can only ever print the strings we chose to hand it.
+
+A template has one source, its plain text. The HTML part is made from the rendered text by
+`text_to_html`: everything is escaped first, then paragraphs, line breaks, bare links and `*emphasis*`
+become markup, so nothing a recruiter or a merge field writes reaches the email as HTML.
 """
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
@@ -25,8 +30,18 @@ from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES
 # The only tags and filters a message template may use. The engine below has nothing else built in.
 register = Library()
 register.tag("if", defaulttags.do_if)
-for _name in ("capfirst", "default", "linebreaks", "linebreaksbr", "lower", "title", "upper"):
+for _name in ("capfirst", "default", "lower", "title", "upper"):
     register.filter(_name, getattr(defaultfilters, _name))
+
+
+def _line_breaks_kept(value: object) -> str:
+    return str(value)
+
+
+# Templates once had an HTML part that needed these; in the text a line break already is one, and the
+# HTML part made from the text turns it into a <br> or a new paragraph.
+register.filter("linebreaks", _line_breaks_kept)
+register.filter("linebreaksbr", _line_breaks_kept)
 
 ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif"})
 
@@ -195,26 +210,81 @@ def _plain_context(fields: dict[str, object]) -> dict[str, str]:
     return context
 
 
-def render_parts(*, subject: str, body_text: str, body_html: str, fields: dict[str, object]) -> RenderedMessage:
-    """Render a template's three parts. Only the HTML part is autoescaped; the subject is one line."""
-    context = _plain_context(fields)
-    rendered_subject = one_line(_compile(subject).render(Context(context, autoescape=False)))
-    rendered_text = _tidy_text(_compile(body_text).render(Context(context, autoescape=False)))
-    rendered_html = _compile(body_html).render(Context(context, autoescape=True)) if body_html.strip() else ""
-    return RenderedMessage(
-        subject=rendered_subject[:SUBJECT_MAX_LENGTH], body_text=rendered_text, body_html=rendered_html
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_TRAILING_PUNCTUATION = ".,;:!?"
+SIGNATURE_SEPARATOR = "--"
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """A bare URL without the punctuation that ends the sentence around it."""
+    tail = ""
+    while url and (url[-1] in _TRAILING_PUNCTUATION or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        url, tail = url[:-1], url[-1] + tail
+    return url, tail
+
+
+def _inline_html(text: str) -> str:
+    """One line of text as HTML: escaped, with its bare links and *emphasis* made markup."""
+    pieces: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url, tail = _split_url(match.group())
+        if "://" not in url or url.endswith("://"):
+            continue
+        pieces.append(_EMPHASIS.sub(r"<em>\1</em>", escape(text[position : match.start()])))
+        pieces.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+        position = match.start() + len(url)
+    pieces.append(_EMPHASIS.sub(r"<em>\1</em>", escape(text[position:])))
+    return "".join(pieces)
+
+
+def _block_html(block: str) -> str:
+    lines = block.split("\n")
+    if lines[0].strip() == SIGNATURE_SEPARATOR:
+        rest = "\n".join(lines[1:]).strip("\n")
+        return "<hr>" + ("\n" + _block_html(rest) if rest else "")
+    if all(line.startswith("- ") for line in lines):
+        items = "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines)
+        return f"<ul>{items}</ul>"
+    return "<p>" + "<br>".join(_inline_html(line) for line in lines) + "</p>"
+
+
+def text_to_html(text: str, *, title: str = "") -> str:
+    """The HTML part of an email, made from its rendered plain text (the one source).
+
+    Escaped first, then formatted: blank lines separate paragraphs, a line break stays one, a line of
+    "--" starts the footer, a paragraph of "- " lines is a list, bare http(s) links become links and
+    *words* between asterisks are emphasised. No markup in `text` survives.
+    """
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    blocks = [block.strip("\n") for block in re.split(r"\n{2,}", "\n".join(lines)) if block.strip()]
+    body = "\n".join(_block_html(block) for block in blocks)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(one_line(title))}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 
-def template_parts_check(*, code: str, subject: str, body_text: str, body_html: str) -> None:
+def render_parts(*, subject: str, body_text: str, fields: dict[str, object]) -> RenderedMessage:
+    """Render a template: the subject on one line, the text, and the HTML part made from that text."""
+    context = _plain_context(fields)
+    rendered_subject = one_line(_compile(subject).render(Context(context, autoescape=False)))[:SUBJECT_MAX_LENGTH]
+    rendered_text = _tidy_text(_compile(body_text).render(Context(context, autoescape=False)))
+    return RenderedMessage(
+        subject=rendered_subject, body_text=rendered_text, body_html=text_to_html(rendered_text, title=rendered_subject)
+    )
+
+
+def template_parts_check(*, code: str, subject: str, body_text: str) -> None:
     """Raise a ValidationError naming each part that is not a safe template for this code."""
     allowed = fields_for_code(code)
     errors: dict[str, list[str]] = {}
     if not subject.strip():
         errors["subject"] = ["A subject is needed."]
     if not body_text.strip():
-        errors["body_text"] = ["The plain-text part is needed: some people read only that."]
-    for part, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+        errors["body_text"] = ["The text is needed: the email is made from it."]
+    for part, source in (("subject", subject), ("body_text", body_text)):
         problems = template_part_problems(source, allowed=allowed)
         if problems:
             errors.setdefault(part, []).extend(problems)

@@ -1,15 +1,19 @@
 """The morning digest: once a day, each recruiter hears who is owed something from them.
 
-Sent from settings.INLOOP_DIGEST_HOUR in the recruiter's own time zone (the beat job runs every quarter
-of an hour), only when something is overdue, due today or owed, and at most once per local day: the
-outbox refuses a second row with the same idempotency key, so two beat runs at once send one digest.
+Sent in the morning window of the recruiter's own time zone, from settings.INLOOP_DIGEST_HOUR for
+INLOOP_DIGEST_WINDOW_HOURS (the beat job runs every quarter of an hour), on their business days only
+(a weekday there, not a firm holiday): a window missed, by an outage say, waits for the next business
+morning rather than wishing someone good morning in the evening. Only when something is overdue, due
+today or owed, and at most once per local day: the outbox refuses a second row with the same
+idempotency key, so two beat runs at once send one digest.
 Team leads also get the prompts escalated to them.
 """
 
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,9 +35,20 @@ logger = logging.getLogger(__name__)
 @dataclass
 class DigestResult:
     queued_user_ids: list[int] = field(default_factory=list)
-    # Recipients whose digest hour had come but who had nothing owed.
+    # Recipients in their morning window who had nothing owed.
     nothing_owed: int = 0
     already_sent: int = 0
+
+
+def digest_window_open(*, now: datetime, tz: ZoneInfo, holidays: Collection[date] = ()) -> bool:
+    """Whether `now` is in the digest window of someone in `tz`: a business morning there."""
+    local_now = timezone.localtime(now, tz)
+    day = local_now.date()
+    if not policy.is_business_day(day, holidays):
+        return False
+    opens = datetime.combine(day, time(settings.INLOOP_DIGEST_HOUR), tzinfo=tz)
+    closes = opens + timedelta(hours=settings.INLOOP_DIGEST_WINDOW_HOURS)
+    return opens <= local_now < closes
 
 
 def digest_key(*, user_id: int, local_date) -> str:
@@ -87,15 +102,16 @@ def _owed_line(prompt: RecruiterPrompt, now: datetime, tz: ZoneInfo) -> str:
 
 
 def digests_send(*, now: datetime | None = None) -> DigestResult:
-    """Queue today's digest for every recruiter whose digest hour has come and who has none yet."""
+    """Queue today's digest for every recruiter in their morning window who has none yet."""
     now = now or timezone.now()
     result = DigestResult()
+    holidays = selectors.firm_holidays()
     recipients: dict[int, tuple[object, ZoneInfo, str]] = {}
     for user in get_user_model().objects.filter(is_active=True).exclude(email="").select_related("profile"):
         tz = _user_zone(user)
-        local_now = timezone.localtime(now, tz)
-        if local_now.hour >= settings.INLOOP_DIGEST_HOUR:
-            recipients[user.pk] = (user, tz, digest_key(user_id=user.pk, local_date=local_now.date()))
+        if digest_window_open(now=now, tz=tz, holidays=holidays):
+            local_day = timezone.localtime(now, tz).date()
+            recipients[user.pk] = (user, tz, digest_key(user_id=user.pk, local_date=local_day))
     if not recipients:
         return result
     sent = set(

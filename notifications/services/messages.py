@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import linebreaks
 
 from recruiting import calendar
 from recruiting.audit import audit_log_record
@@ -142,10 +141,8 @@ def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> 
 
 
 @transaction.atomic
-def message_edit(
-    *, message: OutboundMessage, subject: str, body_text: str, by: User | None, body_html: str | None = None
-) -> OutboundMessage:
-    """Change a message before it goes. Without an HTML part, one is made from the edited text."""
+def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: User | None) -> OutboundMessage:
+    """Change a message before it goes. Its HTML part is made again from the edited text."""
     message = _message_lock(message)
     _ensure_can_act_on_message(by, message)
     if message.status not in WAITING:
@@ -153,13 +150,14 @@ def message_edit(
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
         raise ValidationError("A message needs a subject and a text.")
-    new_html = linebreaks(body_text, autoescape=True) if body_html is None else body_html
+    subject, body_text = subject[:250], body_text + "\n"
+    new_html = rendering.text_to_html(body_text, title=subject)
     changed = [
         name
-        for name, value in (("subject", subject), ("body_text", body_text + "\n"), ("body_html", new_html))
+        for name, value in (("subject", subject), ("body_text", body_text), ("body_html", new_html))
         if getattr(message, name) != value
     ]
-    message.subject, message.body_text, message.body_html = subject[:250], body_text + "\n", new_html
+    message.subject, message.body_text, message.body_html = subject, body_text, new_html
     message.save(update_fields=["subject", "body_text", "body_html"])
     audit_log_record(actor=by, action="message.edit", obj=message, details={"changed": changed})
     return message

@@ -1,4 +1,8 @@
-"""Message templates: the defaults we ship, recruiter edits (validated), previews with real data."""
+"""Message templates: the defaults we ship, recruiter edits (validated), previews with real data.
+
+A template is written once, as plain text (subject and text); its HTML part is made from the rendered
+text (`rendering.text_to_html`), so the two parts of an email always say the same thing.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +29,6 @@ class TemplateParts:
     code: str
     subject: str
     body_text: str
-    body_html: str
 
 
 def template_default_parts(code: str) -> TemplateParts:
@@ -37,7 +40,6 @@ def template_default_parts(code: str) -> TemplateParts:
         code=code,
         subject=(folder / "subject.txt").read_text(encoding="utf-8").strip(),
         body_text=(folder / "body.txt").read_text(encoding="utf-8"),
-        body_html=(folder / "body.html").read_text(encoding="utf-8"),
     )
 
 
@@ -51,7 +53,7 @@ def templates_install_defaults(*, template_model=None) -> int:
     missing = [code for code in MessageTemplate.Code.values if code not in existing]
     for code in missing:
         parts = template_default_parts(code)
-        model.objects.create(code=code, subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html)
+        model.objects.create(code=code, subject=parts.subject, body_text=parts.body_text)
     return len(missing)
 
 
@@ -66,7 +68,7 @@ def templates_in_force(codes: Iterable[str]) -> dict[str, TemplateParts]:
     rows = {row.code: row for row in MessageTemplate.objects.filter(code__in=codes)}
     return {
         code: (
-            TemplateParts(code=code, subject=row.subject, body_text=row.body_text, body_html=row.body_html)
+            TemplateParts(code=code, subject=row.subject, body_text=row.body_text)
             if (row := rows.get(code)) is not None
             else template_default_parts(code)
         )
@@ -74,9 +76,9 @@ def templates_in_force(codes: Iterable[str]) -> dict[str, TemplateParts]:
     }
 
 
-def template_validate(*, code: str, subject: str, body_text: str, body_html: str) -> None:
+def template_validate(*, code: str, subject: str, body_text: str) -> None:
     """Refuse anything but merge fields of this code and {% if %}: raises ValidationError per part."""
-    rendering.template_parts_check(code=code, subject=subject, body_text=body_text, body_html=body_html)
+    rendering.template_parts_check(code=code, subject=subject, body_text=body_text)
 
 
 def _ensure_can_edit_templates(by: AbstractBaseUser | None) -> None:
@@ -86,19 +88,17 @@ def _ensure_can_edit_templates(by: AbstractBaseUser | None) -> None:
 
 @transaction.atomic
 def template_update(
-    *, template: MessageTemplate, subject: str, body_text: str, body_html: str, by: AbstractBaseUser | None
+    *, template: MessageTemplate, subject: str, body_text: str, by: AbstractBaseUser | None
 ) -> MessageTemplate:
     """Save a recruiter's edit of a template once it has passed validation."""
     _ensure_can_edit_templates(by)
     subject = subject.strip()
-    template_validate(code=template.code, subject=subject, body_text=body_text, body_html=body_html)
+    template_validate(code=template.code, subject=subject, body_text=body_text)
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
     changed = [
-        name
-        for name, value in (("subject", subject), ("body_text", body_text), ("body_html", body_html))
-        if getattr(template, name) != value
+        name for name, value in (("subject", subject), ("body_text", body_text)) if getattr(template, name) != value
     ]
-    template.subject, template.body_text, template.body_html = subject, body_text, body_html
+    template.subject, template.body_text = subject, body_text
     template.updated_at = timezone.now()
     template.updated_by = by
     template.full_clean()
@@ -110,9 +110,7 @@ def template_update(
 def template_reset(*, template: MessageTemplate, by: AbstractBaseUser | None) -> MessageTemplate:
     """Put back the text we ship for this template."""
     parts = template_default_parts(template.code)
-    return template_update(
-        template=template, subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html, by=by
-    )
+    return template_update(template=template, subject=parts.subject, body_text=parts.body_text, by=by)
 
 
 def template_render(
@@ -123,9 +121,7 @@ def template_render(
     `parts` is the template in force when the caller read it for a whole batch (templates_in_force).
     """
     parts = parts if parts is not None else template_parts(code)
-    return rendering.render_parts(
-        subject=parts.subject, body_text=parts.body_text, body_html=parts.body_html, fields=fields
-    )
+    return rendering.render_parts(subject=parts.subject, body_text=parts.body_text, fields=fields)
 
 
 def template_preview(
@@ -134,9 +130,8 @@ def template_preview(
     template_code: str | None = None,
     subject: str | None = None,
     body_text: str | None = None,
-    body_html: str = "",
 ) -> rendering.RenderedMessage:
-    """Render a saved template (by code) or unsaved text with a real application's data.
+    """Render a saved template (by code) or unsaved text with a real application's data: both parts.
 
     Unsaved text is validated first, as a save would be (previewing a personal message uses the
     personal template's merge fields).
@@ -148,7 +143,20 @@ def template_preview(
         return template_render(code=template_code, fields=fields)
     code = template_code or MessageTemplate.Code.PERSONAL
     subject, body_text = subject or "", body_text or ""
-    template_validate(code=code, subject=subject, body_text=body_text, body_html=body_html)
+    template_validate(code=code, subject=subject, body_text=body_text)
     if code == MessageTemplate.Code.PERSONAL:
         fields |= {"personal_subject": "", "personal_body": ""}
-    return rendering.render_parts(subject=subject, body_text=body_text, body_html=body_html, fields=fields)
+    return rendering.render_parts(subject=subject, body_text=body_text, fields=fields)
+
+
+def personal_body_start(*, candidate_first_name: str, sender: AbstractBaseUser) -> str:
+    """What a new personal email's text box starts with: the greeting and the sender's signature, once.
+
+    The personal template adds neither, so the email reads exactly as the recruiter typed it.
+    """
+    profile = getattr(sender, "profile", None)
+    signature = profile.signature.strip() if profile is not None and profile.signature.strip() else ""
+    signature = signature or rendering.one_line(sender.get_full_name() or sender.get_username())
+    first_name = rendering.one_line(candidate_first_name)
+    greeting = f"Hello {first_name}," if first_name else "Hello,"
+    return f"{greeting}\n\n\n\n{signature}\n"

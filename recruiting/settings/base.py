@@ -257,6 +257,8 @@ INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS = env.int(
     "INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS", default=10
 )
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
+# A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
+INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)
 
 LOGGING = {
     "version": 1,

@@ -123,8 +123,12 @@ class MessageEditForm(forms.Form):
 
 class TemplateEditForm(forms.Form):
     subject = forms.CharField(max_length=250)
-    body_text = forms.CharField(label="Plain text", widget=forms.Textarea(attrs={"rows": 12}))
-    body_html = forms.CharField(label="HTML", required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    body_text = forms.CharField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="Written once: the HTML part is made from it. A blank line starts a paragraph, links work "
+        "as typed, and *words between asterisks* are emphasised.",
+    )
 
 
 class CandidateImportForm(forms.Form):

@@ -1,7 +1,8 @@
-"""The morning digest: 8:00 in each recruiter's time zone, only when something is owed, once a day."""
+"""The morning digest: from 8:00 in each recruiter's time zone, in a morning window on their business days,
+only when something is owed, once a day."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connections
 
 from notifications.models import OutboundMessage
 from notifications.services import digests
-from recruiting.models import RecruiterPrompt, Role, Stage
+from recruiting.models import FirmHoliday, RecruiterPrompt, Role, Stage
 from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
@@ -54,8 +55,10 @@ def test_each_recruiter_gets_the_digest_at_eight_in_their_own_time_zone():
     for user in (berlin, new_york, tokyo):
         owes_an_update(user)
 
+    # Tuesday 23:00 UTC is Wednesday 08:00 in Tokyo.
+    assert send_at(DAY - timedelta(hours=1)).queued_user_ids == [tokyo.pk]
     early = send_at(DAY.replace(hour=6, minute=59))  # Berlin 07:59, New York 01:59, Tokyo 15:59
-    assert early.queued_user_ids == [tokyo.pk]
+    assert early.queued_user_ids == []
     assert send_at(DAY.replace(hour=7)).queued_user_ids == [berlin.pk]  # Berlin 08:00
     assert send_at(DAY.replace(hour=12, minute=59)).queued_user_ids == []
     assert send_at(DAY.replace(hour=13)).queued_user_ids == [new_york.pk]  # New York 08:00
@@ -66,7 +69,7 @@ def test_at_most_one_digest_a_day_and_a_new_one_the_next_morning():
     user = recruiter_in("Europe/Berlin")
     owes_an_update(user)
     assert send_at(DAY.replace(hour=7)).queued_user_ids == [user.pk]
-    later = send_at(DAY.replace(hour=15))
+    later = send_at(DAY.replace(hour=9, minute=45))  # Berlin 10:45, still in the morning window
     assert (later.queued_user_ids, later.already_sent) == ([], 1)
     assert len(digests_of(user)) == 1
     # Berlin's Thursday starts at 23:00 UTC; its digest waits for 8:00 there.
@@ -186,3 +189,71 @@ def test_the_beat_task_sends_the_digests_under_the_name_the_schedule_uses():
     with time_machine.travel(DAY.replace(hour=9), tick=False):
         assert task.apply().get()["queued"] == 1
     assert len(digests_of(user)) == 1
+
+
+# Item 8: in the morning only, on the recipient's business days.
+
+
+def test_a_digest_missed_in_the_morning_waits_for_the_next_morning():
+    user = recruiter_in("Europe/Berlin")
+    owes_an_update(user)
+    # Berlin 11:00, 16:00 and 23:45: the window (8:00 to 11:00) has closed.
+    for utc_hour, minute in ((10, 0), (15, 0), (22, 45)):
+        assert send_at(DAY.replace(hour=utc_hour, minute=minute)).queued_user_ids == []
+    assert digests_of(user) == []
+    assert send_at(DAY.replace(hour=7, minute=15) + timedelta(days=1)).queued_user_ids == [user.pk]
+    assert [message.idempotency_key for message in digests_of(user)] == [f"digest:{user.pk}:2026-11-26"]
+
+
+@pytest.mark.parametrize(
+    ("hours", "berlin_time", "sent"), [(3, (10, 59), True), (1, (9, 0), False), (1, (8, 59), True)]
+)
+def test_the_window_length_is_a_setting(settings, hours, berlin_time, sent):
+    settings.INLOOP_DIGEST_WINDOW_HOURS = hours
+    user = recruiter_in("Europe/Berlin")
+    owes_an_update(user)
+    hour, minute = berlin_time
+    result = send_at(DAY.replace(hour=hour - 1, minute=minute))
+    assert result.queued_user_ids == ([user.pk] if sent else [])
+
+
+def test_no_digest_at_the_weekend_in_the_recipients_own_zone():
+    berlin, tokyo = recruiter_in("Europe/Berlin"), recruiter_in("Asia/Tokyo")
+    for user in (berlin, tokyo):
+        owes_an_update(user)
+    saturday = DAY + timedelta(days=3)
+    assert send_at(saturday.replace(hour=7)).queued_user_ids == []  # Berlin Saturday 08:00
+    assert send_at(saturday - timedelta(hours=1)).queued_user_ids == []  # Tokyo Saturday 08:00
+    # Sunday 23:00 UTC is Monday 08:00 in Tokyo: a business morning there, though not in Berlin.
+    assert send_at(saturday + timedelta(days=1, hours=23)).queued_user_ids == [tokyo.pk]
+    assert send_at(saturday + timedelta(days=2, hours=7)).queued_user_ids == [berlin.pk]
+
+
+def test_no_digest_on_a_firm_holiday():
+    FirmHoliday.objects.create(date=date(2026, 11, 26), name="Firm day off")
+    user = recruiter_in("UTC")
+    owes_an_update(user)
+    assert send_at(DAY.replace(hour=8) + timedelta(days=1)).queued_user_ids == []
+    assert send_at(DAY.replace(hour=8) + timedelta(days=2)).queued_user_ids == [user.pk]
+
+
+def test_over_a_week_of_beats_every_digest_goes_on_a_business_morning():
+    FirmHoliday.objects.create(date=date(2026, 11, 26), name="Firm day off")
+    users = [recruiter_in(zone) for zone in ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney")]
+    for user in users:
+        owes_an_update(user)
+    start = DAY - timedelta(days=2)
+    for quarter in range(7 * 24 * 4):
+        send_at(start + timedelta(minutes=15 * quarter))
+    sent = OutboundMessage.objects.filter(template_code="digest", recipient_user__in=users).select_related(
+        "recipient_user__profile"
+    )
+    assert sent
+    for message in sent:
+        local = message.created_at.astimezone(ZoneInfo(message.recipient_user.profile.time_zone))
+        assert local.weekday() < 5 and local.date() != date(2026, 11, 26)
+        assert 8 <= local.hour < 11, local
+    days_per_user = {
+        user.pk: sorted(m.idempotency_key for m in sent if m.recipient_user_id == user.pk) for user in users
+    }
+    assert all(len(keys) == len(set(keys)) for keys in days_per_user.values())

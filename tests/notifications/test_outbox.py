@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from candidates.services.people import candidate_set_preferences
+from notifications import rendering
 from notifications.models import OutboundMessage, Suppression
 from notifications.services import messages as message_services
 from notifications.services import outbox, stage_emails
@@ -421,7 +422,8 @@ def test_edit_before_it_goes_makes_html_from_the_text_and_is_audited():
     )
     message.refresh_from_db()
     assert message.subject == "New subject"
-    assert message.body_html == "<p>Line &lt;1&gt;</p>\n\n<p>Line 2</p>"
+    assert "<p>Line &lt;1&gt;</p>\n<p>Line 2</p>" in message.body_html
+    assert message.body_html == rendering.text_to_html("Line <1>\n\nLine 2\n", title="New subject")
     assert AuditLog.objects.get(action="message.edit", object_id=message.pk).details["changed"] == [
         "subject",
         "body_text",

@@ -14,21 +14,21 @@ from tests.factories import ApplicationFactory, ClientFactory, JobFactory
 FIELDS = set(rendering.CANDIDATE_FIELDS)
 
 
-def render(subject="S", text="T", html="", **fields):
-    return render_parts(subject=subject, body_text=text, body_html=html, fields=fields)
+def render(subject="S", text="T", **fields):
+    return render_parts(subject=subject, body_text=text, fields=fields)
 
 
 def test_merge_fields_fill_every_part_and_only_the_html_part_is_escaped():
     out = render(
         subject="Hello {{ candidate_first_name }}",
-        text="Dear {{ candidate_first_name }}, {{ job_title }}",
-        html="<p>{{ job_title }}</p>",
+        text="{{ job_title }}",
         candidate_first_name="Ana & Co",
         job_title='<script>alert(1)</script>"><img src=x onerror=alert(2)>',
     )
     assert out.subject == "Hello Ana & Co"
     assert "<script>alert(1)</script>" in out.body_text
-    assert out.body_html == ("<p>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;</p>")
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;</p>" in out.body_html
+    assert "<script" not in out.body_html and "<img" not in out.body_html
 
 
 @pytest.mark.parametrize("name", ["Bob\r\nBcc: x@evil.example", "Bob\nBcc: x@evil.example", "Bob\u2028Bcc: x"])
@@ -109,11 +109,15 @@ def test_merge_fields_conditions_and_text_filters_are_accepted(source):
 
 def test_the_check_names_each_bad_part_and_requires_subject_and_text():
     with pytest.raises(ValidationError) as caught:
-        template_parts_check(code="screening", subject="", body_text="{% load x %}", body_html="{{ a.b }}")
+        template_parts_check(code="screening", subject="", body_text="{% load x %}{{ a.b }}")
     errors = caught.value.message_dict
     assert errors["subject"] == ["A subject is needed."]
     assert any("{% load %}" in text for text in errors["body_text"])
-    assert any("attribute" in text for text in errors["body_html"])
+    with pytest.raises(ValidationError) as caught:
+        template_parts_check(code="screening", subject="{{ a.b }}", body_text="")
+    errors = caught.value.message_dict
+    assert any("attribute" in text for text in errors["subject"])
+    assert errors["body_text"]
 
 
 def test_digest_fields_are_not_candidate_fields():
@@ -190,3 +194,70 @@ def test_a_name_with_line_breaks_is_flattened_in_the_merge_fields():
     assert rendering.application_merge_fields(application=application)["candidate_first_name"] == (
         "Bob Bcc: x@evil.example"
     )
+
+
+# --- one source: the HTML part is made from the rendered text ---------------------------------------
+
+
+def test_the_html_part_escapes_a_script_in_a_name_before_formatting_it():
+    out = render(
+        text="Hello {{ candidate_first_name }},\n\nSee *you* soon.",
+        candidate_first_name='<script>alert("x")</script> *Ana*',
+    )
+    assert "<script" not in out.body_html
+    assert "<p>Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <em>Ana</em>,</p>" in out.body_html
+    assert "<p>See <em>you</em> soon.</p>" in out.body_html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One.\n\nTwo,\nstill two.", "<p>One.</p>\n<p>Two,<br>still two.</p>"),
+        ("A\n\n\n\n   \nB", "<p>A</p>\n<p>B</p>"),
+        ("Windows\r\nline\r\n\r\nends", "<p>Windows<br>line</p>\n<p>ends</p>"),
+        (
+            "See https://example.com/status?a=1&b=2.",
+            '<p>See <a href="https://example.com/status?a=1&amp;b=2">https://example.com/status?a=1&amp;b=2</a>.</p>',
+        ),
+        ("(http://example.com/x)", '<p>(<a href="http://example.com/x">http://example.com/x</a>)</p>'),
+        (
+            "A *b_c* https://x.example/*y*",
+            '<p>A <em>b_c</em> <a href="https://x.example/*y*">https://x.example/*y*</a></p>',
+        ),
+        (
+            "javascript:alert(1) and <a href='x'>x</a>",
+            "<p>javascript:alert(1) and &lt;a href=&#x27;x&#x27;&gt;x&lt;/a&gt;</p>",
+        ),
+        (
+            'https://x.example/"onmouseover="alert(1)',
+            '<a href="https://x.example/">https://x.example/</a>&quot;onmouseover',
+        ),
+        ("2 * 3 * 4 and a lone * star", "<p>2 * 3 * 4 and a lone * star</p>"),
+        ("- Ana, 3 days\n- Ben <b>", "<ul><li>Ana, 3 days</li><li>Ben &lt;b&gt;</li></ul>"),
+        (
+            "Bye\n\n--\nFooter https://x.example",
+            '<hr>\n<p>Footer <a href="https://x.example">https://x.example</a></p>',
+        ),
+    ],
+)
+def test_the_html_part_has_paragraphs_links_emphasis_lists_and_a_footer(text, expected):
+    assert expected in rendering.text_to_html(text)
+
+
+def test_the_html_part_is_a_whole_document_titled_with_the_escaped_subject():
+    out = render(subject="News <b>for</b> {{ candidate_first_name }}", text="x", candidate_first_name="Ana")
+    assert out.body_html.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert "<title>News &lt;b&gt;for&lt;/b&gt; Ana</title>" in out.body_html
+    assert out.body_html == rendering.text_to_html(out.body_text, title=out.subject)
+
+
+def test_line_break_filters_written_for_the_old_html_part_leave_the_text_alone():
+    out = render(text="{{ recruiter_signature|linebreaksbr }}", recruiter_signature="Sam\nSenior recruiter")
+    assert out.body_text == "Sam\nSenior recruiter\n"
+    assert "<p>Sam<br>Senior recruiter</p>" in out.body_html
+
+
+@pytest.mark.parametrize("source", ["{% load static %}", "{% include 'x.html' %}", "{{ candidate.email }}"])
+def test_the_sandbox_still_refuses_tags_and_attributes_in_the_one_source(source):
+    with pytest.raises(ValidationError):
+        template_parts_check(code="screening", subject="Hi", body_text=source)

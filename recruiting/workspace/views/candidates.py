@@ -17,6 +17,7 @@ from candidates.services import data_rights
 from candidates.services.imports import candidates_import_csv
 from candidates.services.people import candidate_set_preferences
 from notifications.services import messages as message_services
+from notifications.services import templates as template_services
 from recruiting import selectors, services
 from recruiting.models import Application, Role
 from recruiting.permissions import can_act_on, ensure_admin, role_of
@@ -88,7 +89,15 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
             }
         ),
         "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
-        "email_form": forms_given.get("email_form") or forms.PersonalEmailForm(applications=actable),
+        "email_form": forms_given.get("email_form")
+        or forms.PersonalEmailForm(
+            applications=actable,
+            initial={
+                "body": template_services.personal_body_start(
+                    candidate_first_name=candidate.first_name, sender=request.user
+                )
+            },
+        ),
     }
 
 

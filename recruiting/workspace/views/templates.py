@@ -45,7 +45,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
     template = get_object_or_404(MessageTemplate, code=code)
     form = forms.TemplateEditForm(
         request.POST or None,
-        initial={"subject": template.subject, "body_text": template.body_text, "body_html": template.body_html},
+        initial={"subject": template.subject, "body_text": template.body_text},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -55,7 +55,6 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
                 template=template,
                 subject=data["subject"],
                 body_text=data["body_text"],
-                body_html=data["body_html"],
                 by=request.user,
             ),
         )
@@ -87,7 +86,6 @@ def _template_preview(template: MessageTemplate, application: Application | None
             template_code=template.code,
             subject=data.get("subject", ""),
             body_text=data.get("body_text", ""),
-            body_html=data.get("body_html", ""),
         )
     except ValidationError as error:
         return None, error.messages

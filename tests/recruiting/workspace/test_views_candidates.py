@@ -284,3 +284,14 @@ def test_a_recruiter_may_write_about_their_own_application_of_someone_elses_cand
 
     assert [pk for pk, _ in response.context["contact_form"].fields["application"].choices] == [mine.pk]
     assert [pk for pk, _ in response.context["email_form"].fields["application"].choices] == [mine.pk]
+
+
+def test_a_new_personal_email_starts_with_one_greeting_and_the_senders_signature(client, recruiter):
+    application = ApplicationFactory(candidate__owner=recruiter, owner=recruiter, candidate__first_name="Maya")
+    recruiter.profile.signature = "Sam Reyes"
+    recruiter.profile.save()
+    client.force_login(recruiter)
+
+    form = client.get(reverse("candidate_detail", args=[application.candidate_id])).context["email_form"]
+
+    assert form["body"].value() == "Hello Maya,\n\n\n\nSam Reyes\n"

@@ -215,12 +215,12 @@ def test_a_lead_saves_a_template_and_an_invalid_one_is_refused_with_the_reason(c
     client.force_login(lead)
     url = reverse("template_edit", args=["check_in"])
 
-    refused = client.post(url, {"subject": "Hello", "body_text": "{{ candidate.email }}", "body_html": ""})
+    refused = client.post(url, {"subject": "Hello", "body_text": "{{ candidate.email }}"})
     assert refused.status_code == 400
     assert refused.context["form"].errors
     assert MessageTemplate.objects.get(code="check_in").body_text != "{{ candidate.email }}"
 
-    saved = client.post(url, {"subject": "Still here", "body_text": "Dear {{ candidate_first_name }}", "body_html": ""})
+    saved = client.post(url, {"subject": "Still here", "body_text": "Dear {{ candidate_first_name }}"})
     assert saved.status_code == 302
     template = MessageTemplate.objects.get(code="check_in")
     assert (template.subject, template.updated_by) == ("Still here", lead)
@@ -231,7 +231,7 @@ def test_a_recruiter_may_read_but_not_change_templates(client, recruiter):
     url = reverse("template_edit", args=["check_in"])
     assert client.get(url).status_code == 200
 
-    response = client.post(url, {"subject": "Mine", "body_text": "Dear {{ candidate_first_name }}", "body_html": ""})
+    response = client.post(url, {"subject": "Mine", "body_text": "Dear {{ candidate_first_name }}"})
 
     assert response.status_code == 403
     assert MessageTemplate.objects.get(code="check_in").subject != "Mine"
@@ -262,9 +262,7 @@ def test_a_lead_puts_back_the_original_text_and_a_recruiter_may_not(client, lead
     from notifications.services.templates import template_default_parts, template_update
 
     template = MessageTemplate.objects.get(code="offer")
-    template_update(
-        template=template, subject="Changed", body_text="Dear {{ candidate_first_name }}", body_html="", by=lead
-    )
+    template_update(template=template, subject="Changed", body_text="Dear {{ candidate_first_name }}", by=lead)
 
     client.force_login(recruiter)
     assert client.post(reverse("template_reset", args=["offer"])).status_code == 403
@@ -273,3 +271,18 @@ def test_a_lead_puts_back_the_original_text_and_a_recruiter_may_not(client, lead
 
     template.refresh_from_db()
     assert template.subject == template_default_parts("offer").subject
+
+
+def test_the_template_editor_has_one_text_box_and_previews_both_parts(client, lead):
+    ApplicationFactory(candidate__owner=lead, owner=lead, candidate__first_name="Ifeoma <b>")
+    client.force_login(lead)
+
+    page = client.get(reverse("template_edit", args=["check_in"]))
+
+    assert list(page.context["form"].fields) == ["subject", "body_text"]
+    html = page.content.decode()
+    assert 'name="body_html"' not in html
+    assert "srcdoc=" in html and "sandbox" in html
+    # The HTML part sits escaped inside srcdoc; the plain text is shown as text.
+    assert "&lt;p&gt;Hello Ifeoma &amp;lt;b&amp;gt;,&lt;/p&gt;" in html
+    assert "Hello Ifeoma &lt;b&gt;," in html
