@@ -131,7 +131,7 @@ def outbox_seed(count: int) -> None:
 def outbox_send(env: dict[str, str], sink: SmtpSink, count: int, concurrency: int) -> float:
     """Seconds from the relay run until every row is sent, with one worker host."""
     from notifications.models import OutboundMessage
-    from notifications.services.sending import messages_relay
+    from notifications.services.relay import messages_relay
 
     sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
     with celery_worker(env, name="bench-p2", concurrency=concurrency):

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     with private_redis() as broker, SmtpSink() as sink:
         env = django_start("p6", broker_url=broker, smtp_port=sink.port)
         from notifications.models import OutboundMessage
-        from notifications.services.sending import messages_relay
+        from notifications.services.relay import messages_relay
 
         outbox_seed(count)
         sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)

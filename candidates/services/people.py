@@ -54,7 +54,7 @@ def candidate_create(
             cleaned[field] = check()
         except ValidationError as error:
             errors[field] = error.error_list
-    cleaned.pop("time_zone")
+    cleaned.pop("time_zone", None)
     if errors:
         raise ValidationError(errors)
     candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)

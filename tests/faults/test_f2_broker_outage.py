@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from notifications.models import OutboundMessage
-from notifications.services.sending import messages_relay
+from notifications.services.relay import messages_relay
 from recruiting.models import Stage, StageChange, StagePolicy
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory
 from tests.support.processes import celery_worker, wait_for, worker_env

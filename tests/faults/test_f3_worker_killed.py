@@ -13,7 +13,7 @@ import pytest
 from django.db.models import Count
 
 from notifications.models import MessageAttempt, OutboundMessage
-from notifications.services.sending import messages_relay
+from notifications.services.relay import messages_relay
 from recruiting.models import RecruiterPrompt
 from tests.faults.conftest import queued_messages
 from tests.support.processes import celery_worker, wait_for, worker_env

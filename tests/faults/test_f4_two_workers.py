@@ -8,7 +8,7 @@ message would) on top of the relay's batches. Only the row's claim decides who s
 import pytest
 
 from notifications.models import MessageAttempt, OutboundMessage
-from notifications.services.sending import messages_relay
+from notifications.services.relay import messages_relay
 from notifications.tasks.outbox import send_message
 from tests.faults.conftest import pool_pids, queued_messages
 from tests.support.processes import celery_worker, wait_for, worker_env

@@ -9,8 +9,10 @@ import time_machine
 from django.core.mail import EmailMessage, mailers
 
 from notifications.backends import SMTPBackend
-from notifications.models import MessageAttempt, OutboundMessage, RecruiterPrompt
-from notifications.services import outbox, sending
+from notifications.models import MessageAttempt, OutboundMessage
+from notifications.services import messages as message_services
+from notifications.services import sending
+from recruiting.models import RecruiterPrompt
 from recruiting.services import application_create
 from tests.factories import CandidateFactory, JobFactory
 from tests.support.smtp_sink import SmtpSink
@@ -61,7 +63,9 @@ def sent_to(email: str) -> OutboundMessage:
     """A new application's acknowledgment to `email`, released by its recruiter and sent by the worker code."""
     candidate = CandidateFactory(first_name="José", last_name="Müller", email=email)
     application = application_create(candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner)
-    message = outbox.message_send_now(message=OutboundMessage.objects.get(application=application), by=candidate.owner)
+    message = message_services.message_send_now(
+        message=OutboundMessage.objects.get(application=application), by=candidate.owner
+    )
     sending.message_send(message_id=message.pk)
     return OutboundMessage.objects.select_related("application").get(pk=message.pk)
 

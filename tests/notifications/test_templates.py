@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from notifications import rendering
 from notifications.models import MessageTemplate
+from notifications.services import messages as message_services
 from notifications.services import templates
 from recruiting.models import AuditLog, Stage
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
@@ -189,7 +190,6 @@ def test_the_preview_returns_both_parts(lead):
 
 
 def test_a_personal_email_greets_and_signs_once_and_looks_as_typed():
-    from notifications.services import outbox
 
     application = ApplicationFactory(candidate__first_name="Maya")
     owner = application.owner
@@ -198,7 +198,9 @@ def test_a_personal_email_greets_and_signs_once_and_looks_as_typed():
     typed = templates.personal_body_start(candidate_first_name="Maya", sender=owner).replace(
         "\n\n\n\n", "\n\nThe client would like a <second> call: https://meet.example/x?a=1&b=2\n\n"
     )
-    message = outbox.message_personal_queue(application=application, subject="Next step", body=typed, by=owner)
+    message = message_services.message_personal_queue(
+        application=application, subject="Next step", body=typed, by=owner
+    )
     assert message.body_text.count("Hello Maya,") == 1 and message.body_text.count("Sam Reyes") == 1
     assert message.body_html.count("Hello Maya,") == 1 and message.body_html.count("Sam Reyes") == 1
     assert "&lt;p&gt;" not in message.body_html
@@ -220,12 +222,11 @@ def test_a_new_personal_email_starts_with_the_greeting_and_the_senders_signature
 
 
 def test_editing_a_held_message_makes_its_html_again():
-    from notifications.services import outbox
     from tests.factories import OutboundMessageFactory
 
     application = ApplicationFactory()
     message = OutboundMessageFactory(application=application, candidate=application.candidate)
-    outbox.message_edit(
+    message_services.message_edit(
         message=message, subject="Changed", body_text="Now *this*,\n\n<script>x</script>", by=application.owner
     )
     message.refresh_from_db()
