@@ -96,81 +96,24 @@ def _owed_line(prompt: RecruiterPrompt, now: datetime, tz: ZoneInfo) -> str:
     return _line(prompt.application, what, now)
 
 
+# A recipient of today's digest: the user, their zone, and the digest's idempotency key.
+Recipient = tuple[object, ZoneInfo, str]
+
+
 def digests_send(*, now: datetime | None = None) -> DigestResult:
     """Queue today's digest for every recruiter in their morning window who has none yet."""
     now = now or timezone.now()
     result = DigestResult()
-    holidays = selectors.firm_holidays()
-    recipients: dict[int, tuple[object, ZoneInfo, str]] = {}
-    for user in get_user_model().objects.filter(is_active=True).exclude(email="").select_related("profile"):
-        tz = _user_zone(user)
-        if digest_window_open(now=now, tz=tz, holidays=holidays):
-            local_day = timezone.localtime(now, tz).date()
-            recipients[user.pk] = (user, tz, digest_key(user_id=user.pk, local_date=local_day))
+    recipients = _recipients_due(now=now, result=result)
     if not recipients:
         return result
-    sent = set(
-        OutboundMessage.objects.filter(idempotency_key__in=[key for _, _, key in recipients.values()]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
-    result.already_sent = sum(1 for _, _, key in recipients.values() if key in sent)
-    recipients = {pk: entry for pk, entry in recipients.items() if entry[2] not in sent}
-    if not recipients:
-        return result
-
-    owed: dict[int, list[RecruiterPrompt]] = defaultdict(list)
-    escalated: dict[int, list[RecruiterPrompt]] = defaultdict(list)
-    ids = list(recipients)
-    for prompt in selectors.prompts_open(now=now).filter(Q(recruiter_id__in=ids) | Q(escalated_to_id__in=ids)):
-        if prompt.recruiter_id in recipients:
-            owed[prompt.recruiter_id].append(prompt)
-        if prompt.escalated_to_id in recipients and prompt.escalated_to_id != prompt.recruiter_id:
-            escalated[prompt.escalated_to_id].append(prompt)
-    # Due before the end of the recipient's day (never more than 24 hours away), or already past due
-    # and not yet picked up by the scan; a snoozed prompt keeps its application out of this list.
-    due_soon: dict[int, list[Application]] = defaultdict(list)
-    upcoming = (
-        selectors.applications_overdue(now=now + timedelta(hours=24))
-        .filter(owner_id__in=ids)
-        .select_related("candidate", "job__client")
-        .order_by("next_update_due", "pk")
-    )
-    for application in upcoming:
-        tz = recipients[application.owner_id][1]
-        end_of_day = datetime.combine(timezone.localtime(now, tz).date() + timedelta(days=1), time.min, tzinfo=tz)
-        if application.next_update_due < end_of_day:
-            due_soon[application.owner_id].append(application)
-
+    owed, escalated = _prompts_for(recipients, now=now)
+    due_soon = _applications_due_soon(recipients, now=now)
     for pk, (user, tz, key) in recipients.items():
-        overdue_lines = [_owed_line(prompt, now, tz) for prompt in owed[pk]]
-        overdue_lines += [
-            _line(application, "Update overdue", now)
-            for application in due_soon[pk]
-            if application.next_update_due <= now
-        ]
-        today_lines = [
-            _line(application, f"due by {timezone.localtime(application.next_update_due, tz):%H:%M}", now)
-            for application in due_soon[pk]
-            if application.next_update_due > now
-        ]
-        escalation_lines = [
-            _line(prompt.application, prompt.get_reason_display(), now, owner=outbox.person_name(prompt.recruiter))
-            for prompt in escalated[pk]
-        ]
-        if not (overdue_lines or today_lines or escalation_lines):
+        context = _digest_context(user, tz, now, owed=owed[pk], escalated=escalated[pk], due_soon=due_soon[pk])
+        if context is None:
             result.nothing_owed += 1
             continue
-        context = {
-            "recruiter_name": user.first_name or outbox.person_name(user),
-            "overdue_count": len(overdue_lines),
-            "overdue_list": "\n".join(overdue_lines),
-            "due_today_count": len(today_lines),
-            "due_today_list": "\n".join(today_lines),
-            "escalations_count": len(escalation_lines),
-            "escalations_list": "\n".join(escalation_lines),
-            "workspace_url": _workspace_url(),
-        }
         try:
             outbox.message_queue(
                 idempotency_key=key,
@@ -187,3 +130,93 @@ def digests_send(*, now: datetime | None = None) -> DigestResult:
             continue
         result.queued_user_ids.append(pk)
     return result
+
+
+def _recipients_due(*, now: datetime, result: DigestResult) -> dict[int, Recipient]:
+    """The active users with an address whose morning window is open and who have no digest today."""
+    holidays = selectors.firm_holidays()
+    recipients: dict[int, Recipient] = {}
+    for user in get_user_model().objects.filter(is_active=True).exclude(email="").select_related("profile"):
+        tz = _user_zone(user)
+        if digest_window_open(now=now, tz=tz, holidays=holidays):
+            local_day = timezone.localtime(now, tz).date()
+            recipients[user.pk] = (user, tz, digest_key(user_id=user.pk, local_date=local_day))
+    if not recipients:
+        return {}
+    sent = set(
+        OutboundMessage.objects.filter(idempotency_key__in=[key for _, _, key in recipients.values()]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    result.already_sent = sum(1 for _, _, key in recipients.values() if key in sent)
+    return {pk: entry for pk, entry in recipients.items() if entry[2] not in sent}
+
+
+def _prompts_for(
+    recipients: dict[int, Recipient], *, now: datetime
+) -> tuple[dict[int, list[RecruiterPrompt]], dict[int, list[RecruiterPrompt]]]:
+    """Each recipient's own open prompts, and those escalated to them (a lead's team's), in one query."""
+    owed: dict[int, list[RecruiterPrompt]] = defaultdict(list)
+    escalated: dict[int, list[RecruiterPrompt]] = defaultdict(list)
+    ids = list(recipients)
+    for prompt in selectors.prompts_open(now=now).filter(Q(recruiter_id__in=ids) | Q(escalated_to_id__in=ids)):
+        if prompt.recruiter_id in recipients:
+            owed[prompt.recruiter_id].append(prompt)
+        if prompt.escalated_to_id in recipients and prompt.escalated_to_id != prompt.recruiter_id:
+            escalated[prompt.escalated_to_id].append(prompt)
+    return owed, escalated
+
+
+def _applications_due_soon(recipients: dict[int, Recipient], *, now: datetime) -> dict[int, list[Application]]:
+    """Per recipient, applications due before the end of their day (never more than 24 hours away), or
+    already past due and not yet picked up by the scan; a snoozed prompt keeps its application out."""
+    due_soon: dict[int, list[Application]] = defaultdict(list)
+    upcoming = (
+        selectors.applications_overdue(now=now + timedelta(hours=24))
+        .filter(owner_id__in=list(recipients))
+        .select_related("candidate", "job__client")
+        .order_by("next_update_due", "pk")
+    )
+    for application in upcoming:
+        tz = recipients[application.owner_id][1]
+        end_of_day = datetime.combine(timezone.localtime(now, tz).date() + timedelta(days=1), time.min, tzinfo=tz)
+        if application.next_update_due < end_of_day:
+            due_soon[application.owner_id].append(application)
+    return due_soon
+
+
+def _digest_context(
+    user,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    owed: list[RecruiterPrompt],
+    escalated: list[RecruiterPrompt],
+    due_soon: list[Application],
+) -> dict[str, object] | None:
+    """The digest's merge fields, or None when nothing is owed."""
+    overdue_lines = [_owed_line(prompt, now, tz) for prompt in owed]
+    overdue_lines += [
+        _line(application, "Update overdue", now) for application in due_soon if application.next_update_due <= now
+    ]
+    today_lines = [
+        _line(application, f"due by {timezone.localtime(application.next_update_due, tz):%H:%M}", now)
+        for application in due_soon
+        if application.next_update_due > now
+    ]
+    escalation_lines = [
+        _line(prompt.application, prompt.get_reason_display(), now, owner=outbox.person_name(prompt.recruiter))
+        for prompt in escalated
+    ]
+    if not (overdue_lines or today_lines or escalation_lines):
+        return None
+    return {
+        "recruiter_name": user.first_name or outbox.person_name(user),
+        "overdue_count": len(overdue_lines),
+        "overdue_list": "\n".join(overdue_lines),
+        "due_today_count": len(today_lines),
+        "due_today_list": "\n".join(today_lines),
+        "escalations_count": len(escalation_lines),
+        "escalations_list": "\n".join(escalation_lines),
+        "workspace_url": _workspace_url(),
+    }
