@@ -28,7 +28,7 @@ from candidates.services.people import candidates_email_status_set
 from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
-from recruiting.services import contact_mark_undelivered
+from recruiting.services import application_clock_recompute, contact_mark_undelivered
 from recruiting.services.prompts import prompt_open
 
 from ..models import OutboundMessage, Suppression, TrackingEvent
@@ -135,9 +135,14 @@ def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessa
     untold = None
     if message is not None:
         untold = contact_mark_undelivered(message_id=message.pk, event=event.event_type)
-    applications = Application.objects.filter(
-        candidate__in=candidates, candidate__do_not_contact=False, stage__in=ACTIVE_STAGES
+    applications = list(
+        Application.objects.filter(
+            candidate__in=candidates, candidate__do_not_contact=False, stage__in=ACTIVE_STAGES
+        ).select_related("candidate")
     )
+    for application in applications:
+        # No automated email reaches them now: their safety net becomes a call, which comes a day earlier.
+        application_clock_recompute(application=application)
     detail = PROMPT_DETAIL[event.event_type].format(address=address)
     now = timezone.now()
     policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
