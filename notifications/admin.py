@@ -1,8 +1,8 @@
-"""The Django admin for the outbox, prompts, templates and delivery records.
+"""The Django admin for the outbox, templates and delivery records.
 
 The outbox and everything a worker or webhook writes are read-only here. Templates are edited through
-template_update (validated, audited); held messages are cancelled with message_cancel, prompts resolved
-with prompt_resolve.
+template_update (validated, audited); held messages are cancelled with message_cancel. (Prompts are the
+pipeline's: recruiting.admin.)
 """
 
 from django import forms

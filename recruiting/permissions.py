@@ -8,7 +8,7 @@ superuser) acts on everything. The system itself (`by=None`: beat jobs, workers)
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
-from .models import Role
+from .models import RecruiterProfile, Role
 
 
 def role_of(user: AbstractBaseUser) -> str:
@@ -20,8 +20,6 @@ def role_of(user: AbstractBaseUser) -> str:
 
 def team_member_ids(user: AbstractBaseUser) -> set[int]:
     """The user and, for a team lead, everyone in the teams they lead."""
-    from .models import RecruiterProfile
-
     ids = {user.pk}
     if role_of(user) == Role.TEAM_LEAD:
         ids.update(RecruiterProfile.objects.filter(team__lead=user).values_list("user_id", flat=True))

@@ -172,7 +172,7 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
         candidate_id=candidate.pk,
         application_ids=application_ids,
         address=candidate.email,
-        erased_address=f"erased-{candidate.pk}@erased.invalid",
+        erased_address=_erased_address(candidate),
         reason=ERASE_REASON,
     )
     pipeline_rights.audit_scrub(
@@ -202,11 +202,15 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     return candidate
 
 
+def _erased_address(candidate: Candidate) -> str:
+    return f"erased-{candidate.pk}@erased.invalid"
+
+
 def _candidate_anonymise(candidate: Candidate) -> None:
     now = timezone.now()
     candidate.first_name = ERASED_NAME
     candidate.last_name = ""
-    candidate.email = f"erased-{candidate.pk}@erased.invalid"
+    candidate.email = _erased_address(candidate)
     candidate.phone = ""
     candidate.do_not_contact = True
     candidate.do_not_contact_reason = ERASE_REASON

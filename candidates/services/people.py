@@ -48,13 +48,15 @@ def candidate_create(
         "email": lambda: email_address_clean(email),
         "phone": lambda: phone_clean(phone),
     }
-    checks["time_zone"] = lambda: validate_time_zone(time_zone)
     for field, check in checks.items():
         try:
             cleaned[field] = check()
         except ValidationError as error:
             errors[field] = error.error_list
-    cleaned.pop("time_zone", None)
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        errors["time_zone"] = error.error_list
     if errors:
         raise ValidationError(errors)
     candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)

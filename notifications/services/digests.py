@@ -56,12 +56,7 @@ def digest_key(*, user_id: int, local_date) -> str:
 
 
 def _user_zone(user) -> ZoneInfo:
-    profile = getattr(user, "profile", None)
-    return calendar.zone(profile.time_zone if profile is not None else None)
-
-
-def _display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return calendar.zone(outbox.window_zone(candidate=None, recipient_user=user))
 
 
 def _candidate_url(candidate_id: int) -> str:
@@ -160,14 +155,14 @@ def digests_send(*, now: datetime | None = None) -> DigestResult:
             if application.next_update_due > now
         ]
         escalation_lines = [
-            _line(prompt.application, prompt.get_reason_display(), now, owner=_display_name(prompt.recruiter))
+            _line(prompt.application, prompt.get_reason_display(), now, owner=outbox.person_name(prompt.recruiter))
             for prompt in escalated[pk]
         ]
         if not (overdue_lines or today_lines or escalation_lines):
             result.nothing_owed += 1
             continue
         context = {
-            "recruiter_name": user.first_name or _display_name(user),
+            "recruiter_name": user.first_name or outbox.person_name(user),
             "overdue_count": len(overdue_lines),
             "overdue_list": "\n".join(overdue_lines),
             "due_today_count": len(today_lines),

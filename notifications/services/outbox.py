@@ -157,7 +157,12 @@ def wake_many_after_commit(due: Iterable[tuple[int, datetime]]) -> None:
     now = timezone.now()
     enqueue_on_commit(
         *(
-            TaskCall(SEND_MESSAGE_TASK, args=(message_id,), countdown=max((send_after - now).total_seconds() + 1, 0))
+            TaskCall(
+                SEND_MESSAGE_TASK,
+                args=(message_id,),
+                countdown=max((send_after - now).total_seconds() + 1, 0),
+                hint=True,
+            )
             for message_id, send_after in due
             if send_after - now <= WAKE_WITH_ETA_WITHIN
         )
@@ -166,7 +171,7 @@ def wake_many_after_commit(due: Iterable[tuple[int, datetime]]) -> None:
 
 @dataclass(frozen=True)
 class MessageDraft:
-    """One message to write: what _messages_create needs to render, check and hold it."""
+    """One message to write: what messages_create needs to render, check and hold it."""
 
     idempotency_key: str
     template_code: str

@@ -98,5 +98,5 @@ def messages_relay(*, now: datetime | None = None) -> RelayReport:
         report.unknown += _lease_expired_unknown(message_id, now)
     report.due = OutboundMessage.objects.filter(status__in=WAITING, send_after__lte=now).count()
     report.batches = min(math.ceil(report.due / BATCH_SIZE), RELAY_MAX_BATCHES)
-    enqueue(*(TaskCall(SEND_DUE_BATCH_TASK, kwargs={"limit": BATCH_SIZE}) for _ in range(report.batches)))
+    enqueue(*(TaskCall(SEND_DUE_BATCH_TASK, kwargs={"limit": BATCH_SIZE}, hint=True) for _ in range(report.batches)))
     return report

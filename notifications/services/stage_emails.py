@@ -339,15 +339,6 @@ class _StageChangeFacts:
 
 
 @transaction.atomic
-def stage_change_notify(*, stage_change: StageChange, by: User | None) -> OutboundMessage | None:
-    """Called by the pipeline for every stage change (create, move, reopen), inside its transaction.
-
-    The batch of one of stage_changes_notify, so that one move and a closing job decide alike.
-    """
-    return stage_changes_notify(stage_changes=[stage_change], by=by)[0]
-
-
-@transaction.atomic
 def stage_changes_notify(
     *, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset | None = None
 ) -> list[OutboundMessage | None]:

@@ -26,7 +26,7 @@ def send_due_batch(limit: int = sending.BATCH_SIZE) -> None:
     the relay and the backoff."""
     report = sending.messages_send_due(limit=limit)
     if report.claimed >= limit and report.sent:
-        enqueue(TaskCall(relay.SEND_DUE_BATCH_TASK, kwargs={"limit": limit}))
+        enqueue(TaskCall(relay.SEND_DUE_BATCH_TASK, kwargs={"limit": limit}, hint=True))
 
 
 @shared_task(name="notifications.tasks.outbox.relay_outbox", ignore_result=True, **_LIMITS)

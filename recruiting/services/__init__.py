@@ -1,6 +1,7 @@
 """Every write of the pipeline, by sub-domain: applications, clock, contacts, prompts, the overdue scan,
-jobs. The names below are the pipeline's service API for the layers above; inside the package the
-modules import each other directly."""
+jobs, data rights, and the port to the layers above. The names below are the most used ones, for the
+layers above (the other modules are imported by name, e.g. `recruiting.services.prompts`); inside the
+package the modules import each other directly."""
 
 from .applications import (
     application_create,

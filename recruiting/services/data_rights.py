@@ -8,11 +8,11 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from candidates.wording import client_display_name
 
 from ..models import SUBMITTED_STAGES, Application, AuditLog, ContactEvent, RecruiterPrompt, StageChange
+from . import prompts
 from .clock import application_clock_recompute
 
 ERASED = "[erased]"
@@ -125,9 +125,7 @@ def applications_erase(*, application_ids: list[int], reason: str) -> None:
     and take the applications off the clock (their candidate is do-not-contact by now)."""
     ContactEvent.objects.filter(application_id__in=application_ids).update(summary="")
     StageChange.objects.filter(application_id__in=application_ids).update(note="")
-    prompts = RecruiterPrompt.objects.filter(application_id__in=application_ids)
-    prompts.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolution=reason)
-    prompts.update(detail="", snooze_reason="")
+    prompts.prompts_erase(application_ids=application_ids, reason=reason)
     for application in Application.objects.filter(pk__in=application_ids).select_related("candidate"):
         application_clock_recompute(application=application)
 

@@ -274,3 +274,10 @@ def prompts_resolve_for_messages(*, message_ids: Iterable[int], reasons: Sequenc
     return RecruiterPrompt.objects.filter(
         message_id__in=list(message_ids), reason__in=reasons, resolved_at__isnull=True
     ).update(resolved_at=timezone.now(), resolution=resolution[:300])
+
+
+def prompts_erase(*, application_ids: list[int], reason: str) -> None:
+    """A candidate's data erased: their open prompts are resolved and every prompt's free text emptied."""
+    prompts = RecruiterPrompt.objects.filter(application_id__in=application_ids)
+    prompts.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolution=reason[:300])
+    prompts.update(detail="", snooze_reason="")

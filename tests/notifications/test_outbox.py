@@ -73,7 +73,7 @@ def test_the_same_stage_change_twice_gives_one_row(django_capture_on_commit_call
     application = new_application()
     change = application.stage_changes.get()
     with django_capture_on_commit_callbacks() as callbacks:
-        again = stage_emails.stage_change_notify(stage_change=change, by=None)
+        [again] = stage_emails.stage_changes_notify(stage_changes=[change], by=None)
     assert again == messages(application)[0]
     assert len(messages(application)) == 1
     assert callbacks == []
