@@ -248,6 +248,11 @@ def prompt_resolve(*, prompt: RecruiterPrompt, by: User | None, resolution: str)
             "The candidate is still owed an update. Log the call or email, or send a check-in, "
             "and this prompt closes by itself."
         )
+    if prompt.reason == Reason.SAFETY_NET and due is not None:
+        raise ValidationError(
+            "The candidate has had no news for nearly two weeks. Call them or write to them yourself, "
+            "log it, and this prompt closes by itself."
+        )
     prompt.resolved_at = now
     prompt.resolution = resolution[:300]
     prompt.save(update_fields=["resolved_at", "resolution"])

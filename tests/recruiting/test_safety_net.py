@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -24,6 +25,7 @@ from recruiting.models import (
 )
 from recruiting.services import application_create, application_move, contact_log, scan
 from recruiting.services.clock import safety_net_hold, safety_net_window
+from recruiting.services.prompts import prompt_resolve, prompt_snooze
 from tests.factories import CandidateFactory, JobFactory, OutboundMessageFactory, TeamFactory, UserFactory
 
 # Monday 2 November 2026, 10:00 UTC: the application is created and nobody tells the candidate anything.
@@ -151,6 +153,13 @@ def test_a_paused_candidate_gets_a_call_asked_of_the_lead_and_listed_for_admins(
     assert SafetyNet.objects.get(application=application).kind == SafetyNet.Kind.PERSONAL
     assert scan_at(application.safety_net_at + timedelta(hours=1)).safety_net_calls == 0
 
+    # Neither waved away nor put off: only a call (or an email the owner writes) closes it.
+    with time_machine.travel(application.safety_net_at + timedelta(hours=2), tick=False):
+        with pytest.raises(ValidationError, match="closes by itself"):
+            prompt_resolve(prompt=prompt, by=lead, resolution="Seen")
+        with pytest.raises(ValidationError, match="cannot wait any longer"):
+            prompt_snooze(prompt=prompt, until=application.safety_net_at + timedelta(days=1), reason="x", by=lead)
+
     # The call settles it.
     with time_machine.travel(application.safety_net_at + timedelta(hours=3), tick=False):
         contact_log(
@@ -220,6 +229,18 @@ def test_the_safety_net_pass_costs_the_same_queries_for_one_or_many(team, django
     with time_machine.travel(moment, tick=False), django_assert_max_num_queries(len(small.captured_queries)):
         result = scan.prompts_scan_overdue()
     assert (result.safety_net_emails, result.safety_net_calls) == (8, 8)
+
+
+def test_a_dry_run_reports_the_safety_nets_and_acts_on_none(team, sent_tasks):
+    owner, _lead = team
+    application = silent_application(owner)
+    silent_application(owner, automated_updates_paused=True)
+    with time_machine.travel(application.safety_net_at + timedelta(days=1), tick=False):
+        result = scan.prompts_scan_overdue(dry_run=True)
+    assert (result.safety_net_emails, result.safety_net_calls) == (1, 1)
+    assert not SafetyNet.objects.exists()
+    assert not OutboundMessage.objects.filter(template_code="safety_net").exists()
+    assert sent_tasks == []
 
 
 @pytest.mark.django_db(transaction=True)
