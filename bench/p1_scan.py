@@ -237,15 +237,17 @@ def measure(size: int) -> dict:
 
 
 def escalate_all() -> dict:
-    """Context: the 10,000 open prompts aged six days, so that one scan escalates them all at once."""
+    """Context: the escalation step of the 10,000 applications with open prompts brought to now, so that one
+    scan escalates them all at once."""
     from django.db import connection
 
-    from recruiting.models import RecruiterPrompt
+    from recruiting.models import Application, RecruiterPrompt
     from recruiting.services.scan import prompts_scan_overdue
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {RecruiterPrompt._meta.db_table} SET due_at = due_at - interval '6 days' WHERE resolved_at IS NULL"
+            f"UPDATE {Application._meta.db_table} SET escalate_at = now() - interval '1 hour' WHERE id IN "
+            f"(SELECT application_id FROM {RecruiterPrompt._meta.db_table} WHERE resolved_at IS NULL)"
         )
     start = time.perf_counter()
     result = prompts_scan_overdue()

@@ -115,6 +115,9 @@ def firm_seed(
                 stage_entered_at=informed,
                 last_informed_at=informed,
                 next_update_due=due,
+                # The later steps of the schedule, as the clock would space them.
+                escalate_at=due + timedelta(days=2),
+                safety_net_at=due + timedelta(days=4),
                 created_at=created,
             )
         )
@@ -129,6 +132,8 @@ def firm_seed(
                 stage_entered_at=now,
                 last_informed_at=now,
                 next_update_due=now + timedelta(days=3),
+                escalate_at=now + timedelta(days=5),
+                safety_net_at=now + timedelta(days=7),
                 created_at=now - timedelta(days=30),
             )
         )

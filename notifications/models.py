@@ -21,6 +21,7 @@ class MessageTemplate(models.Model):
         PERSONAL = "personal", "Personal email from the recruiter"
         DIGEST = "digest", "Recruiter digest"
         STATUS_LINK = "status_link", "A fresh link to the status page"
+        SAFETY_NET = "safety_net", "Safety net: no news for nearly two weeks"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)
@@ -76,6 +77,9 @@ class OutboundMessage(models.Model):
     send_after = models.DateTimeField(default=timezone.now)
     # The time zone whose business hours the message must go out in; blank when any hour will do.
     send_window_tz = models.CharField(max_length=64, blank=True)
+    # The moment it must have gone by (the safety net's, before two weeks of silence): a late message is
+    # never moved to business hours past it.
+    must_send_by = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)

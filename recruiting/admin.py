@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
+
 from . import services
 from .celery import TaskCall, enqueue_on_commit
 from .models import (
@@ -29,6 +31,7 @@ from .models import (
     Job,
     RecruiterProfile,
     RecruiterPrompt,
+    SafetyNet,
     Stage,
     StageChange,
     StagePolicy,
@@ -387,17 +390,33 @@ class ClockRuleAdmin(admin.ModelAdmin):
 
 @admin.register(StagePolicy)
 class StagePolicyAdmin(ClockRuleAdmin):
-    clock_fields = frozenset({"stage", "max_silent_business_days", "grace_business_days"})
+    # The escalate-after days space the schedule's steps, so they move the clock too.
+    clock_fields = frozenset(
+        {"stage", "max_silent_business_days", "grace_business_days", "escalate_after_business_days"}
+    )
     list_display = (
         "stage",
         "max_silent_business_days",
         "grace_business_days",
         "escalate_after_business_days",
+        "feedback_due_business_days",
         "send_automated_email",
         "template_code",
-        "hold_minutes",
+        "hold",
     )
     list_filter = ("send_automated_email",)
+    readonly_fields = ("stage_default_hold",)
+
+    @admin.display(description="hold (minutes)")
+    def hold(self, obj: StagePolicy) -> str:
+        minutes = stage_hold_minutes(obj.stage, obj)
+        return str(minutes) if obj.hold_minutes is not None else f"{minutes} (the stage's default)"
+
+    @admin.display(description="the stage's default hold (minutes)")
+    def stage_default_hold(self, obj: StagePolicy | None) -> str:
+        if obj is None or not obj.stage:
+            return f"{stage_default_hold_minutes('')}; {stage_default_hold_minutes('rejected')} for rejections"
+        return str(stage_default_hold_minutes(obj.stage))
 
 
 @admin.register(FirmHoliday)
@@ -406,6 +425,13 @@ class FirmHolidayAdmin(ClockRuleAdmin):
     list_display = ("date", "name")
     date_hierarchy = "date"
     search_fields = ("name",)
+
+
+@admin.register(SafetyNet)
+class SafetyNetAdmin(ReadOnlyAdmin):
+    list_display = ("application", "silence_started_at", "kind", "acted_at")
+    list_filter = ("kind",)
+    list_select_related = ("application__candidate", "application__job__client")
 
 
 @admin.register(AuditLog)

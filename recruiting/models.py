@@ -116,6 +116,10 @@ class Application(models.Model):
     last_informed_at = models.DateTimeField(null=True, blank=True)
     # Null when no update is owed: closed, or the candidate asked not to be contacted.
     next_update_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The later steps of the same schedule (policy.silence_schedule), null with next_update_due: when the
+    # team lead is told, and when the safety net acts.
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    safety_net_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -182,6 +186,9 @@ class ContactEvent(models.Model):
     message = models.OneToOneField(
         "notifications.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
     )
+    # False once the mail provider reported the email bounced or was marked as spam: it stays on the
+    # timeline, but it told the candidate nothing (rule 5: told means delivered).
+    delivered = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -192,7 +199,7 @@ class ContactEvent(models.Model):
 
     @property
     def informs_candidate(self) -> bool:
-        return self.direction == self.Direction.OUTBOUND
+        return self.direction == self.Direction.OUTBOUND and self.delivered
 
 
 class StagePolicy(models.Model):
@@ -204,7 +211,17 @@ class StagePolicy(models.Model):
     escalate_after_business_days = models.PositiveSmallIntegerField(default=2)
     send_automated_email = models.BooleanField(default=True)
     template_code = models.CharField(max_length=50, blank=True)
-    hold_minutes = models.PositiveIntegerField(default=10)
+    hold_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long the stage's email waits before it goes. Empty: the stage's default "
+        "(INLOOP_HOLD_MINUTES; INLOOP_REJECTION_HOLD_MINUTES, 24 hours, for rejections).",
+    )
+    feedback_due_business_days = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="After a rejection from this stage once the client has seen the candidate: business days "
+        "until the recruiter's personal feedback is due.",
+    )
 
     class Meta:
         verbose_name_plural = "stage policies"
@@ -230,6 +247,16 @@ class PromptReason(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
     CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
     OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+    SAFETY_NET = "safety_net", "Two weeks without news near: call the candidate"
+
+
+# Prompts that escalate to the team lead when nobody acts: overdue ones at the application's escalate_at,
+# the others at their own escalate_at.
+ESCALATING_REASONS = (
+    PromptReason.OVERDUE,
+    PromptReason.FEEDBACK_OWED,
+    PromptReason.DELIVERY_FAILED,
+)
 
 
 class RecruiterPrompt(models.Model):
@@ -248,6 +275,9 @@ class RecruiterPrompt(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     snooze_reason = models.CharField(max_length=300, blank=True)
+    # When the team lead is told, for the reasons that escalate other than overdue (whose moment is the
+    # application's escalate_at, which follows its clock).
+    escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
@@ -272,10 +302,10 @@ class RecruiterPrompt(models.Model):
         ]
         indexes = [
             models.Index(fields=["recruiter", "due_at"], condition=Q(resolved_at__isnull=True), name="prompt_open_idx"),
-            # The scan's escalation pass reads only open, not yet escalated overdue prompts.
+            # The scan's escalation pass reads only open, not yet escalated prompts of the reasons that escalate.
             models.Index(
                 fields=["due_at"],
-                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="overdue"),
+                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason__in=ESCALATING_REASONS),
                 name="prompt_escalation_idx",
             ),
         ]
@@ -286,6 +316,31 @@ class RecruiterPrompt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class SafetyNet(models.Model):
+    """The safety net of one silence acted on: at most one per application and last-told moment (T0).
+
+    The scan inserts the row before it acts (ON CONFLICT DO NOTHING), so two scans at once act once.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Automated email to the candidate"
+        PERSONAL = "personal", "Team lead and admins told to call"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="safety_nets")
+    silence_started_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    acted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "silence_started_at"], name="one_safety_net_per_silence"),
+            models.CheckConstraint(condition=Q(kind__in=["email", "personal"]), name="safety_net_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety net for application #{self.application_id}"
 
 
 class AuditLog(models.Model):

@@ -31,6 +31,9 @@ class SilencePolicy:
     max_silent_business_days: int
     grace_business_days: int = 1
     escalate_after_business_days: int = 2
+    # After a rejection from this stage once the client saw the candidate: business days until the
+    # recruiter's personal feedback is due (rule 6).
+    feedback_due_business_days: int = 3
 
 
 # Defaults of product.md rule 3, used for stages without a StagePolicy row.
@@ -134,6 +137,16 @@ def escalation_due(
     local = prompt_due_at.astimezone(tz)
     day = add_business_days(local.date(), policy.escalate_after_business_days, holidays)
     return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
+
+
+def feedback_due(
+    *, rejected_at: datetime, policy: SilencePolicy, tz: ZoneInfo, holidays: Collection[date] = ()
+) -> datetime:
+    """When the personal feedback after a late rejection is due: the policy's feedback_due_business_days
+    after the rejection, same time of day in the firm's zone."""
+    local = rejected_at.astimezone(tz)
+    day = add_business_days(local.date(), policy.feedback_due_business_days, holidays)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(UTC)
 
 
 def days_silent(*, last_informed_at: datetime, now: datetime) -> int:

@@ -101,7 +101,9 @@ def candidate_set_preferences(
     if not changes:
         return candidate
     candidate.save()
-    if "do_not_contact" in changes:
+    # Both move the clock: do-not-contact takes the applications off it, and a pause changes the safety net
+    # from an email to a call, which must come a day earlier.
+    if changes:
         for application in candidate.applications.select_related("candidate"):
             application_clock_recompute(application=application)
     audit_log_record(

@@ -18,7 +18,8 @@ Life of a message (status, see TRANSITIONS):
 Late messages (quality.md F11). A message more than LATE_AFTER past its send time was held up (broker
 or worker outage, mail server down). It is never dropped: if the recipient's business hours are open,
 or the message has no send window, it goes out now with a note in `status_reason`; otherwise it moves
-to the start of the recipient's next business hours, again with a note. News that became stale in the
+to the start of the recipient's next business hours, again with a note, unless that is past the moment
+it must have gone by (`must_send_by`, the safety net's): then it goes now. News that became stale in the
 meantime (the application moved on) was already cancelled by the stage change itself.
 """
 
@@ -185,6 +186,10 @@ class MessageDraft:
     # Given when the caller already decided (rule 7 writes the row cancelled); else the suppression check.
     status: str | None = None
     status_reason: str = ""
+    # Given when the caller computed the send time itself (the safety net's, policy.safety_net_send_time),
+    # with the moment the message must have gone by; else the hold and the window decide.
+    send_after: datetime | None = None
+    must_send_by: datetime | None = None
 
 
 def messages_create(
@@ -253,6 +258,7 @@ def message_build(
             status = Status.SUPPRESSED
         else:
             status = Status.HELD if draft.hold_minutes > 0 else Status.QUEUED
+    send_after = draft.send_after or send_time(now + timedelta(minutes=draft.hold_minutes), draft.window_tz, holidays)
     message = OutboundMessage(
         candidate=draft.candidate,
         application=draft.application,
@@ -265,8 +271,9 @@ def message_build(
         to_address=draft.to_address.strip(),
         status=status,
         status_reason=status_reason[:300],
-        send_after=send_time(now + timedelta(minutes=draft.hold_minutes), draft.window_tz, holidays),
+        send_after=send_after,
         send_window_tz=draft.window_tz,
+        must_send_by=draft.must_send_by,
         idempotency_key=draft.idempotency_key,
         message_id=message_id_for(draft.idempotency_key),
         created_at=now,

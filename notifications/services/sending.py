@@ -31,7 +31,7 @@ from recruiting.models import OFFER_STAGES, Application
 
 from .. import rendering
 from ..backends import Phase
-from ..models import MessageAttempt, OutboundMessage
+from ..models import MessageAttempt, MessageTemplate, OutboundMessage
 from .outbox import (
     LATE_AFTER,
     ON_REQUEST,
@@ -65,9 +65,11 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
         )
         if message_id is not None:
             due = due.filter(pk=message_id)
-        rows = list(due.order_by("send_after", "id").values_list("pk", "send_after", "send_window_tz")[:limit])
+        rows = list(
+            due.order_by("send_after", "id").values_list("pk", "send_after", "send_window_tz", "must_send_by")[:limit]
+        )
         claimed, late, rescheduled, holidays = [], [], [], None
-        for pk, send_after, window_tz in rows:
+        for pk, send_after, window_tz, must_send_by in rows:
             if now - send_after <= LATE_AFTER:
                 claimed.append(pk)
                 continue
@@ -75,11 +77,11 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
             in_window = not window_tz or policy.within_business_hours(
                 now, tz=calendar.zone(window_tz), hours=settings.INLOOP_BUSINESS_HOURS, holidays=holidays
             )
-            if in_window:
+            next_time = None if in_window else send_time(now, window_tz, holidays)
+            if next_time is None or (must_send_by is not None and next_time > must_send_by):
                 claimed.append(pk)
                 late.append((pk, f"Sent late: it was due {moment_words(send_after)} but the outbox was held up."))
             else:
-                next_time = send_time(now, window_tz, holidays)
                 note = (
                     f"Due {moment_words(send_after)} but the outbox was held up; moved to the recipient's next "
                     f"business hours, {moment_words(next_time)}."
@@ -218,6 +220,19 @@ def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> se
     return {message.pk for message in rejections if elsewhere[message.candidate_id] - {message.application_id}}
 
 
+SAFETY_NET_OVERTAKEN = "Not sent: the candidate was told something after this safety net was queued."
+
+
+def _safety_net_overtaken(message: OutboundMessage) -> str:
+    """The safety net speaks only into a silence: news given since it was queued (a call, another email)
+    makes it needless. Read from the application loaded with the batch: no query."""
+    application = message.application
+    if message.template_code != MessageTemplate.Code.SAFETY_NET or application is None:
+        return ""
+    told = application.last_informed_at
+    return SAFETY_NET_OVERTAKEN if told is not None and told > message.created_at else ""
+
+
 def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     messages = list(
         OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=worker)
@@ -236,12 +251,16 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 if time.monotonic() > deadline:
                     report.released += release([m.pk for m in messages[index:]], worker)
                     break
-                reason = suppression_reason(
-                    candidate=message.candidate,
-                    to_address=message.to_address,
-                    automated=message.template_code not in ON_REQUEST,
-                    listed=listed,
-                ) or (RULE_7_REASON if message.pk in offered else "")
+                reason = (
+                    suppression_reason(
+                        candidate=message.candidate,
+                        to_address=message.to_address,
+                        automated=message.template_code not in ON_REQUEST,
+                        listed=listed,
+                    )
+                    or (RULE_7_REASON if message.pk in offered else "")
+                    or _safety_net_overtaken(message)
+                )
                 if reason:
                     record_suppressed(message, reason=reason)
                     report.suppressed += 1

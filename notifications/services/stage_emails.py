@@ -47,7 +47,6 @@ DEFAULT_STAGE_TEMPLATES: dict[str, str] = {
     Stage.REJECTED: Code.REJECTION_EARLY,
     Stage.WITHDRAWN: Code.WITHDRAWAL,
 }
-FEEDBACK_DUE_BUSINESS_DAYS = 2
 
 
 def _superseded_reason(stage_change: StageChange) -> str:
@@ -61,13 +60,20 @@ def _superseded_reason(stage_change: StageChange) -> str:
 def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | None) -> int:
     """A stage change makes every automated message still waiting for its application stale."""
     change_of = {stage_change.application_id: stage_change for stage_change in stage_changes}
-    stale = list(
+    waiting = (
         OutboundMessage.objects.select_for_update()
         .filter(application_id__in=change_of, status__in=WAITING)
         .exclude(template_code=Code.PERSONAL)
         .exclude(stage_change__in=[stage_change.pk for stage_change in stage_changes])
-        .values_list("pk", "application_id")
+        .values_list("pk", "application_id", "template_code")
     )
+    # The safety net stays while the application is open: a move tells the candidate nothing by itself
+    # (its own email may be suppressed or cancelled), and the silence it breaks is still there.
+    stale = [
+        (pk, application_id)
+        for pk, application_id, code in waiting
+        if code != Code.SAFETY_NET or change_of[application_id].to_stage not in ACTIVE_STAGES
+    ]
     return messages_cancel_waiting(
         cancels=[
             (
@@ -123,17 +129,33 @@ FEEDBACK_OWED_DETAIL = (
 )
 
 
-def _feedback_prompts_open(*, applications: list[Application], holidays: frozenset) -> None:
-    """Rule 6: feedback is owed, FEEDBACK_DUE_BUSINESS_DAYS business days from now, on each application."""
+def _feedback_prompts_open(*, changes: list[StageChange], holidays: frozenset) -> None:
+    """Rule 6: feedback is owed on each application, due the stage policy's feedback_due_business_days
+    (of the stage it was rejected from) after now, same time of day, and escalated to the team lead the
+    policy's escalate-after business days later if it is still not given."""
     tz = calendar.firm_time_zone()
-    local_now = timezone.localtime(timezone.now(), tz)
-    due_day = policy.add_business_days(local_now.date(), FEEDBACK_DUE_BUSINESS_DAYS, holidays)
-    prompts.prompts_open_many(
-        applications=applications,
-        reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
-        detail=FEEDBACK_OWED_DETAIL,
-        due_at=datetime.combine(due_day, local_now.timetz().replace(tzinfo=None), tzinfo=tz),
-    )
+    now = timezone.now()
+    policies = selectors.stage_policies()
+    by_due: dict[datetime, list[StageChange]] = defaultdict(list)
+    for change in changes:
+        stage_policy = policies.get(change.from_stage) or policy.DEFAULT_POLICIES[Stage.SUBMITTED]
+        by_due[policy.feedback_due(rejected_at=now, policy=stage_policy, tz=tz, holidays=holidays)].append(change)
+    for due_at, owed in by_due.items():
+        prompts.prompts_open_many(
+            applications=[change.application for change in owed],
+            reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
+            detail=FEEDBACK_OWED_DETAIL,
+            due_at=due_at,
+            escalate_at={
+                change.application_id: policy.escalation_due(
+                    prompt_due_at=due_at,
+                    policy=policies.get(change.from_stage) or policy.DEFAULT_POLICIES[Stage.SUBMITTED],
+                    tz=tz,
+                    holidays=holidays,
+                )
+                for change in owed
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,18 @@ class StageEmail:
     # Set when the email is written but must not go (rule 7): the row is created cancelled with this.
     cancel_reason: str = ""
     feedback_owed: bool = False
+
+
+def stage_default_hold_minutes(stage: str) -> int:
+    """The hold of a stage's email when its policy says nothing: 24 hours for rejections (rule 6)."""
+    return settings.INLOOP_REJECTION_HOLD_MINUTES if stage == Stage.REJECTED else settings.INLOOP_HOLD_MINUTES
+
+
+def stage_hold_minutes(stage: str, row: StagePolicy | None) -> int:
+    """The hold of a stage's email: the policy row's own value, else the stage's default."""
+    if row is not None and row.hold_minutes is not None:
+        return row.hold_minutes
+    return stage_default_hold_minutes(stage)
 
 
 def _hold_words(minutes: int) -> str:
@@ -165,9 +199,8 @@ def stage_email_decision(
     - a backward move is a correction and sends nothing;
     - a rejection after the client saw the candidate sends nothing automated: feedback is owed (rule 6);
     - an early rejection of a candidate holding an offer or placement elsewhere is cancelled (rule 7);
-    - otherwise the stage's policy row, or the defaults: the stage's template, a hold of
-      INLOOP_HOLD_MINUTES (INLOOP_REJECTION_HOLD_MINUTES for rejections). A policy row's hold applies
-      as it stands, rejections included.
+    - otherwise the stage's policy row, or the defaults: the stage's template, and the row's hold or, when
+      it leaves the hold empty, the stage's default (stage_hold_minutes).
     """
     return _stage_email_decide(
         from_stage=from_stage,
@@ -211,12 +244,7 @@ def _stage_email_decide(
     code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
     if not code:
         return StageEmail(None, note="No automated email for this stage.")
-    if row is not None:
-        hold = row.hold_minutes
-    elif to_stage == Stage.REJECTED:
-        hold = settings.INLOOP_REJECTION_HOLD_MINUTES
-    else:
-        hold = settings.INLOOP_HOLD_MINUTES
+    hold = stage_hold_minutes(to_stage, row)
     if code in REJECTIONS and holds_offer_elsewhere():
         return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
     note = (
@@ -337,12 +365,12 @@ def stage_changes_notify(
         _rejections_elsewhere_cancel(applications=offers, by=by)
     decisions = [facts.decision(change) for change in changes]
     owed = [
-        change.application
+        change
         for change, decision in zip(changes, decisions, strict=True)
         if decision.feedback_owed and not change.application.candidate.do_not_contact
     ]
     if owed:
-        _feedback_prompts_open(applications=owed, holidays=facts.holidays)
+        _feedback_prompts_open(changes=owed, holidays=facts.holidays)
     drafts: dict[int, MessageDraft] = {}
     for change, decision in zip(changes, decisions, strict=True):
         if decision.code is None:

@@ -3,24 +3,32 @@
 django-anymail verifies each webhook (basic auth, and the provider's signature where it has one) and
 normalises it into a tracking event; `tracking_event_record` handles one such event. Each provider
 event is kept once (TrackingEvent.event_id is unique), so a webhook delivered twice changes nothing
-the second time. A bounce, complaint or rejection suppresses the address (one row per address),
-marks the candidates who use it, and prompts the owner of each of their live applications to reach
-them another way.
+the second time. An event about one of our messages is applied only when its recipient is that
+message's own (a provider mix-up, or a replayed event edited, must not suppress someone else), and an
+event older than INLOOP_TRACKING_EVENT_MAX_AGE_DAYS is refused (and logged). A bounce, complaint or
+rejection suppresses the address (one row per address), marks the candidates who use it, un-tells the
+candidate when the message had been recorded as news (told means delivered: its contact is marked not
+delivered and the clock goes back to the previous delivered contact), and prompts the owner of each of
+their live applications to reach them another way, with a due time and an escalation like an overdue
+update.
 """
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from candidates.models import Candidate
 from candidates.services.people import candidates_email_status_set
+from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
+from recruiting.services import application_clock_recompute, contact_mark_undelivered
 from recruiting.services.prompts import prompt_open
 
 from ..models import OutboundMessage, Suppression, TrackingEvent
@@ -83,6 +91,12 @@ def tracking_event_record(
     if event_type not in RECORDED_EVENTS:
         return None
     recipient = (recipient or "").strip()
+    if timestamp is not None and timestamp < timezone.now() - timedelta(
+        days=settings.INLOOP_TRACKING_EVENT_MAX_AGE_DAYS
+    ):
+        # No address in the log: it is personal data.
+        logger.warning("tracking event %s from %s refused: older than the window", event_type, esp_name)
+        return None
     key = tracking_event_key(
         esp_name=esp_name,
         event_id=event_id,
@@ -92,6 +106,11 @@ def tracking_event_record(
         message_id=message_id,
     )
     message = _message_for(message_id)
+    if message is not None and message.to_address.strip().lower() != recipient.lower():
+        logger.warning(
+            "tracking event %s from %s refused: not the recipient of message #%s", event_type, esp_name, message.pk
+        )
+        return None
     try:
         with transaction.atomic():
             event = TrackingEvent.objects.create(
@@ -113,13 +132,28 @@ def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessa
     reason, email_status = SUPPRESSING_EVENTS[event.event_type]
     suppression, created = _suppression_add(address=address, reason=reason, detail=event.description)
     candidates = candidates_email_status_set(address=address, email_status=email_status)
-    applications = Application.objects.filter(
-        candidate__in=candidates, candidate__do_not_contact=False, stage__in=ACTIVE_STAGES
+    untold = None
+    if message is not None:
+        untold = contact_mark_undelivered(message_id=message.pk, event=event.event_type)
+    applications = list(
+        Application.objects.filter(
+            candidate__in=candidates, candidate__do_not_contact=False, stage__in=ACTIVE_STAGES
+        ).select_related("candidate")
     )
+    for application in applications:
+        # No automated email reaches them now: their safety net becomes a call, which comes a day earlier.
+        application_clock_recompute(application=application)
     detail = PROMPT_DETAIL[event.event_type].format(address=address)
+    now = timezone.now()
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
     prompted = [
         prompt_open(
-            application=application, reason=RecruiterPrompt.Reason.DELIVERY_FAILED, detail=detail, message=message
+            application=application,
+            reason=RecruiterPrompt.Reason.DELIVERY_FAILED,
+            detail=detail,
+            message=message,
+            due_at=now,
+            escalate_at=_delivery_failed_escalate_at(application, now=now, policies=policies, holidays=holidays),
         ).pk
         for application in applications
     ]
@@ -132,8 +166,22 @@ def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessa
             "suppression_created": created,
             "candidates": [candidate.pk for candidate in candidates],
             "prompts": prompted,
+            "untold_application": untold.pk if untold is not None else None,
         },
     )
+
+
+def _delivery_failed_escalate_at(
+    application: Application, *, now: datetime, policies: dict[str, policy.SilencePolicy], holidays: frozenset
+) -> datetime:
+    """A failed delivery is due at once and escalates like an overdue update: the stage's escalate-after
+    business days later, or at the application's own escalation step if that comes first."""
+    escalate_at = policy.escalation_due(
+        prompt_due_at=now, policy=policies[application.stage], tz=calendar.firm_time_zone(), holidays=holidays
+    )
+    if application.escalate_at is not None:
+        escalate_at = min(escalate_at, max(application.escalate_at, now))
+    return escalate_at
 
 
 def tracking_signal_connect() -> None:

@@ -22,6 +22,7 @@ def stage_policies() -> dict[str, policy.SilencePolicy]:
             max_silent_business_days=row.max_silent_business_days,
             grace_business_days=row.grace_business_days,
             escalate_after_business_days=row.escalate_after_business_days,
+            feedback_due_business_days=row.feedback_due_business_days,
         )
     return policies
 

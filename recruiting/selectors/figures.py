@@ -11,8 +11,10 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -20,7 +22,17 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import ACTIVE_STAGES, Application, RecruiterPrompt, Team
+from ..models import ACTIVE_STAGES, Application, RecruiterPrompt, Stage, Team
+
+# Open prompts that mean the candidate is owed news whatever the clock says: feedback after a late
+# rejection not yet given, and an email that bounced (told means delivered).
+UNINFORMED_WHILE_OPEN = (RecruiterPrompt.Reason.FEEDBACK_OWED, RecruiterPrompt.Reason.DELIVERY_FAILED)
+
+
+def _open_prompt(*reasons: str) -> Exists:
+    return Exists(
+        RecruiterPrompt.objects.filter(application=OuterRef("pk"), reason__in=reasons, resolved_at__isnull=True)
+    )
 
 
 class PercentileCont(Aggregate):
@@ -57,7 +69,7 @@ def _clock_rows(applications: QuerySet[Application], group: str | None, now: dat
         Value(now, output_field=DateTimeField()) - Coalesce("last_informed_at", "created_at"),
         output_field=DurationField(),
     )
-    within = Q(next_update_due__isnull=True) | Q(next_update_due__gte=now)
+    within = (Q(next_update_due__isnull=True) | Q(next_update_due__gte=now)) & ~Q(_open_prompt(*UNINFORMED_WHILE_OPEN))
     aggregates = {
         "active": Count("pk"),
         "within_policy": Count("pk", filter=within),
@@ -109,14 +121,18 @@ def loop_figures(
 ) -> dict:
     """The keep-in-the-loop figures per recruiter, per team and for the whole firm.
 
-    Over active applications of candidates who may be contacted (do-not-contact ones are off the clock):
-    the share informed within policy (next update not yet past), the median and 90th percentile of days
+    Over active applications of candidates who may be contacted (do-not-contact ones are off the clock),
+    and rejected ones whose personal feedback is still owed: the share informed within policy (next update
+    not yet past, no feedback owed, no bounced email waiting for another way), the median and 90th percentile of days
     since the candidate was last told anything, the longest such silence, and open prompts by reason.
     Aggregated in the database in six queries whatever the data size (percentiles with percentile_cont on
     PostgreSQL; elsewhere computed here from the silences). `recruiter_ids` / `team_ids` narrow the lists.
     """
     now = now or timezone.now()
-    applications = Application.objects.filter(stage__in=ACTIVE_STAGES, candidate__do_not_contact=False)
+    feedback_owed = Q(stage=Stage.REJECTED) & Q(_open_prompt(RecruiterPrompt.Reason.FEEDBACK_OWED))
+    applications = Application.objects.filter(
+        Q(stage__in=ACTIVE_STAGES) | feedback_owed, candidate__do_not_contact=False
+    )
     by_recruiter = _clock_rows(applications, "owner_id", now)
     by_team = _clock_rows(applications.filter(owner__profile__team__isnull=False), "owner__profile__team_id", now)
     firm = _clock_rows(applications, None, now).get(None)

@@ -13,7 +13,7 @@ from .applications import (
     applications_move_locked,
 )
 from .clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
-from .contacts import EmailSent, contact_log, contact_log_emails_sent
+from .contacts import EmailSent, contact_log, contact_log_emails_sent, contact_mark_undelivered
 
 __all__ = [
     "CLOCKS_RECOMPUTE_BATCH",
@@ -29,4 +29,5 @@ __all__ = [
     "clocks_recompute",
     "contact_log",
     "contact_log_emails_sent",
+    "contact_mark_undelivered",
 ]

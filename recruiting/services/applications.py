@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..permissions import ensure_can_act
 from . import ports, prompts
-from .clock import application_clock_recompute, applications_clock_save, clock_due
+from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
 
@@ -144,11 +144,15 @@ def applications_move_locked(
         application.stage_entered_at = now
         application.promised_next_step_date = next_step_date
         application.closed_at = now if to_stage in CLOSED_STAGES else None
-        application.next_update_due = clock_due(application, policies=policies, holidays=holidays)
-    dues = {application.next_update_due for application in applications}
-    # One move, or closed applications (they all leave the clock), share one value; otherwise each
+        clock_set(application, policies=policies, holidays=holidays)
+    steps = {(app.next_update_due, app.escalate_at, app.safety_net_at) for app in applications}
+    # One move, or closed applications (they all leave the clock), share one schedule; otherwise each
     # application's own clock is written after the common columns.
-    shared = {"next_update_due": dues.pop()} if len(dues) == 1 else {}
+    shared = (
+        dict(zip(("next_update_due", "escalate_at", "safety_net_at"), steps.pop(), strict=True))
+        if len(steps) == 1
+        else {}
+    )
     Application.objects.filter(pk__in=[application.pk for application in applications]).update(
         stage=to_stage,
         stage_entered_at=now,

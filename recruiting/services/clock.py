@@ -1,12 +1,15 @@
 """The keep-in-the-loop clock of each application: when is the candidate next owed news.
 
-`Application.next_update_due` is written here and nowhere else: by a stage move, a contact, a promise, a
-preference change (each through its service, which calls application_clock_recompute or writes a batch
-with applications_clock_save), and by clocks_recompute after a stage policy or firm holiday changed.
+`Application.next_update_due` (the owner's prompt) and the later steps of the same schedule,
+`escalate_at` and `safety_net_at` (policy.silence_schedule), are written here and nowhere else: by a stage
+move, a contact, a promise, a preference change (each through its service, which calls
+application_clock_recompute or writes a batch with applications_clock_save), and by clocks_recompute
+after a stage policy or firm holiday changed.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
@@ -17,23 +20,57 @@ from ..models import ACTIVE_STAGES, Application
 User = AbstractBaseUser
 
 
-def clock_due(
+def safety_net_hold(candidate) -> timedelta:
+    """How long before its latest moment the safety net acts: the hold of its email for a candidate who
+    gets automated email; for any other, the time a person needs to call (PERSONAL_CONTACT_LEAD)."""
+    if candidate.accepts_automated_email:
+        return timedelta(minutes=settings.INLOOP_HOLD_MINUTES)
+    return policy.PERSONAL_CONTACT_LEAD
+
+
+def safety_net_window(candidate, holidays: frozenset[date]) -> policy.SendWindow:
+    return policy.SendWindow(
+        tz=calendar.zone(candidate.time_zone), hours=settings.INLOOP_BUSINESS_HOURS, holidays=holidays
+    )
+
+
+def clock_schedule(
     application: Application,
     *,
     policies: dict[str, policy.SilencePolicy] | None = None,
     holidays: frozenset[date] | None = None,
-) -> datetime | None:
+) -> policy.SilenceSchedule | None:
+    """The application's schedule since its candidate was last told something; None when nothing is owed."""
     if application.stage not in ACTIVE_STAGES or application.candidate.do_not_contact:
         return None
     policies = policies if policies is not None else selectors.stage_policies()
     holidays = holidays if holidays is not None else selectors.firm_holidays()
-    return policy.next_update_due(
+    candidate = application.candidate
+    return policy.silence_schedule(
         last_informed_at=application.last_informed_at or application.created_at,
         policy=policies[application.stage],
         tz=calendar.firm_time_zone(),
         promised_date=application.promised_next_step_date,
         holidays=holidays,
+        hold=safety_net_hold(candidate),
+        window=safety_net_window(candidate, holidays),
     )
+
+
+def clock_set(
+    application: Application,
+    *,
+    policies: dict[str, policy.SilencePolicy] | None = None,
+    holidays: frozenset[date] | None = None,
+) -> bool:
+    """Set the application's three steps (not saved); True when any of them changed."""
+    schedule = clock_schedule(application, policies=policies, holidays=holidays)
+    steps = (
+        (None, None, None) if schedule is None else (schedule.prompt_at, schedule.escalate_at, schedule.safety_net_at)
+    )
+    before = (application.next_update_due, application.escalate_at, application.safety_net_at)
+    application.next_update_due, application.escalate_at, application.safety_net_at = steps
+    return steps != before
 
 
 def application_clock_recompute(
@@ -42,9 +79,13 @@ def application_clock_recompute(
     policies: dict[str, policy.SilencePolicy] | None = None,
     holidays: frozenset[date] | None = None,
 ) -> datetime | None:
-    """Recompute and save next_update_due (None when no update is owed)."""
-    application.next_update_due = clock_due(application, policies=policies, holidays=holidays)
-    Application.objects.filter(pk=application.pk).update(next_update_due=application.next_update_due)
+    """Recompute and save the schedule; returns next_update_due (None when no update is owed)."""
+    clock_set(application, policies=policies, holidays=holidays)
+    Application.objects.filter(pk=application.pk).update(
+        next_update_due=application.next_update_due,
+        escalate_at=application.escalate_at,
+        safety_net_at=application.safety_net_at,
+    )
     return application.next_update_due
 
 
@@ -81,9 +122,7 @@ def clocks_recompute(
             after = batch[-1].pk
             moved = []
             for application in batch:
-                due = clock_due(application, policies=policies, holidays=holidays)
-                if due != application.next_update_due:
-                    application.next_update_due = due
+                if clock_set(application, policies=policies, holidays=holidays):
                     moved.append(application)
             applications_clock_save(moved)
             changed += len(moved)
@@ -98,8 +137,11 @@ def clocks_recompute(
     return changed
 
 
+CLOCK_FIELDS = ["last_informed_at", "next_update_due", "escalate_at", "safety_net_at"]
+
+
 def applications_clock_save(applications: list[Application]) -> None:
-    """Write the applications' last_informed_at and next_update_due, each its own values, in one update.
+    """Write the applications' last_informed_at and schedule, each its own values, in one update.
 
     On PostgreSQL an UPDATE ... FROM unnest(): bulk_update's CASE per row and column costs the outbox's
     worker more time to build than the database takes to run it.
@@ -107,17 +149,16 @@ def applications_clock_save(applications: list[Application]) -> None:
     if not applications:
         return
     if connection.vendor != "postgresql":
-        Application.objects.bulk_update(applications, ["last_informed_at", "next_update_due"])
+        Application.objects.bulk_update(applications, CLOCK_FIELDS)
         return
     table = connection.ops.quote_name(Application._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_informed_at = clock.informed, next_update_due = clock.due "  # noqa: S608 (names from the model)
+            f"UPDATE {table} SET last_informed_at = clock.informed, next_update_due = clock.due, "  # noqa: S608 (names from the model)
+            "escalate_at = clock.escalate, safety_net_at = clock.safety_net "
             "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS informed, "
-            f"unnest(%s::timestamptz[]) AS due) AS clock WHERE {table}.id = clock.id",
-            [
-                [application.pk for application in applications],
-                [application.last_informed_at for application in applications],
-                [application.next_update_due for application in applications],
-            ],
+            "unnest(%s::timestamptz[]) AS due, unnest(%s::timestamptz[]) AS escalate, "
+            f"unnest(%s::timestamptz[]) AS safety_net) AS clock WHERE {table}.id = clock.id",
+            [[application.pk for application in applications]]
+            + [[getattr(application, field) for application in applications] for field in CLOCK_FIELDS],
         )

@@ -2,20 +2,21 @@
 and settles what they were owed; notes and inbound contacts do not."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from .. import selectors
+from .. import calendar, selectors
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import Application, ContactEvent
 from ..permissions import ensure_can_act
 from . import prompts
-from .clock import application_clock_recompute, applications_clock_save, clock_due
+from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
 
@@ -29,15 +30,24 @@ def contact_log(
     by: User | None,
     summary: str = "",
     at: datetime | None = None,
+    next_step_date: date | None = None,
 ) -> ContactEvent:
     """Record a call, meeting, email or note. Telling the candidate something resets their clock.
 
-    Emails the outbox sent are recorded by contact_log_emails_sent, a group at a time.
+    Telling also spends a promised next-step date, on, before or after that date (rule 2 is met): the
+    next update then follows the stage's limit from this contact, unless the recruiter gives a new date
+    (`next_step_date`), which becomes the promise. Emails the outbox sent are recorded by
+    contact_log_emails_sent, a group at a time.
     """
     now = timezone.now()
     at = at or now
     if at > now:
         raise ValidationError({"at": "A contact cannot be logged in the future."})
+    if next_step_date is not None:
+        if direction != ContactEvent.Direction.OUTBOUND:
+            raise ValidationError({"next_step_date": "Only a date given to the candidate is a promise."})
+        if next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
+            raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
     application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
     ensure_can_act(by, application.owner_id)
     contact = ContactEvent(application=application, channel=channel, direction=direction, by=by, at=at, summary=summary)
@@ -46,14 +56,20 @@ def contact_log(
     if contact.informs_candidate:
         if application.last_informed_at is None or at > application.last_informed_at:
             application.last_informed_at = at
-            application.save(update_fields=["last_informed_at"])
+        application.promised_next_step_date = next_step_date
+        application.save(update_fields=["last_informed_at", "promised_next_step_date"])
         application_clock_recompute(application=application)
         prompts.prompts_resolve_on_contacts(contacts=[contact])
     audit_log_record(
         actor=by,
         action="contact.log",
         obj=application,
-        details={"contact": contact.pk, "channel": channel, "direction": direction},
+        details={
+            "contact": contact.pk,
+            "channel": channel,
+            "direction": direction,
+            "next_step_date": str(next_step_date or ""),
+        },
     )
     return contact
 
@@ -103,7 +119,7 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
     for application in applications.values():
         if application.last_informed_at is None or at > application.last_informed_at:
             application.last_informed_at = at
-        application.next_update_due = clock_due(application, policies=policies, holidays=holidays)
+        clock_set(application, policies=policies, holidays=holidays)
     applications_clock_save(list(applications.values()))
     prompts.prompts_resolve_on_contacts(contacts=contacts)
     audit_log_record_each(
@@ -116,3 +132,43 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
         ],
     )
     return contacts
+
+
+@transaction.atomic
+def contact_mark_undelivered(*, message_id: int, event: str) -> Application | None:
+    """The email of an outbox message bounced or was marked as spam after it was sent: it told nothing.
+
+    Its contact stays on the timeline, marked not delivered; the application's last_informed_at goes
+    back to the latest outbound contact still delivered (or none: the clock counts from the
+    application's creation again) and its schedule is recomputed from there. Returns the application,
+    or None when the message left no contact (never sent, or already marked). `event` (bounced,
+    complained, rejected) is for the audit trail.
+    """
+    contact = (
+        ContactEvent.objects.select_for_update()
+        .filter(message_id=message_id, direction=ContactEvent.Direction.OUTBOUND, delivered=True)
+        .first()
+    )
+    if contact is None:
+        return None
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=contact.application_id)
+    contact.delivered = False
+    contact.save(update_fields=["delivered"])
+    previous = application.last_informed_at
+    application.last_informed_at = ContactEvent.objects.filter(
+        application=application, direction=ContactEvent.Direction.OUTBOUND, delivered=True
+    ).aggregate(latest=Max("at"))["latest"]
+    application.save(update_fields=["last_informed_at"])
+    application_clock_recompute(application=application)
+    audit_log_record(
+        actor=None,
+        action="contact.undelivered",
+        obj=application,
+        details={
+            "contact": contact.pk,
+            "message": message_id,
+            "event": event,
+            "last_informed_was": previous.isoformat() if previous else "",
+        },
+    )
+    return application

@@ -1,18 +1,20 @@
-"""The one port from the pipeline to the layers above it: who is told about a batch of stage changes.
+"""The ports from the pipeline to the layers above it: who is told about a batch of stage changes, and
+who writes the safety net's email.
 
 The pipeline writes a stage change and must not know what follows from it (an email, for one). What
 follows subscribes here, once, from its app config's ready() (notifications: `stage_changes_notify`, the
-emails a move owes). Every subscriber runs inside the pipeline's transaction, with the stage changes
-just written (each with its application, candidate, job, client and owner loaded): what it writes
-commits or rolls back with the move.
+emails a move owes; `safety_nets_email`, the safety net's email). Every subscriber runs inside the
+pipeline's transaction, with the rows just written (each application with its candidate, job, client
+and owner loaded): what it writes commits or rolls back with the pipeline's change.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from ..models import StageChange
+from ..models import Application, StageChange
 
 StageChangesSubscriber = Callable[..., object]
 
@@ -30,3 +32,39 @@ def stage_changes_publish(
 ) -> None:
     for subscriber in _subscribers:
         subscriber(stage_changes=stage_changes, by=by, holidays=holidays)
+
+
+@dataclass(frozen=True)
+class SafetyNetEmail:
+    """The safety net's email owed to the candidate of `application`, silent since `silence_started_at`.
+
+    It must go out at `send_at` (held until then, policy.safety_net_send_time) and never later than
+    `must_send_by`; `next_update_by` is the next real date it may promise.
+    """
+
+    application: Application
+    silence_started_at: datetime
+    send_at: datetime
+    must_send_by: datetime
+    next_update_by: datetime
+
+
+SafetyNetSubscriber = Callable[..., set[int]]
+
+_safety_net_writers: list[SafetyNetSubscriber] = []
+
+
+def safety_nets_subscribe(writer: SafetyNetSubscriber) -> None:
+    """Called as writer(emails=..., holidays=...) for every batch; returns the ids of the applications
+    whose email was written to go (not suppressed). Idempotent."""
+    if writer not in _safety_net_writers:
+        _safety_net_writers.append(writer)
+
+
+def safety_nets_publish(*, emails: Sequence[SafetyNetEmail], holidays: frozenset[date]) -> set[int]:
+    """The applications (ids) whose candidate will get the email; with no writer subscribed, none: the
+    pipeline then tells people to call instead."""
+    written: set[int] = set()
+    for writer in _safety_net_writers:
+        written |= writer(emails=emails, holidays=holidays)
+    return written

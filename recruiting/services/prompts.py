@@ -23,7 +23,7 @@ User = AbstractBaseUser
 Reason = RecruiterPrompt.Reason
 
 # Reasons that any outbound contact with the candidate settles.
-RESOLVED_BY_CONTACT = (Reason.OVERDUE, Reason.CANDIDATE_ASKED)
+RESOLVED_BY_CONTACT = (Reason.OVERDUE, Reason.CANDIDATE_ASKED, Reason.SAFETY_NET)
 # A bounced or failed email asks the recruiter to reach the candidate another way: a contact they
 # log themselves (not another outbox message) is that other way.
 RESOLVED_BY_PERSONAL_CONTACT = (Reason.DELIVERY_FAILED,)
@@ -38,9 +38,12 @@ def prompt_open(
     reason: str,
     detail: str = "",
     due_at: datetime | None = None,
+    escalate_at: datetime | None = None,
     message=None,
 ) -> RecruiterPrompt:
-    """Open a prompt for the application's owner, or return the one already open for that reason."""
+    """Open a prompt for the application's owner, or return the one already open for that reason.
+
+    `escalate_at`: when the team lead is told if nobody acts (feedback owed, a failed delivery)."""
     existing = RecruiterPrompt.objects.filter(application=application, reason=reason, resolved_at__isnull=True).first()
     if existing is not None:
         return existing
@@ -52,6 +55,7 @@ def prompt_open(
                 reason=reason,
                 detail=detail[:300],
                 due_at=due_at or timezone.now(),
+                escalate_at=escalate_at,
                 message=message,
             )
             audit_log_record(
@@ -118,13 +122,18 @@ def prompts_reassign(*, application: Application, to_user) -> int:
 
 
 def prompts_open_many(
-    *, applications: Iterable[Application], reason: str, detail: str = "", due_at: datetime | None = None
+    *,
+    applications: Iterable[Application],
+    reason: str,
+    detail: str = "",
+    due_at: datetime | None = None,
+    escalate_at: dict[int, datetime] | None = None,
 ) -> list[RecruiterPrompt]:
     """prompt_open for a batch of applications, in a constant number of queries; returns the prompts opened.
 
     An application that already has an open prompt for the reason keeps it. The insert skips what the
     partial unique index refuses, so a prompt opened meanwhile by another process stands and is not
-    opened twice.
+    opened twice. `escalate_at` gives, per application id, when its team lead is told.
     """
     applications = list({application.pk: application for application in applications}.values())
     if not applications:
@@ -146,6 +155,7 @@ def prompts_open_many(
                 reason=reason,
                 detail=detail[:300],
                 due_at=due_at,
+                escalate_at=(escalate_at or {}).get(application.pk),
             )
             for application in wanted
         ],
@@ -166,6 +176,10 @@ def prompts_open_many(
 
 
 def _snooze_ceiling(application: Application) -> datetime:
+    """The safety net's step while the application has a schedule: a snooze never hides the prompt past
+    the moment the system acts itself; else two weeks of silence."""
+    if application.safety_net_at is not None:
+        return application.safety_net_at
     return (application.last_informed_at or application.created_at) + policy.SILENCE_CEILING
 
 
@@ -194,10 +208,10 @@ def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: st
     if until > ceiling:
         local = timezone.localtime(ceiling, calendar.firm_time_zone())
         if ceiling <= now:
-            message = "The candidate has already gone two weeks without news: this cannot wait any longer."
+            message = "The candidate has waited too long for news already: this cannot wait any longer."
         else:
             message = (
-                "Two weeks without news is the limit for any candidate: "
+                "Two weeks without news is the limit for any candidate, and the safety net steps in before: "
                 f"this can wait until {local:%A %d %B %Y, %H:%M} at the latest."
             )
         raise ValidationError({"until": message})
@@ -233,6 +247,11 @@ def prompt_resolve(*, prompt: RecruiterPrompt, by: User | None, resolution: str)
         raise ValidationError(
             "The candidate is still owed an update. Log the call or email, or send a check-in, "
             "and this prompt closes by itself."
+        )
+    if prompt.reason == Reason.SAFETY_NET and due is not None:
+        raise ValidationError(
+            "The candidate has had no news for nearly two weeks. Call them or write to them yourself, "
+            "log it, and this prompt closes by itself."
         )
     prompt.resolved_at = now
     prompt.resolution = resolution[:300]

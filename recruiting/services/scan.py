@@ -1,27 +1,49 @@
-"""The keep-in-the-loop scan (product.md rule 4), a beat job: settle, open, escalate.
+"""The keep-in-the-loop scan (product.md rules 3 and 4), a beat job: settle, open, escalate, safety net.
 
-It opens one overdue prompt per application whose next update is due, settles the ones whose
-application no longer owes news, and tells the owner's team lead about prompts left open too long.
+Each active application carries its schedule (policy.silence_schedule, written by services.clock):
+next_update_due, when its owner is prompted; escalate_at, when the team lead is told; safety_net_at,
+when the system acts before fourteen days of silence. The scan opens one overdue prompt per application
+whose next update is due, settles the ones whose application no longer owes news (closed, or a
+candidate who asked not to be contacted; telling the candidate settles the others, in contacts),
+tells the owner's team lead about prompts whose step has come (an overdue prompt at its application's
+escalate_at, a feedback-owed or failed-delivery prompt at its own), and acts on every application whose
+safety net is due: a held email to a candidate who gets automated email, else a prompt to call,
+escalated to the team lead at once and listed for the firm's admins.
 Every step is safe to run twice or twice at once: the partial unique index
-`one_open_prompt_per_application_and_reason` refuses a second open prompt, and escalation is a
-conditional update of rows locked with SKIP LOCKED.
+`one_open_prompt_per_application_and_reason` refuses a second open prompt, escalation is a conditional
+update of rows locked with SKIP LOCKED, and a safety net is acted on only by the scan that inserted its
+row (`one_safety_net_per_silence`: one per application and last-told moment).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import calendar, policy, selectors
 from ..audit import audit_log_record_many
-from ..models import Application, RecruiterProfile, RecruiterPrompt
-from .prompts import SETTLED_CLOCK_MOVED, SETTLED_CLOSED, Reason
+from ..models import (
+    ESCALATING_REASONS,
+    Application,
+    RecruiterProfile,
+    RecruiterPrompt,
+    SafetyNet,
+)
+from . import ports
+from .clock import safety_net_hold, safety_net_window
+from .prompts import SETTLED_CLOSED, Reason, prompts_open_many
 
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
 REANALYZE_AFTER = 500
+
+SAFETY_NET_DETAIL = (
+    "Nearly two weeks without news, and no automated email can reach this candidate: "
+    "call them, or write to them yourself, today."
+)
 
 
 @dataclass(frozen=True)
@@ -36,18 +58,23 @@ class ScanResult:
     settled: int
     # Prompts due for escalation whose owner has no team lead (other than themselves) to tell.
     without_lead: int
+    # Safety nets acted on: emails written to go, and prompts to call (escalated at once).
+    safety_net_emails: int = 0
+    safety_net_calls: int = 0
     created_prompt_ids: tuple[int, ...] = ()
     escalated_prompt_ids: tuple[int, ...] = ()
 
 
 def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) -> ScanResult:
-    """The keep-in-the-loop scan: settle, open, escalate.
+    """The keep-in-the-loop scan: settle, open, escalate, safety net.
 
-    A constant number of queries whatever the number of applications or of overdue ones (about fifteen):
+    A constant number of queries whatever the number of applications or of overdue ones (about twenty):
     the overdue applications are read through the next_update_due index and their prompts opened by one
-    INSERT ... SELECT; the escalation pass reads the prompts that may be due, looks their stages and team
-    leads up by key and escalates them in one update (plus one audit insert per team lead told). A dry
-    run does all of it in a transaction that is rolled back, so it reports exactly what a run would do.
+    INSERT ... SELECT; the escalation pass reads the prompts whose step has come with their team leads
+    and escalates them in one update (plus one audit insert per team lead told); the safety-net pass
+    reads the applications through the safety_net_at index, claims their silences in one insert and
+    writes their emails or prompts in bulk. A dry run does all of it in a transaction that is rolled
+    back, so it reports exactly what a run would do.
     """
     now = now or timezone.now()
     if not dry_run:
@@ -60,7 +87,7 @@ def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) 
 
 def _scan(*, now: datetime) -> ScanResult:
     with transaction.atomic():
-        settled = _prompts_settle_not_overdue(now=now)
+        settled = _prompts_settle_not_owed(now=now)
         overdue = selectors.applications_overdue(now=now)
         found = overdue.count()
         created_ids = _prompts_insert_overdue(overdue=overdue, now=now)
@@ -68,6 +95,8 @@ def _scan(*, now: datetime) -> ScanResult:
         _prompts_refresh_statistics()
     with transaction.atomic():
         escalated_ids, without_lead = _prompts_escalate(now=now)
+    with transaction.atomic():
+        emails, calls = _safety_nets_act(now=now)
     return ScanResult(
         now=now,
         dry_run=False,
@@ -76,6 +105,8 @@ def _scan(*, now: datetime) -> ScanResult:
         escalated=len(escalated_ids),
         settled=settled,
         without_lead=without_lead,
+        safety_net_emails=emails,
+        safety_net_calls=calls,
         created_prompt_ids=tuple(created_ids),
         escalated_prompt_ids=tuple(escalated_ids),
     )
@@ -96,42 +127,31 @@ def _prompts_refresh_statistics() -> None:
         cursor.execute(f"ANALYZE {table} (reason, resolved_at)")
 
 
-def _prompts_settle_not_overdue(*, now: datetime) -> int:
-    """Close the open overdue prompts whose application no longer owes news (closed, do-not-contact, or
-    its next update moved later).
+def _prompts_settle_not_owed(*, now: datetime) -> int:
+    """Close the open overdue and safety-net prompts whose application no longer owes news: closed, or a
+    candidate who asked not to be contacted (its schedule is null).
 
-    Written as "no overdue application behind it" rather than as a join on the application's clock: the
-    planner then reads the few overdue applications through the next_update_due index instead of the
-    whole applications table, whatever its size.
+    Only that: a clock that moved later without anyone telling the candidate (a stage move whose email
+    was suppressed, cancelled or is still held, a promise recorded) leaves the prompt open; telling the
+    candidate settles it (contacts.prompts_resolve_on_contacts). Each open prompt's application is
+    probed by key, so the cost follows the number of open prompts, not of applications.
     """
-    still_overdue = Application.objects.filter(pk=OuterRef("application_id"), next_update_due__lte=now)
-    stale = (
-        RecruiterPrompt.objects.filter(reason=Reason.OVERDUE, resolved_at__isnull=True)
-        .filter(~Exists(still_overdue))
-        .annotate(
-            next_update_due=Subquery(
-                Application.objects.filter(pk=OuterRef("application_id")).values("next_update_due")
-            )
-        )
-    )
-    rows = list(stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "next_update_due"))
-    if not rows:
+    owed = Application.objects.filter(pk=OuterRef("application_id"), next_update_due__isnull=False)
+    stale = RecruiterPrompt.objects.filter(
+        reason__in=(Reason.OVERDUE, Reason.SAFETY_NET), resolved_at__isnull=True
+    ).filter(~Exists(owed))
+    ids = list(stale.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
+    if not ids:
         return 0
-    closed = [pk for pk, due in rows if due is None]
-    moved = [pk for pk, due in rows if due is not None]
-    RecruiterPrompt.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-        resolved_at=now,
-        resolution=Case(When(pk__in=closed, then=Value(SETTLED_CLOSED)), default=Value(SETTLED_CLOCK_MOVED)),
+    RecruiterPrompt.objects.filter(pk__in=ids).update(resolved_at=now, resolution=SETTLED_CLOSED)
+    audit_log_record_many(
+        actor=None,
+        action="prompt.settle",
+        model=RecruiterPrompt,
+        object_ids=ids,
+        details={"resolution": SETTLED_CLOSED},
     )
-    for ids, resolution in ((closed, SETTLED_CLOSED), (moved, SETTLED_CLOCK_MOVED)):
-        audit_log_record_many(
-            actor=None,
-            action="prompt.settle",
-            model=RecruiterPrompt,
-            object_ids=ids,
-            details={"resolution": resolution},
-        )
-    return len(rows)
+    return len(ids)
 
 
 def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) -> list[int]:
@@ -172,43 +192,32 @@ def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) ->
 
 
 def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
-    """Escalate open overdue prompts past the stage's escalate-after business days to the team lead.
+    """Tell the team lead about open prompts whose step has come and that nobody has snoozed past now.
 
-    Returns the escalated prompt ids and how many were due but have no lead (other than the owner) to tell.
+    An overdue prompt escalates at its application's escalate_at (the schedule's second step, which
+    follows the clock: a bounce that un-tells the candidate brings it earlier); a feedback-owed or
+    failed-delivery prompt at its own escalate_at. A snooze holds the escalation until it ends (and a
+    snooze never reaches past the safety net). Returns the escalated prompt ids and how many were due but
+    have no lead (other than the owner) to tell.
     """
-    policies = selectors.stage_policies()
-    # k business days are at least k calendar days: prompts younger than the shortest delay of any
-    # stage cannot be due, so the database leaves them out (the hour covers a change of clocks).
-    shortest = min(stage_policy.escalate_after_business_days for stage_policy in policies.values())
-    cutoff = now - timedelta(days=shortest) + timedelta(hours=1) if shortest else now
-    candidates = list(
-        RecruiterPrompt.objects.filter(
-            reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
-        )
-        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
-        # Subqueries rather than joins: probed by key for each prompt, they never lead the planner to
-        # read the whole applications table, however many prompts there are.
-        .annotate(
-            stage=Subquery(Application.objects.filter(pk=OuterRef("application_id")).values("stage")),
-            lead_id=Subquery(RecruiterProfile.objects.filter(user_id=OuterRef("recruiter_id")).values("team__lead_id")),
-        )
-        .values_list("pk", "due_at", "snoozed_until", "stage", "recruiter_id", "lead_id")
+    step_due = Q(reason=Reason.OVERDUE, application__escalate_at__lte=now) | Q(
+        ~Q(reason=Reason.OVERDUE), escalate_at__lte=now
     )
-    if not candidates:
-        return [], 0
-    holidays = selectors.firm_holidays()
-    tz = calendar.firm_time_zone()
+    due = list(
+        RecruiterPrompt.objects.filter(
+            reason__in=ESCALATING_REASONS, resolved_at__isnull=True, escalated_at__isnull=True
+        )
+        .filter(step_due)
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+        .annotate(
+            lead_id=Subquery(RecruiterProfile.objects.filter(user_id=OuterRef("recruiter_id")).values("team__lead_id"))
+        )
+        .values_list("pk", "recruiter_id", "lead_id")
+    )
     lead_of_recruiter: dict[int, int] = {}
     recruiter_of: dict[int, int] = {}
     without_lead = 0
-    for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
-        stage_policy = policies.get(stage)
-        if stage_policy is None:
-            continue
-        # After a snooze the recruiter gets the full escalate-after period again.
-        start = max(due_at, snoozed_until) if snoozed_until else due_at
-        if policy.escalation_due(prompt_due_at=start, policy=stage_policy, tz=tz, holidays=holidays) > now:
-            continue
+    for pk, recruiter_id, lead_id in due:
         if lead_id is None or lead_id == recruiter_id:
             without_lead += 1
             continue
@@ -223,12 +232,7 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
     )
     if not locked:
         return [], without_lead
-    RecruiterPrompt.objects.filter(pk__in=locked, escalated_at__isnull=True).update(
-        escalated_at=now,
-        escalated_to_id=Case(
-            *(When(recruiter_id=recruiter_id, then=Value(lead)) for recruiter_id, lead in lead_of_recruiter.items())
-        ),
-    )
+    _prompts_escalate_to_leads(prompt_ids=locked, lead_of_recruiter=lead_of_recruiter, now=now)
     # One audit insert per team lead told: as many as there are leads, whatever the number of prompts.
     escalated_to_lead: dict[int, list[int]] = defaultdict(list)
     for pk in locked:
@@ -238,3 +242,124 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
             actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"to": lead}
         )
     return locked, without_lead
+
+
+def _prompts_escalate_to_leads(*, prompt_ids: list[int], lead_of_recruiter: dict[int, int], now: datetime) -> None:
+    RecruiterPrompt.objects.filter(pk__in=prompt_ids, escalated_at__isnull=True).update(
+        escalated_at=now,
+        escalated_to_id=Case(
+            *(When(recruiter_id=recruiter_id, then=Value(lead)) for recruiter_id, lead in lead_of_recruiter.items()),
+            default=Value(None),
+        ),
+    )
+
+
+def _safety_nets_claim(*, now: datetime) -> list[Application]:
+    """The applications whose safety net is due and was not acted on for their current silence, claimed:
+    one row each in SafetyNet, inserted ON CONFLICT DO NOTHING, so that of two scans at once only the
+    one that inserted a row acts on it. Loaded with what their email is written from."""
+    silence_started = Coalesce("last_informed_at", "created_at")
+    acted = SafetyNet.objects.filter(application=OuterRef("pk"), silence_started_at=OuterRef("silence_started"))
+    due = list(
+        Application.objects.filter(safety_net_at__lte=now)
+        .annotate(silence_started=silence_started)
+        .filter(~Exists(acted))
+        .select_related("candidate", "job__client", "owner__profile")
+        .order_by("pk")
+    )
+    if not due:
+        return []
+    table = connection.ops.quote_name(SafetyNet._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) "  # noqa: S608 (names from the model)
+            "SELECT unnest(%s::bigint[]), unnest(%s::timestamptz[]), unnest(%s::text[]), %s "
+            "ON CONFLICT DO NOTHING RETURNING application_id",
+            [
+                [application.pk for application in due],
+                [application.silence_started for application in due],
+                [_safety_net_kind(application) for application in due],
+                now,
+            ],
+        )
+        claimed = {pk for (pk,) in cursor.fetchall()}
+    return [application for application in due if application.pk in claimed]
+
+
+def _safety_net_kind(application: Application) -> str:
+    if application.candidate.accepts_automated_email:
+        return SafetyNet.Kind.EMAIL
+    return SafetyNet.Kind.PERSONAL
+
+
+def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
+    """Act on every claimed safety net: the email where the candidate can get it, a call otherwise.
+
+    Returns (emails written to go, prompts to call opened or escalated)."""
+    claimed = _safety_nets_claim(now=now)
+    if not claimed:
+        return 0, 0
+    holidays = selectors.firm_holidays()
+    policies = selectors.stage_policies()
+    tz = calendar.firm_time_zone()
+    emails = []
+    for application in claimed:
+        if _safety_net_kind(application) != SafetyNet.Kind.EMAIL:
+            continue
+        window = safety_net_window(application.candidate, holidays)
+        send_at = policy.safety_net_send_time(
+            queued_at=now,
+            hold=safety_net_hold(application.candidate),
+            last_informed_at=application.silence_started,
+            window=window,
+        )
+        # The next real date the email may promise: the owner's step of the schedule that starts when it
+        # is sent, promise spent (the email is the news).
+        next_update_by = policy.next_update_due(
+            last_informed_at=send_at, policy=policies[application.stage], tz=tz, holidays=holidays
+        )
+        emails.append(
+            ports.SafetyNetEmail(
+                application=application,
+                silence_started_at=application.silence_started,
+                send_at=send_at,
+                must_send_by=policy.silence_ceiling(application.silence_started) - policy.SAFETY_NET_MARGIN,
+                next_update_by=next_update_by,
+            )
+        )
+    written = ports.safety_nets_publish(emails=emails, holidays=holidays) if emails else set()
+    calls = [application for application in claimed if application.pk not in written]
+    if calls:
+        SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.EMAIL).update(kind=SafetyNet.Kind.PERSONAL)
+        _safety_net_calls_open(applications=calls, now=now)
+    audit_log_record_many(
+        actor=None,
+        action="safety_net.email",
+        model=Application,
+        object_ids=sorted(written),
+        details={"scan": now.isoformat()},
+    )
+    return len(written), len(calls)
+
+
+def _safety_net_calls_open(*, applications: list[Application], now: datetime) -> None:
+    """A person must call: the owner gets a safety-net prompt due now, escalated at once to their team
+    lead; the firm's admins see every open prompt, this one first in their list (it is due now).
+
+    One open prompt per application and reason, as any prompt: a second silence of the same application
+    reuses the open one."""
+    opened = prompts_open_many(
+        applications=applications, reason=Reason.SAFETY_NET, detail=SAFETY_NET_DETAIL, due_at=now
+    )
+    owners = {application.owner_id for application in applications}
+    leads = dict(
+        RecruiterProfile.objects.filter(user_id__in=owners, team__lead__isnull=False)
+        .exclude(team__lead_id=F("user_id"))
+        .values_list("user_id", "team__lead_id")
+    )
+    ids = [prompt.pk for prompt in opened if leads.get(prompt.recruiter_id)]
+    if ids:
+        _prompts_escalate_to_leads(prompt_ids=ids, lead_of_recruiter=leads, now=now)
+        audit_log_record_many(
+            actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"safety_net": True}
+        )

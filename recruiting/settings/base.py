@@ -194,6 +194,8 @@ INLOOP_MESSAGE_ID_DOMAIN = env.str("INLOOP_MESSAGE_ID_DOMAIN", default="inloop.l
 
 # Tracking webhooks (bounces, complaints) through django-anymail. Off unless a provider is named.
 INLOOP_TRACKING_ESP = env.str("INLOOP_TRACKING_ESP", default="")
+# A delivery event older than this is refused (and logged): a replay, or a provider catching up too late.
+INLOOP_TRACKING_EVENT_MAX_AGE_DAYS = env.int("INLOOP_TRACKING_EVENT_MAX_AGE_DAYS", default=30)
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 # Providers that sign their webhooks (Mailgun, for one) are checked against this key as well as basic auth.
 if INLOOP_TRACKING_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):

@@ -216,14 +216,14 @@ def test_a_message_already_sent_or_a_personal_one_is_not_cancelled_by_a_move():
 # --- rules 6 and 7 ------------------------------------------------------------------------------------
 
 
-def test_a_late_rejection_sends_nothing_and_prompts_for_feedback_in_two_business_days():
+def test_a_late_rejection_sends_nothing_and_prompts_for_feedback_in_three_business_days():
     application = moved(new_application(), Stage.SUBMITTED, Stage.INTERVIEWING)
     with time_machine.travel(dt.datetime(2026, 3, 6, 15, 0, tzinfo=UTC), tick=False):  # a Friday
         moved(application, Stage.REJECTED)
     assert {m.template_code for m in messages(application)} == {"acknowledgment", "submitted", "interviewing"}
     prompt = RecruiterPrompt.objects.get(application=application, reason=RecruiterPrompt.Reason.FEEDBACK_OWED)
     assert prompt.recruiter == application.owner
-    assert prompt.due_at == dt.datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # Tuesday
+    assert prompt.due_at == dt.datetime(2026, 3, 11, 15, 0, tzinfo=UTC)  # Wednesday: the default three days
 
 
 def test_a_rejection_after_moving_back_from_the_client_is_still_late():

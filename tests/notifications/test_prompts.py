@@ -271,7 +271,7 @@ def test_check_in_skips_a_candidate_who_paused_automated_updates_and_says_why(dj
     assert prompt.message is None
 
 
-def test_a_late_rejection_owes_feedback_in_two_business_days_and_the_feedback_call_settles_it(frozen):
+def test_a_late_rejection_owes_feedback_in_three_business_days_and_the_feedback_call_settles_it(frozen):
     friday = datetime(2026, 11, 20, 15, tzinfo=UTC)
     frozen.move_to(friday)
     owner = UserFactory()
@@ -282,7 +282,8 @@ def test_a_late_rejection_owes_feedback_in_two_business_days_and_the_feedback_ca
 
     feedback = RecruiterPrompt.objects.get(application=application, reason=Reason.FEEDBACK_OWED)
     assert feedback.recruiter == owner
-    assert feedback.due_at == datetime(2026, 11, 24, 15, tzinfo=UTC)  # Tuesday: two business days on
+    assert feedback.due_at == datetime(2026, 11, 25, 15, tzinfo=UTC)  # Wednesday: three business days on
+    assert feedback.escalate_at == datetime(2026, 11, 27, 15, tzinfo=UTC)  # two more, as an overdue update
     assert not OutboundMessage.objects.filter(application=application, template_code="rejection_early").exists()
 
     frozen.move_to(friday + timedelta(days=3))

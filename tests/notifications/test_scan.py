@@ -35,6 +35,9 @@ def frozen():
 
 def overdue(**kwargs):
     kwargs.setdefault("next_update_due", NOW - timedelta(hours=3))
+    # The later steps of the schedule, as the clock writes them: the lead two days on, the safety net far off.
+    kwargs.setdefault("escalate_at", kwargs["next_update_due"] + timedelta(days=2))
+    kwargs.setdefault("safety_net_at", kwargs["next_update_due"] + timedelta(days=30))
     kwargs.setdefault("created_at", NOW - timedelta(days=4))
     kwargs.setdefault("stage", Stage.SCREENING)
     return ApplicationFactory(**kwargs)
@@ -114,9 +117,13 @@ def test_an_application_with_an_open_snoozed_prompt_gets_no_second_prompt(frozen
 @pytest.mark.django_db
 def test_a_prompt_whose_application_no_longer_owes_news_is_settled(frozen):
     closed = ApplicationFactory(stage=Stage.WITHDRAWN, closed_at=NOW, next_update_due=None)
+    off = ApplicationFactory(candidate=CandidateFactory(do_not_contact=True), next_update_due=None)
+    # The clock moved later without anyone telling the candidate (a stage move whose email was suppressed,
+    # a promise recorded): the prompt stays open; only telling settles it.
     moved = ApplicationFactory(next_update_due=NOW + timedelta(days=3))
     still = overdue()
     closed_prompt = PromptFactory(application=closed)
+    off_prompt = PromptFactory(application=off)
     moved_prompt = PromptFactory(application=moved)
     still_prompt = PromptFactory(application=still)
     feedback = PromptFactory(application=closed, reason=Reason.FEEDBACK_OWED)
@@ -124,10 +131,11 @@ def test_a_prompt_whose_application_no_longer_owes_news_is_settled(frozen):
     result = scan.prompts_scan_overdue()
 
     assert result.settled == 2
-    for prompt in (closed_prompt, moved_prompt, still_prompt, feedback):
+    for prompt in (closed_prompt, off_prompt, moved_prompt, still_prompt, feedback):
         prompt.refresh_from_db()
     assert closed_prompt.resolved_at == NOW and "closed" in closed_prompt.resolution
-    assert moved_prompt.resolved_at == NOW and "due later" in moved_prompt.resolution
+    assert off_prompt.resolved_at == NOW
+    assert moved_prompt.resolved_at is None
     assert still_prompt.resolved_at is None
     assert feedback.resolved_at is None  # only overdue prompts are the scan's to settle
 
@@ -203,7 +211,15 @@ def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
     overdue()
     app.loader.import_default_modules()
     task = app.tasks[app.conf.beat_schedule["scan-overdue"]["task"]]
-    assert task.apply().get() == {"found": 1, "created": 1, "escalated": 0, "settled": 0, "without_lead": 0}
+    assert task.apply().get() == {
+        "found": 1,
+        "created": 1,
+        "escalated": 0,
+        "settled": 0,
+        "without_lead": 0,
+        "safety_net_emails": 0,
+        "safety_net_calls": 0,
+    }
     assert RecruiterPrompt.objects.count() == 1
 
 

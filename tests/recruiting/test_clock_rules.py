@@ -65,7 +65,7 @@ def test_a_new_holiday_pushes_the_clock_back_and_a_second_run_changes_nothing(fr
 
 def test_a_candidate_who_asked_not_to_be_contacted_stays_off_the_clock(frozen):
     application = screening()
-    Application.objects.filter(pk=application.pk).update(next_update_due=None)
+    Application.objects.filter(pk=application.pk).update(next_update_due=None, escalate_at=None, safety_net_at=None)
     application.candidate.do_not_contact = True
     application.candidate.save()
 
@@ -95,6 +95,7 @@ def test_saving_a_policy_in_the_admin_recomputes_after_the_commit(
         "send_automated_email": "on",
         "template_code": "",
         "hold_minutes": 10,
+        "feedback_due_business_days": 3,
     }
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,6 +133,7 @@ def test_a_policy_edit_that_leaves_the_clock_alone_recomputes_nothing(
         "send_automated_email": "on",
         "template_code": "",
         "hold_minutes": 30,
+        "feedback_due_business_days": 3,
     }
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
