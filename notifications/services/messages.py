@@ -4,6 +4,7 @@ or retrying a message before or after it goes."""
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,7 +20,16 @@ from recruiting.services import prompts
 
 from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
-from .outbox import TRANSITIONS, WAITING, MessageDraft, Status, messages_create, person_name, wake_after_commit
+from .outbox import (
+    TRANSITIONS,
+    WAITING,
+    MessageDraft,
+    Status,
+    messages_create,
+    person_name,
+    send_time,
+    wake_after_commit,
+)
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code
@@ -142,10 +152,14 @@ def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> 
 
 @transaction.atomic
 def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: User | None) -> OutboundMessage:
-    """Change a message before it goes. Its HTML part is made again from the edited text."""
+    """Change a message before it goes. Its HTML part is made again from the edited text.
+
+    From now on it goes as written (it is no longer rendered again at send time: freshness.py). A message
+    sent back because a date it stated had passed is held again once edited, for its recruiter to send.
+    """
     message = _message_lock(message)
     _ensure_can_act_on_message(by, message)
-    if message.status not in WAITING:
+    if message.status not in (*WAITING, Status.RETURNED):
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
@@ -158,8 +172,19 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
         if getattr(message, name) != value
     ]
     message.subject, message.body_text, message.body_html = subject, body_text, new_html
-    message.save(update_fields=["subject", "body_text", "body_html"])
+    message.edited_at = timezone.now()
+    fields = ["subject", "body_text", "body_html", "edited_at"]
+    if message.status == Status.RETURNED:
+        message.status = Status.HELD
+        message.status_reason = f"Edited by {person_name(by)} after it was sent back; held until it is sent."[:300]
+        message.send_after = send_time(
+            message.edited_at + timedelta(minutes=settings.INLOOP_HOLD_MINUTES), message.send_window_tz
+        )
+        fields += ["status", "status_reason", "send_after"]
+    message.save(update_fields=fields)
     audit_log_record(actor=by, action="message.edit", obj=message, details={"changed": changed})
+    if message.status == Status.HELD and "send_after" in fields:
+        wake_after_commit(message.pk, message.send_after)
     return message
 
 
