@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from notifications.services import promises
+
 from . import services
 from .celery import TaskCall, enqueue_on_commit
 from .models import (
@@ -188,9 +190,20 @@ class ApplicationAddForm(forms.ModelForm):
 
 
 class ApplicationChangeForm(forms.ModelForm):
+    # The promised next-step date, set, changed or cleared mid-stage through the promise service.
+    next_step_date = forms.DateField(
+        label="Next step expected by", required=False, help_text="Leave empty to withdraw the date given."
+    )
+    promise_note = forms.CharField(label="Note on the date", required=False, max_length=2000)
+    tell_candidate = forms.BooleanField(label="Email the candidate the new date", required=False)
+
     class Meta:
         model = Application
         fields = ("owner",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_step_date"].initial = self.instance.promised_next_step_date
 
 
 @admin.register(Application)
@@ -240,7 +253,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("owner", *self.state_fields) if obj is not None else ("candidate", "job", "owner")
+        if obj is None:
+            return ("candidate", "job", "owner")
+        return ("owner", "next_step_date", "promise_note", "tell_candidate", *self.state_fields)
 
     def get_readonly_fields(self, request, obj=None):
         return self.state_fields if obj is not None else ()
@@ -256,6 +271,14 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj.pk = created.pk
         elif "owner" in form.changed_data:
             services.application_reassign(application=obj, owner=form.cleaned_data["owner"], by=request.user)
+        if change and "next_step_date" in form.changed_data:
+            promises.application_promise_change(
+                application=obj,
+                next_step_date=form.cleaned_data["next_step_date"],
+                by=request.user,
+                note=form.cleaned_data["promise_note"],
+                tell_candidate=form.cleaned_data["tell_candidate"],
+            )
 
     def save_related(self, request, form, formsets, change):
         # The inlines are read-only; nothing else is saved beside the service call.

@@ -30,6 +30,7 @@ from .outbox import (
     send_time,
     wake_after_commit,
 )
+from .templates import template_preview
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code
@@ -98,6 +99,15 @@ def message_personal_queue(
         window_tz="",
     )
     return messages_create(drafts=[draft], by=by)[0]
+
+
+def personal_draft_from_template(*, application: Application, template_code: str) -> tuple[str, str]:
+    """A personal email started from one of our templates, rendered for this application: its subject and
+    its text without the footer (the personal template adds that). "Write feedback" after a late
+    rejection starts from the 'Rejection with feedback' template this way; the recruiter finishes it."""
+    rendered = template_preview(application=application, template_code=template_code)
+    text, _separator, _footer = rendered.body_text.partition(f"\n{rendering.SIGNATURE_SEPARATOR}\n")
+    return rendered.subject, text.strip() + "\n"
 
 
 @dataclass

@@ -45,6 +45,14 @@ def open_overdue_prompts(*, application_ids: list[int]) -> dict[int, RecruiterPr
     return {prompt.application_id: prompt for prompt in prompts}
 
 
+def open_feedback_prompts(*, application_ids: list[int]) -> dict[int, RecruiterPrompt]:
+    """The open feedback-owed prompt of each of these applications (one query)."""
+    prompts = RecruiterPrompt.objects.filter(
+        application_id__in=application_ids, reason=RecruiterPrompt.Reason.FEEDBACK_OWED, resolved_at__isnull=True
+    ).order_by()
+    return {prompt.application_id: prompt for prompt in prompts}
+
+
 def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
     return (
         selectors.applications_due_today(now=now)
