@@ -284,6 +284,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         # The inlines are read-only; nothing else is saved beside the service call.
         return None
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The read-only inlines were never saved, so they have nothing to report.
+        return super().construct_change_message(request, form, [], add)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)

@@ -33,6 +33,8 @@ def application_promise_change(
     recomputed by the pipeline. With `tell_candidate`, the `promise` email is queued (held, business
     hours, rendered again when it goes) and any earlier one still waiting is cancelled: the candidate
     reads only the latest date. Give `idempotency_key` (from the form) so a double submit queues one."""
+    if idempotency_key and (done := OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()):
+        return done  # the same form sent twice: the date is set and its email queued already
     application_promise_set(application=application, next_step_date=next_step_date, by=by, note=note.strip())
     if not tell_candidate:
         return None
