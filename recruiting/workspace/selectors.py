@@ -23,8 +23,9 @@ OWED_REASONS = (
     RecruiterPrompt.Reason.DELIVERY_FAILED,
     RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
 )
-# Messages a recruiter has to look at: they did not (or may not) reach the candidate.
-PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN)
+# Messages a recruiter has to look at: they did not (or may not) reach the candidate, or came back to them
+# because a date they stated had passed.
+PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN, OutboundMessage.Status.RETURNED)
 
 
 def applications_overdue_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
@@ -211,6 +212,7 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
             OutboundMessage.Status.FAILED,
             OutboundMessage.Status.UNKNOWN,
             OutboundMessage.Status.SUPPRESSED,
+            OutboundMessage.Status.RETURNED,
         ]
     )
     return (
