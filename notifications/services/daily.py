@@ -149,14 +149,19 @@ def group_by_candidate(messages: list[OutboundMessage]) -> list[tuple[OutboundMe
 
 
 def members_mark(emails: list[tuple[OutboundMessage, list[OutboundMessage]]]) -> None:
-    """Write down which messages go inside which lead's email, in one statement for the batch."""
-    members = []
+    """Write down which messages go inside which lead's email, and say so on each, in one statement."""
+    marked = []
     for lead, group in emails:
+        if not group:
+            continue
+        note = f"Sent in one email with {len(group)} other message(s) to this candidate (one automated email a day)."
+        lead.status_reason = note
+        marked.append(lead)
         for member in group:
-            member.combined_into = lead
-            members.append(member)
-    if members:
-        OutboundMessage.objects.bulk_update(members, ["combined_into"])
+            member.combined_into, member.status_reason = lead, note
+            marked.append(member)
+    if marked:
+        OutboundMessage.objects.bulk_update(marked, ["combined_into", "status_reason"])
 
 
 def _without_greeting_and_footer(text: str) -> tuple[str, str]:

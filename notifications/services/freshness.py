@@ -151,6 +151,16 @@ def _application_facts(application_ids: set[int]) -> dict[int, tuple[bool, int]]
     return {pk: (reached, others) for pk, reached, others in rows}
 
 
+def merge_fields_as_sent(application: Application, *, at: datetime | None = None) -> dict[str, str]:
+    """The merge fields of one message about this application as it will read once sent (`at`, now by
+    default): what a person queues (a check-in, a personal email, a new date) says, already in the outbox,
+    what the candidate will read. The application comes with its candidate, job, client and owner."""
+    at = at or timezone.now()
+    return rendering.application_merge_fields(
+        application=_as_after_this_message(application, at, selectors.stage_policies(), selectors.firm_holidays())
+    )
+
+
 def _as_after_this_message(application: Application, now: datetime, policies, holidays) -> Application:
     """The application as the candidate will know it once this message has reached them: told now, so
     the clock starts again from now; a promised date already past is no promise any more."""

@@ -20,6 +20,7 @@ from recruiting.services import prompts
 
 from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
+from . import freshness
 from .outbox import (
     TRANSITIONS,
     WAITING,
@@ -54,7 +55,8 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
         idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
         template_code=Code.CHECK_IN,
         to_address=candidate.email,
-        fields=rendering.application_merge_fields(application=application),
+        # What the recruiter reads in the outbox is what the candidate will read (rendered again when sent).
+        fields=freshness.merge_fields_as_sent(application=application),
         candidate=candidate,
         application=application,
         recipient_user=None,
@@ -84,7 +86,7 @@ def message_personal_queue(
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate
-    fields = rendering.application_merge_fields(application=application)
+    fields = freshness.merge_fields_as_sent(application=application)
     fields |= {"personal_subject": subject, "personal_body": body}
     draft = MessageDraft(
         idempotency_key=idempotency_key or f"personal:{application.pk}:{uuid.uuid4().hex}",

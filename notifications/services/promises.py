@@ -11,8 +11,8 @@ from django.db import transaction
 from recruiting.models import Application
 from recruiting.services import application_promise_set
 
-from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
+from . import freshness
 from .outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 
 User = AbstractBaseUser
@@ -53,7 +53,7 @@ def application_promise_change(
         idempotency_key=idempotency_key or f"promise:{application.pk}:{uuid.uuid4().hex}",
         template_code=MessageTemplate.Code.PROMISE,
         to_address=candidate.email,
-        fields=rendering.application_merge_fields(application=application),
+        fields=freshness.merge_fields_as_sent(application=application),
         candidate=candidate,
         application=application,
         recipient_user=None,

@@ -54,7 +54,8 @@ def test_the_demo_check_in_sent_on_1_december_states_no_date_in_the_past(decembe
     application = overdue_application()
     assert application.next_update_due < timezone.now()  # overdue since November
     message = message_services.message_check_in_queue(application=application, by=application.owner)
-    assert "Friday 20 November 2026" in message.body_text  # what the queue time knew
+    # What the recruiter reads in the outbox already holds: the promise and the due date past are not stated.
+    assert "November" not in message.body_text and stated_dates(message.body_text)
     december_first.shift(dt.timedelta(minutes=11))  # the hold has passed, inside business hours
 
     assert sending.messages_send_due(worker="w").sent == 1
@@ -158,3 +159,17 @@ def test_stale_reason_reads_only_dates_ahead_when_edited():
     message.edited_at = None
     assert stale_reason(message, DECEMBER_1 + dt.timedelta(days=2)) == ""  # unedited: rendered again instead
     assert stated_dates("by Friday 31 February 2026, or Monday 7 December 2026") == [dt.date(2026, 12, 7)]
+
+
+def test_a_date_that_passes_while_the_message_waits_is_rendered_again_when_it_goes(december_first):
+    application = overdue_application(promised_next_step_date=dt.date(2026, 12, 2))
+    message = message_services.message_check_in_queue(application=application, by=application.owner)
+    assert "Wednesday 2 December 2026" in message.body_text  # true when queued
+    OutboundMessage.objects.filter(pk=message.pk).update(send_after=dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC))
+    december_first.move_to(dt.datetime(2026, 12, 3, 9, 5, tzinfo=dt.UTC))  # the outbox was held up
+
+    assert sending.messages_send_due(worker="w").sent == 1
+
+    text = sent_text()
+    assert "2 December" not in text
+    assert all(day >= dt.date(2026, 12, 3) for day in stated_dates(text))
