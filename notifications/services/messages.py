@@ -184,13 +184,16 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
         if getattr(message, name) != value
     ]
     message.subject, message.body_text, message.body_html = subject, body_text, new_html
-    message.edited_at = timezone.now()
-    fields = ["subject", "body_text", "body_html", "edited_at"]
+    fields = ["subject", "body_text", "body_html"]
+    if changed:
+        # A person's words from now on: sent as written, never rendered again (freshness.py).
+        message.edited_at = timezone.now()
+        fields.append("edited_at")
     if message.status == Status.RETURNED:
         message.status = Status.HELD
         message.status_reason = f"Edited by {person_name(by)} after it was sent back; held until it is sent."[:300]
         message.send_after = send_time(
-            message.edited_at + timedelta(minutes=settings.INLOOP_HOLD_MINUTES), message.send_window_tz
+            timezone.now() + timedelta(minutes=settings.INLOOP_HOLD_MINUTES), message.send_window_tz
         )
         fields += ["status", "status_reason", "send_after"]
     message.save(update_fields=fields)

@@ -173,3 +173,14 @@ def test_a_date_that_passes_while_the_message_waits_is_rendered_again_when_it_go
     text = sent_text()
     assert "2 December" not in text
     assert all(day >= dt.date(2026, 12, 3) for day in stated_dates(text))
+
+
+def test_saving_a_message_unchanged_keeps_it_rendered_when_it_goes():
+    application = overdue_application()
+    message = message_services.message_check_in_queue(application=application, by=application.owner)
+
+    saved = message_services.message_edit(
+        message=message, subject=message.subject, body_text=message.body_text, by=application.owner
+    )
+
+    assert saved.edited_at is None
