@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, StageChange
+from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
 
 from .models import Candidate
 
@@ -30,18 +30,32 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
     """A candidate's applications for their status page, open ones first, in one query.
 
     Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the
-    client saw the candidate, which lets rule 8 show the client's name) and `update_requested_at`
-    (when the candidate last asked for news, inside the seven-day window).
+    client saw the candidate, which lets rule 8 show the client's name), `update_requested_at`
+    (when the candidate last asked for news, inside the seven-day window), `owner_reminded` and
+    `lead_reminded` (an open overdue prompt, escalated to the team lead) and `feedback_due_at` (the
+    feedback owed after a late rejection, while it is).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
     last_ask = _update_requests(since=since).filter(object_id=OuterRef("pk")).values("at")[:1]
+    open_prompts = RecruiterPrompt.objects.filter(application=OuterRef("pk"), resolved_at__isnull=True)
+    overdue = open_prompts.filter(reason=RecruiterPrompt.Reason.OVERDUE)
+    feedback = open_prompts.filter(reason=RecruiterPrompt.Reason.FEEDBACK_OWED)
     return (
         Application.objects.filter(candidate=candidate)
         .select_related("job__client", "owner")
         .annotate(
             client_has_seen_candidate=Exists(reached_client),
             update_requested_at=Subquery(last_ask),
+            # Who has been reminded of a late update, and by when feedback is owed after a late rejection.
+            owner_reminded=Exists(overdue),
+            lead_reminded=Exists(
+                open_prompts.filter(
+                    reason__in=(RecruiterPrompt.Reason.OVERDUE, RecruiterPrompt.Reason.FEEDBACK_OWED),
+                    escalated_at__isnull=False,
+                )
+            ),
+            feedback_due_at=Subquery(feedback.values("due_at")[:1]),
             closed_last=Case(
                 When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),

@@ -14,11 +14,12 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from recruiting import calendar
+from recruiting import calendar, policy
 from recruiting.models import Application
 
 from . import links, selectors
@@ -26,7 +27,7 @@ from .models import Candidate
 from .ratelimit import rate_limited_post
 from .services import links as link_services
 from .services import people
-from .wording import client_display_name, stage_words
+from .wording import client_display_name, late_update_words, personal_news_words, stage_words
 
 INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
 
@@ -64,19 +65,72 @@ class ApplicationRow:
     is_open: bool
     last_update: date | None
     applied_on: date
-    hear_by: date | None
-    promised_date: date | None
     recruiter_name: str
     recruiter_email: str
     update_requested_on: date | None
+    hear_by: date | None = None
+    promised_date: date | None = None
+    # A late update said plainly (who has been reminded), with the next date we can keep, if any.
+    late_words: str = ""
+    latest_news_by: date | None = None
+    # After a late rejection: the recruiter tells them in person, by when (rule 6).
+    personal_news: str = ""
 
 
 def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
     return moment.astimezone(tz).date() if moment is not None else None
 
 
+def _gets_automated_email(candidate: Candidate) -> bool:
+    return not (
+        candidate.do_not_contact
+        or candidate.automated_updates_paused
+        or candidate.email_status != Candidate.EmailStatus.OK
+    )
+
+
+def _latest_news_by(application: Application, candidate: Candidate, now: datetime, tz: ZoneInfo) -> date | None:
+    """The date a late candidate hears from us at the latest: the safety net's email goes out before two
+    weeks of silence (rule 3), for a candidate who gets automated email. None when we cannot promise it."""
+    if not _gets_automated_email(candidate):
+        return None
+    latest = policy.silence_ceiling(application.last_informed_at or application.created_at) - policy.SAFETY_NET_MARGIN
+    return latest.astimezone(tz).date() if latest > now else None
+
+
+def _row_timing(application: Application, candidate: Candidate, now: datetime, tz: ZoneInfo) -> dict:
+    """What the row says about when they will hear: never a date that has passed (rule 9)."""
+    owner = application.owner
+    name = owner.get_full_name() or owner.get_username()
+    today = now.astimezone(tz).date()
+    promised = application.promised_next_step_date
+    timing = {
+        "hear_by": _local_date(application.next_update_due, tz),
+        "promised_date": promised if promised is not None and promised >= today else None,
+    }
+    if application.is_active and application.next_update_due is not None and application.next_update_due <= now:
+        timing |= {
+            "hear_by": None,
+            "late_words": late_update_words(
+                recruiter_name=name,
+                owner_reminded=application.owner_reminded,
+                lead_reminded=application.lead_reminded,
+            ),
+            "latest_news_by": _latest_news_by(application, candidate, now, tz),
+        }
+    if application.feedback_due_at is not None and not candidate.do_not_contact:
+        timing["personal_news"] = personal_news_words(
+            recruiter_name=name,
+            due_on=_local_date(application.feedback_due_at, tz),
+            late=application.feedback_due_at <= now,
+            lead_reminded=application.lead_reminded,
+        )
+    return timing
+
+
 def _rows(candidate: Candidate) -> list[ApplicationRow]:
     tz = calendar.zone(candidate.time_zone)
+    now = timezone.now()
     rows = []
     for application in selectors.candidate_status_applications(candidate=candidate):
         words = stage_words(
@@ -97,11 +151,10 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
                 is_open=application.is_active,
                 last_update=_local_date(application.last_informed_at, tz),
                 applied_on=_local_date(application.created_at, tz),
-                hear_by=_local_date(application.next_update_due, tz),
-                promised_date=application.promised_next_step_date,
                 recruiter_name=owner.get_full_name() or owner.get_username(),
                 recruiter_email=owner.email,
                 update_requested_on=_local_date(application.update_requested_at, tz),
+                **_row_timing(application, candidate, now, tz),
             )
         )
     return rows

@@ -1,7 +1,7 @@
 """How the pipeline reads to a candidate: stages in plain words and the client's name (rule 8)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from recruiting.models import Client, Stage
 
@@ -62,3 +62,25 @@ def client_display_name(*, client: Client, client_has_seen_candidate: bool) -> s
     if client.industry:
         return f"a client of ours in {client.industry}"
     return "a client of ours"
+
+
+def late_update_words(*, recruiter_name: str, owner_reminded: bool, lead_reminded: bool) -> str:
+    """A late update, said plainly, with who has been reminded: never a date that has passed."""
+    if lead_reminded:
+        return f"Your update is late. We have reminded {recruiter_name} and their team lead."
+    if owner_reminded:
+        return f"Your update is late. We have reminded {recruiter_name}."
+    return "Your update is late, and we are sorry for the wait."
+
+
+def personal_news_words(*, recruiter_name: str, due_on: date | None, late: bool, lead_reminded: bool) -> str:
+    """After a late rejection the recruiter tells the candidate in person (rule 6): by when, or that it is late."""
+    if late:
+        whom = f"{recruiter_name} and their team lead" if lead_reminded else recruiter_name
+        return f"Your recruiter's message is late. We have reminded {whom}."
+    if due_on is None:
+        return ""
+    return (
+        f"Your recruiter, {recruiter_name}, will be in touch with you personally about this application "
+        f"by {due_on:%A} {due_on.day} {due_on:%B %Y}."
+    )

@@ -22,6 +22,7 @@ class MessageTemplate(models.Model):
         DIGEST = "digest", "Recruiter digest"
         STATUS_LINK = "status_link", "A fresh link to the status page"
         SAFETY_NET = "safety_net", "Safety net: no news for nearly two weeks"
+        PROMISE = "promise", "A new date for the next step"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)
@@ -46,6 +47,8 @@ class MessageStatus(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
     SUPPRESSED = "suppressed", "Suppressed"
     CANCELLED = "cancelled", "Cancelled"
+    # An edited message whose stated date had passed when it was due: back with its recruiter, not sent.
+    RETURNED = "returned", "Back with its recruiter"
 
 
 class OutboundMessage(models.Model):
@@ -96,6 +99,13 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when a person changed the text: from then on it is sent as written, never rendered again.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Set while this automated message goes out inside another one to the same candidate (one email a
+    # day): it shares that message's hand-over, Message-ID and outcome.
+    combined_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="combined_members"
     )
 
     class Meta:

@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
+from notifications.services import promises
 
 from . import services
 from .celery import TaskCall, enqueue_on_commit
@@ -191,9 +192,20 @@ class ApplicationAddForm(forms.ModelForm):
 
 
 class ApplicationChangeForm(forms.ModelForm):
+    # The promised next-step date, set, changed or cleared mid-stage through the promise service.
+    next_step_date = forms.DateField(
+        label="Next step expected by", required=False, help_text="Leave empty to withdraw the date given."
+    )
+    promise_note = forms.CharField(label="Note on the date", required=False, max_length=2000)
+    tell_candidate = forms.BooleanField(label="Email the candidate the new date", required=False)
+
     class Meta:
         model = Application
         fields = ("owner",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_step_date"].initial = self.instance.promised_next_step_date
 
 
 @admin.register(Application)
@@ -243,7 +255,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("owner", *self.state_fields) if obj is not None else ("candidate", "job", "owner")
+        if obj is None:
+            return ("candidate", "job", "owner")
+        return ("owner", "next_step_date", "promise_note", "tell_candidate", *self.state_fields)
 
     def get_readonly_fields(self, request, obj=None):
         return self.state_fields if obj is not None else ()
@@ -259,10 +273,22 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj.pk = created.pk
         elif "owner" in form.changed_data:
             services.application_reassign(application=obj, owner=form.cleaned_data["owner"], by=request.user)
+        if change and "next_step_date" in form.changed_data:
+            promises.application_promise_change(
+                application=obj,
+                next_step_date=form.cleaned_data["next_step_date"],
+                by=request.user,
+                note=form.cleaned_data["promise_note"],
+                tell_candidate=form.cleaned_data["tell_candidate"],
+            )
 
     def save_related(self, request, form, formsets, change):
         # The inlines are read-only; nothing else is saved beside the service call.
         return None
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The read-only inlines were never saved, so they have nothing to report.
+        return super().construct_change_message(request, form, [], add)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

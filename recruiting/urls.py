@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, outbox, templates
+from .workspace.views import candidates, figures, home, jobs, outbox, promises, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -30,6 +30,7 @@ urlpatterns = [
     path("applications/<int:pk>/log-call/", home.application_log_call, name="application_log_call"),
     path("applications/<int:pk>/move/", jobs.application_move, name="application_move"),
     path("applications/<int:pk>/move/preview/", jobs.application_move_preview, name="application_move_preview"),
+    path("applications/<int:pk>/promise/", promises.application_promise, name="application_promise"),
     path("prompts/<int:pk>/snooze/", home.prompt_snooze, name="prompt_snooze"),
     path("jobs/", jobs.job_list, name="job_list"),
     path("jobs/<int:pk>/", jobs.job_board, name="job_board"),

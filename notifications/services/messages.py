@@ -4,6 +4,7 @@ or retrying a message before or after it goes."""
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,7 +20,18 @@ from recruiting.services import prompts
 
 from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
-from .outbox import TRANSITIONS, WAITING, MessageDraft, Status, messages_create, person_name, wake_after_commit
+from . import freshness
+from .outbox import (
+    TRANSITIONS,
+    WAITING,
+    MessageDraft,
+    Status,
+    messages_create,
+    person_name,
+    send_time,
+    wake_after_commit,
+)
+from .templates import template_preview
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code
@@ -43,7 +55,8 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
         idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
         template_code=Code.CHECK_IN,
         to_address=candidate.email,
-        fields=rendering.application_merge_fields(application=application),
+        # What the recruiter reads in the outbox is what the candidate will read (rendered again when sent).
+        fields=freshness.merge_fields_as_sent(application=application),
         candidate=candidate,
         application=application,
         recipient_user=None,
@@ -73,7 +86,7 @@ def message_personal_queue(
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate
-    fields = rendering.application_merge_fields(application=application)
+    fields = freshness.merge_fields_as_sent(application=application)
     fields |= {"personal_subject": subject, "personal_body": body}
     draft = MessageDraft(
         idempotency_key=idempotency_key or f"personal:{application.pk}:{uuid.uuid4().hex}",
@@ -88,6 +101,15 @@ def message_personal_queue(
         window_tz="",
     )
     return messages_create(drafts=[draft], by=by)[0]
+
+
+def personal_draft_from_template(*, application: Application, template_code: str) -> tuple[str, str]:
+    """A personal email started from one of our templates, rendered for this application: its subject and
+    its text without the footer (the personal template adds that). "Write feedback" after a late
+    rejection starts from the 'Rejection with feedback' template this way; the recruiter finishes it."""
+    rendered = template_preview(application=application, template_code=template_code)
+    text, _separator, _footer = rendered.body_text.partition(f"\n{rendering.SIGNATURE_SEPARATOR}\n")
+    return rendered.subject, text.strip() + "\n"
 
 
 @dataclass
@@ -142,10 +164,14 @@ def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> 
 
 @transaction.atomic
 def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: User | None) -> OutboundMessage:
-    """Change a message before it goes. Its HTML part is made again from the edited text."""
+    """Change a message before it goes. Its HTML part is made again from the edited text.
+
+    From now on it goes as written (it is no longer rendered again at send time: freshness.py). A message
+    sent back because a date it stated had passed is held again once edited, for its recruiter to send.
+    """
     message = _message_lock(message)
     _ensure_can_act_on_message(by, message)
-    if message.status not in WAITING:
+    if message.status not in (*WAITING, Status.RETURNED):
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
@@ -158,8 +184,22 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
         if getattr(message, name) != value
     ]
     message.subject, message.body_text, message.body_html = subject, body_text, new_html
-    message.save(update_fields=["subject", "body_text", "body_html"])
+    fields = ["subject", "body_text", "body_html"]
+    if changed:
+        # A person's words from now on: sent as written, never rendered again (freshness.py).
+        message.edited_at = timezone.now()
+        fields.append("edited_at")
+    if message.status == Status.RETURNED:
+        message.status = Status.HELD
+        message.status_reason = f"Edited by {person_name(by)} after it was sent back; held until it is sent."[:300]
+        message.send_after = send_time(
+            timezone.now() + timedelta(minutes=settings.INLOOP_HOLD_MINUTES), message.send_window_tz
+        )
+        fields += ["status", "status_reason", "send_after"]
+    message.save(update_fields=fields)
     audit_log_record(actor=by, action="message.edit", obj=message, details={"changed": changed})
+    if message.status == Status.HELD and "send_after" in fields:
+        wake_after_commit(message.pk, message.send_after)
     return message
 
 

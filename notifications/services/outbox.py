@@ -57,7 +57,11 @@ SEND_MESSAGE_TASK = "notifications.tasks.outbox.send_message"
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.HELD: frozenset({Status.QUEUED, Status.SENDING, Status.CANCELLED, Status.SUPPRESSED}),
     Status.QUEUED: frozenset({Status.SENDING, Status.CANCELLED, Status.SUPPRESSED}),
-    Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.FAILED, Status.UNKNOWN, Status.SUPPRESSED}),
+    Status.SENDING: frozenset(
+        {Status.SENT, Status.QUEUED, Status.FAILED, Status.UNKNOWN, Status.SUPPRESSED, Status.RETURNED}
+    ),
+    # Edited again (back to held) or cancelled by its recruiter.
+    Status.RETURNED: frozenset({Status.HELD, Status.CANCELLED}),
     Status.FAILED: frozenset({Status.QUEUED}),
     Status.UNKNOWN: frozenset({Status.QUEUED, Status.SENT}),
     Status.SENT: frozenset(),

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recruiting.audit import audit_log_record
@@ -64,6 +65,8 @@ class SendReport:
     failed: int = 0
     unknown: int = 0
     suppressed: int = 0
+    # Edited messages whose stated date had passed: back with their recruiters, not sent.
+    returned: int = 0
     released: int = 0
     rescheduled: int = 0
     message_ids: list[int] = field(default_factory=list)
@@ -163,10 +166,13 @@ class SentGroup:
         self.waiting: list[OutboundMessage] = []
         self.since = 0.0
 
-    def add(self, message: OutboundMessage) -> None:
+    def add(self, message: OutboundMessage, members: list[OutboundMessage] | None = None) -> None:
+        """An email the server accepted: a message, with the messages combined into it (recorded with it).
+
+        The lead goes last, so that the next hand-over mark notes the acceptance of its whole email."""
         if not self.waiting:
             self.since = time.monotonic()
-        self.waiting.append(message)
+        self.waiting.extend([*(members or []), message])
         if len(self.waiting) >= GROUP_SIZE or time.monotonic() - self.since >= GROUP_SECONDS:
             self.flush()
 
@@ -241,3 +247,30 @@ def record_suppressed(message: OutboundMessage, *, reason: str) -> None:
         status=Status.SUPPRESSED, status_reason=reason[:300], lease_expires_at=None
     )
     audit_log_record(actor=None, action="message.suppress", obj=message, details={"reason": reason[:300]})
+
+
+def record_failure_combined(
+    lead: OutboundMessage, members: list[OutboundMessage], *, worker: str, error: SendError
+) -> tuple[str, int]:
+    """Record a failed try of an email for its lead and every message combined into it; returns the lead's
+    new status and how many messages it concerns. Retried, they are due again together, apart again."""
+    status = record_failure(lead, worker=worker, error=error)
+    for member in members:
+        record_failure(member, worker=worker, error=error)
+    if members:
+        retry_at = OutboundMessage.objects.filter(pk=lead.pk, status=Status.QUEUED).values_list("send_after", flat=True)
+        OutboundMessage.objects.filter(pk__in=[member.pk for member in members]).update(combined_into=None)
+        OutboundMessage.objects.filter(pk__in=[member.pk for member in members], status=Status.QUEUED).update(
+            send_after=Coalesce(Subquery(retry_at[:1]), F("send_after"))
+        )
+    return status, 1 + len(members)
+
+
+@transaction.atomic
+def record_returned(message: OutboundMessage, *, reason: str, worker: str) -> None:
+    """An edited message whose date has passed goes back to its recruiter instead of out (freshness.py)."""
+    updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING, leased_by=worker).update(
+        status=Status.RETURNED, status_reason=reason[:300], lease_expires_at=None, leased_by=""
+    )
+    if updated:
+        audit_log_record(actor=None, action="message.return", obj=message, details={"reason": reason[:300]})

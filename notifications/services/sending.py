@@ -32,6 +32,7 @@ from recruiting.models import OFFER_STAGES, Application
 from .. import rendering
 from ..backends import Phase
 from ..models import MessageAttempt, MessageTemplate, OutboundMessage
+from . import daily, freshness
 from .outbox import (
     LATE_AFTER,
     ON_REQUEST,
@@ -43,7 +44,15 @@ from .outbox import (
     suppression_list,
     suppression_reason,
 )
-from .recording import SendError, SendReport, SentGroup, lease, record_failure, record_suppressed
+from .recording import (
+    SendError,
+    SendReport,
+    SentGroup,
+    lease,
+    record_failure_combined,
+    record_returned,
+    record_suppressed,
+)
 from .stage_emails import REJECTIONS, RULE_7_REASON
 
 logger = logging.getLogger(__name__)
@@ -65,11 +74,18 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
         )
         if message_id is not None:
             due = due.filter(pk=message_id)
-        rows = list(
-            due.order_by("send_after", "id").values_list("pk", "send_after", "send_window_tz", "must_send_by")[:limit]
+        rows = list(due.order_by("send_after", "id").values_list(*daily.CLAIM_FIELDS)[:limit])
+        rows += daily.companions_claim(rows, now=now)
+        told = daily.candidates_told_today(
+            {row[3] for row in rows if row[3] is not None}, now=now, claiming=[row[0] for row in rows]
         )
-        claimed, late, rescheduled, holidays = [], [], [], None
-        for pk, send_after, window_tz, must_send_by in rows:
+        holidays = selectors.firm_holidays() if told else None
+        held_over = set(daily.rows_hold_to_next_day(rows, told, now=now, holidays=holidays)) if told else set()
+        report.rescheduled += len(held_over)
+        claimed, late, rescheduled = [], [], []
+        for pk, send_after, window_tz, _candidate_id, _code, must_send_by in rows:
+            if pk in held_over:
+                continue
             if now - send_after <= LATE_AFTER:
                 claimed.append(pk)
                 continue
@@ -93,32 +109,42 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
         for pk, note in late:
             OutboundMessage.objects.filter(pk=pk).update(status_reason=note[:300])
         OutboundMessage.objects.filter(pk__in=claimed).update(
-            status=Status.SENDING, leased_by=worker, lease_expires_at=now + lease(), handover_at=None
+            status=Status.SENDING,
+            leased_by=worker,
+            lease_expires_at=now + lease(),
+            handover_at=None,
+            combined_into=None,
         )
     report.claimed += len(claimed)
     return claimed
 
 
-def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
+def _email_for(message: OutboundMessage, members: list[OutboundMessage] = ()) -> EmailMultiAlternatives:
+    """The email of a message, or of a lead and the messages combined into it (one email a day)."""
+    parts = daily.combined_parts(message, members) if members else message
     headers = {"Message-ID": message.message_id or message_id_for(message.idempotency_key)}
     if message.candidate is not None:
         headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(message.candidate)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message.template_code not in ON_REQUEST:
         headers["Auto-Submitted"] = "auto-generated"
-    reply_to = []
-    if message.application is not None and message.application.owner.email:
-        reply_to = [message.application.owner.email]
+    reply_to = list(
+        dict.fromkeys(
+            each.application.owner.email
+            for each in (message, *members)
+            if each.application is not None and each.application.owner.email
+        )
+    )
     email = EmailMultiAlternatives(
-        subject=rendering.one_line(message.subject),
-        body=message.body_text,
+        subject=rendering.one_line(parts.subject),
+        body=parts.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         reply_to=reply_to,
         headers=headers,
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if parts.body_html:
+        email.attach_alternative(parts.body_html, "text/html")
     return email
 
 
@@ -150,12 +176,14 @@ def classify_send_error(error: BaseException, *, phase: str | None) -> SendError
     return SendError(MessageAttempt.Outcome.PERMANENT, None, detail, False)
 
 
+# The messages combined into an email (daily.py) share its lead's marks: the same statement writes them.
 _HANDOVER_SQL = (
     f"UPDATE {connection.ops.quote_name(OutboundMessage._meta.db_table)} "  # noqa: S608 (names from the model)
-    "SET handover_at = CASE WHEN id = %(next)s THEN %(now)s ELSE handover_at END, "
-    "lease_expires_at = CASE WHEN id = %(next)s THEN %(lease)s ELSE lease_expires_at END, "
-    "sent_at = CASE WHEN id = %(next)s THEN sent_at ELSE %(now)s END "
-    "WHERE id IN (%(next)s, %(accepted)s) AND status = %(sending)s AND leased_by = %(worker)s RETURNING id"
+    "SET handover_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN %(now)s ELSE handover_at END, "
+    "lease_expires_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN %(lease)s ELSE lease_expires_at END, "
+    "sent_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN sent_at ELSE %(now)s END "
+    "WHERE (id IN (%(next)s, %(accepted)s) OR combined_into_id IN (%(next)s, %(accepted)s)) "
+    "AND status = %(sending)s AND leased_by = %(worker)s RETURNING id"
 )
 
 
@@ -189,7 +217,7 @@ def release(ids: list[int], worker: str) -> int:
         return 0
     return OutboundMessage.objects.filter(
         pk__in=ids, status=Status.SENDING, leased_by=worker, handover_at__isnull=True
-    ).update(status=Status.QUEUED, leased_by="", lease_expires_at=None)
+    ).update(status=Status.QUEUED, leased_by="", lease_expires_at=None, combined_into=None)
 
 
 def _close_quietly(mailer) -> None:
@@ -220,6 +248,10 @@ def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> se
     return {message.pk for message in rejections if elsewhere[message.candidate_id] - {message.application_id}}
 
 
+def _all_ids(emails: list[tuple[OutboundMessage, list[OutboundMessage]]]) -> list[int]:
+    return [message.pk for lead, members in emails for message in (lead, *members)]
+
+
 SAFETY_NET_OVERTAKEN = "Not sent: the candidate was told something after this safety net was queued."
 
 
@@ -233,38 +265,57 @@ def _safety_net_overtaken(message: OutboundMessage) -> str:
     return SAFETY_NET_OVERTAKEN if told is not None and told > message.created_at else ""
 
 
+def _messages_to_send(messages: list[OutboundMessage], *, worker: str, report: SendReport) -> list[OutboundMessage]:
+    """The claimed messages that may go as they are now: suppression and rule 7 checked again, an edited
+    message whose date has passed sent back to its recruiter, the others rendered for this moment."""
+    now = timezone.now()
+    listed = suppression_list([message.to_address for message in messages])
+    offered = _rejections_of_candidates_with_offers(messages)
+    going = []
+    for message in messages:
+        reason = (
+            suppression_reason(
+                candidate=message.candidate,
+                to_address=message.to_address,
+                automated=message.template_code not in ON_REQUEST,
+                listed=listed,
+            )
+            or (RULE_7_REASON if message.pk in offered else "")
+            or _safety_net_overtaken(message)
+        )
+        if reason:
+            record_suppressed(message, reason=reason)
+            report.suppressed += 1
+            continue
+        stale = freshness.stale_reason(message, now)
+        if stale:
+            record_returned(message, reason=stale, worker=worker)
+            report.returned += 1
+            continue
+        going.append(message)
+    freshness.messages_render_fresh(going, now=now)
+    return going
+
+
 def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     messages = list(
         OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=worker)
-        .select_related("candidate", "application__owner")
+        # What the message is rendered from at send time (freshness.py), read with it.
+        .select_related("candidate", "application__owner__profile", "application__job__client")
         .order_by("send_after", "id")
     )
-    listed = suppression_list([message.to_address for message in messages])
-    offered = _rejections_of_candidates_with_offers(messages)
+    emails = daily.group_by_candidate(_messages_to_send(messages, worker=worker, report=report))
+    daily.members_mark(emails)
     deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
     mailer = mailers.default
     opened = False
     sent = SentGroup(worker=worker, report=report)
     try:
         try:
-            for index, message in enumerate(messages):
+            for index, (message, members) in enumerate(emails):
                 if time.monotonic() > deadline:
-                    report.released += release([m.pk for m in messages[index:]], worker)
+                    report.released += release(_all_ids(emails[index:]), worker)
                     break
-                reason = (
-                    suppression_reason(
-                        candidate=message.candidate,
-                        to_address=message.to_address,
-                        automated=message.template_code not in ON_REQUEST,
-                        listed=listed,
-                    )
-                    or (RULE_7_REASON if message.pk in offered else "")
-                    or _safety_net_overtaken(message)
-                )
-                if reason:
-                    record_suppressed(message, reason=reason)
-                    report.suppressed += 1
-                    continue
                 if not opened:
                     try:
                         mailer.open()
@@ -278,20 +329,20 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                             True,
                         )
                         sent.flush()
-                        for pending in messages[index:]:
-                            _count(report, record_failure(pending, worker=worker, error=failure))
+                        for pending, group in emails[index:]:
+                            _count(report, record_failure_combined(pending, group, worker=worker, error=failure))
                         break
                 if not mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
                 try:
-                    accepted = mailer.send_messages([_email_for(message)])
+                    accepted = mailer.send_messages([_email_for(message, members)])
                 except Exception as error:
                     failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
                     sent.flush()
-                    _count(report, record_failure(message, worker=worker, error=failure))
+                    _count(report, record_failure_combined(message, members, worker=worker, error=failure))
                     if failure.connection_broken:
                         _close_quietly(mailer)
-                        report.released += release([m.pk for m in messages[index + 1 :]], worker)
+                        report.released += release(_all_ids(emails[index + 1 :]), worker)
                         opened = False
                         break
                     continue
@@ -301,9 +352,9 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                     nobody = SendError(
                         MessageAttempt.Outcome.PERMANENT, None, "the message has no recipient address.", False
                     )
-                    _count(report, record_failure(message, worker=worker, error=nobody))
+                    _count(report, record_failure_combined(message, members, worker=worker, error=nobody))
                     continue
-                sent.add(message)
+                sent.add(message, members)
         finally:
             # Also when the batch is cut short by an error: what the server accepted is recorded. Should
             # this fail too, the rows keep their hand-over marks: the relay records the accepted ones sent
@@ -314,13 +365,14 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
             _close_quietly(mailer)
 
 
-def _count(report: SendReport, status: str) -> None:
+def _count(report: SendReport, outcome: tuple[str, int]) -> None:
+    status, count = outcome
     if status == Status.QUEUED:
-        report.retrying += 1
+        report.retrying += count
     elif status == Status.UNKNOWN:
-        report.unknown += 1
+        report.unknown += count
     elif status == Status.FAILED:
-        report.failed += 1
+        report.failed += count
 
 
 def _claim_and_send(*, worker: str | None, limit: int, message_id: int | None) -> SendReport:

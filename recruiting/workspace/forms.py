@@ -116,6 +116,23 @@ class PersonalEmailForm(forms.Form):
         self.fields["application"].choices = [(a.pk, str(a.job)) for a in applications]
 
 
+class PromiseForm(forms.Form):
+    # A fresh token per form shown: sending the same form twice queues one email.
+    send_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    next_step_date = forms.DateField(
+        label="Next step expected by",
+        required=False,
+        widget=DateInput,
+        help_text="The date you were given (say, the client decides by Friday). Leave empty to withdraw it.",
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    tell_candidate = forms.BooleanField(
+        label="Tell the candidate by email",
+        required=False,
+        help_text="Queues a short email (held, so you can still read it) saying when to expect news.",
+    )
+
+
 class MessageEditForm(forms.Form):
     subject = forms.CharField(max_length=250)
     body_text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))

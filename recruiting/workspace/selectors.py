@@ -23,8 +23,9 @@ OWED_REASONS = (
     RecruiterPrompt.Reason.DELIVERY_FAILED,
     RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
 )
-# Messages a recruiter has to look at: they did not (or may not) reach the candidate.
-PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN)
+# Messages a recruiter has to look at: they did not (or may not) reach the candidate, or came back to them
+# because a date they stated had passed.
+PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN, OutboundMessage.Status.RETURNED)
 
 
 def applications_overdue_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
@@ -41,6 +42,14 @@ def open_overdue_prompts(*, application_ids: list[int]) -> dict[int, RecruiterPr
     """The open overdue prompt of each of these applications (one query, on the application index)."""
     prompts = RecruiterPrompt.objects.filter(
         application_id__in=application_ids, reason=RecruiterPrompt.Reason.OVERDUE, resolved_at__isnull=True
+    ).order_by()
+    return {prompt.application_id: prompt for prompt in prompts}
+
+
+def open_feedback_prompts(*, application_ids: list[int]) -> dict[int, RecruiterPrompt]:
+    """The open feedback-owed prompt of each of these applications (one query)."""
+    prompts = RecruiterPrompt.objects.filter(
+        application_id__in=application_ids, reason=RecruiterPrompt.Reason.FEEDBACK_OWED, resolved_at__isnull=True
     ).order_by()
     return {prompt.application_id: prompt for prompt in prompts}
 
@@ -203,6 +212,7 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
             OutboundMessage.Status.FAILED,
             OutboundMessage.Status.UNKNOWN,
             OutboundMessage.Status.SUPPRESSED,
+            OutboundMessage.Status.RETURNED,
         ]
     )
     return (

@@ -135,7 +135,9 @@ def test_a_digest_without_an_application_is_sent_without_a_contact_or_unsubscrib
 
 def test_a_subject_edited_with_line_breaks_never_adds_a_header_B1():
     message = due_message()
-    OutboundMessage.objects.filter(pk=message.pk).update(subject="Hi\r\nBcc: spy@evil.example")
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        subject="Hi\r\nBcc: spy@evil.example", edited_at=timezone.now()
+    )
     sending.messages_send_due(worker="w", limit=5)
     raw = mail.outbox[0].message().as_bytes()
     assert b"\nBcc:" not in raw and b"Subject: Hi Bcc: spy@evil.example" in raw
@@ -441,7 +443,8 @@ def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wedn
 def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max_num_queries):
     for _ in range(10):
         due_message()
-    with django_assert_max_num_queries(10 + 20):  # a hand-over mark each, one group, the batch
+    # A hand-over mark each, one group, the batch (its claim, the candidates' day, the facts of rendering).
+    with django_assert_max_num_queries(10 + 27):
         assert sending.messages_send_due(worker="w", limit=20).sent == 10
 
 
@@ -518,7 +521,7 @@ def test_recording_costs_queries_per_group_not_per_message(groups_of_20):
     per_group = len(ten) - 10  # one group, and the batch's claim and reads
     # Forty more messages, two more groups: what grows is the hand-over marks, not the recording.
     assert len(fifty) - 50 <= per_group + 2 * 16
-    assert len(fifty) < 2 * 50
+    assert len(fifty) - len(ten) < 2 * 40  # under two queries a message, whatever the batch's own cost
 
 
 def test_a_failure_in_the_middle_of_a_group_is_recorded_after_the_messages_sent_before_it(smtp):

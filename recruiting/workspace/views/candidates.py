@@ -16,6 +16,7 @@ from candidates.models import Candidate
 from candidates.services import data_rights
 from candidates.services.imports import candidates_import_csv
 from candidates.services.people import candidate_set_preferences
+from notifications.models import MessageTemplate
 from notifications.services import messages as message_services
 from notifications.services import templates as template_services
 from recruiting import selectors, services
@@ -69,9 +70,30 @@ def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
     )
 
 
+def _email_initial(request: HttpRequest, candidate: Candidate, actable: list[Application]) -> dict[str, Any]:
+    """The personal email form's start: the greeting and signature, or, for "Write feedback" on one of the
+    user's applications, the 'Rejection with feedback' template rendered for it (without the footer)."""
+    wanted = request.GET.get("write_feedback", "")
+    application = next((a for a in actable if str(a.pk) == wanted), None)
+    if application is None:
+        return {
+            "body": template_services.personal_body_start(
+                candidate_first_name=candidate.first_name, sender=request.user
+            )
+        }
+    subject, body = message_services.personal_draft_from_template(
+        application=application, template_code=MessageTemplate.Code.REJECTION_LATE
+    )
+    return {"application": application.pk, "subject": subject, "body": body}
+
+
 def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given) -> dict[str, Any]:
     applications = list(ws.candidate_applications(candidate=candidate))
     actable = actable_applications(request.user, applications)
+    feedback = ws.open_feedback_prompts(application_ids=[application.pk for application in applications])
+    for application in applications:
+        application.feedback_prompt = feedback.get(application.pk)
+        application.actable = application in actable
     return {
         "candidate": candidate,
         "applications": applications,
@@ -90,14 +112,7 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
         ),
         "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
         "email_form": forms_given.get("email_form")
-        or forms.PersonalEmailForm(
-            applications=actable,
-            initial={
-                "body": template_services.personal_body_start(
-                    candidate_first_name=candidate.first_name, sender=request.user
-                )
-            },
-        ),
+        or forms.PersonalEmailForm(applications=actable, initial=_email_initial(request, candidate, actable)),
     }
 
 

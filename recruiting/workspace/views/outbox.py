@@ -72,7 +72,8 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "attempts": list(message.attempt_log.all()[:50]),
             "can_act": can_act_on(request.user, owner_id),
-            "editable": message.status in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED),
+            "editable": message.status
+            in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED, OutboundMessage.Status.RETURNED),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,0 +1,173 @@
+"""Dates that hold: a message says what is true at the moment it goes out, not when it was queued.
+
+An automated message about an application is written when its event happens, then waits (its hold, the
+candidate's business hours, an outage). By the time it goes, the dates it states may have passed, rule
+7's sentence may no longer be true, the client may have seen the candidate. So a sending worker renders
+every unedited message again, just before the hand-over, from the template in force and the
+application's facts read then, for the whole batch at once:
+
+- `next_update_by` is the next due date *after this message*: the message is news, so the clock starts
+  again from it (the same computation the clock makes when it is recorded);
+- a promised next-step date that has passed is not stated;
+- rule 7's "your other applications are still open" and rule 8's client name are decided now.
+
+A message a person edited is sent as written: we cannot rewrite their words. If a date it states (in the
+way our emails write dates, "Friday 20 November 2026") was still ahead when they edited it and has passed
+by the time it is due, it is not sent: it goes back to its recruiter (status `returned`, with the reason),
+who edits it again or cancels it.
+"""
+
+import re
+from copy import copy
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from recruiting import calendar, selectors
+from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
+from recruiting.services.clock import clock_due
+
+from .. import rendering
+from ..models import MessageTemplate, OutboundMessage
+from .templates import template_render, templates_in_force
+
+Code = MessageTemplate.Code
+
+# Written from an application's facts by a template of ours: rendered again at send time. A personal
+# email is the recruiter's own words; a status link and a digest state no dates.
+RENDERED_AT_SEND = frozenset(Code.values) - {Code.PERSONAL, Code.STATUS_LINK, Code.DIGEST}
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+_STATED_DATE = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+(\d{1,2})\s+("
+    + "|".join(_MONTHS)
+    + r")\s+(\d{4})\b"
+)
+
+
+def stated_dates(text: str) -> list[date]:
+    """The dates a text states the way our emails write them ("Friday 20 November 2026")."""
+    found = []
+    for day, month, year in _STATED_DATE.findall(text):
+        try:
+            found.append(date(int(year), _MONTHS.index(month) + 1, int(day)))
+        except ValueError:
+            continue
+    return found
+
+
+def _local_today(message: OutboundMessage, now: datetime) -> date:
+    zone = message.candidate.time_zone if message.candidate is not None else ""
+    return timezone.localtime(now, calendar.zone(zone) if zone else calendar.firm_time_zone()).date()
+
+
+def stale_reason(message: OutboundMessage, now: datetime) -> str:
+    """Why an edited message must not go as written (a date it promised has passed); empty when it may."""
+    if message.edited_at is None:
+        return ""
+    edited_on = _local_today(message, message.edited_at)
+    today = _local_today(message, now)
+    passed = [day for day in stated_dates(message.subject + "\n" + message.body_text) if edited_on <= day < today]
+    if not passed:
+        return ""
+    return f"Not sent: it says {rendering.format_day(min(passed))}, which has passed. Edit the date, or cancel it."
+
+
+def _renderable(message: OutboundMessage) -> bool:
+    return (
+        message.edited_at is None
+        and message.application_id is not None
+        and message.candidate_id is not None
+        and message.template_code in RENDERED_AT_SEND
+    )
+
+
+def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | None = None) -> list[OutboundMessage]:
+    """Render the unedited messages of a batch again with the facts of this moment; returns those changed.
+
+    The new subject and parts are set on the instances and written in one statement. The messages come
+    with their candidate and their application's job, client, owner and owner's profile; a constant
+    number of queries for the batch: the applications' facts, the templates, the policies and holidays.
+    """
+    renderable = [message for message in messages if _renderable(message)]
+    if not renderable:
+        return []
+    now = now or timezone.now()
+    facts = _application_facts({message.application_id for message in renderable})
+    templates = templates_in_force(message.template_code for message in renderable)
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    changed = []
+    for message in renderable:
+        application = message.application
+        # The message's candidate is the application's: loaded once, with the message.
+        application.candidate = message.candidate
+        reached_client, others_alive = facts.get(application.pk, (False, 0))
+        rendered = template_render(
+            code=message.template_code,
+            fields=rendering.application_merge_fields(
+                application=_as_after_this_message(application, now, policies, holidays),
+                reached_client=reached_client,
+                others_alive=others_alive,
+            ),
+            parts=templates[message.template_code],
+        )
+        if (rendered.subject, rendered.body_text, rendered.body_html) != (
+            message.subject,
+            message.body_text,
+            message.body_html,
+        ):
+            message.subject, message.body_text, message.body_html = (
+                rendered.subject,
+                rendered.body_text,
+                rendered.body_html,
+            )
+            changed.append(message)
+    OutboundMessage.objects.bulk_update(changed, ["subject", "body_text", "body_html"])
+    return changed
+
+
+def _application_facts(application_ids: set[int]) -> dict[int, tuple[bool, int]]:
+    """Per application, in one query: did it ever reach the client (rule 8), and how many other live
+    applications has its candidate (rule 7)."""
+    others = (
+        Application.objects.filter(candidate_id=OuterRef("candidate_id"), stage__in=ACTIVE_STAGES)
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("candidate_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Application.objects.filter(pk__in=application_ids)
+        .annotate(
+            reached=Exists(StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)),
+            others=Coalesce(Subquery(others), 0),
+        )
+        .values_list("pk", "reached", "others")
+    )
+    return {pk: (reached, others) for pk, reached, others in rows}
+
+
+def merge_fields_as_sent(application: Application, *, at: datetime | None = None) -> dict[str, str]:
+    """The merge fields of one message about this application as it will read once sent (`at`, now by
+    default): what a person queues (a check-in, a personal email, a new date) says, already in the outbox,
+    what the candidate will read. The application comes with its candidate, job, client and owner."""
+    at = at or timezone.now()
+    return rendering.application_merge_fields(
+        application=_as_after_this_message(application, at, selectors.stage_policies(), selectors.firm_holidays())
+    )
+
+
+def _as_after_this_message(application: Application, now: datetime, policies, holidays) -> Application:
+    """The application as the candidate will know it once this message has reached them: told now, so
+    the clock starts again from now; a promised date already past is no promise any more."""
+    after = copy(application)
+    today = timezone.localtime(now, calendar.zone(application.candidate.time_zone)).date()
+    if after.promised_next_step_date is not None and after.promised_next_step_date < today:
+        after.promised_next_step_date = None
+    after.last_informed_at = now
+    after.next_update_due = clock_due(after, policies=policies, holidays=holidays)
+    return after
