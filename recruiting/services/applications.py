@@ -22,7 +22,7 @@ from ..models import (
     StageChange,
     allowed_transitions,
 )
-from ..permissions import ensure_can_act
+from ..permissions import ensure_can_act, ensure_can_act_for_all
 from . import ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_due
 
@@ -44,9 +44,15 @@ def application_create(
     at: datetime | None = None,
     notify: bool = True,
 ) -> Application:
-    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued."""
+    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued.
+
+    The user must be able to act for everyone the application names: its owner, the candidate's owner and
+    the job's owner (an application on another team's job or candidate is that team's to add).
+    """
     if job.status != Job.Status.OPEN:
         raise ValidationError({"job": "This job is not open for new applications."})
+    owner_id = owner.pk if owner is not None else candidate.owner_id
+    ensure_can_act_for_all(by, {"owner": owner_id, "candidate": candidate.owner_id, "job": job.owner_id})
     if Application.objects.filter(candidate=candidate, job=job).exists():
         raise ValidationError({"job": "This candidate already has an application for this job."})
     at = at or timezone.now()
