@@ -55,7 +55,6 @@ def ensure_admin(user: AbstractBaseUser | None, doing: str) -> None:
         raise PermissionDenied(f"Only an admin can {doing}.")
 
 
-
 _NAMED_REFUSAL = {
     "owner": "You can only give this to yourself or, as a team lead, to someone in your team.",
     "candidate": "This candidate belongs to a recruiter you cannot act for.",

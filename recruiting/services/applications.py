@@ -4,7 +4,7 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above through the one port (ports.stage_changes_publish), inside the transaction.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -29,9 +29,16 @@ from .clock import application_clock_recompute, applications_clock_save, clock_d
 User = AbstractBaseUser
 
 
+# A next step promised further ahead than this is not a next step; the clock would wait on it for years.
+PROMISE_HORIZON = timedelta(days=2 * 365)
+
+
 def _check_promised_date(next_step_date: date | None) -> None:
-    if next_step_date is not None and next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
+    today = timezone.localdate(timezone=calendar.firm_time_zone())
+    if next_step_date is not None and next_step_date < today:
         raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
+    if next_step_date is not None and next_step_date > today + PROMISE_HORIZON:
+        raise ValidationError({"next_step_date": "A promised next-step date can be at most two years ahead."})
 
 
 @transaction.atomic

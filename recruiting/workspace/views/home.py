@@ -19,7 +19,7 @@ from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.services import prompts as prompt_services
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
-from recruiting.workspace.views.common import call_service, done, form_page, page_of
+from recruiting.workspace.views.common import call_service, done, form_page, ids_from, page_of
 
 
 def _why_overdue(application: Application, policies: dict[str, policy.SilencePolicy], now: datetime) -> str:
@@ -92,7 +92,7 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def applications_check_in(request: HttpRequest) -> HttpResponse:
     """The check-in for every ticked application at once (refused whole if one is not the user's to act on)."""
-    ids = [int(value) for value in request.POST.getlist("applications") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("applications"))
     selection = list(Application.objects.filter(pk__in=ids).select_related("candidate"))
     if not selection:
         return done(request, reverse("home"), "Tick at least one candidate first.", messages.ERROR)
