@@ -23,7 +23,15 @@ from recruiting.models import Application, Role
 from recruiting.permissions import can_act_on, ensure_admin, role_of
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
-from recruiting.workspace.views.common import Page, actable_applications, call_service, done, page_number, page_of
+from recruiting.workspace.views.common import (
+    Page,
+    actable_applications,
+    call_service,
+    done,
+    emails_throttled,
+    page_number,
+    page_of,
+)
 
 
 @login_required
@@ -198,6 +206,8 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_or_404(pk)
     form = forms.PersonalEmailForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
     if form.is_valid():
+        if throttled := emails_throttled(request):
+            return throttled
         data = form.cleaned_data
         application = _candidate_application(candidate, data["application"])
         ok, message = call_service(

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from candidates.links import signed_links_masked
 from notifications.rendering import RenderedMessage
 from recruiting.models import Application, Role
 from recruiting.permissions import can_act_on, role_of, team_member_ids
+from recruiting.ratelimit import over_limit
 from recruiting.workspace import forms
 
 PAGE_SIZE = 25
@@ -105,6 +107,29 @@ def done(
     if is_htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": target})
     return HttpResponseRedirect(target)
+
+
+EMAIL_FORMS_WINDOW_SECONDS = 60 * 60
+
+
+def emails_throttled(request: HttpRequest, *, in_place: bool = False) -> HttpResponse | None:
+    """The answer when the user has sent too many email forms this hour (None: go on). Counted in the cache
+    by recruiting.ratelimit, which lets the form through when the cache is down."""
+    if not over_limit(
+        f"inloop:email-forms:user:{request.user.pk}",
+        limit=settings.INLOOP_EMAIL_FORMS_PER_HOUR,
+        window_seconds=EMAIL_FORMS_WINDOW_SECONDS,
+    ):
+        return None
+    reason = (
+        f"You have sent {settings.INLOOP_EMAIL_FORMS_PER_HOUR} emails or check-ins in the last hour, "
+        "the most the workspace sends for one person; try again within the hour."
+    )
+    if in_place and is_htmx(request):
+        return render(request, "recruiting/_action_result.html", {"text": reason, "level": "warning"}, status=429)
+    response = render(request, "recruiting/429.html", {"reason": reason}, status=429)
+    response["Retry-After"] = str(EMAIL_FORMS_WINDOW_SECONDS)
+    return response
 
 
 def form_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
