@@ -1,6 +1,7 @@
 """Jobs: the list, the board and its columns, moving applications (with the email it would send), closing."""
 
 import copy
+import re
 import uuid
 from datetime import date
 
@@ -239,11 +240,17 @@ def job_close(request: HttpRequest, pk: int) -> HttpResponse:
     return form_page(request, "recruiting/job_close.html", {"form": form, "job": job, "live": live})
 
 
+# job_close makes uuid4().hex ids; anything longer or stranger names no closing.
+CLOSE_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
 @login_required
 @require_GET
 def job_close_progress(request: HttpRequest, pk: int, close_id: str) -> HttpResponse:
     """The closing's progress, polled by htmx every second until it is finished."""
     job = get_object_or_404(Job.objects.select_related("client"), pk=pk)
+    if not CLOSE_ID.fullmatch(close_id):
+        raise Http404("No such closing.")
     progress = job_services.job_close_progress(job=job, close_id=close_id)
     template = "recruiting/_job_close_status.html" if is_htmx(request) else "recruiting/job_close_progress.html"
     return render(request, template, {"job": job, "progress": progress, "close_id": close_id})
