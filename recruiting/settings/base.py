@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "recruiting.input_guard.NulCharacterGuard",
 ]
 
 ROOT_URLCONF = "recruiting.urls"
