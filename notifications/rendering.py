@@ -187,6 +187,16 @@ class RenderedMessage:
 
 
 SUBJECT_MAX_LENGTH = 250
+# The longest text a template, a personal email or an edited message may have: ten pages of prose, far
+# beyond any email to a candidate, and short enough that rendering and sending it stay quick.
+BODY_MAX_LENGTH = 20_000
+
+
+def body_too_long(text: str) -> str | None:
+    """The reason a text is refused for its length, or None."""
+    if len(text) > BODY_MAX_LENGTH:
+        return f"The text can be at most {BODY_MAX_LENGTH:,} characters long (this one has {len(text):,})."
+    return None
 
 
 def one_line(value: str) -> str:
@@ -284,6 +294,10 @@ def template_parts_check(*, code: str, subject: str, body_text: str) -> None:
         errors["subject"] = ["A subject is needed."]
     if not body_text.strip():
         errors["body_text"] = ["The text is needed: the email is made from it."]
+    if too_long := body_too_long(body_text):
+        raise ValidationError({"body_text": too_long})
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise ValidationError({"subject": f"The subject can be at most {SUBJECT_MAX_LENGTH} characters long."})
     for part, source in (("subject", subject), ("body_text", body_text)):
         problems = template_part_problems(source, allowed=allowed)
         if problems:

@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
 from notifications.services import promises
+from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
 
 from . import services
 from .celery import TaskCall, enqueue_on_commit

@@ -514,7 +514,9 @@ class _Builder:
         created = story_end - timedelta(days=rng.uniform(1, HISTORY_DAYS - (now - story_end).days - 2))
         moments = _moments(rng, created, story_end, len(path))
 
-        application = application_create(candidate=candidate, job=job, by=owner, at=created, notify=False)
+        # The candidate applied to the job themselves (by=None): the job may be another recruiter's, which
+        # a recruiter may not add to on their own.
+        application = application_create(candidate=candidate, job=job, by=None, at=created, notify=False)
         if rng.random() < 0.6:
             self._contact(application, at=created + timedelta(hours=rng.uniform(1, 20)), stage=Stage.NEW)
         promise = final in ACTIVE_STAGES and not overdue and rng.random() < PROMISED_SHARE

@@ -51,3 +51,18 @@ def ensure_admin(user: AbstractBaseUser | None, doing: str) -> None:
     """For what only an admin may do, whoever owns the record (a candidate's data export and erasure)."""
     if user is not None and role_of(user) != Role.ADMIN:
         raise PermissionDenied(f"Only an admin can {doing}.")
+
+
+_NAMED_REFUSAL = {
+    "owner": "You can only give this to yourself or, as a team lead, to someone in your team.",
+    "candidate": "This candidate belongs to a recruiter you cannot act for.",
+    "job": "This job belongs to a recruiter you cannot act for.",
+}
+
+
+def ensure_can_act_for_all(user: AbstractBaseUser | None, owner_ids: dict[str, int]) -> None:
+    """For a write that names other records (the owner to give it to, a job, a candidate), by the owner of
+    each: the user must be able to act for every one of them, not only for the record being written."""
+    for named, owner_id in owner_ids.items():
+        if not can_act_on(user, owner_id):
+            raise PermissionDenied(_NAMED_REFUSAL[named])

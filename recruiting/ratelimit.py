@@ -1,4 +1,5 @@
-"""Fixed-window counters in Django's cache, and the client address that address-based limits key on.
+"""Fixed-window counters in Django's cache, the client address that address-based limits key on, and the
+fail-open reads and writes of anything else the cache keeps that may be lost (a job closing's progress).
 
 A limit is there to slow abuse down; it must never stand between a person and what they asked for. When
 the cache does not answer, a counter counts nothing and its caller lets the request through (it fails
@@ -71,6 +72,28 @@ def _cache_answered() -> None:
         _cache_down = False
     if recovered:
         logger.warning("The cache answers again: rate limits are counted again.")
+
+
+def lossy_set(key: str, value: object, *, timeout: int) -> bool:
+    """Keep `value` in the cache for what may be lost (a progress figure); False when the cache did not answer."""
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception as error:  # noqa: BLE001 (whatever the cache raises, the caller goes on without it)
+        _cache_failed(error)
+        return False
+    _cache_answered()
+    return True
+
+
+def lossy_get(key: str) -> object | None:
+    """What lossy_set kept under `key`: None when nothing is kept or the cache did not answer."""
+    try:
+        value = cache.get(key)
+    except Exception as error:  # noqa: BLE001
+        _cache_failed(error)
+        return None
+    _cache_answered()
+    return value
 
 
 def window_hit(key: str, *, window_seconds: int) -> int | None:

@@ -157,3 +157,125 @@ def _object_url_names(patterns, prefix=""):
 def test_every_object_url_of_the_workspace_is_covered():
     names = set(_object_url_names(get_resolver().url_patterns))
     assert names == set(OBJECT_URLS) | READ_ONLY | ROLE_ONLY | SIGNED
+
+
+# Ids and names in bodies: each names an object of another team, in a request to a URL the user may use.
+
+
+def _csv(text):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
+
+
+def test_a_bulk_check_in_naming_another_teams_application_queues_nothing(client, outsider):
+    mine = _application(outsider)
+    theirs = _application(UserFactory(profile__team=TeamFactory()))
+    before = _snapshot()
+
+    response = client.post(reverse("applications_check_in"), {"applications": [mine.pk, theirs.pk]})
+
+    assert response.status_code == 403
+    assert _snapshot() == before
+
+
+def test_a_bulk_move_naming_another_jobs_application_leaves_it_alone(client, outsider):
+    mine = _application(outsider)
+    theirs = _application(UserFactory(profile__team=TeamFactory()))
+
+    response = client.post(
+        reverse("job_bulk_move", args=[mine.job_id]),
+        {"applications": [mine.pk, theirs.pk], "to_stage": Stage.SUBMITTED},
+        follow=True,
+    )
+
+    # A card of another board in the selection: the move is refused whole, as a tampered form.
+    assert "Nothing moved" in response.content.decode()
+    assert not StageChange.objects.filter(application=theirs, to_stage=Stage.SUBMITTED).exists()
+
+
+@pytest.mark.parametrize("name", ["candidate_contact_log", "candidate_email"])
+def test_a_form_naming_another_owners_application_of_the_same_candidate_is_refused(client, outsider, name):
+    # The candidate is the user's; the application named in the body belongs to another team's recruiter.
+    mine = _application(outsider)
+    theirs = ApplicationFactory(candidate=mine.candidate, owner=UserFactory(profile__team=TeamFactory()))
+    data = {**OBJECT_URLS[name][2], "application": theirs.pk}
+    before = _snapshot()
+
+    response = client.post(reverse(name, args=[mine.candidate_id]), data)
+
+    assert response.status_code == 403
+    assert _snapshot() == before
+
+
+def test_a_form_naming_another_candidates_application_is_not_found(client, outsider):
+    mine = _application(outsider)
+    other = _application(outsider)
+    before = _snapshot()
+
+    response = client.post(
+        reverse("candidate_contact_log", args=[mine.candidate_id]),
+        {**OBJECT_URLS["candidate_contact_log"][2], "application": other.pk},
+    )
+
+    assert response.status_code in (400, 404)
+    assert _snapshot() == before
+
+
+def test_a_template_preview_naming_another_teams_application_does_not_show_it(client):
+    lead = UserFactory(profile__role="team_lead", profile__team=TeamFactory())
+    client.force_login(lead)
+    theirs = _application(UserFactory(profile__team=TeamFactory()))
+
+    response = client.post(
+        reverse("template_preview", args=["check_in"]),
+        {"application": theirs.pk, "subject": "Hi {{ candidate_first_name }}", "body_text": "{{ status_page_url }}"},
+    )
+
+    assert response.status_code == 200
+    assert theirs.candidate.first_name not in response.content.decode()
+    assert "/c/status/" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "first_name,email,owner\nAma,ama@mail.example,{other.username}\n",
+        "first_name,email,job_id\nAma,ama@mail.example,{job.pk}\n",
+        "first_name,email,job_id\nAma,{candidate.email},{own_job.pk}\n",
+    ],
+    ids=["owner of another team", "job of another team", "candidate of another team"],
+)
+def test_an_import_naming_another_teams_owner_job_or_candidate_writes_nothing(client, outsider, row):
+    other = UserFactory(profile__team=TeamFactory())
+    job = ApplicationFactory(owner=other, job__owner=other, candidate__owner=other).job
+    candidate = job.applications.get().candidate
+    own_job = _application(outsider).job
+    candidates_before = sorted(type(candidate).objects.values_list("pk", "owner_id"))
+    before = _snapshot()
+
+    response = client.post(
+        reverse("candidate_import"),
+        {"file": _csv(row.format(other=other, job=job, candidate=candidate, own_job=own_job))},
+    )
+
+    assert response.status_code == 200
+    assert "1 row not imported" in response.content.decode()
+    assert sorted(type(candidate).objects.values_list("pk", "owner_id")) == candidates_before
+    assert _snapshot() == before
+
+
+def test_a_team_lead_imports_for_their_team(client):
+    team = TeamFactory()
+    lead = UserFactory(profile__role="team_lead", profile__team=team)
+    member = UserFactory(profile__team=team)
+    job = _application(member).job
+    client.force_login(lead)
+
+    response = client.post(
+        reverse("candidate_import"),
+        {"file": _csv(f"first_name,email,owner,job_id\nAma,ama@mail.example,{member.username},{job.pk}\n")},
+    )
+
+    assert "not imported" not in response.content.decode()
+    assert member.owned_applications.filter(candidate__email="ama@mail.example").exists()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from notifications.models import OutboundMessage, TrackingEvent
 from notifications.services import data_rights as notification_rights
+from notifications.services import mail_files
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, RecruiterPrompt
 from recruiting.permissions import ensure_admin
@@ -30,7 +31,7 @@ from ..models import Candidate
 User = AbstractBaseUser
 ERASED_NAME = "Erased"
 ERASE_REASON = "Personal data erased on request"
-APPS_HOLDING_PERSONAL_DATA = ("candidates", "recruiting", "notifications")
+APPS_HOLDING_PERSONAL_DATA = ("candidates", "recruiting", "notifications", "admin")
 
 # What a person types to confirm an erasure, in the workspace and the admin.
 ERASE_CONFIRMATION = "ERASE"
@@ -60,6 +61,16 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
     notifications = notification_rights.messages_export(
         candidate_id=candidate.pk, application_ids=application_ids, address=candidate.email
     )
+    # Django's admin log keys objects by text: it is read with the ids themselves.
+    admin_log_refs = _audit_refs(
+        candidate,
+        application_ids.values_list("pk", flat=True),
+        **{
+            OutboundMessage._meta.label_lower: OutboundMessage.objects.filter(candidate=candidate).values_list(
+                "pk", flat=True
+            )
+        },
+    )
     data = {
         "exported_at": when(timezone.now()),
         "details": {
@@ -83,6 +94,8 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
         "applications": pipeline_rights.applications_export(candidate_id=candidate.pk),
         **notifications,
         "audit": pipeline_rights.audit_export(refs=_audit_refs(candidate, application_ids)),
+        "admin_log": pipeline_rights.admin_log_export(refs=admin_log_refs),
+        "mail_files": mail_files.mail_files_export(address=candidate.email, strings=_personal_strings(candidate)),
     }
     with transaction.atomic():
         audit_log_record(actor=by, action="candidate.export", obj=candidate)
@@ -175,17 +188,20 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
         erased_address=_erased_address(candidate),
         reason=ERASE_REASON,
     )
-    pipeline_rights.audit_scrub(
-        refs=_audit_refs(
-            candidate,
-            application_ids,
-            **{
-                OutboundMessage._meta.label_lower: erased["messages"],
-                RecruiterPrompt._meta.label_lower: pipeline_rights.prompt_ids(application_ids=application_ids),
-                TrackingEvent._meta.label_lower: erased["delivery_events"],
-            },
-        )
+    refs = _audit_refs(
+        candidate,
+        application_ids,
+        **{
+            OutboundMessage._meta.label_lower: erased["messages"],
+            RecruiterPrompt._meta.label_lower: pipeline_rights.prompt_ids(application_ids=application_ids),
+            TrackingEvent._meta.label_lower: erased["delivery_events"],
+        },
     )
+    pipeline_rights.audit_scrub(refs=refs)
+    admin_entries = pipeline_rights.admin_log_scrub(refs=refs)
+    # Files are not rolled back with the database: the mail files are cleaned once the erasure is committed.
+    address = candidate.email
+    transaction.on_commit(lambda: mail_files.mail_files_erase(address=address, strings=personal))
     _candidate_anonymise(candidate)
     pipeline_rights.applications_erase(application_ids=application_ids, reason=ERASE_REASON)
     swept = _sweep(personal)
@@ -197,6 +213,7 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
             "applications": len(application_ids),
             "messages": len(erased["messages"]),
             "other_rows_cleaned": swept,
+            "admin_log_entries": admin_entries,
         },
     )
     return candidate

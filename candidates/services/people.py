@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, RecruiterPrompt
-from recruiting.permissions import ensure_can_act
+from recruiting.permissions import ensure_can_act, ensure_can_act_for_all
 from recruiting.services import application_clock_recompute
 from recruiting.services.prompts import prompt_open
 from recruiting.validators import validate_time_zone
@@ -39,7 +39,9 @@ def candidate_create(
     time_zone: str = "UTC",
 ) -> Candidate:
     """A new candidate. Names and addresses are kept exactly as typed (emoji, any script, IDN domains,
-    non-ASCII local parts); invalid ones are refused with a message per field."""
+    non-ASCII local parts); invalid ones are refused with a message per field. The user must be able to
+    act for the owner they give the candidate to."""
+    ensure_can_act_for_all(by, {"owner": owner.pk})
     errors: dict[str, list[ValidationError]] = {}
     cleaned: dict[str, str] = {}
     checks = {

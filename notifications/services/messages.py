@@ -83,6 +83,8 @@ def message_personal_queue(
         errors["subject"] = "Write a subject."
     if not body:
         errors["body"] = "Write a message."
+    elif too_long := rendering.body_too_long(body):
+        errors["body"] = too_long
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate
@@ -176,6 +178,8 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
         raise ValidationError("A message needs a subject and a text.")
+    if too_long := rendering.body_too_long(body_text):
+        raise ValidationError({"body_text": too_long})
     subject, body_text = subject[:250], body_text + "\n"
     new_html = rendering.text_to_html(body_text, title=subject)
     changed = [

@@ -4,7 +4,7 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above through the one port (ports.stage_changes_publish), inside the transaction.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -22,16 +22,23 @@ from ..models import (
     StageChange,
     allowed_transitions,
 )
-from ..permissions import ensure_can_act
+from ..permissions import ensure_can_act, ensure_can_act_for_all
 from . import ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
 
 
+# A next step promised further ahead than this is not a next step; the clock would wait on it for years.
+PROMISE_HORIZON = timedelta(days=2 * 365)
+
+
 def _check_promised_date(next_step_date: date | None) -> None:
-    if next_step_date is not None and next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
+    today = timezone.localdate(timezone=calendar.firm_time_zone())
+    if next_step_date is not None and next_step_date < today:
         raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
+    if next_step_date is not None and next_step_date > today + PROMISE_HORIZON:
+        raise ValidationError({"next_step_date": "A promised next-step date can be at most two years ahead."})
 
 
 @transaction.atomic
@@ -44,9 +51,15 @@ def application_create(
     at: datetime | None = None,
     notify: bool = True,
 ) -> Application:
-    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued."""
+    """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued.
+
+    The user must be able to act for everyone the application names: its owner, the candidate's owner and
+    the job's owner (an application on another team's job or candidate is that team's to add).
+    """
     if job.status != Job.Status.OPEN:
         raise ValidationError({"job": "This job is not open for new applications."})
+    owner_id = owner.pk if owner is not None else candidate.owner_id
+    ensure_can_act_for_all(by, {"owner": owner_id, "candidate": candidate.owner_id, "job": job.owner_id})
     if Application.objects.filter(candidate=candidate, job=job).exists():
         raise ValidationError({"job": "This candidate already has an application for this job."})
     at = at or timezone.now()

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 
 from candidates.wording import client_display_name
 
@@ -146,4 +148,42 @@ def audit_scrub(*, refs: AuditRefs) -> int:
     for entry in entries:
         entry.details = _scrub(entry.details)
     AuditLog.objects.bulk_update(entries, ["details"])
+    return len(entries)
+
+
+def _admin_log_rows(refs: AuditRefs) -> models.QuerySet[LogEntry]:
+    """Django admin's action log ("Recent actions") about these objects: it names them as they read then."""
+    about = Q(pk__in=[])
+    for label, ids in refs:
+        app_label, model = label.split(".")
+        about |= Q(content_type__app_label=app_label, content_type__model=model, object_id__in=_as_text(ids))
+    return LogEntry.objects.filter(about).select_related("content_type", "user").order_by("action_time", "id")
+
+
+def _as_text(ids: Iterable[int]) -> Any:
+    """Ids as the admin log keeps them (text); a queryset stays a subquery, read with the log."""
+    if isinstance(ids, models.QuerySet):
+        return ids.annotate(text_pk=Cast("pk", output_field=models.CharField())).values("text_pk")
+    return [str(pk) for pk in ids]
+
+
+def admin_log_export(*, refs: AuditRefs) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": when(entry.action_time),
+            "by": person(entry.user),
+            "action": {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}.get(entry.action_flag, "other"),
+            "object": entry.object_repr,
+            "change": entry.get_change_message(),
+        }
+        for entry in _admin_log_rows(refs)
+    ]
+
+
+def admin_log_scrub(*, refs: AuditRefs) -> int:
+    """Name each object of the admin log by its type and id only; the change messages list field names."""
+    entries = list(_admin_log_rows(refs))
+    for entry in entries:
+        entry.object_repr = f"{entry.content_type.name} #{entry.object_id} {ERASED}"
+    LogEntry.objects.bulk_update(entries, ["object_repr"])
     return len(entries)

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import selectors
 from ..audit import audit_log_record
 from ..celery import TaskCall, enqueue_on_commit
-from ..models import ACTIVE_STAGES, Application, Job, Stage
+from ..models import ACTIVE_STAGES, Application, AuditLog, Job, Stage
 from ..permissions import ensure_can_act
+from ..ratelimit import lossy_get, lossy_set
 from .applications import application_transition_check, applications_move_locked
 
 User = AbstractBaseUser
@@ -105,7 +105,8 @@ def _progress_key(close_id: str) -> str:
 
 
 def job_close_progress_record(*, close_id: str, state: str, done: int, total: int, error: str = "") -> None:
-    cache.set(
+    """Best effort: without the cache the closing goes on, and its progress is read from the database."""
+    lossy_set(
         _progress_key(close_id),
         {"state": state, "done": done, "total": total, "error": error},
         timeout=PROGRESS_TIMEOUT_SECONDS,
@@ -122,7 +123,10 @@ def job_close_start(*, job: Job, by: User | None, outcome: str, notify: bool, cl
     if job.status == Job.Status.CLOSED and live == 0:
         raise ValidationError("This job is already closed and has no live applications.")
     audit_log_record(
-        actor=by, action="job.close_requested", obj=job, details={"outcome": outcome, "notify": notify, "live": live}
+        actor=by,
+        action="job.close_requested",
+        obj=job,
+        details={"outcome": outcome, "notify": notify, "live": live, "close_id": close_id},
     )
     job_close_progress_record(close_id=close_id, state="waiting", done=0, total=live)
     by_id = by.pk if by is not None else None
@@ -148,7 +152,20 @@ def job_close_progress(*, job: Job, close_id: str) -> JobCloseProgress:
     The database is the truth (batches commit as they go), so the page is right even when the worker's
     cache is not shared with the web server.
     """
-    recorded = cache.get(_progress_key(close_id)) or {}
+    recorded = lossy_get(_progress_key(close_id)) or {}
+    if not recorded:
+        # The cache lost it or is down: the request's audit row says how many were live.
+        requested = (
+            AuditLog.objects.filter(
+                action="job.close_requested",
+                object_type=Job._meta.label_lower,
+                object_id=job.pk,
+                details__close_id=close_id,
+            )
+            .values_list("details", flat=True)
+            .first()
+        )
+        recorded = {"total": requested["live"]} if requested else {}
     remaining = job.applications.filter(stage__in=ACTIVE_STAGES).count()
     total = max(int(recorded.get("total", 0)), remaining)
     done = max(total - remaining, int(recorded.get("done", 0)))

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "recruiting.input_guard.NulCharacterGuard",
 ]
 
 ROOT_URLCONF = "recruiting.urls"
@@ -258,6 +259,9 @@ INLOOP_PASSWORD_RESETS_PER_HOUR = env.int("INLOOP_PASSWORD_RESETS_PER_HOUR", def
 INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS = env.int(
     "INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS", default=10
 )
+# Workspace forms that email candidates (personal email, check-in, bulk check-in): submissions per hour
+# per signed-in user; further ones answer 429 and queue nothing.
+INLOOP_EMAIL_FORMS_PER_HOUR = env.int("INLOOP_EMAIL_FORMS_PER_HOUR", default=60)
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 # A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
 INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)

@@ -25,7 +25,8 @@ REDIS_AVAILABLE = REQUIRE_SERVICES or _answers("127.0.0.1", 6379)
 
 SECRET_KEY = "test-only-secret-key-with-enough-length-and-entropy-0123456789"
 DEBUG = False
-if POSTGRES_AVAILABLE:
+# INLOOP_TEST_DATABASE=sqlite runs on SQLite even where PostgreSQL answers (tests/test_hostile_urlconf.py).
+if POSTGRES_AVAILABLE and env.str("INLOOP_TEST_DATABASE", default="") != "sqlite":
     DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/inloop")}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(RUN_DIR / "test.sqlite3")}}

@@ -1,15 +1,36 @@
 """Workspace forms. They only collect and clean input; the services decide and refuse."""
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from notifications.rendering import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from recruiting.models import ContactEvent, Stage, allowed_transitions
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+# The dates a recruiter may type: a promise or a snooze is never decades away, and the clock's arithmetic
+# (business days after a date) must never run past the calendar's last day.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def date_in_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+class BoundedDateField(forms.DateField):
+    widget = DateInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not date_in_range(value):
+            raise ValidationError(f"Give a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.", code="out_of_range")
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -25,10 +46,9 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
 
 class MoveForm(forms.Form):
     to_stage = forms.ChoiceField(label="Move to")
-    next_step_date = forms.DateField(
+    next_step_date = BoundedDateField(
         label="Next step promised for",
         required=False,
-        widget=DateInput,
         help_text="The date you told the candidate to expect news by. Leave empty if you did not promise one.",
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
@@ -90,7 +110,7 @@ class QuickCallForm(forms.Form):
 
 
 class SnoozeForm(forms.Form):
-    until = forms.DateField(label="Can wait until", widget=DateInput)
+    until = BoundedDateField(label="Can wait until")
     reason = forms.CharField(label="Why it can wait", max_length=300)
 
 
@@ -109,7 +129,7 @@ class PersonalEmailForm(forms.Form):
     send_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     application = forms.TypedChoiceField(coerce=int, label="About the application")
     subject = forms.CharField(max_length=200)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=BODY_MAX_LENGTH)
 
     def __init__(self, *args, applications, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,13 +154,14 @@ class PromiseForm(forms.Form):
 
 
 class MessageEditForm(forms.Form):
-    subject = forms.CharField(max_length=250)
-    body_text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
+    body_text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}), max_length=BODY_MAX_LENGTH)
 
 
 class TemplateEditForm(forms.Form):
-    subject = forms.CharField(max_length=250)
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
     body_text = forms.CharField(
+        max_length=BODY_MAX_LENGTH,
         label="Text",
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text="Written once: the HTML part is made from it. A blank line starts a paragraph, links work "

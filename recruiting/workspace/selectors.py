@@ -178,12 +178,23 @@ def candidate_messages(*, candidate: Candidate, limit: int = 200) -> QuerySet[Ou
     )
 
 
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_WORDS = 8
+
+
+def search_terms(query: str) -> tuple[str, list[str]]:
+    """What a search looks for: the query cut to SEARCH_MAX_LENGTH characters, and its first SEARCH_MAX_WORDS
+    words. A longer query is not a search for a person, and each word is a condition in the database's query
+    (SQLite refuses an expression a thousand conditions deep)."""
+    query = query.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH].strip()
+    return query, query.split()[:SEARCH_MAX_WORDS]
+
+
 def candidates_search(*, query: str) -> QuerySet[Candidate]:
     """Candidates whose name or email matches, or who applied to a job of a client with that name."""
     candidates = Candidate.objects.filter(erased_at__isnull=True).select_related("owner")
-    query = query.strip()
+    query, words = search_terms(query)
     if query:
-        words = query.split()
         name_match = Q()
         for word in words:
             name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
@@ -195,7 +206,7 @@ def candidates_search(*, query: str) -> QuerySet[Candidate]:
 
 def jobs_search(*, query: str) -> QuerySet[Job]:
     jobs = Job.objects.select_related("client", "owner")
-    query = query.strip()
+    query, _ = search_terms(query)
     if query:
         jobs = jobs.filter(Q(title__icontains=query) | Q(client__name__icontains=query) | Q(location__icontains=query))
     return jobs.order_by("status", "title", "pk")

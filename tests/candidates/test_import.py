@@ -119,13 +119,14 @@ def test_internationalised_values_are_kept_exactly(recruiter):
     }
 
 
-def test_owner_column_names_the_recruiter(recruiter):
+def test_owner_column_names_the_recruiter(admin_user):
+    # An admin imports for anyone; a recruiter only for themselves (tests/test_idor.py).
     other = UserFactory(username="kofi", email="kofi@firm.example")
 
     report = _import(
         "first_name,email,owner\nAma,ama@mail.example,kofi\nYaw,yaw@mail.example,KOFI@firm.example\n"
         "Esi,esi@mail.example,nobody\n",
-        recruiter,
+        admin_user,
     )
 
     assert [error.line for error in report.errors] == [4]

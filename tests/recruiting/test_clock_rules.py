@@ -25,7 +25,9 @@ def frozen():
 
 def screening(candidate=None):
     candidate = candidate or CandidateFactory()
-    application = services.application_create(candidate=candidate, job=JobFactory(), by=candidate.owner, notify=False)
+    application = services.application_create(
+        candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner, notify=False
+    )
     services.application_move(application=application, to_stage=Stage.SCREENING, by=candidate.owner, notify=False)
     application.refresh_from_db()
     return application

@@ -49,7 +49,8 @@ def applicant(job, *stages, owner=None, **candidate_fields):
     """An application for `job` made through the services, moved along `stages`."""
     owner = owner or job.owner
     candidate = CandidateFactory(owner=owner, **candidate_fields)
-    application = application_create(candidate=candidate, job=job, by=owner, owner=owner)
+    # The candidate applied (by=None): `owner` may be a recruiter who could not add to another's job.
+    application = application_create(candidate=candidate, job=job, by=None, owner=owner)
     for stage in stages:
         application_move(application=application, to_stage=stage, by=owner)
     application.refresh_from_db()

@@ -37,7 +37,7 @@ def test_timeline_merges_stage_changes_and_contacts_newest_first(django_assert_m
     candidate = CandidateFactory()
     with time_machine.travel(NOW, tick=False) as traveller:
         application = services.application_create(
-            candidate=candidate, job=JobFactory(), by=candidate.owner, notify=False
+            candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner, notify=False
         )
         traveller.shift(timedelta(hours=1))
         services.contact_log(

@@ -222,7 +222,9 @@ def test_firm_holidays_and_stage_policies_drive_the_clock(frozen):
     FirmHoliday.objects.create(date=date(2026, 11, 26), name="Firm day off")
     StagePolicy.objects.create(stage=Stage.NEW, max_silent_business_days=2)
     candidate = CandidateFactory()
-    application = services.application_create(candidate=candidate, job=JobFactory(), by=candidate.owner, notify=False)
+    application = services.application_create(
+        candidate=candidate, job=JobFactory(owner=candidate.owner), by=candidate.owner, notify=False
+    )
     assert application.next_update_due == MONDAY_10 + timedelta(days=2)
     StagePolicy.objects.filter(stage=Stage.NEW).update(max_silent_business_days=3)
     services.application_clock_recompute(application=application)

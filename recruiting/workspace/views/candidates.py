@@ -24,7 +24,15 @@ from recruiting.models import Application, Role
 from recruiting.permissions import can_act_on, ensure_admin, role_of
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
-from recruiting.workspace.views.common import Page, actable_applications, call_service, done, page_of
+from recruiting.workspace.views.common import (
+    Page,
+    actable_applications,
+    call_service,
+    done,
+    emails_throttled,
+    page_number,
+    page_of,
+)
 
 
 @login_required
@@ -36,6 +44,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 
 
 TIMELINE_PAGE = 50
+TIMELINE_MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,8 @@ def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
 
     A sent message also exists as a contact (it reset the clock): it is shown once, as the message.
     """
-    try:
-        number = max(1, int(request.GET.get("timeline_page", 1)))
-    except ValueError:
-        number = 1
+    # Each page reads every entry before it: a far page is capped, as the list would be anyway.
+    number = page_number(request, "timeline_page", maximum=TIMELINE_MAX_PAGE)
     enough = number * TIMELINE_PAGE + 1
     entries = [
         TimelineItem(at=entry.at, kind=entry.kind, item=entry.item)
@@ -214,6 +221,8 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_or_404(pk)
     form = forms.PersonalEmailForm(request.POST, applications=ws.candidate_applications(candidate=candidate))
     if form.is_valid():
+        if throttled := emails_throttled(request):
+            return throttled
         data = form.cleaned_data
         application = _candidate_application(candidate, data["application"])
         ok, message = call_service(

@@ -2,20 +2,30 @@
 pages, a service's ValidationError shown on its form, the error pages and the health check."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from candidates.links import signed_links_masked
+from notifications.rendering import RenderedMessage
 from recruiting.models import Application, Role
-from recruiting.permissions import role_of, team_member_ids
+from recruiting.permissions import can_act_on, role_of, team_member_ids
+from recruiting.ratelimit import over_limit
 from recruiting.workspace import forms
 
 PAGE_SIZE = 25
+# Beyond this a page number is someone typing (or a tool probing), not a list: it is read as the last one
+# allowed, so that a 30-digit number never reaches the database as an offset.
+MAX_PAGE = 10_000
+# The largest id a database row can have (a signed 64-bit key); anything longer names nothing.
+MAX_ID = 2**63 - 1
 
 
 @dataclass
@@ -45,11 +55,21 @@ class Page:
         return len(self.items)
 
 
+def page_number(request: HttpRequest, param: str = "page", maximum: int = MAX_PAGE) -> int:
+    """The page asked for in the query string: 1 when it is not a number, at most `maximum`."""
+    value = request.GET.get(param, "")
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return min(max(1, int(value)), maximum) if len(value) <= len(str(maximum)) else maximum
+
+
+def ids_from(values: list[str]) -> list[int]:
+    """The ids in a form's list (ticked rows): plain numbers that a row could have; anything else is dropped."""
+    return [int(value) for value in values if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID]
+
+
 def page_of(queryset: QuerySet, request: HttpRequest, param: str = "page", size: int = PAGE_SIZE) -> Page:
-    try:
-        number = max(1, int(request.GET.get(param, 1)))
-    except ValueError:
-        number = 1
+    number = page_number(request, param)
     start = (number - 1) * size
     rows = list(queryset[start : start + size + 1])
     return Page(items=rows[:size], number=number, has_next=len(rows) > size)
@@ -60,8 +80,14 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
+    """The page to go back to, when it is one of ours: a path on this host (Django's own check, which knows
+    that browsers read `/\\evil.example/` as another host), never a bare scheme or a control character."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def done(
@@ -81,6 +107,29 @@ def done(
     if is_htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": target})
     return HttpResponseRedirect(target)
+
+
+EMAIL_FORMS_WINDOW_SECONDS = 60 * 60
+
+
+def emails_throttled(request: HttpRequest, *, in_place: bool = False) -> HttpResponse | None:
+    """The answer when the user has sent too many email forms this hour (None: go on). Counted in the cache
+    by recruiting.ratelimit, which lets the form through when the cache is down."""
+    if not over_limit(
+        f"inloop:email-forms:user:{request.user.pk}",
+        limit=settings.INLOOP_EMAIL_FORMS_PER_HOUR,
+        window_seconds=EMAIL_FORMS_WINDOW_SECONDS,
+    ):
+        return None
+    reason = (
+        f"You have sent {settings.INLOOP_EMAIL_FORMS_PER_HOUR} emails or check-ins in the last hour, "
+        "the most the workspace sends for one person; try again within the hour."
+    )
+    if in_place and is_htmx(request):
+        return render(request, "recruiting/_action_result.html", {"text": reason, "level": "warning"}, status=429)
+    response = render(request, "recruiting/429.html", {"reason": reason}, status=429)
+    response["Retry-After"] = str(EMAIL_FORMS_WINDOW_SECONDS)
+    return response
 
 
 def form_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -105,6 +154,15 @@ def actable_applications(user, applications: list[Application]) -> list[Applicat
         return applications
     owners = team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
     return [application for application in applications if application.owner_id in owners]
+
+
+def rendered_for(user, candidate_owner_id: int, rendered: RenderedMessage | None) -> RenderedMessage | None:
+    """A rendered email as this user may see it: a candidate's signed links only for who may act on them."""
+    if rendered is None or can_act_on(user, candidate_owner_id):
+        return rendered
+    return replace(
+        rendered, body_text=signed_links_masked(rendered.body_text), body_html=signed_links_masked(rendered.body_html)
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

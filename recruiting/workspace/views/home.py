@@ -19,7 +19,7 @@ from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.services import prompts as prompt_services
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
-from recruiting.workspace.views.common import call_service, done, form_page, page_of
+from recruiting.workspace.views.common import call_service, done, emails_throttled, form_page, ids_from, page_of
 
 
 def _why_overdue(application: Application, policies: dict[str, policy.SilencePolicy], now: datetime) -> str:
@@ -75,6 +75,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """One click: queue the "still in process" check-in through the outbox (with its hold window)."""
     application = get_object_or_404(Application, pk=pk)
+    if throttled := emails_throttled(request, in_place=True):
+        return throttled
     result = message_services.check_ins_queue(applications=[application], by=request.user)
     if result.skipped:
         why = result.skipped[0][1]
@@ -92,10 +94,12 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def applications_check_in(request: HttpRequest) -> HttpResponse:
     """The check-in for every ticked application at once (refused whole if one is not the user's to act on)."""
-    ids = [int(value) for value in request.POST.getlist("applications") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("applications"))
     selection = list(Application.objects.filter(pk__in=ids).select_related("candidate"))
     if not selection:
         return done(request, reverse("home"), "Tick at least one candidate first.", messages.ERROR)
+    if throttled := emails_throttled(request):
+        return throttled
     result = message_services.check_ins_queue(applications=selection, by=request.user)
     text = f"{len(result.queued)} check-in{'s' if len(result.queued) != 1 else ''} in the outbox."
     if result.skipped:

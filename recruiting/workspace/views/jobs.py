@@ -1,6 +1,7 @@
 """Jobs: the list, the board and its columns, moving applications (with the email it would send), closing."""
 
 import copy
+import re
 import uuid
 from datetime import date
 
@@ -20,7 +21,16 @@ from recruiting.permissions import can_act_on
 from recruiting.services import jobs as job_services
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
-from recruiting.workspace.views.common import actable_applications, call_service, done, form_page, is_htmx, page_of
+from recruiting.workspace.views.common import (
+    actable_applications,
+    call_service,
+    done,
+    form_page,
+    ids_from,
+    is_htmx,
+    page_of,
+    rendered_for,
+)
 
 
 @login_required
@@ -89,20 +99,23 @@ def _after_move(application: Application, to_stage: str, next_step_date: date | 
     return moved
 
 
-def _move_preview(application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
+def _move_preview(user, application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
     """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
     code, note = stage_emails.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
-    return code, template_services.template_preview(application=moved, template_code=code), note
+    preview = template_services.template_preview(application=moved, template_code=code)
+    return code, rendered_for(user, application.candidate.owner_id, preview), note
 
 
 def _date_or_none(value: str | None) -> date | None:
+    """A date from the query string for the preview: None when it is not one, or not one a form takes."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or forms.date_in_range(day) else None
 
 
 @login_required
@@ -135,7 +148,9 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
         form.data.get("to_stage") or form.initial.get("to_stage") or (form.fields["to_stage"].choices or [[None]])[0][0]
     )
     promised = _date_or_none(form.data.get("next_step_date"))
-    preview = _move_preview(application, to_stage, promised) if to_stage in Stage.values else (None, None, "")
+    preview = (
+        _move_preview(request.user, application, to_stage, promised) if to_stage in Stage.values else (None, None, "")
+    )
     return form_page(
         request,
         "recruiting/application_move.html",
@@ -157,7 +172,9 @@ def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "recruiting/_move_preview.html",
         {
-            "preview": _move_preview(application, to_stage, _date_or_none(request.GET.get("next_step_date"))),
+            "preview": _move_preview(
+                request.user, application, to_stage, _date_or_none(request.GET.get("next_step_date"))
+            ),
             "dont_notify": bool(request.GET.get("dont_notify")),
         },
     )
@@ -169,7 +186,7 @@ def job_bulk_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the ticked cards, each through application_move: what one may not move is reported, not hidden."""
     job = get_object_or_404(Job, pk=pk)
     board = reverse("job_board", args=[job.pk])
-    ids = [int(value) for value in request.POST.getlist("applications") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("applications"))
     selection = list(Application.objects.filter(job=job, pk__in=ids).select_related("candidate"))
     form = forms.BulkMoveForm(request.POST, application_ids=[a.pk for a in selection])
     if not form.is_valid():
@@ -223,11 +240,17 @@ def job_close(request: HttpRequest, pk: int) -> HttpResponse:
     return form_page(request, "recruiting/job_close.html", {"form": form, "job": job, "live": live})
 
 
+# job_close makes uuid4().hex ids; anything longer or stranger names no closing.
+CLOSE_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
 @login_required
 @require_GET
 def job_close_progress(request: HttpRequest, pk: int, close_id: str) -> HttpResponse:
     """The closing's progress, polled by htmx every second until it is finished."""
     job = get_object_or_404(Job.objects.select_related("client"), pk=pk)
+    if not CLOSE_ID.fullmatch(close_id):
+        raise Http404("No such closing.")
     progress = job_services.job_close_progress(job=job, close_id=close_id)
     template = "recruiting/_job_close_status.html" if is_htmx(request) else "recruiting/job_close_progress.html"
     return render(request, template, {"job": job, "progress": progress, "close_id": close_id})

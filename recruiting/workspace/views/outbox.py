@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from candidates.links import signed_links_masked
 from notifications.models import OutboundMessage
 from notifications.services import messages as message_services
 from recruiting.permissions import can_act_on
@@ -64,6 +65,9 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
     owner_id = message.application.owner_id if message.application_id else message.candidate.owner_id
+    if not can_act_on(request.user, message.candidate.owner_id):
+        # Shown, never saved: the candidate's signed links are for who may act on the candidate.
+        message.body_text = signed_links_masked(message.body_text)
     return render(
         request,
         "notifications/workspace/outbox_message.html",

@@ -15,7 +15,7 @@ from notifications.services import templates as template_services
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of, team_member_ids
 from recruiting.workspace import forms
-from recruiting.workspace.views.common import call_service, done, page_of
+from recruiting.workspace.views.common import call_service, done, ids_from, page_of, rendered_for
 
 
 @login_required
@@ -33,9 +33,9 @@ def _preview_application(request: HttpRequest) -> Application | None:
     applications = Application.objects.select_related("candidate", "job__client", "owner").order_by("-created_at")
     if role_of(request.user) != Role.ADMIN:
         applications = applications.filter(owner_id__in=team_member_ids(request.user))
-    wanted = request.POST.get("application") or request.GET.get("application")
-    if wanted and wanted.isdigit():
-        return applications.filter(pk=int(wanted)).first()
+    wanted = ids_from([request.POST.get("application") or request.GET.get("application") or ""])
+    if wanted:
+        return applications.filter(pk=wanted[0]).first()
     return applications.filter(owner=request.user).first() or applications.first()
 
 
@@ -61,7 +61,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
         if ok:
             return done(request, reverse("template_edit", args=[code]), "Template saved.")
     application = _preview_application(request)
-    preview, problems = _template_preview(template, application, form.data or form.initial)
+    preview, problems = _template_preview(request, template, application, form.data or form.initial)
     return render(
         request,
         "notifications/workspace/template_edit.html",
@@ -77,7 +77,9 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _template_preview(template: MessageTemplate, application: Application | None, data) -> tuple[Any, list[str]]:
+def _template_preview(
+    request: HttpRequest, template: MessageTemplate, application: Application | None, data
+) -> tuple[Any, list[str]]:
     if application is None or template.code == MessageTemplate.Code.DIGEST:
         return None, []
     try:
@@ -89,7 +91,7 @@ def _template_preview(template: MessageTemplate, application: Application | None
         )
     except ValidationError as error:
         return None, error.messages
-    return preview, []
+    return rendered_for(request.user, application.candidate.owner_id, preview), []
 
 
 @login_required
@@ -107,7 +109,7 @@ def template_preview(request: HttpRequest, code: str) -> HttpResponse:
     """Live preview while a template is edited (htmx): the unsaved text rendered with a real application."""
     template = get_object_or_404(MessageTemplate, code=code)
     application = _preview_application(request)
-    preview, problems = _template_preview(template, application, request.POST)
+    preview, problems = _template_preview(request, template, application, request.POST)
     return render(
         request,
         "notifications/workspace/_template_preview.html",
