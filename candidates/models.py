@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.validators import validate_time_zone
@@ -31,6 +32,9 @@ class Candidate(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        # One candidate per address, whatever its case: a second record would split their history and
+        # let search list the same person twice (candidates.services.merge joins existing pairs).
+        constraints = [models.UniqueConstraint(Lower("email"), name="candidate_unique_email_ci")]
 
     def __str__(self) -> str:
         return self.full_name

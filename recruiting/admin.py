@@ -126,7 +126,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "lead")
     list_select_related = ("lead",)
     search_fields = ("name",)
-    raw_id_fields = ("lead",)
+    autocomplete_fields = ("lead",)
 
 
 @admin.register(RecruiterProfile)
@@ -135,7 +135,7 @@ class RecruiterProfileAdmin(admin.ModelAdmin):
     list_filter = ("role", "team")
     list_select_related = ("user", "team")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user",)
 
 
 @admin.register(Client)
@@ -151,7 +151,8 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("status", "client", "owner")
     list_select_related = ("client", "owner")
     search_fields = ("title", "location", "client__name")
-    raw_id_fields = ("owner",)
+    ordering = ("title", "pk")
+    autocomplete_fields = ("client", "owner")
 
 
 class StageChangeInline(ReadOnlyInline):
@@ -208,7 +209,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ("candidate", "job", "job__client", "owner")
     search_fields = ("candidate__first_name", "candidate__last_name", "candidate__email", "job__title")
     date_hierarchy = "created_at"
-    raw_id_fields = ("candidate", "job")
+    autocomplete_fields = ("candidate", "job")
     state_fields = (
         "candidate",
         "job",
@@ -324,7 +325,7 @@ class ContactEventAdmin(admin.ModelAdmin):
     list_filter = ("channel", "direction")
     list_select_related = ("application__candidate", "application__job__client", "by", "message")
     search_fields = ("application__candidate__last_name", "application__candidate__email", "summary")
-    raw_id_fields = ("application",)
+    autocomplete_fields = ("application",)
     date_hierarchy = "at"
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, outbox, templates
+from .workspace.views import candidates, figures, home, jobs, outbox, pickers, records, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -57,6 +57,16 @@ urlpatterns = [
     path("templates/<str:code>/reset/", templates.template_reset, name="template_reset"),
     path("figures/", figures.figures, name="figures"),
     path("figures.csv", figures.figures_csv, name="figures_csv"),
+    # Adding and editing records (recruiting/workspace/views/records.py) and the pickers' suggestions.
+    path("candidates/new/", records.candidate_new, name="candidate_new"),
+    path("candidates/<int:pk>/edit/", records.candidate_edit, name="candidate_edit"),
+    path("candidates/<int:pk>/add-to-job/", records.candidate_application_add, name="candidate_application_add"),
+    path("clients/new/", records.client_new, name="client_new"),
+    path("clients/<int:pk>/edit/", records.client_edit, name="client_edit"),
+    path("jobs/new/", records.job_new, name="job_new"),
+    path("jobs/<int:pk>/edit/", records.job_edit, name="job_edit"),
+    path("jobs/<int:pk>/add-candidate/", records.job_application_add, name="job_application_add"),
+    path("pick/<str:kind>/", pickers.picker, name="picker"),
     path("c/", include("candidates.urls")),
     path("n/", include("notifications.urls")),
     path("admin/", admin.site.urls),
