@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, outbox, pickers, records, templates
+from .workspace.views import candidates, figures, home, jobs, lists, outbox, pickers, records, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -67,6 +67,8 @@ urlpatterns = [
     path("jobs/<int:pk>/edit/", records.job_edit, name="job_edit"),
     path("jobs/<int:pk>/add-candidate/", records.job_application_add, name="job_application_add"),
     path("pick/<str:kind>/", pickers.picker, name="picker"),
+    path("pipeline/", lists.application_list, name="application_list"),
+    path("pipeline/act/", lists.applications_bulk, name="applications_bulk"),
     path("c/", include("candidates.urls")),
     path("n/", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "anymail",
     "axes",
+    "django_filters",
+    "django_tables2",
     "recruiting",
     "recruiting.workspace",
     "candidates",

@@ -74,7 +74,7 @@ def _open_jobs():
     return Job.objects.filter(status=Job.Status.OPEN).select_related("client")
 
 
-def _users():
+def active_users():
     return User.objects.filter(is_active=True)
 
 
@@ -121,7 +121,7 @@ class JobForm(forms.Form):
     location = forms.CharField(max_length=200, required=False)
     owner = PickerField(
         picker="users",
-        queryset_fn=_users,
+        queryset_fn=active_users,
         exact={"username": "iexact", "email": "iexact"},
         required=False,
         label="Owner",
