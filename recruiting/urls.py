@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, lists, outbox, pickers, records, templates
+from .workspace.views import candidates, figures, home, jobs, lists, outbox, pickers, records, team, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -69,6 +69,9 @@ urlpatterns = [
     path("pick/<str:kind>/", pickers.picker, name="picker"),
     path("pipeline/", lists.application_list, name="application_list"),
     path("pipeline/act/", lists.applications_bulk, name="applications_bulk"),
+    path("team/", team.team, name="team"),
+    path("prompts/<int:pk>/take-over/", team.prompt_take_over, name="prompt_take_over"),
+    path("prompts/<int:pk>/reassign/", team.prompt_reassign, name="prompt_reassign"),
     path("c/", include("candidates.urls")),
     path("n/", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -72,6 +72,8 @@ OBJECT_URLS = {
     "candidate_application_add": (lambda o: (_application(o).candidate_id,), "post", {}),
     "job_edit": (lambda o: (_application(o).job_id,), "post", {"title": "Renamed", "status": "open"}),
     "job_application_add": (lambda o: (_application(o).job_id,), "post", {}),
+    "prompt_take_over": (lambda o: (_prompt(o).pk,), "post", {}),
+    "prompt_reassign": (lambda o: (_prompt(o).pk,), "post", {}),
 }
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
 READ_ONLY = {"picker", "job_board", "job_stage", "job_close_progress", "candidate_detail"}
@@ -114,6 +116,8 @@ def _with_application(name, data, owner, args):
         return {**data, "job": f"#{JobFactory(owner=owner).pk}"}
     if name == "job_application_add":
         return {**data, "candidate": f"#{CandidateFactory(owner=owner).pk}"}
+    if name == "prompt_reassign":
+        return {**data, "owner": f"#{UserFactory(profile__team=owner.profile.team).pk}"}
     if name == "job_edit":
         return {**data, "client": f"#{owner.owned_jobs.get().client_id}"}
     return data
