@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from recruiting.admin import ReadOnlyInline, error_text, run_per_object
 from recruiting.models import Application
 
-from .models import Candidate
+from .models import Candidate, CandidateImport
 from .services.data_rights import ERASE_CONFIRMATION, candidate_erase
 from .services.merge import candidates_merge
 from .services.people import candidate_create, candidate_set_preferences
@@ -186,3 +186,25 @@ class CandidateAdmin(admin.ModelAdmin):
             f"Candidate #{merge.pk} was merged into #{keep.pk}; their applications and messages moved.",
             messages.SUCCESS,
         )
+
+
+@admin.register(CandidateImport)
+class CandidateImportAdmin(admin.ModelAdmin):
+    """Background CSV imports: read-only; started in the workspace (Candidates, Import a CSV)."""
+
+    list_display = ("pk", "file_name", "uploaded_by", "status", "rows", "candidates_created", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("uploaded_by",)
+    exclude = ("content",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -4,7 +4,21 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, lists, outbox, pickers, records, team, templates
+from .workspace.views import (
+    branding,
+    candidates,
+    figures,
+    home,
+    imports,
+    jobs,
+    lists,
+    outbox,
+    pickers,
+    records,
+    team,
+    templates,
+    trends,
+)
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -57,6 +71,8 @@ urlpatterns = [
     path("templates/<str:code>/reset/", templates.template_reset, name="template_reset"),
     path("figures/", figures.figures, name="figures"),
     path("figures.csv", figures.figures_csv, name="figures_csv"),
+    path("figures/weeks/", trends.figure_trends, name="figure_trends"),
+    path("figures/weeks.csv", trends.figure_trends_csv, name="figure_trends_csv"),
     # Adding and editing records (recruiting/workspace/views/records.py) and the pickers' suggestions.
     path("candidates/new/", records.candidate_new, name="candidate_new"),
     path("candidates/<int:pk>/edit/", records.candidate_edit, name="candidate_edit"),
@@ -70,6 +86,11 @@ urlpatterns = [
     path("pipeline/", lists.application_list, name="application_list"),
     path("pipeline/act/", lists.applications_bulk, name="applications_bulk"),
     path("team/", team.team, name="team"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/<int:pk>/", imports.import_progress, name="import_progress"),
+    path("imports/<int:pk>/refused.csv", imports.import_refused_csv, name="import_refused_csv"),
+    path("firm/logo", branding.firm_logo, name="firm_logo"),
+    path("firm/theme.css", branding.firm_theme, name="firm_theme"),
     path("prompts/<int:pk>/take-over/", team.prompt_take_over, name="prompt_take_over"),
     path("prompts/<int:pk>/reassign/", team.prompt_reassign, name="prompt_reassign"),
     path("c/", include("candidates.urls")),

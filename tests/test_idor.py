@@ -13,6 +13,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from candidates.models import CandidateImport
 from notifications.models import OutboundMessage
 from notifications.services.messages import message_check_in_queue
 from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
@@ -37,6 +38,13 @@ def _prompt(owner):
     application = _application(owner)
     return PromptFactory(application=application, recruiter=owner)
 
+
+def _import(owner):
+    return CandidateImport.objects.create(uploaded_by=owner, content=b"first_name,email\n", refused=[[2, "Bad"]])
+
+
+# Reads: refused to others, nothing to write for the owner.
+READS = {"application_move_preview", "import_progress", "import_refused_csv"}
 
 SNOOZE_UNTIL = (timezone.localdate() + timedelta(days=3)).isoformat()
 
@@ -73,6 +81,8 @@ OBJECT_URLS = {
     "job_edit": (lambda o: (_application(o).job_id,), "post", {"title": "Renamed", "status": "open"}),
     "job_application_add": (lambda o: (_application(o).job_id,), "post", {}),
     "prompt_take_over": (lambda o: (_prompt(o).pk,), "post", {}),
+    "import_progress": (lambda o: (_import(o).pk,), "get", {}),
+    "import_refused_csv": (lambda o: (_import(o).pk,), "get", {}),
     "prompt_reassign": (lambda o: (_prompt(o).pk,), "post", {}),
 }
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
@@ -150,7 +160,7 @@ def test_a_recruiter_of_another_team_is_refused_and_nothing_is_written(client, o
     assert _candidate_rows(owner) == candidate_rows
 
 
-@pytest.mark.parametrize("name", sorted(set(OBJECT_URLS) - {"application_move_preview"}))
+@pytest.mark.parametrize("name", sorted(set(OBJECT_URLS) - READS))
 def test_the_owner_gets_through_with_the_same_requests(client, django_capture_on_commit_callbacks, name):
     # Proves the requests above are valid ones: the owner's own is accepted and something is written.
     owner = UserFactory(profile__team=TeamFactory())

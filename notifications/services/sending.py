@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from candidates import links
-from recruiting import calendar, policy, selectors
+from recruiting import branding, calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
 from recruiting.models import OFFER_STAGES, Application
 
@@ -97,7 +97,7 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
     return claimed
 
 
-def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
+def _email_for(message: OutboundMessage, *, from_email: str = "") -> EmailMultiAlternatives:
     headers = {"Message-ID": message.message_id or message_id_for(message.idempotency_key)}
     if message.candidate is not None:
         headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(message.candidate)}>"
@@ -110,7 +110,7 @@ def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=rendering.one_line(message.subject),
         body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email or branding.sender_address(),
         to=[message.to_address],
         reply_to=reply_to,
         headers=headers,
@@ -232,6 +232,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     sent = SentGroup(worker=worker, report=report)
     try:
         try:
+            from_email = ""
             for index, message in enumerate(messages):
                 if time.monotonic() > deadline:
                     report.released += release([m.pk for m in messages[index:]], worker)
@@ -264,8 +265,10 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                         break
                 if not mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
+                # The firm's sending name, read once per batch (and only when something goes out).
+                from_email = from_email or branding.sender_address()
                 try:
-                    accepted = mailer.send_messages([_email_for(message)])
+                    accepted = mailer.send_messages([_email_for(message, from_email=from_email)])
                 except Exception as error:
                     failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
                     sent.flush()

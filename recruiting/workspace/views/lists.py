@@ -79,7 +79,10 @@ def _one(request: HttpRequest, application: Application, data: dict) -> RowResul
         if action == "check_in":
             result = message_services.check_ins_queue(applications=[application], by=request.user)
             if result.skipped:
-                return RowResult(application, False, f"No check-in: {result.skipped[0][1]}")
+                why = result.skipped[0][1]
+                if application.pk in result.suppressed_ids:
+                    return RowResult(application, False, f"Check-in suppressed, not sent: {why}")
+                return RowResult(application, False, f"No check-in: {why}")
             return RowResult(application, True, "Check-in in the outbox (held, so you can still read it).")
         if action == "move":
             services.application_move(application=application, to_stage=data["to_stage"], by=request.user)

@@ -122,7 +122,8 @@ def test_bulk_check_in_reports_each_row(signed_in, recruiter, django_capture_on_
 
     results = {result.application.pk: result for result in response.context["results"]}
     assert results[mine.pk].ok
-    assert not results[paused.pk].ok and "No check-in" in results[paused.pk].text
+    assert not results[paused.pk].ok
+    assert results[paused.pk].text == "Check-in suppressed, not sent: The candidate paused automated updates."
     assert not results[other.pk].ok and "Only the owner" in results[other.pk].text
     assert not OutboundMessage.objects.filter(application=other).exists()
     assert "1 of 3 done." in response.content.decode()
