@@ -225,3 +225,17 @@ def test_the_forms_name_their_suggestion_lists(signed_in):
 
     assert 'list="clients-options"' in page and '<datalist id="clients-options">' in page
     assert f'hx-get="{reverse("picker", args=["clients"])}"' in page
+
+
+def test_board_cards_carry_their_drop_targets_and_others_cards_are_not_tickable(signed_in, recruiter):
+    job = JobFactory(owner=recruiter)
+    mine = ApplicationFactory(job=job, owner=recruiter, stage=Stage.SCREENING)
+    theirs = ApplicationFactory(job=job, stage=Stage.SCREENING)
+
+    page = signed_in.get(reverse("job_board", args=[job.pk])).content.decode()
+
+    assert f'data-move-url="{reverse("application_move", args=[mine.pk])}"' in page
+    assert 'data-allowed="submitted interviewing offer placed new rejected withdrawn"' in page
+    assert f'name="applications" value="{theirs.pk}"' not in page
+    assert reverse("application_move", args=[theirs.pk]) not in page
+    assert 'section class="board-column" aria-labelledby="column-submitted" data-stage="submitted"' in page
