@@ -12,8 +12,9 @@ from django.shortcuts import redirect
 from recruiting.admin import ReadOnlyInline, error_text, run_per_object
 from recruiting.models import Application
 
-from .models import Candidate
+from .models import Candidate, CandidateImport
 from .services.data_rights import ERASE_CONFIRMATION, candidate_erase
+from .services.merge import candidates_merge
 from .services.people import candidate_create, candidate_set_preferences
 
 
@@ -56,6 +57,7 @@ class CandidateAdmin(admin.ModelAdmin):
     list_filter = ("do_not_contact", "automated_updates_paused", "email_status", "owner")
     list_select_related = ("owner",)
     search_fields = ("first_name", "last_name", "email", "phone")
+    autocomplete_fields = ("owner",)
     ordering = ("last_name", "first_name")
     details_fields = ("first_name", "last_name", "email", "phone", "time_zone", "owner")
     preference_fields = (
@@ -76,6 +78,7 @@ class CandidateAdmin(admin.ModelAdmin):
         "pause_automated_updates",
         "resume_automated_updates",
         "erase_personal_data",
+        "merge_two",
     )
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -165,3 +168,43 @@ class CandidateAdmin(admin.ModelAdmin):
             lambda candidate: candidate_erase(candidate=candidate, by=request.user),
             done="{count} erased.",
         )
+
+    @admin.action(description="Merge the two selected candidates (one person): keep the older record")
+    def merge_two(self, request: HttpRequest, queryset: QuerySet[Candidate]) -> None:
+        chosen = list(queryset.order_by("pk")[:3])
+        if len(chosen) != 2:
+            self.message_user(request, "Select exactly two candidates to merge.", messages.WARNING)
+            return
+        keep, merge = chosen
+        try:
+            candidates_merge(keep=keep, merge=merge, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Candidate #{merge.pk} was merged into #{keep.pk}; their applications and messages moved.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(CandidateImport)
+class CandidateImportAdmin(admin.ModelAdmin):
+    """Background CSV imports: read-only; started in the workspace (Candidates, Import a CSV)."""
+
+    list_display = ("pk", "file_name", "uploaded_by", "status", "rows", "candidates_created", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("uploaded_by",)
+    exclude = ("content",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

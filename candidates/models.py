@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.validators import validate_time_zone
@@ -31,6 +32,9 @@ class Candidate(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        # One candidate per address, whatever its case: a second record would split their history and
+        # let search list the same person twice (candidates.services.merge joins existing pairs).
+        constraints = [models.UniqueConstraint(Lower("email"), name="candidate_unique_email_ci")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -44,3 +48,45 @@ class Candidate(models.Model):
         return (
             not self.do_not_contact and not self.automated_updates_paused and self.email_status == self.EmailStatus.OK
         )
+
+
+class CandidateImport(models.Model):
+    """A CSV import run in the background: the file, where the run stands and each refused row.
+
+    The file is kept in the row so that the task gets an id only (no personal data in task arguments).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Could not be read"
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField(editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+    rows = models.PositiveIntegerField(default=0)
+    candidates_created = models.PositiveIntegerField(default=0)
+    candidates_existing = models.PositiveIntegerField(default=0)
+    applications_created = models.PositiveIntegerField(default=0)
+    # [[line, reason], ...]: every refused row, for the page and the downloadable report.
+    refused = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["waiting", "running", "finished", "failed"]),
+                name="candidate_import_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.FAILED)

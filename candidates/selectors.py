@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
@@ -62,3 +63,12 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
         )
         .order_by("closed_last", "-stage_entered_at", "-pk")
     )
+
+
+def candidate_with_email(*, email: str, exclude_id: int | None = None) -> Candidate | None:
+    """The candidate already using this address, any case (the database allows one), or None."""
+    # Lower(), like the unique index, so that the index answers.
+    same = Candidate.objects.alias(address=Lower("email")).filter(address=Lower(Value(email.strip())))
+    if exclude_id is not None:
+        same = same.exclude(pk=exclude_id)
+    return same.only("pk", "first_name", "last_name").first()

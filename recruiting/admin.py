@@ -28,7 +28,9 @@ from .models import (
     AuditLog,
     Client,
     ContactEvent,
+    FigureWeek,
     FirmHoliday,
+    FirmSettings,
     Job,
     RecruiterProfile,
     RecruiterPrompt,
@@ -39,6 +41,7 @@ from .models import (
     Team,
 )
 from .services import prompts as prompt_services
+from .services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
 
 
 def error_text(error: Exception) -> str:
@@ -130,7 +133,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "lead")
     list_select_related = ("lead",)
     search_fields = ("name",)
-    raw_id_fields = ("lead",)
+    autocomplete_fields = ("lead",)
 
 
 @admin.register(RecruiterProfile)
@@ -139,7 +142,7 @@ class RecruiterProfileAdmin(admin.ModelAdmin):
     list_filter = ("role", "team")
     list_select_related = ("user", "team")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
-    raw_id_fields = ("user",)
+    autocomplete_fields = ("user",)
 
 
 @admin.register(Client)
@@ -155,7 +158,8 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("status", "client", "owner")
     list_select_related = ("client", "owner")
     search_fields = ("title", "location", "client__name")
-    raw_id_fields = ("owner",)
+    ordering = ("title", "pk")
+    autocomplete_fields = ("client", "owner")
 
 
 class StageChangeInline(ReadOnlyInline):
@@ -223,7 +227,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ("candidate", "job", "job__client", "owner")
     search_fields = ("candidate__first_name", "candidate__last_name", "candidate__email", "job__title")
     date_hierarchy = "created_at"
-    raw_id_fields = ("candidate", "job")
+    autocomplete_fields = ("candidate", "job")
     state_fields = (
         "candidate",
         "job",
@@ -353,7 +357,7 @@ class ContactEventAdmin(admin.ModelAdmin):
     list_filter = ("channel", "direction")
     list_select_related = ("application__candidate", "application__job__client", "by", "message")
     search_fields = ("application__candidate__last_name", "application__candidate__email", "summary")
-    raw_id_fields = ("application",)
+    autocomplete_fields = ("application",)
     date_hierarchy = "at"
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -541,3 +545,64 @@ class RecruiterPromptAdmin(ReadOnlyAdmin):
             lambda prompt: prompt_services.prompt_resolve(prompt=prompt, by=request.user, resolution=resolution),
             done="{count} resolved.",
         )
+
+
+class FirmSettingsForm(forms.ModelForm):
+    logo_file = forms.FileField(label="Logo", required=False, help_text="PNG or JPEG, at most 200 KB.")
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+
+    class Meta:
+        model = FirmSettings
+        fields = ("firm_name", "sending_name", "colour")
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if upload:
+            if upload.size > LOGO_MAX_BYTES:
+                raise ValidationError("The logo is larger than 200 KB.")
+            logo_type_of(upload.read(16))
+            upload.seek(0)
+        return upload
+
+
+@admin.register(FirmSettings)
+class FirmSettingsAdmin(admin.ModelAdmin):
+    """One row: the firm's name and look, saved through firm_settings_update."""
+
+    form = FirmSettingsForm
+    list_display = ("firm_name", "sending_name", "colour", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not FirmSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        upload = data.get("logo_file")
+        saved = firm_settings_update(
+            by=request.user,
+            firm_name=data["firm_name"],
+            sending_name=data["sending_name"],
+            colour=data["colour"],
+            logo=upload.read() if upload else None,
+            remove_logo=data.get("remove_logo", False),
+        )
+        obj.pk = saved.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+            return redirect(request.path)
+
+
+@admin.register(FigureWeek)
+class FigureWeekAdmin(ReadOnlyAdmin):
+    """The weekly trend's readings (recorded hourly by beat); shown on Figures by week."""
+
+    list_display = ("week_start", "scope", "name", "active", "within_policy", "median_days_silent")
+    list_filter = ("scope", "week_start")
+    search_fields = ("name",)

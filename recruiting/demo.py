@@ -38,6 +38,8 @@ from .models import (
     Team,
 )
 from .services import application_create, application_move, contact_log
+from .services.branding import firm_settings_update
+from .services.figure_weeks import figure_weeks_record
 
 User = get_user_model()
 
@@ -46,6 +48,7 @@ ADMIN_USERNAME = "admin"
 # Local demo only: `seed_demo` prints it, and production never loads demo data.
 DEMO_PASSWORD = "keep-them-posted"  # noqa: S105
 DEMO_MARKER_ACTION = "demo.load"
+DEMO_FIRM_NAME = "Harbourside Staffing"
 SEED = 20260514
 CANDIDATE_COUNT = 300
 HISTORY_DAYS = 60
@@ -596,6 +599,10 @@ def demo_data_load(*, now: datetime | None = None, seed: int = SEED) -> DemoSumm
     for candidate in chosen[DO_NOT_CONTACT_COUNT:]:
         candidate_set_preferences(candidate=candidate, by=candidate.owner, automated_updates_paused=True)
     Job.objects.filter(pk__in=[jobs[index].pk for index in ON_HOLD_JOBS]).update(status=Job.Status.ON_HOLD)
+
+    # The demo firm's own name and look on the candidate pages and emails, and a first reading of the trend.
+    firm_settings_update(by=None, firm_name=DEMO_FIRM_NAME, sending_name=DEMO_FIRM_NAME, colour="#1f4e79")
+    figure_weeks_record(now=now)
 
     overdue_count = Application.objects.filter(next_update_due__lte=timezone.now()).count()
     summary = DemoSummary(

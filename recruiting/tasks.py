@@ -5,7 +5,10 @@ import logging
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from candidates.services import import_runs as candidate_import_runs
+
 from .models import Job
+from .services import figure_weeks
 from .services.clock import clocks_recompute
 from .services.jobs import job_close, job_close_progress_record
 from .services.scan import prompts_scan_overdue
@@ -55,3 +58,15 @@ def scan_overdue() -> dict[str, int]:
     }
     logger.info("Overdue scan: %s", counts)
     return counts
+
+
+@shared_task(name="recruiting.tasks.candidate_import_run", acks_late=True)
+def candidate_import_run(import_id: int) -> str:
+    """A stored CSV import, row by row with progress. Safe to deliver twice: a started import is left alone."""
+    return candidate_import_runs.candidate_import_run(import_id=import_id).status
+
+
+@shared_task(name="recruiting.tasks.figure_weeks_record")
+def figure_weeks_record() -> int:
+    """This week's figures for the trend (beat, hourly)."""
+    return figure_weeks.figure_weeks_record()

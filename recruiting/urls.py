@@ -4,7 +4,22 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, outbox, promises, templates
+from .workspace.views import (
+    branding,
+    candidates,
+    figures,
+    home,
+    imports,
+    jobs,
+    lists,
+    outbox,
+    pickers,
+    promises,
+    records,
+    team,
+    templates,
+    trends,
+)
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -58,6 +73,28 @@ urlpatterns = [
     path("templates/<str:code>/reset/", templates.template_reset, name="template_reset"),
     path("figures/", figures.figures, name="figures"),
     path("figures.csv", figures.figures_csv, name="figures_csv"),
+    path("figures/weeks/", trends.figure_trends, name="figure_trends"),
+    path("figures/weeks.csv", trends.figure_trends_csv, name="figure_trends_csv"),
+    # Adding and editing records (recruiting/workspace/views/records.py) and the pickers' suggestions.
+    path("candidates/new/", records.candidate_new, name="candidate_new"),
+    path("candidates/<int:pk>/edit/", records.candidate_edit, name="candidate_edit"),
+    path("candidates/<int:pk>/add-to-job/", records.candidate_application_add, name="candidate_application_add"),
+    path("clients/new/", records.client_new, name="client_new"),
+    path("clients/<int:pk>/edit/", records.client_edit, name="client_edit"),
+    path("jobs/new/", records.job_new, name="job_new"),
+    path("jobs/<int:pk>/edit/", records.job_edit, name="job_edit"),
+    path("jobs/<int:pk>/add-candidate/", records.job_application_add, name="job_application_add"),
+    path("pick/<str:kind>/", pickers.picker, name="picker"),
+    path("pipeline/", lists.application_list, name="application_list"),
+    path("pipeline/act/", lists.applications_bulk, name="applications_bulk"),
+    path("team/", team.team, name="team"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/<int:pk>/", imports.import_progress, name="import_progress"),
+    path("imports/<int:pk>/refused.csv", imports.import_refused_csv, name="import_refused_csv"),
+    path("firm/logo", branding.firm_logo, name="firm_logo"),
+    path("firm/theme.css", branding.firm_theme, name="firm_theme"),
+    path("prompts/<int:pk>/take-over/", team.prompt_take_over, name="prompt_take_over"),
+    path("prompts/<int:pk>/reassign/", team.prompt_reassign, name="prompt_reassign"),
     path("c/", include("candidates.urls")),
     path("n/", include("notifications.urls")),
     path("admin/", admin.site.urls),

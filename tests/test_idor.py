@@ -13,10 +13,11 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from candidates.models import CandidateImport
 from notifications.models import OutboundMessage
 from notifications.services.messages import message_check_in_queue
 from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
-from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
+from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,13 @@ def _prompt(owner):
     application = _application(owner)
     return PromptFactory(application=application, recruiter=owner)
 
+
+def _import(owner):
+    return CandidateImport.objects.create(uploaded_by=owner, content=b"first_name,email\n", refused=[[2, "Bad"]])
+
+
+# Reads: refused to others, nothing to write for the owner.
+READS = {"application_move_preview", "import_progress", "import_refused_csv"}
 
 SNOOZE_UNTIL = (timezone.localdate() + timedelta(days=3)).isoformat()
 
@@ -64,12 +72,31 @@ OBJECT_URLS = {
     "outbox_send_now": (lambda o: (_message(o).pk,), "post", {}),
     "outbox_cancel": (lambda o: (_message(o).pk,), "post", {}),
     "outbox_retry": (lambda o: (_message(o, OutboundMessage.Status.FAILED).pk,), "post", {}),
+    "candidate_edit": (
+        lambda o: (_application(o).candidate_id,),
+        "post",
+        {"first_name": "Renamed", "email": "renamed@example.org", "time_zone": "UTC"},
+    ),
+    "candidate_application_add": (lambda o: (_application(o).candidate_id,), "post", {}),
+    "job_edit": (lambda o: (_application(o).job_id,), "post", {"title": "Renamed", "status": "open"}),
+    "job_application_add": (lambda o: (_application(o).job_id,), "post", {}),
+    "prompt_take_over": (lambda o: (_prompt(o).pk,), "post", {}),
+    "import_progress": (lambda o: (_import(o).pk,), "get", {}),
+    "import_refused_csv": (lambda o: (_import(o).pk,), "get", {}),
+    "prompt_reassign": (lambda o: (_prompt(o).pk,), "post", {}),
 }
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
-READ_ONLY = {"job_board", "job_stage", "job_close_progress", "candidate_detail"}
+READ_ONLY = {"picker", "job_board", "job_stage", "job_close_progress", "candidate_detail"}
 # By role, not by owner: templates for team leads and admins (tests/recruiting/workspace/test_views_*), a
 # candidate's data export and erasure for admins (tests/recruiting/workspace/test_views_data_rights.py).
-ROLE_ONLY = {"template_edit", "template_preview", "template_reset", "candidate_export", "candidate_erase"}
+ROLE_ONLY = {
+    "client_edit",
+    "template_edit",
+    "template_preview",
+    "template_reset",
+    "candidate_export",
+    "candidate_erase",
+}
 # The link of a password reset email: anonymous by design, its token is the proof.
 SIGNED = {"password_reset_confirm"}
 
@@ -94,6 +121,15 @@ def _with_application(name, data, owner, args):
         return {**data, "applications": [a.pk for a in owner.owned_applications.all()]}
     if name in ("candidate_contact_log", "candidate_email"):
         return {**data, "application": owner.owned_applications.get().pk}
+    # Pickers name their record by "#<id>": another open job, another candidate, the job's own client.
+    if name == "candidate_application_add":
+        return {**data, "job": f"#{JobFactory(owner=owner).pk}"}
+    if name == "job_application_add":
+        return {**data, "candidate": f"#{CandidateFactory(owner=owner).pk}"}
+    if name == "prompt_reassign":
+        return {**data, "owner": f"#{UserFactory(profile__team=owner.profile.team).pk}"}
+    if name == "job_edit":
+        return {**data, "client": f"#{owner.owned_jobs.get().client_id}"}
     return data
 
 
@@ -124,7 +160,7 @@ def test_a_recruiter_of_another_team_is_refused_and_nothing_is_written(client, o
     assert _candidate_rows(owner) == candidate_rows
 
 
-@pytest.mark.parametrize("name", sorted(set(OBJECT_URLS) - {"application_move_preview"}))
+@pytest.mark.parametrize("name", sorted(set(OBJECT_URLS) - READS))
 def test_the_owner_gets_through_with_the_same_requests(client, django_capture_on_commit_callbacks, name):
     # Proves the requests above are valid ones: the owner's own is accepted and something is written.
     owner = UserFactory(profile__team=TeamFactory())

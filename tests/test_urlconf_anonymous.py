@@ -16,6 +16,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "healthz",
+    # The firm's logo and colour: the candidate pages and emails show them to people with no login.
+    "firm_logo",
+    "firm_theme",
     "admin:login",
 }
 # The candidate's own pages: reached by signed link, no login. A made-up token shows nothing.

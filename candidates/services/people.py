@@ -7,7 +7,7 @@ Below notifications in the layers: nothing here sends mail. A fresh status link 
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recruiting.audit import audit_log_record
@@ -27,21 +27,13 @@ STOP_CONTACT_REASON = "Asked on their status page"
 User = AbstractBaseUser
 
 
-@transaction.atomic
-def candidate_create(
-    *,
-    first_name: str,
-    email: str,
-    owner: User,
-    by: User | None,
-    last_name: str = "",
-    phone: str = "",
-    time_zone: str = "UTC",
-) -> Candidate:
-    """A new candidate. Names and addresses are kept exactly as typed (emoji, any script, IDN domains,
-    non-ASCII local parts); invalid ones are refused with a message per field. The user must be able to
-    act for the owner they give the candidate to."""
-    ensure_can_act_for_all(by, {"owner": owner.pk})
+DUPLICATE_EMAIL = "A candidate with this email address already exists: {name} (#{pk}). Open their record instead."
+
+
+def _details_clean(
+    *, first_name: str, last_name: str, email: str, phone: str, time_zone: str, candidate_id: int | None
+) -> dict[str, str]:
+    """A candidate's details checked field by field; one ValidationError naming every bad field."""
     errors: dict[str, list[ValidationError]] = {}
     cleaned: dict[str, str] = {}
     checks = {
@@ -59,13 +51,49 @@ def candidate_create(
         validate_time_zone(time_zone)
     except ValidationError as error:
         errors["time_zone"] = error.error_list
+    if "email" in cleaned:
+        same = selectors.candidate_with_email(email=cleaned["email"], exclude_id=candidate_id)
+        if same is not None:
+            errors["email"] = [ValidationError(DUPLICATE_EMAIL.format(name=same.full_name, pk=same.pk))]
     if errors:
         raise ValidationError(errors)
-    candidate = Candidate(**cleaned, time_zone=time_zone, owner=owner)
+    return {**cleaned, "time_zone": time_zone}
+
+
+def _save_unique(candidate: Candidate) -> None:
+    """Save; a second request that took the same address meanwhile is refused by the database's constraint."""
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as error:
+        if "candidate_unique_email_ci" not in str(error):
+            raise
+        raise ValidationError({"email": "A candidate with this email address already exists."}) from error
+
+
+@transaction.atomic
+def candidate_create(
+    *,
+    first_name: str,
+    email: str,
+    owner: User,
+    by: User | None,
+    last_name: str = "",
+    phone: str = "",
+    time_zone: str = "UTC",
+) -> Candidate:
+    """A new candidate. Names and addresses are kept exactly as typed (emoji, any script, IDN domains,
+    non-ASCII local parts); invalid ones are refused with a message per field. The user must be able to
+    act for the owner they give the candidate to."""
+    ensure_can_act_for_all(by, {"owner": owner.pk})
+    cleaned = _details_clean(
+        first_name=first_name, last_name=last_name, email=email, phone=phone, time_zone=time_zone, candidate_id=None
+    )
+    candidate = Candidate(**cleaned, owner=owner)
     # The address was checked above with internationalised mail in mind; the model's ASCII-only
     # validator would refuse valid non-ASCII local parts.
-    candidate.full_clean(exclude=["email"])
-    candidate.save()
+    candidate.full_clean(exclude=["email"], validate_constraints=False)
+    _save_unique(candidate)
     audit_log_record(actor=by, action="candidate.create", obj=candidate)
     return candidate
 
@@ -153,3 +181,41 @@ def candidates_email_status_set(*, address: str, email_status: str) -> list[Cand
         candidate.email_status = email_status
     Candidate.objects.bulk_update(changed, ["email_status"])
     return candidates
+
+
+@transaction.atomic
+def candidate_update(
+    *,
+    candidate: Candidate,
+    by: User | None,
+    first_name: str,
+    email: str,
+    last_name: str = "",
+    phone: str = "",
+    time_zone: str = "UTC",
+) -> Candidate:
+    """Correct a candidate's details (the owner, their team lead or an admin). A new address must not be
+    another candidate's; a changed address is deliverable again until it bounces."""
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    ensure_can_act(by, candidate.owner_id)
+    if candidate.erased_at is not None:
+        raise ValidationError("This candidate's personal data was erased.")
+    cleaned = _details_clean(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        time_zone=time_zone,
+        candidate_id=candidate.pk,
+    )
+    changed = sorted(field for field, value in cleaned.items() if getattr(candidate, field) != value)
+    if not changed:
+        return candidate
+    if "email" in changed:
+        candidate.email_status = Candidate.EmailStatus.OK
+    for field in changed:
+        setattr(candidate, field, cleaned[field])
+    _save_unique(candidate)
+    # Field names only: the audit log keeps no copy of the personal data it describes.
+    audit_log_record(actor=by, action="candidate.update", obj=candidate, details={"fields": changed})
+    return candidate

@@ -119,6 +119,8 @@ class CheckInResult:
     queued: list[OutboundMessage] = field(default_factory=list)
     # (application, why it was not queued)
     skipped: list[tuple[Application, str]] = field(default_factory=list)
+    # Ids of the skipped applications whose check-in was written down as suppressed (shown in the outbox).
+    suppressed_ids: set[int] = field(default_factory=set)
 
 
 @transaction.atomic
@@ -142,6 +144,7 @@ def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> 
         if message.status in (OutboundMessage.Status.SUPPRESSED, OutboundMessage.Status.CANCELLED):
             # Written down so the recruiter sees what did not go and why (a paused or bounced candidate).
             result.skipped.append((application, message.status_reason))
+            result.suppressed_ids.add(application.pk)
             continue
         result.queued.append(message)
         prompts.prompts_attach_message(application=application, message_id=message.pk)

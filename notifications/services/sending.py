@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from candidates import links
-from recruiting import calendar, policy, selectors
+from recruiting import branding, calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
 from recruiting.models import OFFER_STAGES, Application
 
@@ -119,7 +119,9 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
     return claimed
 
 
-def _email_for(message: OutboundMessage, members: list[OutboundMessage] = ()) -> EmailMultiAlternatives:
+def _email_for(
+    message: OutboundMessage, members: list[OutboundMessage] = (), *, from_email: str = ""
+) -> EmailMultiAlternatives:
     """The email of a message, or of a lead and the messages combined into it (one email a day)."""
     parts = daily.combined_parts(message, members) if members else message
     headers = {"Message-ID": message.message_id or message_id_for(message.idempotency_key)}
@@ -138,7 +140,7 @@ def _email_for(message: OutboundMessage, members: list[OutboundMessage] = ()) ->
     email = EmailMultiAlternatives(
         subject=rendering.one_line(parts.subject),
         body=parts.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email or branding.sender_address(),
         to=[message.to_address],
         reply_to=reply_to,
         headers=headers,
@@ -312,6 +314,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     sent = SentGroup(worker=worker, report=report)
     try:
         try:
+            from_email = ""
             for index, (message, members) in enumerate(emails):
                 if time.monotonic() > deadline:
                     report.released += release(_all_ids(emails[index:]), worker)
@@ -334,8 +337,10 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                         break
                 if not mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
+                # The firm's sending name, read once per batch (and only when something goes out).
+                from_email = from_email or branding.sender_address()
                 try:
-                    accepted = mailer.send_messages([_email_for(message, members)])
+                    accepted = mailer.send_messages([_email_for(message, members, from_email=from_email)])
                 except Exception as error:
                     failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
                     sent.flush()

@@ -16,7 +16,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # The address candidates' links point at (status page, unsubscribe); no trailing slash.
-INLOOP_BASE_URL = env.str("INLOOP_BASE_URL", default="http://localhost:8000").rstrip("/")
+# Links in emails point here. Unset, it follows the port `make run` serves on (INLOOP_PORT).
+INLOOP_BASE_URL = env.str("INLOOP_BASE_URL", default=f"http://localhost:{env.int('INLOOP_PORT', default=8000)}").rstrip(
+    "/"
+)
 # The firm's own time zone: business days, holidays and the keep-in-the-loop clock are counted in it.
 TIME_ZONE = env.str("INLOOP_TIME_ZONE", default="UTC")
 USE_TZ = True
@@ -36,6 +39,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "anymail",
     "axes",
+    "django_filters",
+    "django_tables2",
     "recruiting",
     "recruiting.workspace",
     "candidates",
@@ -70,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "recruiting.branding.firm",
             ],
         },
     },

@@ -237,3 +237,15 @@ def outbox_counts() -> dict[str, int]:
     return dict(
         OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
     )
+
+
+def waiting_messages(*, application_ids: list[int]) -> dict[int, OutboundMessage]:
+    """Per application, the earliest message still to go out (held or queued): the home page says so."""
+    waiting = OutboundMessage.objects.filter(
+        application_id__in=application_ids,
+        status__in=[OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED],
+    ).order_by("application_id", "send_after", "pk")
+    found: dict[int, OutboundMessage] = {}
+    for message in waiting.only("pk", "application_id", "send_after"):
+        found.setdefault(message.application_id, message)
+    return found

@@ -443,8 +443,9 @@ def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wedn
 def test_sending_costs_a_bounded_number_of_queries_per_message(django_assert_max_num_queries):
     for _ in range(10):
         due_message()
-    # A hand-over mark each, one group, the batch (its claim, the candidates' day, the facts of rendering).
-    with django_assert_max_num_queries(10 + 27):
+    # A hand-over mark each, one group, the batch (its claim, the candidates' day, the facts of rendering),
+    # and the firm's sending name once per batch.
+    with django_assert_max_num_queries(10 + 28):
         assert sending.messages_send_due(worker="w", limit=20).sent == 10
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Candidate
+from candidates.models import Candidate, CandidateImport
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.tracking import tracking_event_record
 from recruiting import demo, services
@@ -46,6 +46,9 @@ def demo_firm(django_db_setup, django_db_blocker):
         MessageAttemptFactory(message=message)
         tracking_event_record(
             esp_name="test", event_type="bounced", recipient="bounced.address@example.com", event_id="bounce-1"
+        )
+        CandidateImport.objects.create(
+            uploaded_by=application.owner, content=b"first_name,email\n", file_name="people.csv"
         )
         yield
         transaction.set_rollback(True)

@@ -188,3 +188,18 @@ def test_the_demo_is_never_loaded_with_production_settings():
     )
     assert result.returncode != 0
     assert "never loaded with production settings" in result.stderr
+
+
+def test_the_banner_lists_every_demo_login_and_each_one_signs_in(db):
+    from django.contrib.auth import get_user_model
+
+    from recruiting.management.commands.seed_demo import demo_logins_text
+
+    demo.demo_data_load()
+    text = demo_logins_text()
+
+    for username, *_ in demo.STAFF:
+        assert f"{username} / {demo.DEMO_PASSWORD}" in text
+    assert "lead / " in text and "team lead" in text
+    for username in [*(row[0] for row in demo.STAFF), demo.ADMIN_USERNAME]:
+        assert get_user_model().objects.get(username=username).check_password(demo.DEMO_PASSWORD), username

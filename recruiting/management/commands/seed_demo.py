@@ -26,7 +26,10 @@ class Command(BaseCommand):
 
 
 def demo_logins_text() -> str:
-    return (
-        f"Demo login: {demo.DEMO_USERNAME} / {demo.DEMO_PASSWORD} (a recruiter)\n"
-        f"Admin login: {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}"
-    )
+    """Every demo login, one a line: the staff of the demo firm and its admin share the demo password."""
+    lines = [
+        f"Demo login: {username} / {demo.DEMO_PASSWORD} ({first} {last}, {role.label.lower()})"
+        for username, first, last, role, _team in demo.STAFF
+    ]
+    lines.append(f"Admin login: {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD} (the firm's admin)")
+    return "\n".join(lines)

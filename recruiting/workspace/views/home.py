@@ -48,7 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
     policies = selectors.stage_policies()
     overdue = page_of(ws.applications_overdue_for(owner_ids=mine, now=now), request, "overdue_page")
     prompts = ws.open_overdue_prompts(application_ids=[application.pk for application in overdue])
+    waiting = ws.waiting_messages(application_ids=[application.pk for application in overdue])
     for application in overdue:
+        application.waiting = waiting.get(application.pk)
         application.why = _why_overdue(application, policies, now)
         application.prompt = prompts.get(application.pk)
         application.snoozed = bool(
@@ -81,6 +83,9 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     if result.skipped:
         why = result.skipped[0][1]
         text = f"No check-in queued for {application.candidate}: {why}"
+        if application.pk in result.suppressed_ids:
+            # A row was written: say so, or the outbox's "suppressed" line would look like a mistake.
+            text = f"Check-in to {application.candidate} suppressed, not sent: {why} It is listed in the outbox."
         return done(request, reverse("home"), text, messages.WARNING, in_place=True)
     return done(
         request,

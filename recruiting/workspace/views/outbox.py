@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.links import signed_links_masked
 from notifications.models import OutboundMessage
 from notifications.services import messages as message_services
-from recruiting.permissions import can_act_on
+from recruiting import calendar
+from recruiting.permissions import can_act_on, team_member_ids
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
+from recruiting.workspace.tables import Scope
 from recruiting.workspace.views.common import call_service, done, page_of
 
 
@@ -25,16 +27,37 @@ def outbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status is not None and status not in OutboundMessage.Status.values:
         raise Http404("No such status.")
+    owner = request.GET.get("owner") or Scope.MINE
+    if owner not in dict(Scope.CHOICES):
+        raise Http404("No such owner filter.")
     return render(
         request,
         "notifications/workspace/outbox.html",
         {
-            "messages_page": page_of(ws.outbox_messages(status=status), request),
+            "messages_page": page_of(_owned(ws.outbox_messages(status=status), request.user, owner), request),
             "status": status,
+            "owner": owner,
+            "owners": Scope.CHOICES,
             "counts": ws.outbox_counts(),
             "statuses": OutboundMessage.Status.choices,
+            "viewer_zone": viewer_time_zone(request.user),
         },
     )
+
+
+def viewer_time_zone(user):
+    """The zone the viewer reads times in: their profile's, else the firm's."""
+    profile = getattr(user, "profile", None)
+    return calendar.zone(profile.time_zone if profile is not None else None)
+
+
+def _owned(messages_qs, user, owner: str):
+    """Mine (the default), my team's, or everyone's: by the owner of the message's application."""
+    if owner == Scope.MINE:
+        return messages_qs.filter(application__owner=user)
+    if owner == Scope.TEAM:
+        return messages_qs.filter(application__owner_id__in=team_member_ids(user))
+    return messages_qs
 
 
 def _message_or_404(pk: int) -> OutboundMessage:

@@ -1,0 +1,22 @@
+"""`make run` on another port writes links to that port: INLOOP_BASE_URL follows INLOOP_PORT unless set."""
+
+import pytest
+
+from tests.test_deploy_check import manage
+
+PRINT_BASE_URL = "from django.conf import settings; print(settings.INLOOP_BASE_URL)"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"INLOOP_PORT": "8123"}, "http://localhost:8123"),
+        ({}, "http://localhost:8000"),
+        ({"INLOOP_PORT": "8123", "INLOOP_BASE_URL": "https://inloop.example.com/"}, "https://inloop.example.com"),
+    ],
+)
+def test_the_base_url_follows_the_port_when_not_set(env, expected):
+    result = manage("shell", "-c", PRINT_BASE_URL, DJANGO_SETTINGS_MODULE="recruiting.settings.local", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
