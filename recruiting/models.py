@@ -230,6 +230,7 @@ class PromptReason(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
     CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
     OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+    REPLY_OWED = "reply_owed", "The candidate wrote: a reply is owed"
 
 
 class RecruiterPrompt(models.Model):
@@ -277,6 +278,12 @@ class RecruiterPrompt(models.Model):
                 fields=["due_at"],
                 condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="overdue"),
                 name="prompt_escalation_idx",
+            ),
+            # The same for the replies owed, which escalate like overdue updates.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="reply_owed"),
+                name="prompt_reply_escalation_idx",
             ),
         ]
 

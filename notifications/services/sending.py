@@ -39,11 +39,13 @@ from .outbox import (
     Status,
     message_id_for,
     moment_words,
+    person_name,
     send_time,
     suppression_list,
     suppression_reason,
 )
 from .recording import SendError, SendReport, SentGroup, lease, record_failure, record_suppressed
+from .reply_addresses import reply_address, sender_for
 from .stage_emails import REJECTIONS, RULE_7_REASON
 
 logger = logging.getLogger(__name__)
@@ -104,13 +106,17 @@ def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message.template_code not in ON_REQUEST:
         headers["Auto-Submitted"] = "auto-generated"
+    owner = message.application.owner if message.application is not None else None
     reply_to = []
-    if message.application is not None and message.application.owner.email:
-        reply_to = [message.application.owner.email]
+    if message.candidate_id is not None and (address := reply_address(message.pk)):
+        # A reply comes back to us, matched to this message, and lands on the application's timeline.
+        reply_to = [address]
+    elif owner is not None and owner.email:
+        reply_to = [owner.email]
     email = EmailMultiAlternatives(
         subject=rendering.one_line(message.subject),
         body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_for(person_name(owner)) if owner is not None else settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         reply_to=reply_to,
         headers=headers,

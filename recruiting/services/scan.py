@@ -20,6 +20,10 @@ from ..audit import audit_log_record_many
 from ..models import Application, RecruiterProfile, RecruiterPrompt
 from .prompts import SETTLED_CLOCK_MOVED, SETTLED_CLOSED, Reason
 
+# The prompts that go to the team lead when left open: an overdue update, and a reply owed.
+ESCALATING = (Reason.OVERDUE, Reason.REPLY_OWED)
+# A reply owed on a closed application (no stage policy) escalates after the default delay.
+CLOSED_STAGE_POLICY = policy.SilencePolicy(max_silent_business_days=0)
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
 REANALYZE_AFTER = 500
 
@@ -172,18 +176,21 @@ def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) ->
 
 
 def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
-    """Escalate open overdue prompts past the stage's escalate-after business days to the team lead.
+    """Escalate open overdue prompts, and replies owed, past the stage's escalate-after business days to
+    the team lead (a reply owed on a closed application waits the default number of days).
 
     Returns the escalated prompt ids and how many were due but have no lead (other than the owner) to tell.
     """
     policies = selectors.stage_policies()
     # k business days are at least k calendar days: prompts younger than the shortest delay of any
     # stage cannot be due, so the database leaves them out (the hour covers a change of clocks).
-    shortest = min(stage_policy.escalate_after_business_days for stage_policy in policies.values())
+    shortest = min(
+        stage_policy.escalate_after_business_days for stage_policy in (*policies.values(), CLOSED_STAGE_POLICY)
+    )
     cutoff = now - timedelta(days=shortest) + timedelta(hours=1) if shortest else now
     candidates = list(
         RecruiterPrompt.objects.filter(
-            reason=Reason.OVERDUE, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
+            reason__in=ESCALATING, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
         )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
         # Subqueries rather than joins: probed by key for each prompt, they never lead the planner to
@@ -192,7 +199,7 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
             stage=Subquery(Application.objects.filter(pk=OuterRef("application_id")).values("stage")),
             lead_id=Subquery(RecruiterProfile.objects.filter(user_id=OuterRef("recruiter_id")).values("team__lead_id")),
         )
-        .values_list("pk", "due_at", "snoozed_until", "stage", "recruiter_id", "lead_id")
+        .values_list("pk", "reason", "due_at", "snoozed_until", "stage", "recruiter_id", "lead_id")
     )
     if not candidates:
         return [], 0
@@ -201,8 +208,8 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
     lead_of_recruiter: dict[int, int] = {}
     recruiter_of: dict[int, int] = {}
     without_lead = 0
-    for pk, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
-        stage_policy = policies.get(stage)
+    for pk, reason, due_at, snoozed_until, stage, recruiter_id, lead_id in candidates:
+        stage_policy = policies.get(stage, CLOSED_STAGE_POLICY if reason == Reason.REPLY_OWED else None)
         if stage_policy is None:
             continue
         # After a snooze the recruiter gets the full escalate-after period again.
