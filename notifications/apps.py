@@ -9,10 +9,11 @@ class NotificationsConfig(AppConfig):
         from recruiting.services import ports
 
         # The connections of this app, made once: the emails a stage change owes (the pipeline's port),
-        # and the receiver of anymail's tracking signal (sent by the provider webhook views); and its
+        # the receivers of anymail's tracking and inbound signals (sent by the provider webhook views); and its
         # tasks registered in every process (recruiting.celery.enqueue finds them by name).
         from . import tasks  # noqa: F401
-        from .services import stage_emails, tracking
+        from .services import inbound, stage_emails, tracking
 
         ports.stage_changes_subscribe(stage_emails.stage_changes_notify)
         tracking.tracking_signal_connect()
+        inbound.inbound_signal_connect()

@@ -17,6 +17,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from anymail.signals import inbound
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -262,3 +263,19 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
         " (automatic: no reply owed)" if reading.automatic else "",
     )
     return inbound
+
+
+def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
+    message = event.message
+    try:
+        raw = message.as_bytes()
+    except Exception:  # noqa: BLE001 (a message the provider parsed but that cannot be serialised as is)
+        raw = message.as_string().encode("utf-8", "surrogateescape")
+    inbound_email_receive(
+        raw_bytes=raw, source=f"webhook:{esp_name.lower()}", envelope_recipient=message.envelope_recipient or ""
+    )
+
+
+def inbound_signal_connect() -> None:
+    """Receive what anymail's inbound webhook views send, once the provider's signature was checked."""
+    inbound.connect(_on_inbound, dispatch_uid="notifications.inbound_email_receive")
