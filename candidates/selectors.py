@@ -6,6 +6,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Sub
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, StageChange
+from recruiting.services.replies import FEEDBACK_ACTION
 
 from .models import Candidate
 
@@ -31,17 +32,22 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
 
     Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the
     client saw the candidate, which lets rule 8 show the client's name) and `update_requested_at`
-    (when the candidate last asked for news, inside the seven-day window).
+    (when the candidate last asked for news, inside the seven-day window) and `feedback_requested_at`
+    (when they asked for feedback after a late rejection, if they did).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
     last_ask = _update_requests(since=since).filter(object_id=OuterRef("pk")).values("at")[:1]
+    feedback_ask = AuditLog.objects.filter(
+        object_type=Application._meta.label_lower, action=FEEDBACK_ACTION, object_id=OuterRef("pk")
+    ).values("at")[:1]
     return (
         Application.objects.filter(candidate=candidate)
         .select_related("job__client", "owner")
         .annotate(
             client_has_seen_candidate=Exists(reached_client),
             update_requested_at=Subquery(last_ask),
+            feedback_requested_at=Subquery(feedback_ask),
             closed_last=Case(
                 When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),
