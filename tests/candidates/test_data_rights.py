@@ -265,7 +265,7 @@ def test_export_reads_a_fixed_number_of_queries_whatever_the_history(held, djang
         StageChange.objects.create(application=application, from_stage=Stage.NEW, to_stage=Stage.SCREENING)
         ContactEvent.objects.create(application=application, channel="email", direction="outbound", summary="Hello")
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         data = candidate_export(candidate=held)
 
     assert len(data["applications"]) == 8

@@ -1,4 +1,5 @@
-"""The outbox: every message with its state, one message (read, edit) and its actions."""
+"""The outbox: every message with its state, one message (read, edit) and its actions; the emails that
+came back."""
 
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.models import OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import messages as message_services
 from recruiting.permissions import can_act_on
 from recruiting.workspace import forms
@@ -33,6 +34,21 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "counts": ws.outbox_counts(),
             "statuses": OutboundMessage.Status.choices,
         },
+    )
+
+
+@login_required
+@require_GET
+def outbox_replies(request: HttpRequest) -> HttpResponse:
+    """Every email that came back: replies (answerable from here), automatic answers, and rejections with
+    their reason."""
+    status = request.GET.get("status") or None
+    if status is not None and status not in InboundMessage.Status.values:
+        raise Http404("No such status.")
+    return render(
+        request,
+        "notifications/workspace/replies.html",
+        {"replies": page_of(ws.inbound_messages(status=status), request), "status": status},
     )
 
 
