@@ -58,10 +58,14 @@ def reply_record(
 ) -> tuple[ContactEvent, RecruiterPrompt | None]:
     """An email that came back for this application: on the timeline, and owed a reply unless automatic.
 
-    A reply while a reply is already owed joins that prompt (one open per application and reason).
+    A reply while a reply is already owed joins that prompt (one open per application and reason). A
+    candidate who asked not to be contacted prompts nobody: the recruiter sees the reply and decides.
     """
     at = min(at, timezone.now())
     if automatic:
+        owed = ""
+    elif application.candidate.do_not_contact:
+        # On the timeline for the recruiter to read, but nobody is prompted to write to them (rule 5).
         owed = ""
     elif from_candidate:
         owed = "The candidate replied to our email. Please answer them."

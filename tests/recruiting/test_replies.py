@@ -115,3 +115,10 @@ def test_feedback_is_asked_for_once(application):
     assert "feedback" in _owed(application).detail
     assert feedback_request_record(application=application) is None
     assert ContactEvent.objects.filter(application=application).count() == 1
+
+
+def test_a_candidate_who_asked_not_to_be_contacted_prompts_nobody(application):
+    application.candidate.do_not_contact = True
+    application.candidate.save()
+    contact, prompt = _reply(application)
+    assert contact.pk and prompt is None

@@ -136,3 +136,26 @@ def test_an_export_lists_the_replies(admin_user, recruiter):
     assert [(r["from"], r["text"], r["status"]) for r in data["replies"]] == [
         ("ana@mail.example", "When will I hear back?", "accepted")
     ]
+
+
+def test_the_admin_shows_received_emails_read_only(client, admin_user, recruiter):
+    inbound = _reply(_sent(recruiter), text="<script>alert(1)</script> When?")
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:notifications_inboundmessage_changelist"))
+    assert listing.status_code == 200 and "Re: Your application" in listing.content.decode()
+    detail = client.get(reverse("admin:notifications_inboundmessage_change", args=[inbound.pk])).content.decode()
+    assert "Raw source" in detail and "<script>alert(1)</script>" not in detail
+    assert client.post(reverse("admin:notifications_inboundmessage_delete", args=[inbound.pk])).status_code == 403
+
+
+def test_a_reply_written_as_html_is_shown_as_text_everywhere(client, recruiter):
+    message = _sent(recruiter)
+    _reply(message, text='<img src=x onerror="alert(1)"> Is the job remote?')
+    client.force_login(recruiter)
+    for url in (
+        reverse("home"),
+        reverse("outbox_replies"),
+        reverse("candidate_detail", args=[message.candidate_id]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Is the job remote?" in page and "<img src=x" not in page
