@@ -142,8 +142,12 @@ def _match(reading: Reading) -> tuple[OutboundMessage | None, str]:
             .order_by("-created_at")
             .first()
         )
-        if found is not None:
+        # Our Message-IDs are derived from guessable keys, so they prove nothing on their own: without a
+        # signed reply address, only the person the message went to may answer it this way.
+        if found is not None and reading.sender.lower() == found.to_address.lower():
             return found, ""
+        if found is not None:
+            problem = problem or "it names one of our messages but has no reply address and is not from its recipient"
     return None, problem or "it answers no message of ours (no reply address, no known Message-ID)"
 
 

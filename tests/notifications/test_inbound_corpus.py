@@ -234,3 +234,13 @@ def test_replies_are_off_without_a_reply_domain(sent, settings):
     settings.INLOOP_REPLY_DOMAIN = ""
     inbound = inbound_email_receive(raw_bytes=raw, source="pipe")
     assert inbound.reason == "it answers no message of ours (no reply address, no known Message-ID)"
+
+
+def test_a_known_message_id_alone_does_not_let_a_stranger_in(sent):
+    raw = _raw("outlook_top_posting_references_only.eml", sent).replace(
+        f"<{CANDIDATE}>".encode(), b"<stranger@attacker.example>", 1
+    )
+    inbound = inbound_email_receive(raw_bytes=raw, source="pipe")
+    assert inbound.status == InboundMessage.Status.REJECTED
+    assert inbound.reason == "it names one of our messages but has no reply address and is not from its recipient"
+    assert _reply_owed(sent) is None
