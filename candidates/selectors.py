@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
+from recruiting.services.replies import FEEDBACK_ACTION
 
 from .models import Candidate
 
@@ -34,7 +35,8 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
     client saw the candidate, which lets rule 8 show the client's name), `update_requested_at`
     (when the candidate last asked for news, inside the seven-day window), `owner_reminded` and
     `lead_reminded` (an open overdue prompt, escalated to the team lead) and `feedback_due_at` (the
-    feedback owed after a late rejection, while it is).
+    feedback owed after a late rejection, while it is) and `feedback_requested_at` (when they asked
+    for feedback after a late rejection, if they did).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
@@ -42,6 +44,9 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
     open_prompts = RecruiterPrompt.objects.filter(application=OuterRef("pk"), resolved_at__isnull=True)
     overdue = open_prompts.filter(reason=RecruiterPrompt.Reason.OVERDUE)
     feedback = open_prompts.filter(reason=RecruiterPrompt.Reason.FEEDBACK_OWED)
+    feedback_ask = AuditLog.objects.filter(
+        object_type=Application._meta.label_lower, action=FEEDBACK_ACTION, object_id=OuterRef("pk")
+    ).values("at")[:1]
     return (
         Application.objects.filter(candidate=candidate)
         .select_related("job__client", "owner")
@@ -57,6 +62,7 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
                 )
             ),
             feedback_due_at=Subquery(feedback.values("due_at")[:1]),
+            feedback_requested_at=Subquery(feedback_ask),
             closed_last=Case(
                 When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),

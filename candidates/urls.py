@@ -7,6 +7,11 @@ urlpatterns = [
     path("status/<str:token>/", views.status_page, name="status"),
     path("status/<str:token>/preferences/", views.preferences, name="preferences"),
     path("status/<str:token>/applications/<int:application_id>/ask/", views.ask_for_update, name="ask_for_update"),
+    path(
+        "status/<str:token>/applications/<int:application_id>/feedback/",
+        views.ask_for_feedback,
+        name="ask_for_feedback",
+    ),
     path("status/<str:token>/new-link/", views.new_link, name="new_link"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

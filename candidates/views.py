@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recruiting import calendar, policy
-from recruiting.models import Application
+from recruiting.models import Application, Stage
 
 from . import links, selectors
 from .models import Candidate
@@ -75,6 +75,9 @@ class ApplicationRow:
     latest_news_by: date | None = None
     # After a late rejection: the recruiter tells them in person, by when (rule 6).
     personal_news: str = ""
+    # Turned down after a client saw them: they may ask for feedback, once.
+    feedback_owed: bool = False
+    feedback_requested_on: date | None = None
 
 
 def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
@@ -155,6 +158,8 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
                 recruiter_email=owner.email,
                 update_requested_on=_local_date(application.update_requested_at, tz),
                 **_row_timing(application, candidate, now, tz),
+                feedback_owed=application.stage == Stage.REJECTED and application.client_has_seen_candidate,
+                feedback_requested_on=_local_date(application.feedback_requested_at, tz),
             )
         )
     return rows
@@ -230,6 +235,30 @@ def ask_for_update(request: HttpRequest, token: str, application_id: int) -> Htt
                 "You already asked for an update on this application in the last seven days, and your recruiter "
                 "has been told. We will be in touch.",
             )
+    return redirect("candidates:status", token=token)
+
+
+@login_not_required
+@never_cache
+@require_POST
+@rate_limited_post
+def ask_for_feedback(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
+    try:
+        candidate = _candidate_from_link(token, links.STATUS_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    application = Application.objects.filter(pk=application_id, candidate=candidate).first()
+    if application is None:
+        return _invalid_link_response(request, token, InvalidLink())
+    try:
+        asked = people.application_feedback_request(application=application, candidate=candidate)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if asked:
+            messages.success(request, "Thank you: your recruiter will get back to you personally with feedback.")
+        else:
+            messages.info(request, "You have already asked for feedback on this application; your recruiter knows.")
     return redirect("candidates:status", token=token)
 
 

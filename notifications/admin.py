@@ -17,7 +17,7 @@ from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
 from recruiting.models import Role
 from recruiting.permissions import can_act_on, role_of
 
-from .models import MessageAttempt, MessageTemplate, OutboundMessage, Suppression, TrackingEvent
+from .models import InboundMessage, MessageAttempt, MessageTemplate, OutboundMessage, Suppression, TrackingEvent
 from .services import messages as message_services
 from .services import templates
 
@@ -201,3 +201,18 @@ class TrackingEventAdmin(ReadOnlyAdmin):
     list_select_related = ("message",)
     search_fields = ("=event_id", "recipient")
     date_hierarchy = "received_at"
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "received_at", "source", "sender", "subject", "status", "reason", "automatic", "application")
+    list_filter = ("status", "automatic", "source")
+    list_select_related = ("application__candidate", "application__job")
+    search_fields = ("sender", "subject", "=header_message_id")
+    date_hierarchy = "received_at"
+    exclude = ("raw",)
+    readonly_fields = ("raw_source",)
+
+    @admin.display(description="Raw source (the start kept for the audit)")
+    def raw_source(self, obj: InboundMessage) -> str:
+        return bytes(obj.raw).decode("utf-8", errors="replace")

@@ -176,3 +176,57 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class InboundMessage(models.Model):
+    """An email that came back to us (a reply, an automatic answer, a delivery report), kept whatever
+    became of it: matched to the message it answers and put on the timeline, or rejected with the reason."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    received_at = models.DateTimeField(default=timezone.now)
+    # How it reached us: "pipe" (receive_email) or "webhook:<provider>".
+    source = models.CharField(max_length=40)
+    # A digest of the raw source: the same email delivered twice is kept once.
+    digest = models.CharField(max_length=64, unique=True)
+    sender = models.CharField(max_length=254, blank=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    sent_date = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=250, blank=True)
+    header_message_id = models.CharField(max_length=250, blank=True)
+    # The new words only: quoted history and signature removed.
+    text = models.TextField(blank=True)
+    # The start of the raw source, for the audit (capped at INLOOP_INBOUND_RAW_KEEP_BYTES).
+    raw = models.BinaryField(blank=True)
+    raw_size = models.PositiveIntegerField(default=0)
+    attachments = models.PositiveSmallIntegerField(default=0)
+    automatic = models.BooleanField(default=False)
+    # False when the sender is not the candidate's address on file (shown as such).
+    from_candidate = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    application = models.ForeignKey(
+        "recruiting.Application", null=True, blank=True, on_delete=models.CASCADE, related_name="inbound_emails"
+    )
+    contact = models.OneToOneField(
+        "recruiting.ContactEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_email"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["accepted", "rejected"]), name="inbound_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="rejected") | Q(application__isnull=False), name="inbound_accepted_has_application"
+            ),
+        ]
+        indexes = [models.Index(fields=["application", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"inbound #{self.pk} ({self.status})"

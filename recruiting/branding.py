@@ -25,10 +25,15 @@ def text_colour_on(colour: str) -> str:
     return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
 
 
-def sender_address() -> str:
-    """DEFAULT_FROM_EMAIL's address under the firm's sending name."""
+def sender_address(firm: FirmSettings | None = None, *, recruiter_name: str = "") -> str:
+    """DEFAULT_FROM_EMAIL's address under the firm's sending name, or "<recruiter> via <firm>" for a
+    message written for a recruiter (never the recruiter's own address: the firm's domain is the one
+    that signs and is allowed to send). `firm` when the caller read it once for a batch."""
+    firm = firm or firm_settings()
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((firm_settings().sending_name, address))
+    recruiter_name = " ".join(recruiter_name.split())
+    display = f"{recruiter_name} via {firm.sending_name}" if recruiter_name else firm.sending_name
+    return formataddr((display, address))
 
 
 def firm(request: HttpRequest) -> dict:

@@ -248,6 +248,7 @@ class PromptReason(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", "Email bounced or failed"
     CANDIDATE_ASKED = "candidate_asked", "Candidate asked for an update"
     OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
+    REPLY_OWED = "reply_owed", "The candidate wrote: a reply is owed"
     SAFETY_NET = "safety_net", "Two weeks without news near: call the candidate"
 
 
@@ -257,6 +258,7 @@ ESCALATING_REASONS = (
     PromptReason.OVERDUE,
     PromptReason.FEEDBACK_OWED,
     PromptReason.DELIVERY_FAILED,
+    PromptReason.REPLY_OWED,
 )
 
 
@@ -308,6 +310,12 @@ class RecruiterPrompt(models.Model):
                 fields=["due_at"],
                 condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason__in=ESCALATING_REASONS),
                 name="prompt_escalation_idx",
+            ),
+            # The same for the replies owed, which escalate like overdue updates.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="reply_owed"),
+                name="prompt_reply_escalation_idx",
             ),
         ]
 

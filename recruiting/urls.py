@@ -63,6 +63,7 @@ urlpatterns = [
     path("candidates/<int:pk>/erase/", candidates.candidate_erase, name="candidate_erase"),
     path("search/", candidates.search, name="search"),
     path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/replies/", outbox.outbox_replies, name="outbox_replies"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/send-now/", outbox.outbox_send_now, name="outbox_send_now"),
     path("outbox/<int:pk>/cancel/", outbox.outbox_cancel, name="outbox_cancel"),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0061_candidate_unique_email'),
+        ("candidates", "0061_candidate_unique_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications.models import OutboundMessage, TrackingEvent
+from notifications.models import InboundMessage, OutboundMessage, TrackingEvent
 from notifications.services import data_rights as notification_rights
 from notifications.services import mail_files
 from recruiting.audit import audit_log_record
@@ -195,6 +195,7 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
             OutboundMessage._meta.label_lower: erased["messages"],
             RecruiterPrompt._meta.label_lower: pipeline_rights.prompt_ids(application_ids=application_ids),
             TrackingEvent._meta.label_lower: erased["delivery_events"],
+            InboundMessage._meta.label_lower: erased["inbound"],
         },
     )
     pipeline_rights.audit_scrub(refs=refs)

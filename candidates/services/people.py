@@ -1,5 +1,5 @@
 """Writes of people's records: creation, contact preferences, a bounced or complained address, and a
-candidate's ask for news (a prompt for their recruiter).
+candidate's ask for news or, after a late rejection, for feedback (a prompt for their recruiter).
 
 Below notifications in the layers: nothing here sends mail. A fresh status link (an email) is
 `candidates.services.links`; data rights are `data_rights`, the CSV import `imports`.
@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recruiting.audit import audit_log_record
-from recruiting.models import Application, RecruiterPrompt
+from recruiting.models import SUBMITTED_STAGES, Application, RecruiterPrompt, Stage, StageChange
 from recruiting.permissions import ensure_can_act, ensure_can_act_for_all
 from recruiting.services import application_clock_recompute
 from recruiting.services.prompts import prompt_open
+from recruiting.services.replies import feedback_request_record
 from recruiting.validators import validate_time_zone
 
 from .. import selectors
@@ -169,6 +170,25 @@ def application_update_request(*, application: Application, candidate: Candidate
         actor=None, action=UPDATE_REQUEST_ACTION, obj=application, details={"prompt": prompt.pk, "source": "candidate"}
     )
     return True
+
+
+@transaction.atomic
+def application_feedback_request(*, application: Application, candidate: Candidate) -> bool:
+    """After a late rejection (the client had seen them), the candidate asks for feedback, once.
+
+    An inbound contact on the timeline and a reply owed for the owner (recruiting.services.replies);
+    False when they had already asked. Refused for another candidate's application, an application
+    that was not turned down after reaching a client, or a candidate who asked not to be contacted.
+    """
+    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
+    if application.candidate_id != candidate.pk:
+        raise ValidationError("This application is not yours.")
+    if application.candidate.do_not_contact:
+        raise ValidationError("You asked us not to contact you. Turn that off first and we will gladly get in touch.")
+    reached_client = StageChange.objects.filter(application=application, to_stage__in=SUBMITTED_STAGES).exists()
+    if application.stage != Stage.REJECTED or not reached_client:
+        raise ValidationError("Feedback can be asked for once a client has turned an application down.")
+    return feedback_request_record(application=application) is not None
 
 
 @transaction.atomic

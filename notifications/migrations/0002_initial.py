@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('candidates', '0001_initial'),
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
         ('recruiting', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -13,7 +13,7 @@ def install_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_one_source_templates'),
+        ("notifications", "0005_one_source_templates"),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('candidates', '0002_time_zone_validators'),
-        ('notifications', '0005_one_source_templates'),
+        ("notifications", "0010_safety_net_template"),
         ('recruiting', '0003_time_zone_validators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,6 +1,7 @@
 """The notifications app's part of a candidate's data rights: the messages written to them (with their
-tries), the suppression of their address and the provider's events about it, listed for an export and
-emptied for an erasure. Asked for by candidates.services.data_rights."""
+tries), the emails that came back from them or about them, the suppression of their address and the
+provider's events about it, listed for an export and emptied for an erasure. Asked for by
+candidates.services.data_rights."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -9,12 +10,16 @@ from django.db.models import Q, QuerySet
 
 from recruiting.services.data_rights import when
 
-from ..models import MessageAttempt, OutboundMessage, Suppression, TrackingEvent
+from ..models import InboundMessage, MessageAttempt, OutboundMessage, Suppression, TrackingEvent
 from .outbox import WAITING, Status
 
 
 def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(Q(candidate_id=candidate_id) | Q(application_id__in=application_ids))
+
+
+def _inbound(*, application_ids: Iterable[int], address: str) -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(Q(application_id__in=application_ids) | Q(sender__iexact=address))
 
 
 def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
@@ -28,6 +33,17 @@ def messages_export(*, candidate_id: int, application_ids: Iterable[int], addres
         "suppressions": [
             {"email": s.email, "reason": s.reason, "detail": s.detail, "created_at": when(s.created_at)}
             for s in Suppression.objects.filter(email__iexact=address)
+        ],
+        "replies": [
+            {
+                "from": r.sender,
+                "subject": r.subject,
+                "text": r.text,
+                "received_at": when(r.received_at),
+                "application": r.application_id,
+                "status": r.status,
+            }
+            for r in _inbound(application_ids=application_ids, address=address).order_by("received_at", "id")
         ],
         "delivery_events": [
             {"type": e.event_type, "recipient": e.recipient, "description": e.description, "at": when(e.received_at)}
@@ -78,4 +94,11 @@ def messages_erase(
         )
     )
     TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
-    return {"messages": message_ids, "delivery_events": event_ids}
+    inbound = _inbound(application_ids=application_ids, address=address) | InboundMessage.objects.filter(
+        message_id__in=message_ids
+    )
+    inbound_ids = list(inbound.values_list("pk", flat=True))
+    InboundMessage.objects.filter(pk__in=inbound_ids).update(
+        sender="", sender_name="", recipient="", subject="", text="", raw=b"", header_message_id=""
+    )
+    return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from recruiting import calendar, selectors
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
-from recruiting.services.clock import clock_due
+from recruiting.services.clock import clock_set
 
 from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
@@ -169,5 +169,5 @@ def _as_after_this_message(application: Application, now: datetime, policies, ho
     if after.promised_next_step_date is not None and after.promised_next_step_date < today:
         after.promised_next_step_date = None
     after.last_informed_at = now
-    after.next_update_due = clock_due(after, policies=policies, holidays=holidays)
+    clock_set(after, policies=policies, holidays=holidays)
     return after

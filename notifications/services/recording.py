@@ -129,6 +129,7 @@ def record_sent_many(
                 application_id=message.application_id,
                 outbound_message_id=message.pk,
                 summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
+                personal=message.template_code == MessageTemplate.Code.PERSONAL,
             )
             for message in messages
             if message.application_id is not None

@@ -27,7 +27,7 @@ from django.utils import timezone
 from candidates import links
 from recruiting import branding, calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
-from recruiting.models import OFFER_STAGES, Application
+from recruiting.models import OFFER_STAGES, Application, FirmSettings
 
 from .. import rendering
 from ..backends import Phase
@@ -40,6 +40,7 @@ from .outbox import (
     Status,
     message_id_for,
     moment_words,
+    person_name,
     send_time,
     suppression_list,
     suppression_reason,
@@ -53,6 +54,7 @@ from .recording import (
     record_returned,
     record_suppressed,
 )
+from .reply_addresses import reply_address
 from .stage_emails import REJECTIONS, RULE_7_REASON
 
 logger = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
 
 
 def _email_for(
-    message: OutboundMessage, members: list[OutboundMessage] = (), *, from_email: str = ""
+    message: OutboundMessage, members: list[OutboundMessage] = (), *, firm: FirmSettings | None = None
 ) -> EmailMultiAlternatives:
     """The email of a message, or of a lead and the messages combined into it (one email a day)."""
     parts = daily.combined_parts(message, members) if members else message
@@ -130,17 +132,24 @@ def _email_for(
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message.template_code not in ON_REQUEST:
         headers["Auto-Submitted"] = "auto-generated"
-    reply_to = list(
-        dict.fromkeys(
-            each.application.owner.email
-            for each in (message, *members)
-            if each.application is not None and each.application.owner.email
+    owner = message.application.owner if message.application is not None else None
+    reply_to = []
+    if message.candidate_id is not None and (address := reply_address(message.pk)):
+        # A reply comes back to us, matched to this message (the lead of a combined email), and lands on
+        # the application's timeline.
+        reply_to = [address]
+    else:
+        reply_to = list(
+            dict.fromkeys(
+                each.application.owner.email
+                for each in (message, *members)
+                if each.application is not None and each.application.owner.email
+            )
         )
-    )
     email = EmailMultiAlternatives(
         subject=rendering.one_line(parts.subject),
         body=parts.body_text,
-        from_email=from_email or branding.sender_address(),
+        from_email=branding.sender_address(firm, recruiter_name=person_name(owner) if owner is not None else ""),
         to=[message.to_address],
         reply_to=reply_to,
         headers=headers,
@@ -314,7 +323,7 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     sent = SentGroup(worker=worker, report=report)
     try:
         try:
-            from_email = ""
+            firm = None
             for index, (message, members) in enumerate(emails):
                 if time.monotonic() > deadline:
                     report.released += release(_all_ids(emails[index:]), worker)
@@ -338,9 +347,9 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
                 if not mark_handover(message.pk, worker, accepted=sent.last_accepted()):
                     continue
                 # The firm's sending name, read once per batch (and only when something goes out).
-                from_email = from_email or branding.sender_address()
+                firm = firm or branding.firm_settings()
                 try:
-                    accepted = mailer.send_messages([_email_for(message, members, from_email=from_email)])
+                    accepted = mailer.send_messages([_email_for(message, members, firm=firm)])
                 except Exception as error:
                     failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
                     sent.flush()

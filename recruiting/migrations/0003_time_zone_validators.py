@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruiting', '0002_recruiterprompt'),
+        ("recruiting", "0002_recruiterprompt"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0010_safety_net_template'),
-        ('recruiting', '0003_time_zone_validators'),
+        ("recruiting", "0003_time_zone_validators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruiting', '0003_time_zone_validators'),
+        ("recruiting", "0050_reply_owed_prompts"),
     ]
 
     operations = [

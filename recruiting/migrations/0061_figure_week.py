@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruiting', '0060_firm_settings'),
+        ("recruiting", "0060_firm_settings"),
     ]
 
     operations = [

@@ -80,6 +80,8 @@ class EmailSent(NamedTuple):
     application_id: int
     outbound_message_id: int
     summary: str
+    # A person's own email (not an automated one): it answers a reply owed.
+    personal: bool = False
 
 
 @transaction.atomic
@@ -121,7 +123,9 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
             application.last_informed_at = at
         clock_set(application, policies=policies, holidays=holidays)
     applications_clock_save(list(applications.values()))
-    prompts.prompts_resolve_on_contacts(contacts=contacts)
+    prompts.prompts_resolve_on_contacts(
+        contacts=contacts, personal_message_ids={email.outbound_message_id for email in emails if email.personal}
+    )
     audit_log_record_each(
         actor=None,
         action="contact.log",

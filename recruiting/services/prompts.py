@@ -5,7 +5,7 @@ reassigned here (the overdue scan, in scan.py, opens and escalates them in bulk)
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,6 +27,9 @@ RESOLVED_BY_CONTACT = (Reason.OVERDUE, Reason.CANDIDATE_ASKED, Reason.SAFETY_NET
 # A bounced or failed email asks the recruiter to reach the candidate another way: a contact they
 # log themselves (not another outbox message) is that other way.
 RESOLVED_BY_PERSONAL_CONTACT = (Reason.DELIVERY_FAILED,)
+# A reply owed is answered by a person: a contact they log, or their personal email through the outbox
+# (an automated email that happens to go out meanwhile answers nothing).
+RESOLVED_BY_ANSWER = (Reason.REPLY_OWED,)
 
 SETTLED_CLOSED = "No update owed any more: the application closed or the candidate asked not to be contacted."
 SETTLED_CLOCK_MOVED = "No longer overdue: the next update is due later."
@@ -70,12 +73,13 @@ def prompt_open(
         return RecruiterPrompt.objects.get(application=application, reason=reason, resolved_at__isnull=True)
 
 
-def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
+def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent], personal_message_ids: Collection[int] = ()) -> int:
     """Outbound contacts settle what their candidates were owed (one contact, or a group logged together).
 
     Always the overdue and asked-for-update prompts; the feedback owed after a late rejection when the
     application is rejected (that contact is the feedback); a bounced-email prompt when the recruiter
-    reached the candidate themselves rather than through another outbox message. A prompt is settled by
+    reached the candidate themselves rather than through another outbox message; a reply owed when the
+    contact is a person's (logged, or a personal email: `personal_message_ids`). A prompt is settled by
     the first of the contacts with its application. A constant number of queries for the group.
     """
     settling: dict[int, ContactEvent] = {}
@@ -90,6 +94,8 @@ def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent]) -> int:
             reasons += (Reason.FEEDBACK_OWED,)
         if contact.message_id is None:
             reasons += RESOLVED_BY_PERSONAL_CONTACT
+        if contact.message_id is None or contact.message_id in personal_message_ids:
+            reasons += RESOLVED_BY_ANSWER
         applications_by_reasons[reasons].append(application_id)
     owed = Q()
     for reasons, application_ids in applications_by_reasons.items():

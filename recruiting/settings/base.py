@@ -208,6 +208,16 @@ ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 if INLOOP_TRACKING_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
     ANYMAIL[f"{INLOOP_TRACKING_ESP.upper()}_WEBHOOK_SIGNING_KEY"] = env.str("ANYMAIL_WEBHOOK_SIGNING_KEY")
 
+# Replies (docs/operations.md, "Replies"). Off without a reply domain: Reply-To is then the recruiter.
+INLOOP_REPLY_DOMAIN = env.str("INLOOP_REPLY_DOMAIN", default="").strip().lower()
+# The provider whose inbound webhook may post replies; off when unset.
+INLOOP_INBOUND_ESP = env.str("INLOOP_INBOUND_ESP", default="").strip().lower()
+if INLOOP_INBOUND_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
+    ANYMAIL.setdefault(f"{INLOOP_INBOUND_ESP.upper()}_WEBHOOK_SIGNING_KEY", env.str("ANYMAIL_WEBHOOK_SIGNING_KEY"))
+INLOOP_INBOUND_MAX_BYTES = env.int("INLOOP_INBOUND_MAX_BYTES", default=5 * 1024 * 1024)
+INLOOP_INBOUND_RAW_KEEP_BYTES = env.int("INLOOP_INBOUND_RAW_KEEP_BYTES", default=256 * 1024)
+# The firm's name in "<recruiter> via <firm>"; by default the display name of DEFAULT_FROM_EMAIL.
+
 # Celery. The broker URL decides the run mode: filesystem:// is the embedded default.
 # With Redis, a publish (the wake-up after a commit, the relay) fails fast when the broker is down instead
 # of sitting in kombu's reconnect loop (about 6 s): the outbox row is the truth and the relay finds it later,

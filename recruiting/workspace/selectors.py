@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
 from recruiting import selectors
 from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Stage
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
+    RecruiterPrompt.Reason.REPLY_OWED,
     RecruiterPrompt.Reason.FEEDBACK_OWED,
     RecruiterPrompt.Reason.CANDIDATE_ASKED,
     RecruiterPrompt.Reason.DELIVERY_FAILED,
@@ -249,3 +250,35 @@ def waiting_messages(*, application_ids: list[int]) -> dict[int, OutboundMessage
     for message in waiting.only("pk", "application_id", "send_after"):
         found.setdefault(message.application_id, message)
     return found
+
+
+def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
+    """The newest accepted email that came back on each of these applications, in one query."""
+    if not application_ids:
+        return {}
+    ranked = (
+        InboundMessage.objects.filter(application_id__in=application_ids, status=InboundMessage.Status.ACCEPTED)
+        .defer("raw")
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("application_id")], order_by=[F("received_at").desc(), F("pk")]
+            )
+        )
+        .filter(position=1)
+    )
+    return {reply.application_id: reply for reply in ranked}
+
+
+def replies_of_contacts(*, contact_ids: list[int]) -> dict[int, InboundMessage]:
+    """The received emails behind these timeline contacts, by contact id, in one query."""
+    if not contact_ids:
+        return {}
+    return {reply.contact_id: reply for reply in InboundMessage.objects.filter(contact_id__in=contact_ids)}
+
+
+def inbound_messages(*, status: str | None = None) -> QuerySet[InboundMessage]:
+    """Every email that came back, newest first, with its application (the outbox's "Replies" tab)."""
+    received = InboundMessage.objects.select_related("application__candidate", "application__job").defer("raw")
+    if status is not None:
+        received = received.filter(status=status)
+    return received.order_by("-received_at", "-pk")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate, CandidateImport
 from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services.inbound import inbound_email_receive
 from notifications.services.tracking import tracking_event_record
 from recruiting import demo, services
 from recruiting.models import (
@@ -50,6 +51,7 @@ def demo_firm(django_db_setup, django_db_blocker):
         CandidateImport.objects.create(
             uploaded_by=application.owner, content=b"first_name,email\n", file_name="people.csv"
         )
+        inbound_email_receive(raw_bytes=b"From: someone@example.com\nSubject: Hello\n\nAny jobs?\n", source="pipe")
         yield
         transaction.set_rollback(True)
 

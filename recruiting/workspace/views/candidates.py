@@ -72,9 +72,27 @@ def _candidate_timeline(candidate: Candidate, request: HttpRequest) -> Page:
     ]
     entries.sort(key=lambda entry: entry.at, reverse=True)
     start = (number - 1) * TIMELINE_PAGE
-    return Page(
-        items=entries[start : start + TIMELINE_PAGE], number=number, has_next=len(entries) > start + TIMELINE_PAGE
-    )
+    shown = entries[start : start + TIMELINE_PAGE]
+    # A contact that is an email that came back shows who sent it and can be answered from here.
+    replies = ws.replies_of_contacts(contact_ids=[entry.item.pk for entry in shown if entry.kind == "contact"])
+    for entry in shown:
+        if entry.kind == "contact":
+            entry.item.reply = replies.get(entry.item.pk)
+    return Page(items=shown, number=number, has_next=len(entries) > start + TIMELINE_PAGE)
+
+
+def _answer_initial(request: HttpRequest, actable: list[Application]) -> dict[str, Any]:
+    """The email form set to answer a reply (`?answer=<application id>`): that application, "Re:" its subject."""
+    wanted = request.GET.get("answer", "")
+    application = next((a for a in actable if wanted.isdigit() and a.pk == int(wanted)), None)
+    if application is None:
+        return {}
+    reply = ws.latest_replies(application_ids=[application.pk]).get(application.pk)
+    subject = (reply.subject if reply else "") or str(application.job)
+    return {
+        "application": application.pk,
+        "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
+    }
 
 
 def _email_initial(request: HttpRequest, candidate: Candidate, actable: list[Application]) -> dict[str, Any]:
@@ -105,6 +123,7 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
         "candidate": candidate,
         "applications": applications,
         "actable_applications": actable,
+        "actable_ids": {application.pk for application in actable},
         "timeline": _candidate_timeline(candidate, request),
         "can_act": can_act_on(request.user, candidate.owner_id),
         "is_admin": role_of(request.user) == Role.ADMIN,
@@ -119,7 +138,10 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
         ),
         "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
         "email_form": forms_given.get("email_form")
-        or forms.PersonalEmailForm(applications=actable, initial=_email_initial(request, candidate, actable)),
+        or forms.PersonalEmailForm(
+            applications=actable,
+            initial={**_email_initial(request, candidate, actable), **_answer_initial(request, actable)},
+        ),
     }
 
 

@@ -56,10 +56,16 @@ def home(request: HttpRequest) -> HttpResponse:
         application.snoozed = bool(
             application.prompt and application.prompt.snoozed_until and application.prompt.snoozed_until > now
         )
+    owed = page_of(ws.prompts_owed_for(recruiter_ids=mine, now=now), request, "owed_page")
+    replies = ws.latest_replies(
+        application_ids=[prompt.application_id for prompt in owed if prompt.reason == RecruiterPrompt.Reason.REPLY_OWED]
+    )
+    for prompt in owed:
+        prompt.reply = replies.get(prompt.application_id)
     context: dict[str, Any] = {
         "overdue": overdue,
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),
-        "owed": page_of(ws.prompts_owed_for(recruiter_ids=mine, now=now), request, "owed_page"),
+        "owed": owed,
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
         "is_lead": role_of(user) == Role.TEAM_LEAD,
     }

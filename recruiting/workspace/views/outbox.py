@@ -1,4 +1,5 @@
-"""The outbox: every message with its state, one message (read, edit) and its actions."""
+"""The outbox: every message with its state, one message (read, edit) and its actions; the emails that
+came back."""
 
 from collections.abc import Callable
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.links import signed_links_masked
-from notifications.models import OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import messages as message_services
 from recruiting import calendar
 from recruiting.permissions import can_act_on, team_member_ids
@@ -58,6 +59,21 @@ def _owned(messages_qs, user, owner: str):
     if owner == Scope.TEAM:
         return messages_qs.filter(application__owner_id__in=team_member_ids(user))
     return messages_qs
+
+
+@login_required
+@require_GET
+def outbox_replies(request: HttpRequest) -> HttpResponse:
+    """Every email that came back: replies (answerable from here), automatic answers, and rejections with
+    their reason."""
+    status = request.GET.get("status") or None
+    if status is not None and status not in InboundMessage.Status.values:
+        raise Http404("No such status.")
+    return render(
+        request,
+        "notifications/workspace/replies.html",
+        {"replies": page_of(ws.inbound_messages(status=status), request), "status": status},
+    )
 
 
 def _message_or_404(pk: int) -> OutboundMessage:

@@ -1,0 +1,123 @@
+"""Reading the words of an inbound email: its text part, or its HTML made plain, in the right charset,
+with the quoted history and the signature taken off (mail-parser-reply)."""
+
+import re
+from email.message import EmailMessage
+from html.parser import HTMLParser
+
+from mailparser_reply.parser import EmailMessage as ReplyText
+
+# Languages whose "On ... wrote:" lines and Outlook headers the reply parser recognises.
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+# Charsets that are Windows-1252 in practice: mail clients label cp1252 text (curly quotes, the euro
+# sign) as Latin-1 or ASCII; cp1252 decodes every Latin-1 letter the same way and those too.
+READ_AS_CP1252 = {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252"}
+
+# The line above a quote marked with ">": "On <date>, <name> wrote:" and its translations.
+_ATTRIBUTION = re.compile(r"(wrote|a écrit|schrieb|escribió|scrisse|schreef)\s*:\s*$", re.IGNORECASE)
+_FORWARD_MARKER = re.compile(
+    r"^\s*-{3,}\s*(Forwarded message|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado)\s*-{3,}\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "hr"}
+_SKIPPED = {"script", "style", "head", "title", "blockquote"}
+# Containers in which mail clients put the history they quote: Gmail, Apple Mail, Outlook, Thunderbird.
+_QUOTE_MARKERS = re.compile(r"gmail_quote|gmail_extra|divRplyFwdMsg|appendonsend|moz-cite-prefix|yahoo_quoted")
+
+
+class _HtmlText(HTMLParser):
+    """HTML to plain text: paragraphs and line breaks kept, scripts, styles and quoted history dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping: list[str] = []
+        self.quote_started = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.quote_started:
+            return
+        marker = " ".join(value or "" for name, value in attrs if name in ("class", "id"))
+        if tag == "blockquote" and "type" in dict(attrs) or _QUOTE_MARKERS.search(marker):
+            # Everything from the quoted history on is the history: a reply is written above it.
+            self.quote_started = True
+            return
+        if tag in _SKIPPED:
+            self.skipping.append(tag)
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping and self.skipping[-1] == tag:
+            self.skipping.pop()
+        if tag in _BLOCKS and not self.quote_started:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping and not self.quote_started:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        joined = "".join(self.parts)
+        lines = [" ".join(line.split()) for line in joined.splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def part_text(part: EmailMessage) -> str:
+    """The decoded text of one part: its transfer encoding undone, its charset read leniently."""
+    payload = part.get_payload(decode=True) or b""
+    charset = (part.get_content_charset() or "us-ascii").lower()
+    if charset in READ_AS_CP1252:
+        charset = "cp1252"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        # A charset nobody knows: the letters of Western mail are still read right.
+        return payload.decode("cp1252", errors="replace")
+
+
+def body_text(message: EmailMessage) -> str:
+    """The message's words: its plain-text part, else its HTML made plain; for a delivery report, the
+    part written for people."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        if message.get_content_maintype() == "multipart":
+            first = next(iter(message.iter_parts()), None)
+            return body_text(first) if isinstance(first, EmailMessage) else ""
+        return ""
+    text = part_text(body)
+    if body.get_content_subtype() == "html":
+        text = html_to_text(text)
+    return text.replace("\r\n", "\n")
+
+
+def latest_reply(text: str) -> str:
+    """The new words of a reply: the quoted history and the sender's signature removed.
+
+    Lines quoted with ">" go first; the reply parser then splits the rest at each "On ... wrote:" line
+    or Outlook header block and takes signatures off. What follows an "On ... wrote:" line whose quote
+    was marked with ">" is the sender's own (bottom posting, or answers between the quoted lines), so it
+    is kept; an Outlook header block, or a forwarding line, starts history that is not marked, so
+    everything from it goes (the raw copy keeps it).
+    Hyphen lists stay: candidates write them.
+    """
+    text = _FORWARD_MARKER.split(text, maxsplit=1)[0]
+    lines = text.splitlines()
+    marked = any(line.lstrip().startswith(">") for line in lines)
+    unquoted = "\n".join(line for line in lines if not line.lstrip().startswith(">"))
+    parsed = ReplyText(text=unquoted, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
+    bodies = []
+    for index, reply in enumerate(parsed.replies):
+        if index and not (marked and _ATTRIBUTION.search(reply.headers or "")):
+            break
+        bodies.append(reply.body.strip())
+    return "\n\n".join(body for body in bodies if body)

@@ -1,0 +1,285 @@
+"""Email that comes back: replies to our messages, automatic answers and delivery reports.
+
+Two routes bring a raw message here: `manage.py receive_email` (a Postfix or Exim pipe) and the mail
+provider's inbound webhook (django-anymail). Every message is stored, once (a digest of its source is
+unique), whatever becomes of it: matched to the outbox message it answers (by the signed token of its
+reply address, else by In-Reply-To / References against our Message-IDs) and handed to the pipeline as
+an inbound contact, or rejected with its reason and a log line. Nothing a sender writes raises here: a
+message we cannot read is a stored rejection, never an error for the mail server or the provider.
+"""
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from anymail.signals import inbound
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recruiting.audit import audit_log_record
+from recruiting.models import ACTIVE_STAGES, Application
+from recruiting.services.replies import reply_record
+
+from .. import inbound_text
+from ..models import InboundMessage, OutboundMessage
+from .reply_addresses import reply_token_check
+
+logger = logging.getLogger(__name__)
+Status = InboundMessage.Status
+
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Subjects of automatic answers whose senders set none of the headers that say so.
+_AUTOMATIC_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|absence|"
+    r"undeliver(able|ed)|delivery (status notification|failure|has failed)|mail delivery failed|returned mail)",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply)@", re.IGNORECASE)
+
+
+@dataclass
+class Reading:
+    """What the message says about itself, read defensively."""
+
+    sender: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    sent_date: datetime | None = None
+    header_message_id: str = ""
+    recipients: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    text: str = ""
+    attachments: int = 0
+    automatic: bool = False
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # noqa: BLE001 (a header the parser cannot make sense of is a header we do without)
+        return ""
+    return str(value or "")
+
+
+def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+    try:
+        header = message.get(name)
+        found = [(address.display_name, address.addr_spec) for address in getattr(header, "addresses", ())]
+    except Exception:  # noqa: BLE001
+        return []
+    # An address the parser could not make out comes back as "<>" or without a domain.
+    return [(name, address) for name, address in found if _ADDRESS.match(address)]
+
+
+def _is_automatic(message: EmailMessage, reading: Reading) -> bool:
+    """RFC 3834 Auto-Submitted, the de-facto auto-reply headers, delivery reports, and their usual senders."""
+    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return True
+    if any(_header(message, name) for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")):
+        return True
+    if _header(message, "Precedence").strip().lower() in ("auto_reply", "bulk", "junk", "list"):
+        return True
+    if message.get_content_type() == "multipart/report":
+        return True
+    return bool(_AUTOMATIC_SENDERS.match(reading.sender) or _AUTOMATIC_SUBJECT.match(reading.subject))
+
+
+def _read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
+    reading = Reading()
+    senders = _addresses(message, "From")
+    if senders:
+        reading.sender_name, reading.sender = senders[0][0][:200], senders[0][1][:254]
+    reading.subject = " ".join(_header(message, "Subject").split())[:250]
+    try:
+        date = message.get("Date")
+        reading.sent_date = getattr(date, "datetime", None)
+    except Exception:  # noqa: BLE001
+        reading.sent_date = None
+    if reading.sent_date is not None and reading.sent_date.tzinfo is None:
+        reading.sent_date = None
+    reading.header_message_id = _header(message, "Message-ID").strip()[:250]
+    reading.recipients = [envelope_recipient] if envelope_recipient else []
+    for name in RECIPIENT_HEADERS:
+        reading.recipients += [address for _name, address in _addresses(message, name)]
+        raw = _header(message, name)
+        reading.recipients += re.findall(r"[\w.+=-]+@[\w.-]+", raw) if raw else []
+    for name in ("In-Reply-To", "References"):
+        reading.references += _MESSAGE_ID.findall(_header(message, name))
+    reading.automatic = _is_automatic(message, reading)
+    reading.text = inbound_text.body_text(message)
+    if message.get_content_type() != "multipart/report":
+        reading.attachments = sum(1 for _part in message.iter_attachments())
+    return reading
+
+
+def _match(reading: Reading) -> tuple[OutboundMessage | None, str]:
+    """The outbox message this one answers, or why there is none."""
+    problem = ""
+    for address in reading.recipients:
+        check = reply_token_check(address)
+        if check is None:
+            continue
+        if check.message_id is None:
+            problem = check.problem
+            continue
+        found = OutboundMessage.objects.filter(pk=check.message_id).select_related("candidate").first()
+        if found is not None:
+            return found, ""
+        problem = "its reply address names a message we no longer have"
+    if reading.references:
+        found = (
+            OutboundMessage.objects.filter(message_id__in=reading.references[-20:])
+            .select_related("candidate")
+            .order_by("-created_at")
+            .first()
+        )
+        # Our Message-IDs are derived from guessable keys, so they prove nothing on their own: without a
+        # signed reply address, only the person the message went to may answer it this way.
+        if found is not None and reading.sender.lower() == found.to_address.lower():
+            return found, ""
+        if found is not None:
+            problem = problem or "it names one of our messages but has no reply address and is not from its recipient"
+    return None, problem or "it answers no message of ours (no reply address, no known Message-ID)"
+
+
+def _application_of(message: OutboundMessage) -> Application | None:
+    """The application a reply is about: the message's own, or for a message about no single application
+    (a fresh status link) the candidate's latest live application."""
+    if message.application_id is not None:
+        return Application.objects.filter(pk=message.application_id).first()
+    if message.candidate_id is None:
+        return None
+    candidates = Application.objects.filter(candidate_id=message.candidate_id)
+    return (
+        candidates.filter(stage__in=ACTIVE_STAGES).order_by("-stage_entered_at").first()
+        or candidates.order_by("-stage_entered_at").first()
+    )
+
+
+def _summary(reading: Reading, *, from_candidate: bool, text: str) -> str:
+    kind = "Automatic answer" if reading.automatic else "Reply"
+    who = "" if from_candidate else f" from {reading.sender or 'an unknown sender'}, not the candidate's address"
+    extra = f"\n\n({reading.attachments} attachment(s) not kept.)" if reading.attachments else ""
+    return f"{kind} by email{who}: {reading.subject or '(no subject)'}\n\n{text}{extra}"[:5000]
+
+
+def _reject(inbound: InboundMessage, reason: str) -> InboundMessage:
+    inbound.status, inbound.reason = Status.REJECTED, reason[:300]
+    inbound.save()
+    audit_log_record(actor=None, action="inbound.reject", obj=inbound, details={"reason": inbound.reason})
+    # The sender's address stays out of the log (personal data); the row has it.
+    logger.warning("Inbound email #%s from %s rejected: %s", inbound.pk, inbound.source, inbound.reason)
+    return inbound
+
+
+def inbound_email_receive(*, raw_bytes: bytes, source: str, envelope_recipient: str = "", size: int | None = None):
+    """Store one raw email and act on it; returns the InboundMessage (the existing one for a duplicate).
+
+    `size` is the size of the whole message when the caller kept only its start (`raw_bytes`).
+    """
+    size = len(raw_bytes) if size is None else size
+    digest = hashlib.sha256(raw_bytes + str(size).encode()).hexdigest()
+    existing = InboundMessage.objects.filter(digest=digest).first()
+    if existing is not None:
+        logger.info("Inbound email #%s from %s received again: kept once.", existing.pk, source)
+        return existing
+    try:
+        with transaction.atomic():
+            return _receive(
+                raw_bytes=raw_bytes, source=source, envelope_recipient=envelope_recipient, size=size, digest=digest
+            )
+    except IntegrityError:
+        # The same email delivered twice at once: the other delivery stored it.
+        return InboundMessage.objects.get(digest=digest)
+
+
+def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: int, digest: str) -> InboundMessage:
+    inbound = InboundMessage(
+        source=source[:40],
+        digest=digest,
+        raw=raw_bytes[: settings.INLOOP_INBOUND_RAW_KEEP_BYTES],
+        raw_size=size,
+        recipient=envelope_recipient[:254],
+    )
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw_bytes)
+        reading = _read(message, envelope_recipient=envelope_recipient)
+    except Exception as error:  # noqa: BLE001 (malformed mail of any kind is stored as a rejection)
+        logger.info("Inbound email could not be parsed: %s", type(error).__name__)
+        return _reject(inbound, f"unreadable message ({type(error).__name__})")
+    inbound.sender, inbound.sender_name = reading.sender, reading.sender_name
+    inbound.subject, inbound.sent_date = reading.subject, reading.sent_date
+    inbound.header_message_id, inbound.automatic = reading.header_message_id, reading.automatic
+    inbound.attachments = min(reading.attachments, 32767)
+    if size > settings.INLOOP_INBOUND_MAX_BYTES:
+        return _reject(
+            inbound, f"too large: {size} bytes, over the limit of {settings.INLOOP_INBOUND_MAX_BYTES} (attachments?)"
+        )
+    if not reading.sender and not reading.automatic:
+        return _reject(inbound, "no readable sender address (broken From header)")
+    answered, problem = _match(reading)
+    if answered is None:
+        return _reject(inbound, problem)
+    inbound.message = answered
+    inbound.recipient = (
+        inbound.recipient or next((address for address in reading.recipients if reply_token_check(address)), "")[:254]
+    )
+    candidate = answered.candidate
+    if candidate is not None and candidate.erased_at is not None:
+        inbound.raw, inbound.subject, inbound.sender, inbound.sender_name = b"", "", "", ""
+        return _reject(inbound, "the candidate's data was erased: nothing of this reply is kept")
+    application = _application_of(answered)
+    if application is None:
+        return _reject(inbound, "the message it answers is about no application")
+    text = reading.text if reading.automatic else inbound_text.latest_reply(reading.text) or reading.text.strip()
+    inbound.text = text[:20000]
+    inbound.from_candidate = bool(candidate and reading.sender and reading.sender.lower() == candidate.email.lower())
+    inbound.application = application
+    contact, _prompt = reply_record(
+        application=application,
+        at=timezone.now(),
+        summary=_summary(reading, from_candidate=inbound.from_candidate, text=inbound.text),
+        automatic=reading.automatic,
+        from_candidate=inbound.from_candidate,
+    )
+    inbound.contact, inbound.status = contact, Status.ACCEPTED
+    inbound.save()
+    audit_log_record(
+        actor=None,
+        action="inbound.accept",
+        obj=inbound,
+        details={"application": application.pk, "message": answered.pk, "automatic": reading.automatic},
+    )
+    logger.info(
+        "Inbound email #%s from %s accepted for application #%s%s.",
+        inbound.pk,
+        source,
+        application.pk,
+        " (automatic: no reply owed)" if reading.automatic else "",
+    )
+    return inbound
+
+
+def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
+    message = event.message
+    try:
+        raw = message.as_bytes()
+    except Exception:  # noqa: BLE001 (a message the provider parsed but that cannot be serialised as is)
+        raw = message.as_string().encode("utf-8", "surrogateescape")
+    inbound_email_receive(
+        raw_bytes=raw, source=f"webhook:{esp_name.lower()}", envelope_recipient=message.envelope_recipient or ""
+    )
+
+
+def inbound_signal_connect() -> None:
+    """Receive what anymail's inbound webhook views send, once the provider's signature was checked."""
+    inbound.connect(_on_inbound, dispatch_uid="notifications.inbound_email_receive")
