@@ -8,11 +8,13 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from recruiting.services import ports
 
-        # The connections of this app, made once: the emails a stage change owes (the pipeline's port),
+        # The connections of this app, made once: the emails a stage change owes and the chase of a
+        # client whose answer is due (the pipeline's ports),
         # and the receiver of anymail's tracking signal (sent by the provider webhook views); and its
         # tasks registered in every process (recruiting.celery.enqueue finds them by name).
         from . import tasks  # noqa: F401
-        from .services import stage_emails, tracking
+        from .services import client_chases, stage_emails, tracking
 
         ports.stage_changes_subscribe(stage_emails.stage_changes_notify)
+        ports.client_chases_subscribe(client_chases.client_chases_queue)
         tracking.tracking_signal_connect()

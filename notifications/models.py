@@ -21,6 +21,7 @@ class MessageTemplate(models.Model):
         PERSONAL = "personal", "Personal email from the recruiter"
         DIGEST = "digest", "Recruiter digest"
         STATUS_LINK = "status_link", "A fresh link to the status page"
+        CLIENT_CHASE = "client_chase", "Feedback request to a hiring manager"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)

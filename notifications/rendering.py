@@ -83,11 +83,22 @@ STATUS_LINK_FIELDS: dict[str, str] = {
     name: CANDIDATE_FIELDS[name] for name in ("candidate_first_name", "status_page_url", "unsubscribe_url")
 }
 
+# The feedback request to a hiring manager: one email for all the candidates they owe an answer on.
+CLIENT_CHASE_FIELDS: dict[str, str] = {
+    "manager_name": "The hiring manager's name",
+    "client_name": "The client's name",
+    "candidates_count": "How many candidates are waiting on their answer",
+    "candidates_list": "One paragraph per candidate: name, job, since when, and their one-click answer link",
+    "recruiter_names": "The names of the recruiters of those candidates",
+}
+
 
 def fields_for_code(code: str) -> dict[str, str]:
     """The merge fields a template of this code may use, with a description of each."""
     if code == "digest":
         return DIGEST_FIELDS
+    if code == "client_chase":
+        return CLIENT_CHASE_FIELDS
     if code == "status_link":
         return STATUS_LINK_FIELDS
     if code == "personal":

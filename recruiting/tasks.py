@@ -6,6 +6,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from .models import Job
+from .services.clients import client_answers_chase, client_prompts_scan
 from .services.clock import clocks_recompute
 from .services.jobs import job_close, job_close_progress_record
 from .services.scan import prompts_scan_overdue
@@ -52,4 +53,20 @@ def scan_overdue() -> dict[str, int]:
         "without_lead": result.without_lead,
     }
     logger.info("Overdue scan: %s", counts)
+    return counts
+
+
+@shared_task(name="recruiting.tasks.chase_client_answers")
+def chase_client_answers() -> dict[str, int]:
+    """Beat: chase due client answers, then prompt calls and tell leads. Safe to run twice or at once."""
+    chase = client_answers_chase()
+    scan = client_prompts_scan()
+    counts = {
+        "due": chase.due,
+        "chased": len(chase.chased),
+        "unreachable": len(chase.unreachable),
+        "call_prompts": len(scan.opened),
+        "escalated": len(scan.escalated),
+    }
+    logger.info("Client answers: %s", counts)
     return counts

@@ -23,7 +23,7 @@ from ..models import (
     allowed_transitions,
 )
 from ..permissions import ensure_can_act
-from . import ports, prompts
+from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_due
 
 User = AbstractBaseUser
@@ -158,6 +158,7 @@ def applications_move_locked(
     )
     if not shared:
         applications_clock_save(applications)
+    clients.client_clocks_follow_stage(applications=applications, to_stage=to_stage, now=now, holidays=holidays)
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(

@@ -1,4 +1,5 @@
-"""The one port from the pipeline to the layers above it: who is told about a batch of stage changes.
+"""The ports from the pipeline to the layers above it: who is told about a batch of stage changes, and
+who chases a client whose answer is due.
 
 The pipeline writes a stage change and must not know what follows from it (an email, for one). What
 follows subscribes here, once, from its app config's ready() (notifications: `stage_changes_notify`, the
@@ -8,11 +9,12 @@ commits or rolls back with the move.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from ..models import StageChange
+from ..models import Application, StageChange
 
 StageChangesSubscriber = Callable[..., object]
 
@@ -30,3 +32,32 @@ def stage_changes_publish(
 ) -> None:
     for subscriber in _subscribers:
         subscriber(stage_changes=stage_changes, by=by, holidays=holidays)
+
+
+@dataclass(frozen=True)
+class ClientChaseSent:
+    """A due client answer put to one hiring manager, in the email `message_id` (several share one)."""
+
+    application_id: int
+    hiring_manager_id: int
+    message_id: int
+
+
+ClientChaser = Callable[..., Sequence[ClientChaseSent]]
+
+_client_chasers: list[ClientChaser] = []
+
+
+def client_chases_subscribe(chaser: ClientChaser) -> None:
+    """Called as chaser(applications=..., now=...) with applications whose client answer is due, each
+    with job.reachable_managers loaded; returns what it chased (an application left out waits for the
+    next scan: its managers were already chased today). Idempotent."""
+    if chaser not in _client_chasers:
+        _client_chasers.append(chaser)
+
+
+def client_chases_publish(*, applications: Sequence[Application], now: datetime) -> list[ClientChaseSent]:
+    sent: list[ClientChaseSent] = []
+    for chaser in _client_chasers:
+        sent.extend(chaser(applications=applications, now=now))
+    return sent
