@@ -6,6 +6,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Sub
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, StageChange
+from recruiting.selectors import clients as client_selectors
 
 from .models import Candidate
 
@@ -31,7 +32,8 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
 
     Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the
     client saw the candidate, which lets rule 8 show the client's name) and `update_requested_at`
-    (when the candidate last asked for news, inside the seven-day window).
+    (when the candidate last asked for news, inside the seven-day window), and `client_asked_sent_at`
+    (when our request for the client's decision on the current step was sent, if it was).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
@@ -42,6 +44,7 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
         .annotate(
             client_has_seen_candidate=Exists(reached_client),
             update_requested_at=Subquery(last_ask),
+            client_asked_sent_at=client_selectors.client_asked_sent_at(),
             closed_last=Case(
                 When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),

@@ -26,7 +26,7 @@ from .models import Candidate
 from .ratelimit import rate_limited_post
 from .services import links as link_services
 from .services import people
-from .wording import client_display_name, stage_words
+from .wording import client_asked_words, client_display_name, stage_words
 
 INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
 
@@ -69,6 +69,7 @@ class ApplicationRow:
     recruiter_name: str
     recruiter_email: str
     update_requested_on: date | None
+    client_asked: str
 
 
 def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
@@ -85,13 +86,15 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
             last_informed_at=application.last_informed_at,
         )
         owner = application.owner
+        client = client_display_name(
+            client=application.job.client, client_has_seen_candidate=application.client_has_seen_candidate
+        )
+        asked_on = _local_date(application.client_asked_sent_at, tz)
         rows.append(
             ApplicationRow(
                 pk=application.pk,
                 job_title=application.job.title,
-                client=client_display_name(
-                    client=application.job.client, client_has_seen_candidate=application.client_has_seen_candidate
-                ),
+                client=client,
                 stage_title=words.title,
                 stage_explanation=words.explanation,
                 is_open=application.is_active,
@@ -102,6 +105,7 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
                 recruiter_name=owner.get_full_name() or owner.get_username(),
                 recruiter_email=owner.email,
                 update_requested_on=_local_date(application.update_requested_at, tz),
+                client_asked=client_asked_words(client_name=client, asked_on=asked_on) if asked_on else "",
             )
         )
     return rows

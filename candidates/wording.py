@@ -1,7 +1,7 @@
 """How the pipeline reads to a candidate: stages in plain words and the client's name (rule 8)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from recruiting.models import Client, Stage
 
@@ -62,3 +62,9 @@ def client_display_name(*, client: Client, client_has_seen_candidate: bool) -> s
     if client.industry:
         return f"a client of ours in {client.industry}"
     return "a client of ours"
+
+
+def client_asked_words(*, client_name: str, asked_on: date) -> str:
+    """That we asked the client for its decision, and when: said only once the request was actually sent
+    (the caller passes rule 8's display name, which is the client's own name only once it has seen them)."""
+    return f"We asked {client_name} for their decision on {asked_on:%A} {asked_on.day} {asked_on:%B}."

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from . import health
 from .auth_views import ThrottledPasswordResetView
-from .workspace.views import candidates, figures, home, jobs, outbox, templates
+from .workspace.views import candidates, clients, figures, home, jobs, outbox, templates
 
 handler403 = "recruiting.workspace.views.common.permission_denied"
 handler404 = "recruiting.workspace.views.common.page_not_found"
@@ -37,6 +37,7 @@ urlpatterns = [
     path("jobs/<int:pk>/bulk-move/", jobs.job_bulk_move, name="job_bulk_move"),
     path("jobs/<int:pk>/close/", jobs.job_close, name="job_close"),
     path("jobs/<int:pk>/close/<str:close_id>/", jobs.job_close_progress, name="job_close_progress"),
+    path("clients/<int:pk>/contacts/", clients.client_contacts, name="client_contacts"),
     path("candidates/", candidates.candidate_list, name="candidate_list"),
     path("candidates/import/", candidates.candidate_import, name="candidate_import"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate_detail"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from recruiting.models import ClientChase
 from recruiting.services.data_rights import when
 
 from ..models import MessageAttempt, OutboundMessage, Suppression, TrackingEvent
@@ -14,7 +15,12 @@ from .outbox import WAITING, Status
 
 
 def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
-    return OutboundMessage.objects.filter(Q(candidate_id=candidate_id) | Q(application_id__in=application_ids))
+    """The candidate's messages, and the feedback requests to hiring managers that name them."""
+    application_ids = list(application_ids)
+    chases = ClientChase.objects.filter(application_id__in=application_ids, message__isnull=False)
+    return OutboundMessage.objects.filter(
+        Q(candidate_id=candidate_id) | Q(application_id__in=application_ids) | Q(pk__in=chases.values("message_id"))
+    )
 
 
 def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
@@ -79,3 +85,21 @@ def messages_erase(
     )
     TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
     return {"messages": message_ids, "delivery_events": event_ids}
+
+
+def client_chase_messages_erase(*, hiring_manager_id: int, erased_address: str, reason: str) -> list[int]:
+    """A hiring manager's erasure: the feedback requests written to them are emptied (what still waits is
+    cancelled) and their address forgotten. Returns the message ids."""
+    chases = ClientChase.objects.filter(hiring_manager_id=hiring_manager_id, message__isnull=False)
+    messages = OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
+    addresses = set(messages.values_list("to_address", flat=True))
+    messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
+    messages.update(
+        subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
+    )
+    message_ids = list(messages.values_list("pk", flat=True))
+    MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")
+    TrackingEvent.objects.filter(Q(recipient__in=addresses) | Q(message_id__in=message_ids)).update(
+        recipient="", description=""
+    )
+    return message_ids

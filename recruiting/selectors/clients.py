@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from ..models import ACTIVE_STAGES, Application, HiringManager
+from ..models import ACTIVE_STAGES, Application, ClientChase, HiringManager
 
 
 def hiring_managers_reachable() -> QuerySet[HiringManager]:
@@ -41,3 +41,26 @@ def applications_with_managers(queryset: QuerySet[Application]) -> QuerySet[Appl
 
 def hiring_managers_of_client(*, client_id: int) -> QuerySet[HiringManager]:
     return HiringManager.objects.filter(client_id=client_id, erased_at__isnull=True).order_by("name", "pk")
+
+
+def client_asked_sent_at() -> Subquery:
+    """For an application queryset: when our latest feedback request for its current step was actually
+    sent to the client (null when none was): the one moment a candidate may be told "we asked"."""
+    sent = ClientChase.objects.filter(
+        application=OuterRef("pk"), due_at=OuterRef("client_answer_due"), message__status="sent"
+    ).order_by("-message__sent_at")
+    return Subquery(sent.values("message__sent_at")[:1])
+
+
+def client_asked_sent_at_of(application: Application) -> datetime | None:
+    """client_asked_sent_at for one application; no query while its current step was not chased."""
+    if application.client_chased_at is None or application.client_answer_due is None:
+        return None
+    return (
+        ClientChase.objects.filter(
+            application=application, due_at=application.client_answer_due, message__status="sent"
+        )
+        .order_by("-message__sent_at")
+        .values_list("message__sent_at", flat=True)
+        .first()
+    )

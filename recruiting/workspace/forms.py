@@ -139,3 +139,12 @@ class CandidateImportForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise ValidationError("The file is larger than 5 MB; split it into smaller files.")
         return upload
+
+
+class HiringManagerForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    time_zone = forms.CharField(
+        max_length=64, help_text="Where they work, such as Europe/London: chases go out in their business hours."
+    )
+    do_not_email = forms.BooleanField(required=False, label="Never chase by email (call instead)")

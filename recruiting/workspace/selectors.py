@@ -22,6 +22,8 @@ OWED_REASONS = (
     RecruiterPrompt.Reason.CANDIDATE_ASKED,
     RecruiterPrompt.Reason.DELIVERY_FAILED,
     RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
+    RecruiterPrompt.Reason.CLIENT_SILENT,
+    RecruiterPrompt.Reason.CLIENT_ANSWERED,
 )
 # Messages a recruiter has to look at: they did not (or may not) reach the candidate.
 PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN)
