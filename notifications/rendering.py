@@ -90,6 +90,7 @@ CLIENT_CHASE_FIELDS: dict[str, str] = {
     "manager_name": "The hiring manager's name",
     "client_name": "The client's name",
     "candidates_count": "How many candidates are waiting on their answer",
+    "several_candidates": "Set when the email is about more than one candidate (empty for one)",
     "candidates_list": "One paragraph per candidate: name, job, since when, and their one-click answer link",
     "recruiter_names": "The names of the recruiters of those candidates",
 }

@@ -80,6 +80,7 @@ def client_chases_queue(*, applications: Sequence[Application], now: datetime) -
                     "manager_name": manager.name,
                     "client_name": manager.client.name,
                     "candidates_count": len(waiting),
+                    "several_candidates": "yes" if len(waiting) > 1 else "",
                     "candidates_list": "\n\n".join(_paragraph(application, manager) for application in waiting),
                     "recruiter_names": " and ".join(recruiters),
                 },

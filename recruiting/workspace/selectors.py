@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import OutboundMessage
+from notifications.models import MessageTemplate, OutboundMessage
 from recruiting import selectors
-from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Stage
+from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
@@ -208,7 +208,8 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
         ]
     )
     return (
-        OutboundMessage.objects.filter(status__in=statuses, candidate__isnull=False)
+        OutboundMessage.objects.filter(status__in=statuses)
+        .filter(Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE))
         .select_related("candidate", "application__job__client", "application__owner")
         .order_by("send_after", "pk")
     )
@@ -218,3 +219,8 @@ def outbox_counts() -> dict[str, int]:
     return dict(
         OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
     )
+
+
+def client_chase_owner_ids(*, message: OutboundMessage) -> list[int]:
+    """The owners of the candidates a feedback request to a hiring manager names."""
+    return sorted(set(ClientChase.objects.filter(message=message).values_list("application__owner_id", flat=True)))

@@ -5,12 +5,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.models import OutboundMessage
+from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services import messages as message_services
 from recruiting.permissions import can_act_on
 from recruiting.workspace import forms
@@ -39,8 +40,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def _message_or_404(pk: int) -> OutboundMessage:
     return get_object_or_404(
         OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner"),
+        Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE),
         pk=pk,
-        candidate__isnull=False,
     )
 
 
@@ -63,7 +64,14 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if ok:
             return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
-    owner_id = message.application.owner_id if message.application_id else message.candidate.owner_id
+    if message.application_id:
+        owner_id = message.application.owner_id
+    elif message.candidate_id:
+        owner_id = message.candidate.owner_id
+    else:
+        # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
+        owners = ws.client_chase_owner_ids(message=message)
+        owner_id = next((owner for owner in owners if can_act_on(request.user, owner)), 0)
     return render(
         request,
         "notifications/workspace/outbox_message.html",
