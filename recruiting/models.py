@@ -383,6 +383,8 @@ class ClientAnswer(models.Model):
         HiringManager, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The step answered: after the submission, or after a client interview (the figures tell them apart).
+    stage = models.CharField(max_length=20, choices=Stage.choices)
     # Since when the client owed it (for the figures), and the due step it settles: one answer per step.
     asked_at = models.DateTimeField()
     due_at = models.DateTimeField()

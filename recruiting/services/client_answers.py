@@ -121,6 +121,7 @@ def client_answer_record(
         application=application,
         hiring_manager=manager,
         kind=kind,
+        stage=application.stage,
         asked_at=application.client_asked_at or now,
         due_at=application.client_answer_due,
         at=now,

@@ -76,7 +76,12 @@ def test_a_managers_export_lists_what_we_hold_and_is_for_admins(chased, admin_us
 def test_erasing_a_manager_blanks_them_and_their_emails_and_stops_chases(chased):
     manager, application, message = chased
     ClientAnswer.objects.create(
-        application=application, hiring_manager=manager, kind="not_a_fit", asked_at=MONDAY, due_at=MONDAY
+        application=application,
+        hiring_manager=manager,
+        kind="not_a_fit",
+        stage="submitted",
+        asked_at=MONDAY,
+        due_at=MONDAY,
     )
     with pytest.raises(Exception, match="--yes"):
         call_command("erase_hiring_manager", str(manager.pk))
