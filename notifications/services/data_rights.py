@@ -15,12 +15,14 @@ from .outbox import WAITING, Status
 
 
 def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
-    """The candidate's messages, and the feedback requests to hiring managers that name them."""
-    application_ids = list(application_ids)
-    chases = ClientChase.objects.filter(application_id__in=application_ids, message__isnull=False)
-    return OutboundMessage.objects.filter(
-        Q(candidate_id=candidate_id) | Q(application_id__in=application_ids) | Q(pk__in=chases.values("message_id"))
-    )
+    return OutboundMessage.objects.filter(Q(candidate_id=candidate_id) | Q(application_id__in=application_ids))
+
+
+def _chases_naming(application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
+    """The feedback requests to hiring managers that name the candidate. Erased with the candidate, never
+    exported to them: they were written to someone else, and name other candidates too."""
+    chases = ClientChase.objects.filter(application_id__in=list(application_ids), message__isnull=False)
+    return OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
 
 
 def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
@@ -67,7 +69,7 @@ def messages_erase(
 ) -> dict[str, list[int]]:
     """Cancel what still waits, empty every message and try, and forget the address in the suppression
     list and the provider's events. Returns the ids of the messages and events, whose audit rows go too."""
-    messages = _messages(candidate_id=candidate_id, application_ids=application_ids)
+    messages = _messages(candidate_id=candidate_id, application_ids=application_ids) | _chases_naming(application_ids)
     messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
     messages.update(
         subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""

@@ -1,4 +1,5 @@
-"""A client's contacts: add or change its hiring managers, and name who answers for each of its jobs."""
+"""A client's contacts (add or change its hiring managers, name who answers for each job), and the date a
+client promised its answer by."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -6,12 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from recruiting.models import Client, HiringManager
+from recruiting.models import Application, Client, HiringManager
 from recruiting.permissions import can_act_on
 from recruiting.selectors import clients as client_selectors
+from recruiting.services import clients as client_services
 from recruiting.services import hiring_managers
 from recruiting.workspace import forms
-from recruiting.workspace.views.common import call_service, done
+from recruiting.workspace.views.common import call_service, done, form_page
 
 
 def _manager_form(request: HttpRequest, client: Client, editing: HiringManager | None) -> forms.HiringManagerForm:
@@ -67,3 +69,30 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_client_promise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the date a client promised its answer by, as the candidate's promised date is recorded."""
+    application = get_object_or_404(Application.objects.select_related("candidate", "job__client"), pk=pk)
+    form = forms.ClientPromiseForm(request.POST or None)
+    back = reverse("candidate_detail", args=[application.candidate_id])
+    if request.method == "POST" and form.is_valid():
+        ok, _ = call_service(
+            form,
+            lambda: client_services.application_client_promise_set(
+                application=application,
+                promised_date=form.cleaned_data["promised_date"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            ),
+        )
+        if ok:
+            return done(request, back, f"{application.job.client.name}'s promised date recorded.")
+    return form_page(
+        request,
+        "recruiting/client_promise.html",
+        {"application": application, "form": form},
+        status=400 if form.is_bound else 200,
+    )

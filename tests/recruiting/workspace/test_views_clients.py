@@ -1,6 +1,6 @@
 """A client's contacts page, and the client's answer on the board and the candidate page."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,3 +91,20 @@ def test_the_board_and_the_candidate_page_say_who_the_candidate_waits_on(client,
         board = client.get(reverse("job_board", args=[job.pk])).content.decode()
     # Six days on, a weekday alone would be ambiguous: the date is given.
     assert "Waiting on Lumen &amp; Loom since Tue 17 Nov, answer overdue" in board
+
+
+def test_the_owner_records_the_date_the_client_promised(client, recruiter, lumen):
+    job = JobFactory(client=lumen, owner=recruiter)
+    application = ApplicationFactory(job=job, candidate__owner=recruiter, stage=Stage.SCREENING)
+    with time_machine.travel(TUESDAY, tick=False):
+        application_move(application=application, to_stage=Stage.SUBMITTED, by=recruiter)
+        url = reverse("application_client_promise", args=[application.pk])
+        client.force_login(UserFactory())
+        assert client.post(url, {"promised_date": "2026-11-20"}).status_code == 403
+        client.force_login(recruiter)
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"promised_date": "2026-11-10"}).status_code == 400
+        assert client.post(url, {"promised_date": "2026-11-20"}).status_code == 302
+    application.refresh_from_db()
+    assert application.client_promised_date == date(2026, 11, 20)
+    assert application.client_answer_due == datetime(2026, 11, 23, 9, tzinfo=UTC)
