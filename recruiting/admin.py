@@ -24,6 +24,8 @@ from .models import (
     Application,
     AuditLog,
     Client,
+    ClientAnswer,
+    ClientChase,
     ContactEvent,
     FirmHoliday,
     HiringManager,
@@ -173,6 +175,23 @@ class HiringManagerAdmin(admin.ModelAdmin):
             hiring_manager=HiringManager.objects.get(pk=obj.pk) if change else None,
         )
         obj.pk = saved.pk
+
+
+@admin.register(ClientChase)
+class ClientChaseAdmin(ReadOnlyAdmin):
+    list_display = ("application", "hiring_manager", "due_at", "at", "message")
+    list_select_related = ("application__candidate", "application__job__client", "hiring_manager__client", "message")
+    raw_id_fields = ("application", "hiring_manager", "message")
+    date_hierarchy = "at"
+
+
+@admin.register(ClientAnswer)
+class ClientAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("application", "hiring_manager", "kind", "stage", "asked_at", "at")
+    list_filter = ("kind", "stage")
+    list_select_related = ("application__candidate", "application__job__client", "hiring_manager__client")
+    raw_id_fields = ("application", "hiring_manager")
+    date_hierarchy = "at"
 
 
 @admin.register(Job)

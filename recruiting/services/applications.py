@@ -139,6 +139,7 @@ def applications_move_locked(
     if to_stage in ACTIVE_STAGES:
         policies = policies if policies is not None else selectors.stage_policies()
         holidays = holidays if holidays is not None else selectors.firm_holidays()
+    client_values = clients.client_clock_values(to_stage=to_stage, now=now, holidays=holidays)
     for application in applications:
         application.stage = to_stage
         application.stage_entered_at = now
@@ -154,11 +155,12 @@ def applications_move_locked(
         stage_entered_at=now,
         promised_next_step_date=next_step_date,
         closed_at=now if to_stage in CLOSED_STAGES else None,
+        **client_values,
         **shared,
     )
     if not shared:
         applications_clock_save(applications)
-    clients.client_clocks_follow_stage(applications=applications, to_stage=to_stage, now=now, holidays=holidays)
+    clients.client_clocks_followed(applications=applications, values=client_values, now=now)
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(

@@ -65,35 +65,30 @@ def _prompts_settle_client(*, application_ids: list[int], resolution: str, now: 
     return len(rows)
 
 
-def client_clocks_follow_stage(
-    *, applications: list[Application], to_stage: str, now: datetime, holidays: frozenset[date] | None
-) -> None:
-    """A stage move starts the client's clock (submitted, interviewing) or stops it (anything else).
-
-    Called by applications_move_locked inside the move's transaction: two updates at most for the batch.
-    """
-    ids = [application.pk for application in applications]
+def client_clock_values(*, to_stage: str, now: datetime, holidays: frozenset[date] | None) -> dict[str, object]:
+    """The client columns a move to `to_stage` writes: the clock started (submitted, interviewing) or
+    stopped (anything else). applications_move_locked writes them in its own update: no query of ours."""
     days = settings.INLOOP_CLIENT_ANSWER_DAYS.get(to_stage)
     if days is None:
-        owed = [application.pk for application in applications if application.client_answer_due is not None]
-        values = {"client_answer_due": None, "client_chased_at": None, "client_promised_date": None}
-        Application.objects.filter(pk__in=ids).update(**values)
-        if owed:
-            _prompts_settle_client(application_ids=owed, resolution=SETTLED_CLIENT_NOT_OWED, now=now)
-    else:
-        holidays = holidays if holidays is not None else selectors.firm_holidays()
-        due = client_answer_due_after(start=now, business_days=days, holidays=holidays)
-        values = {
-            "client_asked_at": now,
-            "client_answer_due": due,
-            "client_chased_at": None,
-            "client_promised_date": None,
-        }
-        Application.objects.filter(pk__in=ids).update(**values)
-        _prompts_settle_client(application_ids=ids, resolution=SETTLED_CLIENT_NOT_OWED, now=now)
+        return {"client_answer_due": None, "client_chased_at": None, "client_promised_date": None}
+    holidays = holidays if holidays is not None else selectors.firm_holidays()
+    return {
+        "client_asked_at": now,
+        "client_answer_due": client_answer_due_after(start=now, business_days=days, holidays=holidays),
+        "client_chased_at": None,
+        "client_promised_date": None,
+    }
+
+
+def client_clocks_followed(*, applications: list[Application], values: dict[str, object], now: datetime) -> None:
+    """After the move's update: the objects follow it, and a call prompt about a step that was chased
+    is settled (a query only when some application had been chased)."""
+    chased = [application.pk for application in applications if application.client_chased_at is not None]
     for application in applications:
         for name, value in values.items():
             setattr(application, name, value)
+    if chased:
+        _prompts_settle_client(application_ids=chased, resolution=SETTLED_CLIENT_NOT_OWED, now=now)
 
 
 @transaction.atomic
