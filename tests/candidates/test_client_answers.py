@@ -8,6 +8,7 @@ import time_machine
 from django.core import signing
 from django.test import override_settings
 
+from candidates.services.data_rights import candidate_erase
 from recruiting.client_links import ANSWER_SALT, client_answer_token
 from recruiting.models import AuditLog, ClientAnswer, HiringManager, RecruiterPrompt, Stage
 from recruiting.services import application_move
@@ -191,3 +192,19 @@ def test_posts_are_rate_limited_per_link(client, application, manager):
     response = post(client, url, kind="not_a_fit")
     assert response.status_code == 429
     assert not ClientAnswer.objects.exists()
+
+
+def test_a_date_beyond_ninety_days_or_an_erased_candidate_is_refused(client, application, manager, admin_user):
+    url = url_for(application, manager)
+    far = post(client, url, kind="more_time", next_step_date="2027-06-01")
+    assert "at most 90 days" in far.content.decode()
+    candidate_erase(candidate=application.candidate, by=admin_user)
+    assert post(client, url, kind="not_a_fit").status_code == 410
+    assert not ClientAnswer.objects.exists()
+
+
+def test_an_answer_costs_a_fixed_number_of_queries(client, application, manager, django_assert_max_num_queries):
+    with django_assert_max_num_queries(22):
+        response = post(client, url_for(application, manager), kind="move_forward", next_step_date="2026-11-26")
+    assert response.status_code == 200
+    assert ClientAnswer.objects.count() == 1
