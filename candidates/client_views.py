@@ -28,21 +28,29 @@ EXPIRED = "This link has expired. Simply reply to the email, or call your recrui
 
 
 class ClientAnswerForm(forms.Form):
-    kind = forms.ChoiceField(choices=ClientAnswerKind.choices, widget=forms.RadioSelect, label="Your answer")
+    kind = forms.ChoiceField(
+        choices=ClientAnswerKind.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Your answer",
+    )
     next_step = forms.CharField(
-        required=False, max_length=200, label="Next step (for move forward)", help_text="Say a second interview."
+        required=False,
+        max_length=200,
+        label="Next step (for move forward)",
+        help_text="For example, a second interview.",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     next_step_date = forms.DateField(
         required=False,
         label="Date (the next step, or until when you need time)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     reason = forms.CharField(
         required=False,
         max_length=2000,
         label="Reason (for not a fit, optional)",
         help_text="The recruiter may pass it on to the candidate, kindly worded.",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
 
