@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
+from recruiting.selectors import clients as client_selectors
 from recruiting.services.replies import FEEDBACK_ACTION
 
 from .models import Candidate
@@ -36,7 +37,8 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
     (when the candidate last asked for news, inside the seven-day window), `owner_reminded` and
     `lead_reminded` (an open overdue prompt, escalated to the team lead) and `feedback_due_at` (the
     feedback owed after a late rejection, while it is) and `feedback_requested_at` (when they asked
-    for feedback after a late rejection, if they did).
+    for feedback after a late rejection, if they did), and `client_asked_sent_at`
+    (when our request for the client's decision on the current step was sent, if it was).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)
@@ -63,6 +65,7 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
             ),
             feedback_due_at=Subquery(feedback.values("due_at")[:1]),
             feedback_requested_at=Subquery(feedback_ask),
+            client_asked_sent_at=client_selectors.client_asked_sent_at(),
             closed_last=Case(
                 When(stage__in=ACTIVE_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import client_views, views
 
 app_name = "candidates"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("status/<str:token>/new-link/", views.new_link, name="new_link"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("answer/<str:token>/", client_views.client_answer, name="client_answer"),
 ]

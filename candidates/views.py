@@ -27,7 +27,7 @@ from .models import Candidate
 from .ratelimit import rate_limited_post
 from .services import links as link_services
 from .services import people
-from .wording import client_display_name, late_update_words, personal_news_words, stage_words
+from .wording import client_asked_words, client_display_name, late_update_words, personal_news_words, stage_words
 
 INVALID_LINK_TEMPLATE = "candidates/invalid_link.html"
 
@@ -78,6 +78,7 @@ class ApplicationRow:
     # Turned down after a client saw them: they may ask for feedback, once.
     feedback_owed: bool = False
     feedback_requested_on: date | None = None
+    client_asked: str = ""
 
 
 def _local_date(moment: datetime | None, tz: ZoneInfo) -> date | None:
@@ -142,13 +143,15 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
             last_informed_at=application.last_informed_at,
         )
         owner = application.owner
+        client = client_display_name(
+            client=application.job.client, client_has_seen_candidate=application.client_has_seen_candidate
+        )
+        asked_on = _local_date(application.client_asked_sent_at, tz)
         rows.append(
             ApplicationRow(
                 pk=application.pk,
                 job_title=application.job.title,
-                client=client_display_name(
-                    client=application.job.client, client_has_seen_candidate=application.client_has_seen_candidate
-                ),
+                client=client,
                 stage_title=words.title,
                 stage_explanation=words.explanation,
                 is_open=application.is_active,
@@ -160,6 +163,7 @@ def _rows(candidate: Candidate) -> list[ApplicationRow]:
                 **_row_timing(application, candidate, now, tz),
                 feedback_owed=application.stage == Stage.REJECTED and application.client_has_seen_candidate,
                 feedback_requested_on=_local_date(application.feedback_requested_at, tz),
+                client_asked=client_asked_words(client_name=client, asked_on=asked_on) if asked_on else "",
             )
         )
     return rows

@@ -84,3 +84,9 @@ def personal_news_words(*, recruiter_name: str, due_on: date | None, late: bool,
         f"Your recruiter, {recruiter_name}, will be in touch with you personally about this application "
         f"by {due_on:%A} {due_on.day} {due_on:%B %Y}."
     )
+
+
+def client_asked_words(*, client_name: str, asked_on: date) -> str:
+    """That we asked the client for its decision, and when: said only once the request was actually sent
+    (the caller passes rule 8's display name, which is the client's own name only once it has seen them)."""
+    return f"We asked {client_name} for their decision on {asked_on:%A} {asked_on.day} {asked_on:%B}."

@@ -23,6 +23,7 @@ class MessageTemplate(models.Model):
         STATUS_LINK = "status_link", "A fresh link to the status page"
         SAFETY_NET = "safety_net", "Safety net: no news for nearly two weeks"
         PROMISE = "promise", "A new date for the next step"
+        CLIENT_CHASE = "client_chase", "Feedback request to a hiring manager"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)

@@ -22,10 +22,11 @@ from django.template.defaulttags import IfNode, TemplateLiteral
 from django.utils import dateformat
 
 from candidates import links
-from candidates.wording import STAGE_FOR_CANDIDATE
+from candidates.wording import STAGE_FOR_CANDIDATE, client_asked_words
 from candidates.wording import client_display_name as worded_client_name
 from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES
+from recruiting.selectors import clients as client_selectors
 
 # The only tags and filters a message template may use. The engine below has nothing else built in.
 register = Library()
@@ -59,6 +60,7 @@ CANDIDATE_FIELDS: dict[str, str] = {
     "status_page_url": "The candidate's own status page (a signed link)",
     "other_applications_alive": "A sentence saying their other applications are still open (empty when none are)",
     "unsubscribe_url": "The one-click link to pause or stop these emails",
+    "client_asked": "That we asked the client for their decision, and on which day (empty until we did)",
 }
 PERSONAL_FIELDS: dict[str, str] = {
     **CANDIDATE_FIELDS,
@@ -83,11 +85,23 @@ STATUS_LINK_FIELDS: dict[str, str] = {
     name: CANDIDATE_FIELDS[name] for name in ("candidate_first_name", "status_page_url", "unsubscribe_url")
 }
 
+# The feedback request to a hiring manager: one email for all the candidates they owe an answer on.
+CLIENT_CHASE_FIELDS: dict[str, str] = {
+    "manager_name": "The hiring manager's name",
+    "client_name": "The client's name",
+    "candidates_count": "How many candidates are waiting on their answer",
+    "several_candidates": "Set when the email is about more than one candidate (empty for one)",
+    "candidates_list": "One paragraph per candidate: name, job, since when, and their one-click answer link",
+    "recruiter_names": "The names of the recruiters of those candidates",
+}
+
 
 def fields_for_code(code: str) -> dict[str, str]:
     """The merge fields a template of this code may use, with a description of each."""
     if code == "digest":
         return DIGEST_FIELDS
+    if code == "client_chase":
+        return CLIENT_CHASE_FIELDS
     if code == "status_link":
         return STATUS_LINK_FIELDS
     if code == "personal":
@@ -341,6 +355,15 @@ def client_display_name(application, *, reached_client: bool | None = None) -> s
     return one_line(worded_client_name(client=application.job.client, client_has_seen_candidate=seen))
 
 
+def _client_asked(application, tz) -> str:
+    # Only the step's own chase, once sent, may be cited: never a request still held or cancelled.
+    sent_at = client_selectors.client_asked_sent_at_of(application)
+    if sent_at is None:
+        return ""
+    name = client_display_name(application)
+    return one_line(client_asked_words(client_name=name, asked_on=sent_at.astimezone(tz).date()))
+
+
 def application_merge_fields(
     *, application, reached_client: bool | None = None, others_alive: int | None = None
 ) -> dict[str, str]:
@@ -371,4 +394,5 @@ def application_merge_fields(
         "status_page_url": links.status_page_url(candidate),
         "other_applications_alive": other_applications_sentence(others_alive),
         "unsubscribe_url": links.unsubscribe_url(candidate),
+        "client_asked": _client_asked(application, tz),
     }

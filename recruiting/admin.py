@@ -27,10 +27,13 @@ from .models import (
     Application,
     AuditLog,
     Client,
+    ClientAnswer,
+    ClientChase,
     ContactEvent,
     FigureWeek,
     FirmHoliday,
     FirmSettings,
+    HiringManager,
     Job,
     RecruiterProfile,
     RecruiterPrompt,
@@ -40,6 +43,7 @@ from .models import (
     StagePolicy,
     Team,
 )
+from .services import hiring_managers
 from .services import prompts as prompt_services
 from .services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
 
@@ -152,6 +156,51 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ("name", "industry")
 
 
+@admin.register(HiringManager)
+class HiringManagerAdmin(admin.ModelAdmin):
+    """Client contacts, written through their service; erasure is the erase_hiring_manager command."""
+
+    list_display = ("name", "client", "email", "time_zone", "do_not_email", "erased_at")
+    list_filter = ("do_not_email", "client")
+    list_select_related = ("client",)
+    search_fields = ("name", "email", "client__name")
+    autocomplete_fields = ("client",)
+    fields = ("client", "name", "email", "time_zone", "do_not_email")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = hiring_managers.hiring_manager_save(
+            client=data["client"],
+            name=data["name"],
+            email=data["email"],
+            time_zone=data["time_zone"],
+            do_not_email=data["do_not_email"],
+            by=request.user,
+            hiring_manager=HiringManager.objects.get(pk=obj.pk) if change else None,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(ClientChase)
+class ClientChaseAdmin(ReadOnlyAdmin):
+    list_display = ("application", "hiring_manager", "due_at", "at", "message")
+    list_select_related = ("application__candidate", "application__job__client", "hiring_manager__client", "message")
+    raw_id_fields = ("application", "hiring_manager", "message")
+    date_hierarchy = "at"
+
+
+@admin.register(ClientAnswer)
+class ClientAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("application", "hiring_manager", "kind", "stage", "asked_at", "at")
+    list_filter = ("kind", "stage")
+    list_select_related = ("application__candidate", "application__job__client", "hiring_manager__client")
+    raw_id_fields = ("application", "hiring_manager")
+    date_hierarchy = "at"
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ("title", "client", "location", "owner", "status", "created_at")
@@ -159,7 +208,14 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ("client", "owner")
     search_fields = ("title", "location", "client__name")
     ordering = ("title", "pk")
-    autocomplete_fields = ("client", "owner")
+    autocomplete_fields = ("client", "owner", "hiring_managers")
+
+    def save_related(self, request, form, formsets, change):
+        # The managers named on the job go through their service (checked, audited), not the form.
+        named = form.cleaned_data.pop("hiring_managers", None)
+        super().save_related(request, form, formsets, change)
+        if named is not None:
+            hiring_managers.job_hiring_managers_set(job=form.instance, hiring_managers=list(named), by=request.user)
 
 
 class StageChangeInline(ReadOnlyInline):

@@ -41,6 +41,7 @@ app.conf.update(
     beat_schedule={
         "relay-outbox": {"task": "notifications.tasks.outbox.relay_outbox", "schedule": 60.0},
         "scan-overdue": {"task": "recruiting.tasks.scan_overdue", "schedule": 300.0},
+        "chase-client-answers": {"task": "recruiting.tasks.chase_client_answers", "schedule": 300.0},
         "send-digests": {"task": "notifications.tasks.digests.send_digests", "schedule": crontab(minute="*/15")},
         "record-figure-weeks": {"task": "recruiting.tasks.figure_weeks_record", "schedule": crontab(minute=7)},
     },

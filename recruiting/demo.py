@@ -20,6 +20,7 @@ from candidates.services.people import candidate_create, candidate_set_preferenc
 
 from . import policy
 from .audit import audit_log_record
+from .demo_clients import demo_clients_load
 from .models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
@@ -599,6 +600,7 @@ def demo_data_load(*, now: datetime | None = None, seed: int = SEED) -> DemoSumm
     for candidate in chosen[DO_NOT_CONTACT_COUNT:]:
         candidate_set_preferences(candidate=candidate, by=candidate.owner, automated_updates_paused=True)
     Job.objects.filter(pk__in=[jobs[index].pk for index in ON_HOLD_JOBS]).update(status=Job.Status.ON_HOLD)
+    demo_clients_load(jobs=jobs, now=now, rng=rng)
 
     # The demo firm's own name and look on the candidate pages and emails, and a first reading of the trend.
     firm_settings_update(by=None, firm_name=DEMO_FIRM_NAME, sending_name=DEMO_FIRM_NAME, colour="#1f4e79")

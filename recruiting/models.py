@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .validators import validate_time_zone
@@ -83,6 +84,29 @@ class Client(models.Model):
         return self.name
 
 
+class HiringManager(models.Model):
+    """A person at a client who decides on the candidates we put forward, and owes us their answer."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="hiring_managers")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    do_not_email = models.BooleanField(default=False, help_text="Never chase this person by email; call instead.")
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "client", Lower("email"), condition=Q(erased_at__isnull=True), name="hiring_manager_unique_email"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client})"
+
+
 class JobStatus(models.TextChoices):
     OPEN = "open", "Open"
     ON_HOLD = "on_hold", "On hold"
@@ -99,6 +123,8 @@ class Job(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_jobs")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
+    # Who at the client answers for this job's candidates (and is chased for that answer).
+    hiring_managers = models.ManyToManyField(HiringManager, blank=True, related_name="jobs")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
@@ -123,6 +149,14 @@ class Application(models.Model):
     safety_net_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The client's answer (rule 10), written only by recruiting.services.clients: since when the client
+    # owes one, by when (null when it owes none), the date the client itself promised, when the due step
+    # was chased, and when the client last answered.
+    client_asked_at = models.DateTimeField(null=True, blank=True)
+    client_answer_due = models.DateTimeField(null=True, blank=True)
+    client_promised_date = models.DateField(null=True, blank=True)
+    client_chased_at = models.DateTimeField(null=True, blank=True)
+    client_answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -133,7 +167,21 @@ class Application(models.Model):
                 name="application_closed_only_in_closed_stage",
             ),
         ]
-        indexes = [models.Index(fields=["job", "stage"]), models.Index(fields=["owner", "stage"])]
+        indexes = [
+            models.Index(fields=["job", "stage"]),
+            models.Index(fields=["owner", "stage"]),
+            # The chase reads only answers that are owed and not yet chased; the call prompt, chased ones.
+            models.Index(
+                fields=["client_answer_due"],
+                condition=Q(client_answer_due__isnull=False, client_chased_at__isnull=True),
+                name="application_client_due_idx",
+            ),
+            models.Index(
+                fields=["client_chased_at"],
+                condition=Q(client_answer_due__isnull=False, client_chased_at__isnull=False),
+                name="application_client_chased_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} for {self.job}"
@@ -250,6 +298,8 @@ class PromptReason(models.TextChoices):
     OUTCOME_UNKNOWN = "outcome_unknown", "Message outcome unknown"
     REPLY_OWED = "reply_owed", "The candidate wrote: a reply is owed"
     SAFETY_NET = "safety_net", "Two weeks without news near: call the candidate"
+    CLIENT_SILENT = "client_silent", "Client has not answered: call them"
+    CLIENT_ANSWERED = "client_answered", "Client answered: review"
 
 
 # Prompts that escalate to the team lead when nobody acts: overdue ones at the application's escalate_at,
@@ -311,11 +361,10 @@ class RecruiterPrompt(models.Model):
                 condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason__in=ESCALATING_REASONS),
                 name="prompt_escalation_idx",
             ),
-            # The same for the replies owed, which escalate like overdue updates.
             models.Index(
                 fields=["due_at"],
-                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="reply_owed"),
-                name="prompt_reply_escalation_idx",
+                condition=Q(resolved_at__isnull=True, escalated_at__isnull=True, reason="client_silent"),
+                name="prompt_client_escalation_idx",
             ),
         ]
 
@@ -350,6 +399,67 @@ class SafetyNet(models.Model):
 
     def __str__(self) -> str:
         return f"Safety net for application #{self.application_id}"
+
+
+class ClientAnswerKind(models.TextChoices):
+    MOVE_FORWARD = "move_forward", "Move forward"
+    NOT_A_FIT = "not_a_fit", "Not a fit"
+    MORE_TIME = "more_time", "Needs more time"
+
+
+class ClientChase(models.Model):
+    """One due client answer put to one hiring manager: at most once per application and due step."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="client_chases")
+    hiring_manager = models.ForeignKey(HiringManager, on_delete=models.CASCADE, related_name="chases")
+    due_at = models.DateTimeField()
+    at = models.DateTimeField(default=timezone.now)
+    # The email that carried it (several candidates share one); null when it could not be emailed.
+    message = models.ForeignKey(
+        "notifications.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "hiring_manager", "due_at"], name="client_chase_once_per_due_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Chase of {self.hiring_manager} for application #{self.application_id}"
+
+
+class ClientAnswer(models.Model):
+    """What a hiring manager answered about one application, from their one-click page."""
+
+    Kind = ClientAnswerKind
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="client_answers")
+    hiring_manager = models.ForeignKey(
+        HiringManager, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The step answered: after the submission, or after a client interview (the figures tell them apart).
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    # Since when the client owed it (for the figures), and the due step it settles: one answer per step.
+    asked_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    at = models.DateTimeField(default=timezone.now)
+    next_step = models.CharField(max_length=200, blank=True)
+    next_step_date = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "due_at"], name="client_answer_once_per_step"),
+            models.CheckConstraint(condition=Q(kind__in=ClientAnswerKind.values), name="client_answer_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for application #{self.application_id}"
 
 
 class AuditLog(models.Model):

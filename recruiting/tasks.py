@@ -9,6 +9,7 @@ from candidates.services import import_runs as candidate_import_runs
 
 from .models import Job
 from .services import figure_weeks
+from .services.clients import client_answers_chase, client_prompts_scan
 from .services.clock import clocks_recompute
 from .services.jobs import job_close, job_close_progress_record
 from .services.scan import prompts_scan_overdue
@@ -70,3 +71,19 @@ def candidate_import_run(import_id: int) -> str:
 def figure_weeks_record() -> int:
     """This week's figures for the trend (beat, hourly)."""
     return figure_weeks.figure_weeks_record()
+
+
+@shared_task(name="recruiting.tasks.chase_client_answers")
+def chase_client_answers() -> dict[str, int]:
+    """Beat: chase due client answers, then prompt calls and tell leads. Safe to run twice or at once."""
+    chase = client_answers_chase()
+    scan = client_prompts_scan()
+    counts = {
+        "due": chase.due,
+        "chased": len(chase.chased),
+        "unreachable": len(chase.unreachable),
+        "call_prompts": len(scan.opened),
+        "escalated": len(scan.escalated),
+    }
+    logger.info("Client answers: %s", counts)
+    return counts

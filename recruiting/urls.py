@@ -7,6 +7,7 @@ from .auth_views import ThrottledPasswordResetView
 from .workspace.views import (
     branding,
     candidates,
+    clients,
     figures,
     home,
     imports,
@@ -53,6 +54,10 @@ urlpatterns = [
     path("jobs/<int:pk>/bulk-move/", jobs.job_bulk_move, name="job_bulk_move"),
     path("jobs/<int:pk>/close/", jobs.job_close, name="job_close"),
     path("jobs/<int:pk>/close/<str:close_id>/", jobs.job_close_progress, name="job_close_progress"),
+    path("clients/<int:pk>/contacts/", clients.client_contacts, name="client_contacts"),
+    path(
+        "applications/<int:pk>/client-promise/", clients.application_client_promise, name="application_client_promise"
+    ),
     path("candidates/", candidates.candidate_list, name="candidate_list"),
     path("candidates/import/", candidates.candidate_import, name="candidate_import"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate_detail"),

@@ -17,6 +17,7 @@ from candidates.models import CandidateImport
 from notifications.models import OutboundMessage
 from notifications.services.messages import message_check_in_queue
 from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
+from recruiting.services import application_move
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,12 @@ def _message(owner, status=OutboundMessage.Status.HELD):
         OutboundMessage.objects.filter(pk=message.pk).update(status=status)
         message.refresh_from_db()
     return message
+
+
+def _submitted(owner):
+    application = _application(owner)
+    application_move(application=application, to_stage=Stage.SUBMITTED, by=owner, notify=False)
+    return application
 
 
 def _prompt(owner):
@@ -69,6 +76,9 @@ OBJECT_URLS = {
         {"subject": "Hello", "body": "Hi", "send_token": "6f1c1f0e-8f1e-4f55-9d55-0d7c3d7c0a11"},
     ),
     "outbox_message": (lambda o: (_message(o).pk,), "post", {"subject": "Mine", "body_text": "Now"}),
+    "application_client_promise": (lambda o: (_submitted(o).pk,), "post", {"promised_date": SNOOZE_UNTIL}),
+    # Naming who answers for a job (the client's address book itself is shared by everyone signed in).
+    "client_contacts": (lambda o: (_application(o).job.client_id,), "post", {"action": "job", "hiring_managers": []}),
     "outbox_send_now": (lambda o: (_message(o).pk,), "post", {}),
     "outbox_cancel": (lambda o: (_message(o).pk,), "post", {}),
     "outbox_retry": (lambda o: (_message(o, OutboundMessage.Status.FAILED).pk,), "post", {}),
@@ -119,6 +129,8 @@ def _with_application(name, data, owner, args):
     """The application a form names, where the form names one."""
     if name == "job_bulk_move":
         return {**data, "applications": [a.pk for a in owner.owned_applications.all()]}
+    if name == "client_contacts":
+        return {**data, "job": owner.owned_applications.get().job_id}
     if name in ("candidate_contact_log", "candidate_email"):
         return {**data, "application": owner.owned_applications.get().pk}
     # Pickers name their record by "#<id>": another open job, another candidate, the job's own client.

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("notifications", "0020_returned_combined_edited"),
+        ("notifications", "0040_client_chase_template"),
         ('recruiting', '0003_time_zone_validators'),
     ]
 

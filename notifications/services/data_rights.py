@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from recruiting.models import ClientChase
 from recruiting.services.data_rights import when
 
 from ..models import InboundMessage, MessageAttempt, OutboundMessage, Suppression, TrackingEvent
@@ -20,6 +21,13 @@ def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[
 
 def _inbound(*, application_ids: Iterable[int], address: str) -> QuerySet[InboundMessage]:
     return InboundMessage.objects.filter(Q(application_id__in=application_ids) | Q(sender__iexact=address))
+
+
+def _chases_naming(application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
+    """The feedback requests to hiring managers that name the candidate. Erased with the candidate, never
+    exported to them: they were written to someone else, and name other candidates too."""
+    chases = ClientChase.objects.filter(application_id__in=list(application_ids), message__isnull=False)
+    return OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
 
 
 def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
@@ -77,7 +85,7 @@ def messages_erase(
 ) -> dict[str, list[int]]:
     """Cancel what still waits, empty every message and try, and forget the address in the suppression
     list and the provider's events. Returns the ids of the messages and events, whose audit rows go too."""
-    messages = _messages(candidate_id=candidate_id, application_ids=application_ids)
+    messages = _messages(candidate_id=candidate_id, application_ids=application_ids) | _chases_naming(application_ids)
     messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
     messages.update(
         subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
@@ -102,3 +110,21 @@ def messages_erase(
         sender="", sender_name="", recipient="", subject="", text="", raw=b"", header_message_id=""
     )
     return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}
+
+
+def client_chase_messages_erase(*, hiring_manager_id: int, erased_address: str, reason: str) -> list[int]:
+    """A hiring manager's erasure: the feedback requests written to them are emptied (what still waits is
+    cancelled) and their address forgotten. Returns the message ids."""
+    chases = ClientChase.objects.filter(hiring_manager_id=hiring_manager_id, message__isnull=False)
+    messages = OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
+    addresses = set(messages.values_list("to_address", flat=True))
+    messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
+    messages.update(
+        subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
+    )
+    message_ids = list(messages.values_list("pk", flat=True))
+    MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")
+    TrackingEvent.objects.filter(Q(recipient__in=addresses) | Q(message_id__in=message_ids)).update(
+        recipient="", description=""
+    )
+    return message_ids

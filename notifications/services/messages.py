@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from recruiting import calendar
 from recruiting.audit import audit_log_record
-from recruiting.models import Application, RecruiterPrompt
-from recruiting.permissions import ensure_can_act
+from recruiting.models import Application, ClientChase, RecruiterPrompt
+from recruiting.permissions import can_act_on, ensure_can_act
 from recruiting.services import prompts
 
 from .. import rendering
@@ -158,6 +158,11 @@ def _message_lock(message: OutboundMessage) -> OutboundMessage:
 def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
     if message.application_id is not None:
         ensure_can_act(by, message.application.owner_id)
+    elif message.template_code == MessageTemplate.Code.CLIENT_CHASE:
+        # A feedback request to a hiring manager names several candidates: any of their owners may act on it.
+        owners = set(ClientChase.objects.filter(message=message).values_list("application__owner_id", flat=True))
+        if not any(can_act_on(by, owner_id) for owner_id in owners):
+            ensure_can_act(by, 0)
     else:
         ensure_can_act(by, message.recipient_user_id or 0)
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0005_one_source_templates'),
-        ("recruiting", "0011_silence_schedule_backfill"),
+        ("recruiting", "0040_hiring_managers_and_client_clock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

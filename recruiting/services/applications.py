@@ -23,7 +23,7 @@ from ..models import (
     allowed_transitions,
 )
 from ..permissions import ensure_can_act, ensure_can_act_for_all
-from . import ports, prompts
+from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
@@ -152,6 +152,7 @@ def applications_move_locked(
     if to_stage in ACTIVE_STAGES:
         policies = policies if policies is not None else selectors.stage_policies()
         holidays = holidays if holidays is not None else selectors.firm_holidays()
+    client_values = clients.client_clock_values(to_stage=to_stage, now=now, holidays=holidays)
     for application in applications:
         application.stage = to_stage
         application.stage_entered_at = now
@@ -171,10 +172,12 @@ def applications_move_locked(
         stage_entered_at=now,
         promised_next_step_date=next_step_date,
         closed_at=now if to_stage in CLOSED_STAGES else None,
+        **client_values,
         **shared,
     )
     if not shared:
         applications_clock_save(applications)
+    clients.client_clocks_followed(applications=applications, values=client_values, now=now)
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(

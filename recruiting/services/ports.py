@@ -1,5 +1,5 @@
 """The ports from the pipeline to the layers above it: who is told about a batch of stage changes, and
-who writes the safety net's email.
+who writes the safety net's email, and who chases a client whose answer is due.
 
 The pipeline writes a stage change and must not know what follows from it (an email, for one). What
 follows subscribes here, once, from its app config's ready() (notifications: `stage_changes_notify`, the
@@ -68,3 +68,32 @@ def safety_nets_publish(*, emails: Sequence[SafetyNetEmail], holidays: frozenset
     for writer in _safety_net_writers:
         written |= writer(emails=emails, holidays=holidays)
     return written
+
+
+@dataclass(frozen=True)
+class ClientChaseSent:
+    """A due client answer put to one hiring manager, in the email `message_id` (several share one)."""
+
+    application_id: int
+    hiring_manager_id: int
+    message_id: int
+
+
+ClientChaser = Callable[..., Sequence[ClientChaseSent]]
+
+_client_chasers: list[ClientChaser] = []
+
+
+def client_chases_subscribe(chaser: ClientChaser) -> None:
+    """Called as chaser(applications=..., now=...) with applications whose client answer is due, each
+    with job.reachable_managers loaded; returns what it chased (an application left out waits for the
+    next scan: its managers were already chased today). Idempotent."""
+    if chaser not in _client_chasers:
+        _client_chasers.append(chaser)
+
+
+def client_chases_publish(*, applications: Sequence[Application], now: datetime) -> list[ClientChaseSent]:
+    sent: list[ClientChaseSent] = []
+    for chaser in _client_chasers:
+        sent.extend(chaser(applications=applications, now=now))
+    return sent

@@ -281,6 +281,16 @@ INLOOP_EMAIL_FORMS_PER_HOUR = env.int("INLOOP_EMAIL_FORMS_PER_HOUR", default=60)
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 # A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
 INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)
+# The client's answer (rule 10), in business days: owed after a submission and after a client interview,
+# then the recruiter is prompted to call this long after the chase, and the team lead told this long after
+# that. A manager's one-click answer link lives this many days.
+INLOOP_CLIENT_ANSWER_DAYS = {
+    "submitted": env.int("INLOOP_CLIENT_ANSWER_DAYS_AFTER_SUBMISSION", default=3),
+    "interviewing": env.int("INLOOP_CLIENT_ANSWER_DAYS_AFTER_INTERVIEW", default=2),
+}
+INLOOP_CLIENT_CALL_AFTER_DAYS = env.int("INLOOP_CLIENT_CALL_AFTER_DAYS", default=2)
+INLOOP_CLIENT_ESCALATE_AFTER_DAYS = env.int("INLOOP_CLIENT_ESCALATE_AFTER_DAYS", default=2)
+INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS = env.int("INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS", default=21)
 
 LOGGING = {
     "version": 1,

@@ -177,3 +177,21 @@ class CandidateImportForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise ValidationError("The file is larger than 5 MB; split it into smaller files.")
         return upload
+
+
+class HiringManagerForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    time_zone = forms.CharField(
+        max_length=64, help_text="Where they work, such as Europe/London: chases go out in their business hours."
+    )
+    do_not_email = forms.BooleanField(required=False, label="Never chase by email (call instead)")
+
+
+class ClientPromiseForm(forms.Form):
+    promised_date = forms.DateField(
+        label="The client promised its answer by",
+        widget=DateInput,
+        help_text="We chase the hiring manager the next business morning if no answer came by then.",
+    )
+    note = forms.CharField(label="Note", required=False, max_length=300)

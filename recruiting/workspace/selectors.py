@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import InboundMessage, OutboundMessage
+from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from recruiting import selectors
-from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Stage
+from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
@@ -23,6 +23,8 @@ OWED_REASONS = (
     RecruiterPrompt.Reason.CANDIDATE_ASKED,
     RecruiterPrompt.Reason.DELIVERY_FAILED,
     RecruiterPrompt.Reason.OUTCOME_UNKNOWN,
+    RecruiterPrompt.Reason.CLIENT_SILENT,
+    RecruiterPrompt.Reason.CLIENT_ANSWERED,
 )
 # Messages a recruiter has to look at: they did not (or may not) reach the candidate, or came back to them
 # because a date they stated had passed.
@@ -228,7 +230,8 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
         ]
     )
     return (
-        OutboundMessage.objects.filter(status__in=statuses, candidate__isnull=False)
+        OutboundMessage.objects.filter(status__in=statuses)
+        .filter(Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE))
         .select_related("candidate", "application__job__client", "application__owner")
         .order_by("send_after", "pk")
     )
@@ -282,3 +285,8 @@ def inbound_messages(*, status: str | None = None) -> QuerySet[InboundMessage]:
     if status is not None:
         received = received.filter(status=status)
     return received.order_by("-received_at", "-pk")
+
+
+def client_chase_owner_ids(*, message: OutboundMessage) -> list[int]:
+    """The owners of the candidates a feedback request to a hiring manager names."""
+    return sorted(set(ClientChase.objects.filter(message=message).values_list("application__owner_id", flat=True)))

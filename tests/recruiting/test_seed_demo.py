@@ -12,17 +12,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
+from notifications.models import OutboundMessage
 from recruiting import demo, policy, selectors
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,
     AuditLog,
     Client,
+    ClientAnswer,
     ContactEvent,
+    HiringManager,
     Job,
     Role,
     Stage,
@@ -30,6 +34,7 @@ from recruiting.models import (
     StagePolicy,
     Team,
 )
+from recruiting.selectors.client_figures import client_figures
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +208,17 @@ def test_the_banner_lists_every_demo_login_and_each_one_signs_in(db):
     assert "lead / " in text and "team lead" in text
     for username in [*(row[0] for row in demo.STAFF), demo.ADMIN_USERNAME]:
         assert get_user_model().objects.get(username=username).check_password(demo.DEMO_PASSWORD), username
+
+
+def test_clients_have_quick_and_slow_managers_and_answers_owed_now(seeded):
+    assert HiringManager.objects.count() >= 6
+    assert HiringManager.objects.filter(do_not_email=True).exists()
+    assert not Job.objects.filter(hiring_managers=None).exists()
+    assert ClientAnswer.objects.exists()
+    medians = [row["median_days_after_submission"] for row in client_figures()["clients"]]
+    assert min(m for m in medians if m is not None) < 2 < max(m for m in medians if m is not None)
+    owed = Application.objects.filter(client_answer_due__isnull=False)
+    assert owed.exists()
+    # The clocks follow the stories' moments, not the moment the demo was loaded.
+    assert not owed.filter(client_asked_at__gt=F("stage_entered_at")).exists()
+    assert OutboundMessage.objects.filter(template_code="client_chase").exists()

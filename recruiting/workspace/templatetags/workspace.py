@@ -30,6 +30,26 @@ def clock_state(application) -> str:
     return "ok"
 
 
+@register.filter
+def client_waiting(application) -> str:
+    """ "Waiting on <client> since Tuesday" (a date when more than a few days ago); empty when the client
+    owes no answer. The application's job and client must be loaded."""
+    if application.client_answer_due is None or application.client_asked_at is None:
+        return ""
+    tz = calendar.firm_time_zone()
+    asked = application.client_asked_at.astimezone(tz)
+    today = timezone.now().astimezone(tz).date()
+    since = asked.strftime("%A") if (today - asked.date()).days < 6 else asked.strftime("%a %d %b").replace(" 0", " ")
+    if asked.date() == today:
+        since = "today"
+    words = f"Waiting on {application.job.client.name} since {since}"
+    if application.client_promised_date is not None:
+        words += f", promised by {application.client_promised_date:%a %d %b}"
+    elif application.client_answer_due <= timezone.now():
+        words += ", answer overdue"
+    return words
+
+
 CLOCK_LABELS = {"ok": "Within policy", "due-today": "Due today", "overdue": "Overdue", "none": "No update owed"}
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from recruiting import selectors
+from recruiting.selectors.client_figures import CLIENT_FIGURE_COLUMNS, client_figures
 
 FIGURE_COLUMNS = (
     "name",
@@ -25,7 +26,11 @@ FIGURE_COLUMNS = (
 @login_required
 @require_GET
 def figures(request: HttpRequest) -> HttpResponse:
-    return render(request, "recruiting/figures.html", {"figures": selectors.loop_figures()})
+    return render(
+        request,
+        "recruiting/figures.html",
+        {"figures": selectors.loop_figures(), "client_figures": client_figures()},
+    )
 
 
 def _csv_cell(value) -> object:
@@ -49,4 +54,10 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
     rows += [("recruiter", row) for row in data["recruiters"]]
     for scope, row in rows:
         writer.writerow([scope, *(_csv_cell(row[column]) for column in FIGURE_COLUMNS)])
+    # The clients' side follows as a second table, under its own header row.
+    clients = client_figures()
+    writer.writerow(["scope", *CLIENT_FIGURE_COLUMNS])
+    for scope, key in (("client", "clients"), ("hiring_manager", "managers")):
+        for row in clients[key]:
+            writer.writerow([scope, *(_csv_cell(row[column]) for column in CLIENT_FIGURE_COLUMNS)])
     return response

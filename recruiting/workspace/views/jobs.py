@@ -54,6 +54,8 @@ def job_board(request: HttpRequest, pk: int) -> HttpResponse:
     for column in columns:
         for application in column.cards:
             application.movable = application.pk in movable
+            # The card says which client it waits on: the job at hand, not a query per card.
+            application.job = job
     return render(
         request,
         "recruiting/job_board.html",

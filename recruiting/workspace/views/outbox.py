@@ -6,13 +6,14 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.links import signed_links_masked
-from notifications.models import InboundMessage, OutboundMessage
+from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from notifications.services import messages as message_services
 from recruiting import calendar
 from recruiting.permissions import can_act_on, team_member_ids
@@ -79,8 +80,8 @@ def outbox_replies(request: HttpRequest) -> HttpResponse:
 def _message_or_404(pk: int) -> OutboundMessage:
     return get_object_or_404(
         OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner"),
+        Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE),
         pk=pk,
-        candidate__isnull=False,
     )
 
 
@@ -103,8 +104,15 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if ok:
             return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
-    owner_id = message.application.owner_id if message.application_id else message.candidate.owner_id
-    if not can_act_on(request.user, message.candidate.owner_id):
+    if message.application_id:
+        owner_id = message.application.owner_id
+    elif message.candidate_id:
+        owner_id = message.candidate.owner_id
+    else:
+        # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
+        owners = ws.client_chase_owner_ids(message=message)
+        owner_id = next((owner for owner in owners if can_act_on(request.user, owner)), 0)
+    if message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
         # Shown, never saved: the candidate's signed links are for who may act on the candidate.
         message.body_text = signed_links_masked(message.body_text)
     return render(

@@ -1,0 +1,172 @@
+"""A hiring manager's one-click answer about one application (rule 10), from a signed link.
+
+The answer goes on the application's timeline (a ClientAnswer row), settles the client's clock (or
+moves it to the date the manager asked for), sets the candidate's promised date when the manager gave
+one, and prompts the owner to review: a proposed stage move or a rejection is the recruiter's to make,
+and what the candidate then hears goes through the usual hold.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .. import calendar, selectors
+from ..audit import audit_log_record
+from ..client_links import ClientAnswerLink, due_stamp
+from ..models import ACTIVE_STAGES, Application, ClientAnswer, HiringManager, RecruiterPrompt
+from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client, client_promise_due
+from .clock import application_clock_recompute
+from .prompts import prompt_open
+
+Kind = ClientAnswer.Kind
+# How far ahead a manager may push their answer, or plan the next step, from the page.
+LATEST_DATE_AHEAD = timedelta(days=90)
+
+ANSWERED = "Thank you: this question has already been answered, and the recruiter has it."
+SUPERSEDED = "This link is no longer current: the recruiter has moved this candidate on since it was sent."
+
+
+class ClientAnswerRefused(Exception):
+    """The link cannot be answered; the message is for the manager."""
+
+
+@dataclass(frozen=True)
+class ClientQuestion:
+    """What the manager's page shows: the candidate's name and the job, never their contact details."""
+
+    application: Application
+    hiring_manager: HiringManager
+    candidate_name: str
+    job_title: str
+    client_name: str
+
+
+def client_question_read(*, link: ClientAnswerLink) -> ClientQuestion:
+    """The question a link asks, or ClientAnswerRefused saying why it can no longer be answered."""
+    application = Application.objects.select_related("candidate", "job__client").filter(pk=link.application_id).first()
+    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
+    return _question(application, manager, link)
+
+
+def _question(application: Application | None, manager: HiringManager | None, link: ClientAnswerLink) -> ClientQuestion:
+    if application is None or manager is None or application.candidate.erased_at is not None:
+        raise ClientAnswerRefused("This link is no longer valid.")
+    if manager.client_id != application.job.client_id:
+        raise ClientAnswerRefused("This link is no longer valid.")
+    if application.stage not in ACTIVE_STAGES or application.client_answer_due is None:
+        raise ClientAnswerRefused(ANSWERED if application.client_answered_at else SUPERSEDED)
+    if due_stamp(application.client_answer_due) != link.due_stamp:
+        answered_since = ClientAnswer.objects.filter(application=application, at__gte=application.client_asked_at)
+        raise ClientAnswerRefused(ANSWERED if answered_since.exists() else SUPERSEDED)
+    candidate = application.candidate
+    return ClientQuestion(
+        application=application,
+        hiring_manager=manager,
+        candidate_name=f"{candidate.first_name} {candidate.last_name}".strip(),
+        job_title=application.job.title,
+        client_name=application.job.client.name,
+    )
+
+
+def _check_date(value: date | None, *, required: bool, field: str, today: date) -> None:
+    if value is None:
+        if required:
+            raise ClientAnswerRefused(f"Please choose the {field}.")
+        return
+    if value < today:
+        raise ClientAnswerRefused(f"The {field} cannot be in the past.")
+    if value > today + LATEST_DATE_AHEAD:
+        raise ClientAnswerRefused(f"The {field} can be at most 90 days ahead; the recruiter will call you instead.")
+
+
+def _review_detail(question: ClientQuestion, answer: ClientAnswer) -> str:
+    who = question.hiring_manager.name
+    if answer.kind == Kind.MOVE_FORWARD:
+        step = f": {answer.next_step}" if answer.next_step else ""
+        when = f" on {answer.next_step_date:%a %d %b}" if answer.next_step_date else ""
+        return f"{who} wants to move forward{step}{when}. Move the application on if you agree."
+    if answer.kind == Kind.NOT_A_FIT:
+        because = f" ({answer.reason})" if answer.reason else ""
+        return f"{who} says not a fit{because}. Decide what to tell the candidate."
+    return f"{who} needs more time, until {answer.next_step_date:%a %d %b}; the candidate's date is set to it."
+
+
+@transaction.atomic
+def client_answer_record(
+    *,
+    link: ClientAnswerLink,
+    kind: str,
+    next_step: str = "",
+    next_step_date: date | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ClientAnswer:
+    """Record a manager's answer from their link: once per due step, whatever the number of clicks."""
+    now = now or timezone.now()
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("candidate", "job__client")
+        .filter(pk=link.application_id)
+        .first()
+    )
+    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
+    question = _question(application, manager, link)
+    if kind not in Kind.values:
+        raise ClientAnswerRefused("Please choose one of the three answers.")
+    today = timezone.localdate(now, timezone=calendar.zone(manager.time_zone))
+    _check_date(next_step_date, required=kind == Kind.MORE_TIME, field="date", today=today)
+    answer = ClientAnswer(
+        application=application,
+        hiring_manager=manager,
+        kind=kind,
+        stage=application.stage,
+        asked_at=application.client_asked_at or now,
+        due_at=application.client_answer_due,
+        at=now,
+        next_step=next_step.strip()[:200] if kind == Kind.MOVE_FORWARD else "",
+        next_step_date=next_step_date if kind != Kind.NOT_A_FIT else None,
+        reason=reason.strip()[:2000] if kind == Kind.NOT_A_FIT else "",
+    )
+    try:
+        with transaction.atomic():
+            answer.save()
+    except IntegrityError as error:
+        raise ClientAnswerRefused(ANSWERED) from error
+    application.client_answered_at = now
+    application.client_chased_at = None
+    if kind == Kind.MORE_TIME:
+        application.client_promised_date = next_step_date
+        application.client_answer_due = client_promise_due(promised=next_step_date, holidays=selectors.firm_holidays())
+    else:
+        application.client_answer_due = None
+    if answer.next_step_date is not None:
+        application.promised_next_step_date = answer.next_step_date
+    application.save(
+        update_fields=[
+            "client_answered_at",
+            "client_chased_at",
+            "client_promised_date",
+            "client_answer_due",
+            "promised_next_step_date",
+        ]
+    )
+    application_clock_recompute(application=application)
+    _prompts_settle_client(application_ids=[application.pk], resolution=SETTLED_CLIENT_ANSWERED, now=now)
+    RecruiterPrompt.objects.filter(
+        application=application, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED, resolved_at__isnull=True
+    ).update(resolved_at=now, resolution="A newer answer from the client replaced it.")
+    prompt_open(
+        application=application,
+        reason=RecruiterPrompt.Reason.CLIENT_ANSWERED,
+        detail=_review_detail(question, answer),
+        due_at=now,
+    )
+    audit_log_record(
+        actor=None,
+        action="application.client_answer",
+        obj=application,
+        details={"kind": kind, "hiring_manager": manager.pk, "answer": answer.pk},
+    )
+    return answer

@@ -1,0 +1,210 @@
+"""The hiring manager's one-click answer: each answer type, refused links, GET changes nothing, the limit."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import override_settings
+
+from candidates.services.data_rights import candidate_erase
+from recruiting.client_links import ANSWER_SALT, client_answer_token
+from recruiting.models import AuditLog, ClientAnswer, HiringManager, RecruiterPrompt, Stage
+from recruiting.services import application_move
+from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
+
+UTC = ZoneInfo("UTC")
+MONDAY = datetime(2026, 11, 16, 10, tzinfo=UTC)
+# Thursday, after the answer fell due and was chased.
+THURSDAY = datetime(2026, 11, 19, 11, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def manager():
+    return HiringManager.objects.create(
+        client=ClientFactory(name="Lumen & Loom"), name="Dana Park", email="dana@lumen.example"
+    )
+
+
+@pytest.fixture
+def application(manager, owner):
+    job = JobFactory(client=manager.client, owner=owner, title="Data Analyst")
+    job.hiring_managers.add(manager)
+    application = ApplicationFactory(
+        job=job, candidate__owner=owner, candidate__phone="+44 20 7946 0000", stage=Stage.SCREENING, created_at=MONDAY
+    )
+    with time_machine.travel(MONDAY, tick=False):
+        application_move(application=application, to_stage=Stage.SUBMITTED, by=owner)
+    application.refresh_from_db()
+    return application
+
+
+def url_for(application, manager, due_at=None) -> str:
+    token = client_answer_token(
+        application_id=application.pk, hiring_manager_id=manager.pk, due_at=due_at or application.client_answer_due
+    )
+    return f"/c/answer/{token}/"
+
+
+def post(client, url, at=THURSDAY, **data):
+    with time_machine.travel(at, tick=False):
+        return client.post(url, data)
+
+
+def review_prompt(application) -> RecruiterPrompt:
+    return RecruiterPrompt.objects.get(
+        application=application, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED, resolved_at__isnull=True
+    )
+
+
+def test_the_page_shows_the_candidate_and_job_never_their_contact_details(client, application, manager):
+    with time_machine.travel(THURSDAY, tick=False):
+        response = client.get(url_for(application, manager))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert application.candidate.last_name in page and "Data Analyst" in page
+    assert application.candidate.email not in page
+    assert "7946" not in page
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_get_changes_nothing(client, application, manager, django_assert_max_num_queries):
+    before = AuditLog.objects.count()
+    with time_machine.travel(THURSDAY, tick=False), django_assert_max_num_queries(4):
+        client.get(url_for(application, manager))
+    assert AuditLog.objects.count() == before
+    assert not ClientAnswer.objects.exists()
+
+
+def test_move_forward_sets_the_candidates_date_settles_the_clock_and_asks_for_review(client, application, manager):
+    response = post(
+        client,
+        url_for(application, manager),
+        kind="move_forward",
+        next_step="Second interview",
+        next_step_date="2026-11-26",
+    )
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    application.refresh_from_db()
+    assert application.client_answer_due is None
+    assert application.client_answered_at == THURSDAY
+    assert application.promised_next_step_date == date(2026, 11, 26)
+    assert application.stage == Stage.SUBMITTED  # the move is the recruiter's to make
+    answer = ClientAnswer.objects.get()
+    assert (answer.kind, answer.next_step, answer.hiring_manager) == ("move_forward", "Second interview", manager)
+    assert "Second interview" in review_prompt(application).detail
+
+
+def test_not_a_fit_keeps_the_reason_for_the_recruiter(client, application, manager):
+    post(client, url_for(application, manager), kind="not_a_fit", reason="Needs more SQL")
+    application.refresh_from_db()
+    assert application.client_answer_due is None
+    assert application.stage == Stage.SUBMITTED
+    assert ClientAnswer.objects.get().reason == "Needs more SQL"
+    assert "Needs more SQL" in review_prompt(application).detail
+
+
+def test_more_time_moves_the_clock_and_the_candidates_promised_date(client, application, manager):
+    post(client, url_for(application, manager), kind="more_time", next_step_date="2026-11-27")
+    application.refresh_from_db()
+    assert application.client_promised_date == date(2026, 11, 27)
+    assert application.promised_next_step_date == date(2026, 11, 27)
+    assert application.client_answer_due == datetime(2026, 11, 30, 9, tzinfo=UTC)
+    assert "until Fri 27 Nov" in review_prompt(application).detail
+
+
+def test_more_time_needs_a_date_that_is_not_in_the_past(client, application, manager):
+    url = url_for(application, manager)
+    assert "choose the date" in post(client, url, kind="more_time").content.decode()
+    assert "cannot be in the past" in post(client, url, kind="more_time", next_step_date="2026-11-18").content.decode()
+    assert not ClientAnswer.objects.exists()
+
+
+def test_a_link_answers_once(client, application, manager):
+    url = url_for(application, manager)
+    post(client, url, kind="not_a_fit")
+    second = post(client, url, kind="move_forward")
+    assert second.status_code == 410
+    assert "already been answered" in second.content.decode()
+    assert ClientAnswer.objects.count() == 1
+    with time_machine.travel(THURSDAY, tick=False):
+        assert client.get(url).status_code == 410
+
+
+def test_after_more_time_the_old_link_is_answered_and_a_new_step_gets_a_new_link(client, application, manager):
+    old = url_for(application, manager)
+    post(client, old, kind="more_time", next_step_date="2026-11-27")
+    assert "already been answered" in post(client, old, kind="not_a_fit").content.decode()
+    application.refresh_from_db()
+    post(client, url_for(application, manager), at=datetime(2026, 11, 30, 10, tzinfo=UTC), kind="not_a_fit")
+    assert ClientAnswer.objects.count() == 2
+    assert RecruiterPrompt.objects.filter(reason="client_answered", resolved_at__isnull=True).count() == 1
+
+
+def test_a_tampered_link_is_refused(client, application, manager):
+    token = client_answer_token(
+        application_id=application.pk, hiring_manager_id=manager.pk, due_at=application.client_answer_due
+    )
+    value, _, signature = token.rpartition(":")
+    forged = signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{application.pk + 1}.{manager.pk}.0")
+    for bad in (value + ":" + signature[:-2] + "xx", token.replace(f"{application.pk}.", "999."), "nonsense"):
+        response = post(client, f"/c/answer/{bad}/", kind="not_a_fit")
+        assert response.status_code == 404
+        assert "does not work" in response.content.decode()
+    assert post(client, f"/c/answer/{forged}/", kind="not_a_fit").status_code == 410
+    assert not ClientAnswer.objects.exists()
+
+
+def test_an_expired_link_is_refused(client, application, manager):
+    url = url_for(application, manager)
+    response = post(client, url, at=MONDAY + timedelta(days=40), kind="not_a_fit")
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
+    assert not ClientAnswer.objects.exists()
+
+
+def test_a_link_for_another_clients_manager_or_a_moved_application_is_refused(client, application, manager):
+    stranger = HiringManager.objects.create(client=ClientFactory(), name="Other", email="o@other.example")
+    assert post(client, url_for(application, stranger), kind="not_a_fit").status_code == 410
+    url = url_for(application, manager)
+    with time_machine.travel(THURSDAY, tick=False):
+        application_move(application=application, to_stage=Stage.REJECTED, by=application.owner)
+    response = post(client, url, kind="move_forward")
+    assert response.status_code == 410
+    assert "no longer current" in response.content.decode()
+    assert not ClientAnswer.objects.exists()
+
+
+@override_settings(INLOOP_CANDIDATE_POSTS_PER_HOUR=2)
+def test_posts_are_rate_limited_per_link(client, application, manager):
+    url = url_for(application, manager)
+    for _ in range(2):
+        assert post(client, url, kind="bogus").status_code == 200
+    response = post(client, url, kind="not_a_fit")
+    assert response.status_code == 429
+    assert not ClientAnswer.objects.exists()
+
+
+def test_a_date_beyond_ninety_days_or_an_erased_candidate_is_refused(client, application, manager, admin_user):
+    url = url_for(application, manager)
+    far = post(client, url, kind="more_time", next_step_date="2027-06-01")
+    assert "at most 90 days" in far.content.decode()
+    candidate_erase(candidate=application.candidate, by=admin_user)
+    assert post(client, url, kind="not_a_fit").status_code == 410
+    assert not ClientAnswer.objects.exists()
+
+
+def test_an_answer_costs_a_fixed_number_of_queries(client, application, manager, django_assert_max_num_queries):
+    with django_assert_max_num_queries(22):
+        response = post(client, url_for(application, manager), kind="move_forward", next_step_date="2026-11-26")
+    assert response.status_code == 200
+    assert ClientAnswer.objects.count() == 1
