@@ -18,6 +18,7 @@ from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, 
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
+    RecruiterPrompt.Reason.SAFETY_NET,
     RecruiterPrompt.Reason.FEEDBACK_OWED,
     RecruiterPrompt.Reason.CANDIDATE_ASKED,
     RecruiterPrompt.Reason.DELIVERY_FAILED,

@@ -244,7 +244,7 @@ def test_unknown_objects_are_404(client, recruiter, name):
 def test_the_prompt_reason_list_is_what_the_home_shows(client, recruiter):
     # Every reason but overdue has its place in "Owed to candidates".
     application = overdue_application(recruiter, days=2)
-    for reason in ("feedback_owed", "candidate_asked", "delivery_failed", "outcome_unknown"):
+    for reason in ("feedback_owed", "candidate_asked", "delivery_failed", "outcome_unknown", "safety_net"):
         PromptFactory(application=application, reason=reason)
     client.force_login(recruiter)
 
