@@ -165,7 +165,8 @@ def candidate_applications(*, candidate: Candidate) -> QuerySet[Application]:
 def candidate_messages(*, candidate: Candidate, limit: int = 200) -> QuerySet[OutboundMessage]:
     return (
         OutboundMessage.objects.filter(candidate=candidate)
-        .select_related("application__job__client", "created_by")
+        # The contact a sent message became says whether it was delivered (a bounce un-tells).
+        .select_related("application__job__client", "created_by", "contact")
         .order_by("-created_at", "-pk")[:limit]
     )
 
