@@ -524,6 +524,7 @@ class _Builder:
         if rng.random() < 0.6:
             self._contact(application, at=created + timedelta(hours=rng.uniform(1, 20)), stage=Stage.NEW)
         promise = final in ACTIVE_STAGES and not overdue and rng.random() < PROMISED_SHARE
+        next_step_date = None
         for index, (stage, moment) in enumerate(zip(path, moments, strict=True)):
             is_last = index == len(path) - 1
             next_step_date = None
@@ -542,8 +543,9 @@ class _Builder:
                 contact_at = moment + timedelta(minutes=rng.uniform(10, 240))
                 self._contact(application, at=min(contact_at, story_end), stage=stage)
         if final in ACTIVE_STAGES:
-            # The last news they had; from here the clock runs (and, for the overdue ones, ran out).
-            self._contact(application, at=story_end, stage=None)
+            # The last news they had; from here the clock runs (and, for the overdue ones, ran out). Telling spends
+            # a promise, so the recruiter repeats the promised date as they tell.
+            self._contact(application, at=story_end, stage=None, next_step_date=next_step_date)
         application.refresh_from_db()
         return application
 
@@ -552,7 +554,9 @@ class _Builder:
         closed_at = at if change.to_stage in CLOSED_STAGES else None
         Application.objects.filter(pk=change.application_id).update(stage_entered_at=at, closed_at=closed_at)
 
-    def _contact(self, application: Application, *, at: datetime, stage: str | None) -> ContactEvent:
+    def _contact(
+        self, application: Application, *, at: datetime, stage: str | None, next_step_date: date | None = None
+    ) -> ContactEvent:
         summary = self.rng.choice(CONTACT_NOTES[stage] if stage else CHECK_IN_NOTES)
         channel = self.rng.choice((ContactEvent.Channel.PHONE, ContactEvent.Channel.PHONE, ContactEvent.Channel.EMAIL))
         return contact_log(
@@ -562,6 +566,7 @@ class _Builder:
             by=application.owner,
             summary=summary,
             at=at,
+            next_step_date=next_step_date,
         )
 
 

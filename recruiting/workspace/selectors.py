@@ -19,6 +19,7 @@ from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, Recr
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
     RecruiterPrompt.Reason.REPLY_OWED,
+    RecruiterPrompt.Reason.SAFETY_NET,
     RecruiterPrompt.Reason.FEEDBACK_OWED,
     RecruiterPrompt.Reason.CANDIDATE_ASKED,
     RecruiterPrompt.Reason.DELIVERY_FAILED,
@@ -176,7 +177,8 @@ def candidate_applications(*, candidate: Candidate) -> QuerySet[Application]:
 def candidate_messages(*, candidate: Candidate, limit: int = 200) -> QuerySet[OutboundMessage]:
     return (
         OutboundMessage.objects.filter(candidate=candidate)
-        .select_related("application__job__client", "created_by")
+        # The contact a sent message became says whether it was delivered (a bounce un-tells).
+        .select_related("application__job__client", "created_by", "contact")
         .order_by("-created_at", "-pk")[:limit]
     )
 

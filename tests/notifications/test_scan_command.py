@@ -21,9 +21,14 @@ pytestmark = pytest.mark.django_db
 def overdue_work():
     lead = UserFactory(profile__role=Role.TEAM_LEAD)
     owner = UserFactory(profile__team=TeamFactory(lead=lead))
-    ApplicationFactory(candidate__owner=owner, next_update_due=NOW - timedelta(days=7))  # escalates at once
-    ApplicationFactory(candidate__owner=owner, next_update_due=NOW - timedelta(hours=1))
-    ApplicationFactory(candidate__owner=owner, next_update_due=NOW + timedelta(days=1))
+    # The steps as the clock writes them: the lead two days after the prompt.
+    for due in (NOW - timedelta(days=7), NOW - timedelta(hours=1), NOW + timedelta(days=1)):
+        ApplicationFactory(
+            candidate__owner=owner,
+            next_update_due=due,
+            escalate_at=due + timedelta(days=2),  # the first one escalates at once
+            safety_net_at=due + timedelta(days=4),
+        )
 
 
 def run(*args: str) -> str:

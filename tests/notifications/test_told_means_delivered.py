@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from notifications.services import messages as message_services
@@ -82,6 +83,16 @@ def test_a_bounce_after_sending_untells_the_candidate(sent):
     assert prompt.due_at == thursday
     assert prompt.escalate_at == application.escalate_at  # the schedule's step comes first
     assert prompt.message == message
+
+
+def test_the_candidate_page_shows_the_email_as_not_delivered(sent, client):
+    application, message = sent
+    client.force_login(application.owner)
+    url = reverse("candidate_detail", args=[application.candidate_id])
+    assert "Not delivered" not in client.get(url).content.decode()
+    bounce(message, at=MONDAY + timedelta(days=3))
+    page = client.get(url).content.decode()
+    assert page.count("Not delivered: it does not count as news") == 1
 
 
 def test_the_failed_delivery_prompt_escalates_like_an_overdue_one(sent, lead):

@@ -257,7 +257,7 @@ def test_what_closing_a_job_owes_each_candidate(closer):
     assert "Sam, the fintech desk" in closing(apps["screening"]).body_text
     assert "Zoë" in closing(apps["no_news"]).body_text
 
-    # Late rejection (the client saw the candidate): no email, feedback owed in two business days.
+    # Late rejection (the client saw the candidate): no email, feedback owed in three business days.
     for name in ("submitted", "interviewing", "offer", "back_from_client", "do_not_contact_late"):
         assert not [m for m in messages_of(apps[name]) if m.stage_change.to_stage == Stage.REJECTED], name
     for name in ("submitted", "interviewing", "offer", "back_from_client", "feedback_already_owed"):
@@ -265,7 +265,7 @@ def test_what_closing_a_job_owes_each_candidate(closer):
         assert prompt.recruiter == apps[name].owner
         assert prompt.resolved_at is None
     owed = RecruiterPrompt.objects.get(application=apps["submitted"], reason=Reason.FEEDBACK_OWED)
-    assert owed.due_at == dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC)
+    assert owed.due_at == dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
     assert not RecruiterPrompt.objects.filter(application=apps["do_not_contact_late"]).exists()
 
     # Rule 7: an offer or placement elsewhere, the rejection is written cancelled with the reason.

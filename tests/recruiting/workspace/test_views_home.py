@@ -252,6 +252,7 @@ def test_the_prompt_reason_list_is_what_the_home_shows(client, recruiter):
         "outcome_unknown",
         "client_silent",
         "client_answered",
+        "safety_net",
     ):
         PromptFactory(application=application, reason=reason)
     client.force_login(recruiter)
