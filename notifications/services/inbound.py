@@ -266,6 +266,12 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
         application.pk,
         " (automatic: no reply owed)" if reading.automatic else "",
     )
+    if inbound.attachments:
+        logger.warning(
+            "Inbound email #%s: %s attachment(s) not kept (only the words of a reply are).",
+            inbound.pk,
+            inbound.attachments,
+        )
     return inbound
 
 
