@@ -24,6 +24,7 @@ from recruiting.models import (
     Client,
     ContactEvent,
     Job,
+    RecruiterPrompt,
     Role,
     Stage,
     StageChange,
@@ -188,3 +189,12 @@ def test_the_demo_is_never_loaded_with_production_settings():
     )
     assert result.returncode != 0
     assert "never loaded with production settings" in result.stderr
+
+
+def test_the_demo_login_has_replies_owed(seeded):
+    owed = RecruiterPrompt.objects.filter(
+        recruiter__username=demo.DEMO_USERNAME, reason=RecruiterPrompt.Reason.REPLY_OWED, resolved_at__isnull=True
+    )
+    assert owed.count() == len(demo.DEMO_REPLIES)
+    replies = ContactEvent.objects.filter(direction=ContactEvent.Direction.INBOUND, application__owner__username="demo")
+    assert {reply.summary.split("\n\n", 1)[1] for reply in replies} == set(demo.DEMO_REPLIES)
