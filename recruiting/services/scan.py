@@ -20,8 +20,6 @@ from ..audit import audit_log_record_many
 from ..models import Application, RecruiterProfile, RecruiterPrompt
 from .prompts import SETTLED_CLOCK_MOVED, SETTLED_CLOSED, Reason
 
-# The prompts that go to the team lead when left open: an overdue update, and a reply owed.
-ESCALATING = (Reason.OVERDUE, Reason.REPLY_OWED)
 # A reply owed on a closed application (no stage policy) escalates after the default delay.
 CLOSED_STAGE_POLICY = policy.SilencePolicy(max_silent_business_days=0)
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
@@ -190,7 +188,11 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
     cutoff = now - timedelta(days=shortest) + timedelta(hours=1) if shortest else now
     candidates = list(
         RecruiterPrompt.objects.filter(
-            reason__in=ESCALATING, resolved_at__isnull=True, escalated_at__isnull=True, due_at__lte=cutoff
+            # One arm per reason, so that each is read through its own partial index (an IN would use neither).
+            Q(reason=Reason.OVERDUE) | Q(reason=Reason.REPLY_OWED),
+            resolved_at__isnull=True,
+            escalated_at__isnull=True,
+            due_at__lte=cutoff,
         )
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=cutoff))
         # Subqueries rather than joins: probed by key for each prompt, they never lead the planner to
