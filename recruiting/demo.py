@@ -41,6 +41,7 @@ from .models import (
 from .services import application_create, application_move, contact_log
 from .services.branding import firm_settings_update
 from .services.figure_weeks import figure_weeks_record
+from .services.replies import reply_record
 
 User = get_user_model()
 
@@ -316,6 +317,13 @@ DO_NOT_CONTACT_COUNT = 9
 PAUSED_COUNT = 6
 # The demo login should open on a morning with work to do.
 DEMO_OVERDUE_MINIMUM = 6
+# Emails that came back to the demo login's candidates (a reply owed each); our own words.
+DEMO_REPLIES = (
+    "Thank you for the news. Could you tell me who I would meet at the second interview?",
+    "I am away next week with little signal. Is a call on Friday morning still possible?",
+    "I have had another offer with a deadline on Monday. Is there any sign of a decision before then?",
+)
+
 
 # Default automated email per stage entry (rule 6 and 9 of the product: rejections held longest).
 STAGE_TEMPLATES = {
@@ -571,6 +579,21 @@ class _Builder:
 
 
 @transaction.atomic
+def _replies_owed(*, now: datetime) -> None:
+    """A few of the demo login's live candidates wrote back this morning: replies owed on its home page."""
+    live = Application.objects.filter(
+        owner__username=DEMO_USERNAME, stage__in=ACTIVE_STAGES, candidate__do_not_contact=False
+    ).select_related("candidate", "job")
+    for application, words in zip(live.order_by("pk")[: len(DEMO_REPLIES)], DEMO_REPLIES, strict=False):
+        reply_record(
+            application=application,
+            at=now - timedelta(hours=2),
+            summary=f"Reply by email: Re: your application for {application.job.title}\n\n{words}",
+            automatic=False,
+            from_candidate=True,
+        )
+
+
 def demo_data_load(*, now: datetime | None = None, seed: int = SEED) -> DemoSummary:
     """Build the demo firm once. A second call finds the marker and changes nothing."""
     if demo_data_loaded():
@@ -610,6 +633,7 @@ def demo_data_load(*, now: datetime | None = None, seed: int = SEED) -> DemoSumm
     # The demo firm's own name and look on the candidate pages and emails, and a first reading of the trend.
     firm_settings_update(by=None, firm_name=DEMO_FIRM_NAME, sending_name=DEMO_FIRM_NAME, colour="#1f4e79")
     figure_weeks_record(now=now)
+    _replies_owed(now=now)
 
     overdue_count = Application.objects.filter(next_update_due__lte=timezone.now()).count()
     summary = DemoSummary(

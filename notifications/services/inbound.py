@@ -240,6 +240,12 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
     application = _application_of(answered)
     if application is None:
         return _reject(inbound, "the message it answers is about no application")
+    return _accept(inbound, reading, application=application)
+
+
+def _accept(inbound: InboundMessage, reading: Reading, *, application: Application) -> InboundMessage:
+    """The words on the application's timeline (the pipeline decides what is owed), then the row."""
+    candidate = inbound.message.candidate
     text = reading.text if reading.automatic else inbound_text.latest_reply(reading.text) or reading.text.strip()
     inbound.text = text[:20000]
     inbound.from_candidate = bool(candidate and reading.sender and reading.sender.lower() == candidate.email.lower())
@@ -257,15 +263,21 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
         actor=None,
         action="inbound.accept",
         obj=inbound,
-        details={"application": application.pk, "message": answered.pk, "automatic": reading.automatic},
+        details={"application": application.pk, "message": inbound.message_id, "automatic": reading.automatic},
     )
     logger.info(
         "Inbound email #%s from %s accepted for application #%s%s.",
         inbound.pk,
-        source,
+        inbound.source,
         application.pk,
         " (automatic: no reply owed)" if reading.automatic else "",
     )
+    if inbound.attachments:
+        logger.warning(
+            "Inbound email #%s: %s attachment(s) not kept (only the words of a reply are).",
+            inbound.pk,
+            inbound.attachments,
+        )
     return inbound
 
 

@@ -186,8 +186,10 @@ def test_a_ten_megabyte_attachment_is_rejected_as_too_large_and_its_start_kept(s
     assert _reply_owed(sent) is None
 
 
-def test_a_small_attachment_is_not_kept_but_the_reply_is(sent):
-    inbound = inbound_email_receive(raw_bytes=_with_attachment(sent, 20_000), source="pipe")
+def test_a_small_attachment_is_not_kept_but_the_reply_is(sent, caplog):
+    with caplog.at_level(logging.WARNING, logger="notifications.services.inbound"):
+        inbound = inbound_email_receive(raw_bytes=_with_attachment(sent, 20_000), source="pipe")
+    assert f"Inbound email #{inbound.pk}: 1 attachment(s) not kept" in caplog.text
     assert inbound.status == InboundMessage.Status.ACCEPTED
     assert inbound.attachments == 1
     assert "Here is my portfolio." in inbound.text and "1 attachment(s) not kept" in inbound.contact.summary

@@ -28,6 +28,7 @@ from recruiting.models import (
     ContactEvent,
     HiringManager,
     Job,
+    RecruiterPrompt,
     Role,
     Stage,
     StageChange,
@@ -222,3 +223,12 @@ def test_clients_have_quick_and_slow_managers_and_answers_owed_now(seeded):
     # The clocks follow the stories' moments, not the moment the demo was loaded.
     assert not owed.filter(client_asked_at__gt=F("stage_entered_at")).exists()
     assert OutboundMessage.objects.filter(template_code="client_chase").exists()
+
+
+def test_the_demo_login_has_replies_owed(seeded):
+    owed = RecruiterPrompt.objects.filter(
+        recruiter__username=demo.DEMO_USERNAME, reason=RecruiterPrompt.Reason.REPLY_OWED, resolved_at__isnull=True
+    )
+    assert owed.count() == len(demo.DEMO_REPLIES)
+    replies = ContactEvent.objects.filter(direction=ContactEvent.Direction.INBOUND, application__owner__username="demo")
+    assert {reply.summary.split("\n\n", 1)[1] for reply in replies} == set(demo.DEMO_REPLIES)
