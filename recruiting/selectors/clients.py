@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from ..models import ACTIVE_STAGES, Application, ClientChase, HiringManager
+from ..models import ACTIVE_STAGES, Application, ClientChase, HiringManager, RecruiterPrompt
 
 
 def hiring_managers_reachable() -> QuerySet[HiringManager]:
@@ -25,10 +25,21 @@ def client_answers_due(*, now: datetime | None = None) -> QuerySet[Application]:
 
 
 def client_answers_chased_before(*, before: datetime) -> QuerySet[Application]:
-    """Applications chased before `before` whose client still owes the answer (application_client_chased_idx)."""
-    return Application.objects.filter(
-        client_answer_due__isnull=False, client_chased_at__isnull=False, client_chased_at__lte=before
-    ).filter(stage__in=ACTIVE_STAGES)
+    """Applications chased before `before` whose client still owes the answer (application_client_chased_idx)
+    and whose owner was not yet prompted to call about this chase: once per chase, even after the owner
+    closed that prompt."""
+    prompted = RecruiterPrompt.objects.filter(
+        application=OuterRef("pk"),
+        reason=RecruiterPrompt.Reason.CLIENT_SILENT,
+        created_at__gte=OuterRef("client_chased_at"),
+    )
+    return (
+        Application.objects.filter(
+            client_answer_due__isnull=False, client_chased_at__isnull=False, client_chased_at__lte=before
+        )
+        .filter(stage__in=ACTIVE_STAGES)
+        .exclude(Exists(prompted))
+    )
 
 
 def applications_with_managers(queryset: QuerySet[Application]) -> QuerySet[Application]:

@@ -11,6 +11,7 @@ from django.test import override_settings
 from candidates.services.data_rights import candidate_erase
 from recruiting.client_links import ANSWER_SALT, client_answer_token
 from recruiting.models import AuditLog, ClientAnswer, HiringManager, RecruiterPrompt, Stage
+from recruiting.selectors import application_timeline
 from recruiting.services import application_move
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
 
@@ -111,6 +112,8 @@ def test_not_a_fit_keeps_the_reason_for_the_recruiter(client, application, manag
     assert application.stage == Stage.SUBMITTED
     assert ClientAnswer.objects.get().reason == "Needs more SQL"
     assert "Needs more SQL" in review_prompt(application).detail
+    [entry] = [e for e in application_timeline(candidate_id=application.candidate_id) if e.kind == "client_answer"]
+    assert entry.item.reason == "Needs more SQL"
 
 
 def test_more_time_moves_the_clock_and_the_candidates_promised_date(client, application, manager):

@@ -11,6 +11,7 @@ from notifications.models import OutboundMessage
 from recruiting.models import Application, ClientChase, HiringManager, RecruiterPrompt, Role, Stage
 from recruiting.services import application_move
 from recruiting.services.clients import application_client_promise_set, client_answers_chase, client_prompts_scan
+from recruiting.services.prompts import prompt_resolve
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, TeamFactory, UserFactory
 
 UTC = ZoneInfo("UTC")
@@ -215,3 +216,19 @@ def test_moving_on_settles_the_call_prompt(job, owner):
     application.refresh_from_db()
     assert application.client_chased_at is None
     assert application.client_answer_due == datetime(2026, 11, 25, 10, 6, tzinfo=UTC)
+
+
+def test_a_call_prompt_closed_by_the_owner_is_not_opened_again_for_the_same_chase(job, owner):
+    application = submit(screening(job, owner), owner)
+    chase_at(datetime(2026, 11, 19, 10, 5, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 11, 23, 10, 6, tzinfo=UTC), tick=False):
+        [opened] = client_prompts_scan().opened
+        prompt_resolve(prompt=RecruiterPrompt.objects.get(pk=opened), by=owner, resolution="Called, they decide soon")
+    with time_machine.travel(datetime(2026, 11, 23, 10, 11, tzinfo=UTC), tick=False):
+        assert client_prompts_scan().opened == []
+    # A new due step (the client promised a date) is chased and prompted afresh.
+    with time_machine.travel(datetime(2026, 11, 23, 11, tzinfo=UTC), tick=False):
+        application_client_promise_set(application=application, promised_date=date(2026, 11, 24), by=owner)
+    chase_at(datetime(2026, 11, 25, 9, 5, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 11, 27, 9, 6, tzinfo=UTC), tick=False):
+        assert len(client_prompts_scan().opened) == 1

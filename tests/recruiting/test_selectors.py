@@ -49,7 +49,7 @@ def test_timeline_merges_stage_changes_and_contacts_newest_first(django_assert_m
         )
         traveller.shift(timedelta(hours=1))
         services.application_move(application=application, to_stage=Stage.SCREENING, by=candidate.owner, notify=False)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         timeline = selectors.application_timeline(candidate_id=candidate.pk)
         kinds = [(entry.kind, entry.at) for entry in timeline]
     assert kinds == [
