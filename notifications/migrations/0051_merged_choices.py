@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0050_inbound_messages'),
+        ("notifications", "0050_inbound_messages"),
     ]
 
     operations = [
