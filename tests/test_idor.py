@@ -61,6 +61,11 @@ OBJECT_URLS = {
     "application_log_call": (lambda o: (_application(o).pk,), "post", {"summary": "Told them"}),
     "application_move": (lambda o: (_application(o).pk,), "post", {"to_stage": Stage.SUBMITTED}),
     "application_move_preview": (lambda o: (_application(o).pk,), "get", {"to_stage": Stage.SUBMITTED}),
+    "application_promise": (
+        lambda o: (_application(o).pk,),
+        "post",
+        {"next_step_date": SNOOZE_UNTIL, "tell_candidate": "on", "send_token": "0b5c8a52-3f0e-4d7a-9a57-1c2d3e4f5a6b"},
+    ),
     "prompt_snooze": (lambda o: (_prompt(o).pk,), "post", {"until": SNOOZE_UNTIL, "reason": "On holiday"}),
     "job_bulk_move": (lambda o: (_application(o).job_id,), "post", {"to_stage": Stage.SUBMITTED}),
     "job_close": (lambda o: (_application(o).job_id,), "post", {"outcome": Stage.REJECTED, "confirm": "on"}),

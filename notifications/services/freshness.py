@@ -21,6 +21,7 @@ import re
 from copy import copy
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -125,8 +126,34 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
                 rendered.body_html,
             )
             changed.append(message)
-    OutboundMessage.objects.bulk_update(changed, ["subject", "body_text", "body_html"])
+    _messages_text_save(changed)
     return changed
+
+
+def _messages_text_save(messages: list[OutboundMessage]) -> None:
+    """Write the messages' subjects and parts, each its own, in one statement.
+
+    On PostgreSQL an UPDATE ... FROM unnest(): bulk_update's CASE per row and column, over three long
+    texts a message, costs the sending worker more to build than the database takes to run it.
+    """
+    if not messages:
+        return
+    if connection.vendor != "postgresql":
+        OutboundMessage.objects.bulk_update(messages, ["subject", "body_text", "body_html"])
+        return
+    table = connection.ops.quote_name(OutboundMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET subject = fresh.subject, body_text = fresh.body_text, body_html = fresh.body_html "  # noqa: S608 (names from the model)
+            "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS subject, unnest(%s::text[]) AS body_text, "
+            f"unnest(%s::text[]) AS body_html) AS fresh WHERE {table}.id = fresh.id",
+            [
+                [message.pk for message in messages],
+                [message.subject for message in messages],
+                [message.body_text for message in messages],
+                [message.body_html for message in messages],
+            ],
+        )
 
 
 def _application_facts(application_ids: set[int]) -> dict[int, tuple[bool, int]]:
