@@ -100,7 +100,7 @@ def test_a_promise_mid_stage_is_recorded_audited_moves_the_clock_and_tells_the_c
     token = uuid.uuid4()
     data = {
         "send_token": token,
-        "next_step_date": "2026-03-13",
+        "next_step_date": "2026-03-06",
         "note": "Client decides Friday",
         "tell_candidate": "on",
     }
@@ -110,13 +110,15 @@ def test_a_promise_mid_stage_is_recorded_audited_moves_the_clock_and_tells_the_c
 
     assert response.status_code == 302
     application.refresh_from_db()
-    assert application.promised_next_step_date == dt.date(2026, 3, 13)
-    assert application.next_update_due.date() == dt.date(2026, 3, 16)  # a business day's grace after Friday
+    assert application.promised_next_step_date == dt.date(2026, 3, 6)
+    # A business day's grace after Friday (a promise this near leaves room for every later step of the
+    # fortnight, so the prompt follows it).
+    assert application.next_update_due.date() == dt.date(2026, 3, 9)
     audit = AuditLog.objects.get(action="application.promise", object_id=application.pk)
-    assert audit.details == {"next_step_date": "2026-03-13", "note": "Client decides Friday"}
+    assert audit.details == {"next_step_date": "2026-03-06", "note": "Client decides Friday"}
     message = OutboundMessage.objects.get(application=application, template_code="promise")
     assert message.status == Status.HELD
-    assert "We now expect news on the next step by Friday 13 March 2026" in message.body_text
+    assert "We now expect news on the next step by Friday 6 March 2026" in message.body_text
 
 
 def test_a_changed_promise_replaces_the_email_still_waiting_and_a_cleared_one_says_so(recruiter):
