@@ -11,7 +11,7 @@ from candidates.models import Candidate
 from candidates.services.imports import PROGRESS_EVERY, ImportFileError, candidates_import_csv
 from notifications.models import OutboundMessage
 from recruiting.models import Application, Job, Stage
-from tests.factories import CandidateFactory, JobFactory, UserFactory
+from tests.factories import CandidateFactory, JobFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +119,11 @@ def test_internationalised_values_are_kept_exactly(recruiter):
     }
 
 
-def test_owner_column_names_the_recruiter(recruiter):
-    other = UserFactory(username="kofi", email="kofi@firm.example")
+def test_owner_column_names_the_recruiter(db):
+    # The importer is kofi's team lead: only people one may act for can be named (see the next test).
+    team = TeamFactory()
+    recruiter = UserFactory(profile__team=team, profile__role="team_lead")
+    other = UserFactory(username="kofi", email="kofi@firm.example", profile__team=team)
 
     report = _import(
         "first_name,email,owner\nAma,ama@mail.example,kofi\nYaw,yaw@mail.example,KOFI@firm.example\n"
@@ -202,3 +205,13 @@ def test_command_with_a_clean_file_succeeds(recruiter, tmp_path, capsys):
     call_command("import_candidates", str(path), "--as", recruiter.username)
 
     assert "Imported 1 of 1 rows: 1 new candidate(s)" in capsys.readouterr().out
+
+
+def test_a_recruiter_may_name_only_owners_they_may_act_for(recruiter):
+    UserFactory(username="kofi")
+
+    report = _import("first_name,email,owner\nAma,ama@mail.example,kofi\n", recruiter)
+
+    assert [error.line for error in report.errors] == [2]
+    assert "You may not give candidates to 'kofi'" in report.errors[0].reason
+    assert not Candidate.objects.exists()
