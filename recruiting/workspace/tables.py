@@ -39,7 +39,7 @@ class ApplicationFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(
         label="Whose", choices=Scope.CHOICES, method="filter_scope", empty_label=None, null_value=None
     )
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage", method="filter_stage")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage")
     job = django_filters.ModelChoiceFilter(queryset=Job.objects.order_by("title", "pk"), empty_label="Any job")
     client = django_filters.ModelChoiceFilter(
         field_name="job__client", queryset=Client.objects.order_by("name"), label="Client", empty_label="Any client"
@@ -74,9 +74,6 @@ class ApplicationFilter(django_filters.FilterSet):
         if value == Scope.TEAM:
             return queryset.filter(owner_id__in=team_member_ids(self.user))
         return queryset
-
-    def filter_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(stage=value)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -193,7 +190,6 @@ class JobFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user, **kwargs):
         data = data.copy() if data is not None else {}
-        data.setdefault("scope", Scope.MINE)
         if not data.get("scope"):
             data["scope"] = Scope.MINE
         self.user = user
