@@ -267,3 +267,14 @@ def test_only_leads_see_the_link_to_the_clients_settings(client, recruiter):
 
     client.force_login(UserFactory(profile__role=Role.TEAM_LEAD))
     assert link in client.get(reverse("job_board", args=[job.pk])).content.decode()
+
+
+def test_the_candidate_page_offers_the_move_form_only_for_applications_one_may_move(signed_in, recruiter):
+    candidate = CandidateFactory(owner=recruiter)
+    mine = ApplicationFactory(candidate=candidate, owner=recruiter, stage=Stage.SCREENING)
+    theirs = ApplicationFactory(candidate=candidate, owner=UserFactory(), stage=Stage.SCREENING)
+
+    page = signed_in.get(reverse("candidate_detail", args=[candidate.pk])).content.decode()
+
+    assert f'href="{reverse("application_move", args=[mine.pk])}"' in page
+    assert reverse("application_move", args=[theirs.pk]) not in page
