@@ -64,10 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     recruiter = firm.big_job.owner
     client = Client()
     client.force_login(recruiter)
+    pipeline = reverse("application_list")
     pages = {
         "needs-update home": reverse("home"),
         "job board (5,000 applications)": reverse("job_board", args=[firm.big_job.pk]),
         "candidate timeline (10 pipelines)": reverse("candidate_detail", args=[firm.busy_candidate.pk]),
+        # The lists of the whole day in the workspace: filtered, sorted and paged in the database.
+        "pipeline, mine": reverse("application_list"),
+        "pipeline, everyone's, by days silent, page 40": f"{pipeline}?scope=all&sort=-silent&page=40",
+        "pipeline, everyone's overdue in screening": f"{pipeline}?scope=all&overdue=true&stage=screening",
+        "jobs, everyone's, by overdue": reverse("job_table") + "?scope=all&sort=-overdue",
+        "outbox, everyone's": reverse("outbox") + "?owner=all",
+        "team page": reverse("team"),
+        "figures by week": reverse("figure_trends"),
     }
     rows = []
     for name, url in pages.items():
