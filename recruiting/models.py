@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .validators import validate_time_zone
@@ -129,7 +130,12 @@ class Application(models.Model):
                 name="application_closed_only_in_closed_stage",
             ),
         ]
-        indexes = [models.Index(fields=["job", "stage"]), models.Index(fields=["owner", "stage"])]
+        indexes = [
+            models.Index(fields=["job", "stage"]),
+            models.Index(fields=["owner", "stage"]),
+            # The pipeline list sorted by days silent (recruiting/workspace/tables.py), read in index order.
+            models.Index(Coalesce("last_informed_at", "created_at"), "id", name="application_silent_since"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} for {self.job}"
