@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from .validators import validate_time_zone
@@ -181,6 +181,8 @@ class Application(models.Model):
                 condition=Q(client_answer_due__isnull=False, client_chased_at__isnull=False),
                 name="application_client_chased_idx",
             ),
+            # The pipeline list sorted by days silent (recruiting/workspace/tables.py), read in index order.
+            models.Index(Coalesce("last_informed_at", "created_at"), "id", name="application_silent_since"),
         ]
 
     def __str__(self) -> str:

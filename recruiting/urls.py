@@ -93,6 +93,7 @@ urlpatterns = [
     path("pick/<str:kind>/", pickers.picker, name="picker"),
     path("pipeline/", lists.application_list, name="application_list"),
     path("pipeline/act/", lists.applications_bulk, name="applications_bulk"),
+    path("pipeline/jobs/", lists.job_table, name="job_table"),
     path("team/", team.team, name="team"),
     path("imports/new/", imports.import_new, name="import_new"),
     path("imports/<int:pk>/", imports.import_progress, name="import_progress"),

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from recruiting.models import Job, Stage
+from recruiting.permissions import can_act_on
 from recruiting.services import application_create, application_move
 
 from ..models import Candidate
@@ -99,6 +100,10 @@ class _Lookups:
         owner = self._owners[value]
         if owner is None:
             raise ValidationError({"owner": f"There is no active recruiter {value!r}."})
+        # An importer gives candidates only to people they may act for (themselves, their team, anyone
+        # for an admin): a file is no way around the rule the workspace keeps.
+        if not can_act_on(self.default_owner, owner.pk):
+            raise PermissionDenied(f"You may not give candidates to {value!r}: only to yourself or your team.")
         return owner
 
     def job(self, value: str) -> Job | None:

@@ -39,7 +39,7 @@ class ApplicationFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(
         label="Whose", choices=Scope.CHOICES, method="filter_scope", empty_label=None, null_value=None
     )
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage", method="filter_stage")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage")
     job = django_filters.ModelChoiceFilter(queryset=Job.objects.order_by("title", "pk"), empty_label="Any job")
     client = django_filters.ModelChoiceFilter(
         field_name="job__client", queryset=Client.objects.order_by("name"), label="Client", empty_label="Any client"
@@ -74,9 +74,6 @@ class ApplicationFilter(django_filters.FilterSet):
         if value == Scope.TEAM:
             return queryset.filter(owner_id__in=team_member_ids(self.user))
         return queryset
-
-    def filter_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(stage=value)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -176,3 +173,62 @@ class ApplicationTable(tables.Table):
         if value < self.now:
             return format_html('<span class="badge clock-overdue">Overdue</span> {}', text)
         return text
+
+
+class JobFilter(django_filters.FilterSet):
+    """My jobs by default, my team's or everyone's; by status and client."""
+
+    scope = django_filters.ChoiceFilter(
+        label="Whose", choices=Scope.CHOICES, method="filter_scope", empty_label=None, null_value=None
+    )
+    status = django_filters.ChoiceFilter(choices=Job.Status.choices, empty_label="Any status")
+    client = django_filters.ModelChoiceFilter(queryset=Client.objects.order_by("name"), empty_label="Any client")
+
+    class Meta:
+        model = Job
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("scope"):
+            data["scope"] = Scope.MINE
+        self.user = user
+        super().__init__(data, *args, **kwargs)
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def filter_scope(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == Scope.MINE:
+            return queryset.filter(owner=self.user)
+        if value == Scope.TEAM:
+            return queryset.filter(owner_id__in=team_member_ids(self.user))
+        return queryset
+
+
+class JobTable(tables.Table):
+    title = tables.Column(order_by=("title", "pk"))
+    client = tables.Column(accessor="client__name", order_by=("client__name", "pk"))
+    owner = tables.Column(order_by=("owner__first_name", "owner__last_name", "pk"))
+    status = tables.Column(order_by=("status", "pk"))
+    live = tables.Column(verbose_name="Live applications", order_by=("live", "pk"))
+    overdue = tables.Column(verbose_name="Overdue", order_by=("overdue", "pk"))
+
+    class Meta:
+        model = Job
+        fields = ("title", "client", "owner", "status", "live", "overdue")
+        order_by = ("-overdue",)
+        attrs = {"class": "table table-sm align-middle", "id": "job-table"}
+        template_name = "django_tables2/bootstrap5.html"
+        empty_text = "No job matches these filters."
+
+    def render_title(self, record: Job) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("job_board", args=[record.pk]), record.title)
+
+    def render_owner(self, record: Job) -> str:
+        return record.owner.get_full_name() or record.owner.get_username()
+
+    def render_status(self, record: Job) -> str:
+        return record.get_status_display()
+
+    def render_overdue(self, value: int) -> str:
+        return format_html('<span class="badge clock-overdue">{}</span>', value) if value else "0"

@@ -203,3 +203,13 @@ def test_command_with_a_clean_file_succeeds(recruiter, tmp_path, capsys):
     call_command("import_candidates", str(path), "--as", recruiter.username)
 
     assert "Imported 1 of 1 rows: 1 new candidate(s)" in capsys.readouterr().out
+
+
+def test_a_recruiter_may_name_only_owners_they_may_act_for(recruiter):
+    UserFactory(username="kofi")
+
+    report = _import("first_name,email,owner\nAma,ama@mail.example,kofi\n", recruiter)
+
+    assert [error.line for error in report.errors] == [2]
+    assert "You may not give candidates to 'kofi'" in report.errors[0].reason
+    assert not Candidate.objects.exists()

@@ -16,7 +16,16 @@ from notifications.services import messages as message_services
 from recruiting import services
 from recruiting.models import ACTIVE_STAGES, Application, Stage
 from recruiting.workspace import record_forms as rf
-from recruiting.workspace.tables import PER_PAGE, ApplicationFilter, ApplicationTable, acting_for, applications_listed
+from recruiting.workspace import selectors as ws
+from recruiting.workspace.tables import (
+    PER_PAGE,
+    ApplicationFilter,
+    ApplicationTable,
+    JobFilter,
+    JobTable,
+    acting_for,
+    applications_listed,
+)
 from recruiting.workspace.views.common import _safe_next
 
 BULK_MAX = 200
@@ -51,7 +60,7 @@ class BulkForm(django_forms.Form):
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
     filters = ApplicationFilter(request.GET, queryset=applications_listed(), user=request.user)
-    queryset = filters.qs if filters.is_valid() else Application.objects.none()
+    queryset = filters.qs if filters.is_valid() else filters.queryset.none()
     table = ApplicationTable(queryset, may_act_for=acting_for(request.user), order_by_field="sort")
     # Silent paging: a page number past the end (or not a number) shows the last (or first) page.
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
@@ -116,3 +125,15 @@ def applications_bulk(request: HttpRequest) -> HttpResponse:
         "live_stages": ACTIVE_STAGES,
     }
     return render(request, "recruiting/bulk_result.html", context, status=200 if form.is_valid() else 400)
+
+
+@login_required
+@require_GET
+def job_table(request: HttpRequest) -> HttpResponse:
+    """My jobs (by default), my team's or everyone's, with live and overdue counts, sortable and paged."""
+    filters = JobFilter(request.GET, queryset=ws.jobs_with_counts(), user=request.user)
+    queryset = filters.qs if filters.is_valid() else filters.queryset.none()
+    table = JobTable(queryset, order_by_field="sort")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    context = {"filters": filters, "table": table, "total": table.paginator.count}
+    return render(request, "recruiting/job_table.html", context)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -43,6 +44,8 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
+        # One transaction: a job refused after the candidate was created leaves no half-added candidate.
+        @transaction.atomic
         def create() -> Candidate:
             candidate = candidate_create(**_details(data), owner=request.user, by=request.user)
             if data["job"] is not None:

@@ -89,7 +89,9 @@ def test_any_page_number_answers(signed_in, recruiter, page):
 
 
 def test_bad_filter_values_answer_with_the_form_errors_not_a_500(signed_in):
-    response = signed_in.get(reverse("application_list"), {"stage": "nope", "job": "x", "owner": "9" * 30})
+    response = signed_in.get(
+        reverse("application_list"), {"stage": "nope", "job": "x", "owner": "9" * 30, "sort": "-silent"}
+    )
 
     assert response.status_code == 200
     assert response.context["filters"].errors
@@ -167,3 +169,26 @@ def test_the_back_link_never_leaves_the_site(signed_in, recruiter):
     )
 
     assert response.context["back"] == reverse("application_list")
+
+
+def test_my_jobs_then_the_teams_sorted_with_counts(client, django_assert_max_num_queries):
+    team = TeamFactory()
+    lead = UserFactory(profile__team=team, profile__role=Role.TEAM_LEAD)
+    member = UserFactory(profile__team=team)
+    mine = JobFactory(owner=lead, title="Lead's job")
+    theirs = JobFactory(owner=member, title="Member's job")
+    JobFactory(title="Outsider's job")
+    ApplicationFactory(job=theirs, stage=Stage.SCREENING, next_update_due=timezone.now() - timedelta(days=1))
+    client.force_login(lead)
+    url = reverse("job_table")
+
+    with django_assert_max_num_queries(LIST_BUDGET):
+        own = client.get(url)
+    team_jobs = client.get(url, {"scope": "team", "sort": "-overdue"})
+
+    assert [row.record for row in own.context["table"].page.object_list] == [mine]
+    rows = [
+        (row.record.title, row.record.live, row.record.overdue) for row in team_jobs.context["table"].page.object_list
+    ]
+    assert rows == [("Member's job", 1, 1), ("Lead's job", 0, 0)]
+    assert client.get(url, {"page": "9" * 30, "status": "nope"}).status_code == 200

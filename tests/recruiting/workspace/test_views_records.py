@@ -239,3 +239,42 @@ def test_board_cards_carry_their_drop_targets_and_others_cards_are_not_tickable(
     assert f'name="applications" value="{theirs.pk}"' not in page
     assert reverse("application_move", args=[theirs.pk]) not in page
     assert 'section class="board-column" aria-labelledby="column-submitted" data-stage="submitted"' in page
+
+
+def test_a_job_refused_after_the_candidate_was_made_leaves_no_candidate(signed_in, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    job = JobFactory()
+
+    def closed_meanwhile(**kwargs):
+        raise ValidationError({"job": "This job is not open for new applications."})
+
+    monkeypatch.setattr("recruiting.services.jobs_clients.application_add", closed_meanwhile)
+    response = signed_in.post(
+        reverse("candidate_new"), {"first_name": "A", "email": "a@example.org", "time_zone": "UTC", "job": f"#{job.pk}"}
+    )
+
+    assert response.status_code == 400
+    assert "not open" in response.content.decode()
+    assert not Candidate.objects.exists()
+
+
+def test_only_leads_see_the_link_to_the_clients_settings(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    link = reverse("client_edit", args=[job.client_id])
+    client.force_login(recruiter)
+    assert link not in client.get(reverse("job_board", args=[job.pk])).content.decode()
+
+    client.force_login(UserFactory(profile__role=Role.TEAM_LEAD))
+    assert link in client.get(reverse("job_board", args=[job.pk])).content.decode()
+
+
+def test_the_candidate_page_offers_the_move_form_only_for_applications_one_may_move(signed_in, recruiter):
+    candidate = CandidateFactory(owner=recruiter)
+    mine = ApplicationFactory(candidate=candidate, owner=recruiter, stage=Stage.SCREENING)
+    theirs = ApplicationFactory(candidate=candidate, owner=UserFactory(), stage=Stage.SCREENING)
+
+    page = signed_in.get(reverse("candidate_detail", args=[candidate.pk])).content.decode()
+
+    assert f'href="{reverse("application_move", args=[mine.pk])}"' in page
+    assert reverse("application_move", args=[theirs.pk]) not in page
