@@ -239,6 +239,11 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
     )
 
 
+def chase_message_ids(*, owner_ids):
+    """The chase emails naming an application of these owners (a chase is about several, none on its own)."""
+    return ClientChase.objects.filter(application__owner_id__in=owner_ids, message__isnull=False).values("message_id")
+
+
 def outbox_counts() -> dict[str, int]:
     return dict(
         OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
