@@ -299,7 +299,9 @@ def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMe
         inbound.raw, inbound.subject, inbound.sender, inbound.sender_name = b"", "", "", ""
         return _reject(inbound, "the chase it answers names no application whose data we keep")
     inbound.text = words.text
-    inbound.application_id, inbound.contact = contacts[0].application_id, contacts[0]
+    # The first application links the row to a page; it is tied to no single timeline contact (each
+    # application has its own, shown as the client's words, never as a candidate's reply to answer).
+    inbound.application_id = contacts[0].application_id
     inbound.status = Status.ACCEPTED
     inbound.save()
     audit_log_record(

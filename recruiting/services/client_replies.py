@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..audit import audit_log_record
-from ..models import ACTIVE_STAGES, Application, ClientChase, ContactEvent, RecruiterPrompt
+from ..models import ACTIVE_STAGES, Application, AuditLog, ClientChase, ContactEvent, HiringManager, RecruiterPrompt
 from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client
 from .prompts import prompt_open
 
 Reason = RecruiterPrompt.Reason
 REPLACED = "A newer answer from the client replaced it."
+REPLY_ACTION = "application.client_reply"
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,25 @@ def _summary(words: ClientReplyWords, *, manager_name: str, manager_email: str) 
     return f"{header}\n\n{words.text}{extra}"[:5000]
 
 
-def _answered_in_words(application: Application, *, manager_name: str, now: datetime) -> RecruiterPrompt:
-    """Stop the client's clock for the recruiter's review, and prompt them to read the words."""
-    if application.client_answer_due is not None:
+def _answered_in_words(application: Application, *, chase: ClientChase, now: datetime) -> RecruiterPrompt:
+    """Stop the client's clock for the recruiter's review, and prompt them to read the words.
+
+    Only the step the chase asked about stops: a reply to an older chase, after the application moved on
+    and a new answer fell due, may be about the old step, so the new clock keeps running."""
+    if application.client_answer_due is not None and application.client_answer_due == chase.due_at:
         application.client_answered_at = now
         application.client_chased_at = None
         application.client_answer_due = None
         application.save(update_fields=["client_answered_at", "client_chased_at", "client_answer_due"])
-    _prompts_settle_client(application_ids=[application.pk], resolution=SETTLED_CLIENT_ANSWERED, now=now)
+        _prompts_settle_client(application_ids=[application.pk], resolution=SETTLED_CLIENT_ANSWERED, now=now)
     RecruiterPrompt.objects.filter(
         application=application, reason=Reason.CLIENT_ANSWERED, resolved_at__isnull=True
     ).update(resolved_at=now, resolution=REPLACED)
     return prompt_open(
         application=application,
         reason=Reason.CLIENT_ANSWERED,
-        detail=f"{manager_name} replied to the feedback request in words: read it on the timeline, then move "
-        "the application on or record the date they promised.",
+        detail=f"{chase.hiring_manager.name} replied to the feedback request in words: read it on the "
+        "timeline, then move the application on or record the date they promised.",
         due_at=now,
     )
 
@@ -94,10 +98,10 @@ def client_reply_record(*, chase_message_id: int, words: ClientReplyWords) -> li
         )
         prompt = None
         if not words.automatic and application.stage in ACTIVE_STAGES:
-            prompt = _answered_in_words(application, manager_name=manager.name, now=now)
+            prompt = _answered_in_words(application, chase=chases[application.pk], now=now)
         audit_log_record(
             actor=None,
-            action="application.client_reply",
+            action=REPLY_ACTION,
             obj=application,
             details={
                 "contact": contact.pk,
@@ -108,3 +112,18 @@ def client_reply_record(*, chase_message_id: int, words: ClientReplyWords) -> li
         )
         contacts.append(contact)
     return contacts
+
+
+def client_replies_unname(*, hiring_manager: HiringManager) -> int:
+    """A manager's erasure: their replies stay on the timelines, no longer saying who wrote them. Called by
+    hiring_manager_erase in its transaction, before the name is blanked; returns the contacts changed."""
+    contact_ids = AuditLog.objects.filter(action=REPLY_ACTION, details__hiring_manager=hiring_manager.pk).values_list(
+        "details__contact", flat=True
+    )
+    named = f" from {hiring_manager.name} (client)"
+    changed = 0
+    for contact in ContactEvent.objects.filter(pk__in=list(contact_ids)):
+        contact.summary = contact.summary.replace(named, " from an erased client contact", 1)
+        contact.save(update_fields=["summary"])
+        changed += 1
+    return changed

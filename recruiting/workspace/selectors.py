@@ -268,6 +268,8 @@ def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
         return {}
     ranked = (
         InboundMessage.objects.filter(application_id__in=application_ids, status=InboundMessage.Status.ACCEPTED)
+        # A hiring manager's reply to a chase is the client's, not a reply the candidate is owed.
+        .exclude(message__template_code=MessageTemplate.Code.CLIENT_CHASE)
         .defer("raw")
         .annotate(
             position=Window(
@@ -288,7 +290,11 @@ def replies_of_contacts(*, contact_ids: list[int]) -> dict[int, InboundMessage]:
 
 def inbound_messages(*, status: str | None = None) -> QuerySet[InboundMessage]:
     """Every email that came back, newest first, with its application (the outbox's "Replies" tab)."""
-    received = InboundMessage.objects.select_related("application__candidate", "application__job").defer("raw")
+    received = (
+        InboundMessage.objects.select_related("application__candidate", "application__job")
+        .defer("raw")
+        .annotate(from_client=Q(message__template_code=MessageTemplate.Code.CLIENT_CHASE))
+    )
     if status is not None:
         received = received.filter(status=status)
     return received.order_by("-received_at", "-pk")

@@ -1,11 +1,14 @@
 """A hiring manager's reply to a chase email: the words land on every application the chase named, the
 owner reviews them, and the client's clock waits; an out-of-office changes nothing; forgeries stay out."""
 
+import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.urls import reverse
 
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import sending
@@ -189,3 +192,43 @@ def test_a_second_reply_replaces_the_review_and_each_is_audited(chase, applicati
         assert len(_open(application, Reason.CLIENT_ANSWERED)) == 1
         assert ContactEvent.objects.filter(application=application).count() == 2
     assert AuditLog.objects.filter(action="application.client_reply").count() == 4
+
+
+def test_a_reply_to_an_older_chase_leaves_the_new_steps_clock_running(chase, applications, owner):
+    moved, still = applications
+    with time_machine.travel(DUE + timedelta(hours=1), tick=False):
+        application_move(application=moved, to_stage=Stage.INTERVIEWING, by=owner, notify=False)
+    moved.refresh_from_db()
+    new_due = moved.client_answer_due
+    assert new_due is not None
+
+    _receive(_raw(to=reply_address(chase.pk)))
+
+    moved.refresh_from_db()
+    assert (moved.client_answer_due, moved.client_answered_at) == (new_due, None)
+    assert len(_open(moved, Reason.CLIENT_ANSWERED)) == 1
+    still.refresh_from_db()
+    assert still.client_answer_due is None
+
+
+def test_the_pages_show_the_clients_words_with_no_candidate_reply_to_answer(client, chase, applications, owner):
+    _receive(_raw(to=reply_address(chase.pk)))
+    client.force_login(owner)
+    replies = client.get(reverse("outbox_replies")).content.decode()
+    assert "hiring manager (client)" in replies and "?answer=" not in replies
+    for application in applications:
+        page = client.get(reverse("candidate_detail", args=[application.candidate_id])).content.decode()
+        assert "Reply by email from Dana Park (client): Re: A quick question" in page
+        assert "?answer=" not in page
+
+
+def test_erasing_the_manager_unnames_their_reply_and_empties_the_stored_email(chase, applications, manager):
+    inbound = _receive(_raw(to=reply_address(chase.pk)))
+    call_command("erase_hiring_manager", str(manager.pk), "--yes", stdout=io.StringIO())
+
+    inbound.refresh_from_db()
+    assert (bytes(inbound.raw), inbound.sender, inbound.subject, inbound.text) == (b"", "", "", "")
+    for application in applications:
+        summary = ContactEvent.objects.get(application=application).summary
+        assert summary.startswith("Reply by email from an erased client contact: Re: A quick question")
+        assert "Dana Park" not in summary
