@@ -232,3 +232,15 @@ def test_erasing_the_manager_unnames_their_reply_and_empties_the_stored_email(ch
         summary = ContactEvent.objects.get(application=application).summary
         assert summary.startswith("Reply by email from an erased client contact: Re: A quick question")
         assert "Dana Park" not in summary
+
+
+def test_a_candidate_erased_since_the_chase_gets_nothing_of_the_reply(chase, applications):
+    erased, kept = applications
+    type(erased.candidate).objects.filter(pk=erased.candidate_id).update(erased_at=DUE)
+
+    inbound = _receive(_raw(to=reply_address(chase.pk)))
+
+    assert inbound.status == InboundMessage.Status.ACCEPTED and inbound.application_id == kept.pk
+    assert not ContactEvent.objects.filter(application=erased).exists()
+    assert not _open(erased, Reason.CLIENT_ANSWERED)
+    assert len(_open(kept, Reason.CLIENT_ANSWERED)) == 1
