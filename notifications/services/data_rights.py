@@ -127,4 +127,8 @@ def client_chase_messages_erase(*, hiring_manager_id: int, erased_address: str, 
     TrackingEvent.objects.filter(Q(recipient__in=addresses) | Q(message_id__in=message_ids)).update(
         recipient="", description=""
     )
+    # Their replies to those requests, kept as received: the words stay only on the applications' timelines.
+    InboundMessage.objects.filter(message_id__in=message_ids).update(
+        sender="", sender_name="", recipient="", subject="", text="", raw=b"", header_message_id=""
+    )
     return message_ids

@@ -24,10 +24,11 @@ from django.utils import timezone
 
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application
+from recruiting.services.client_replies import ClientReplyWords, client_reply_record
 from recruiting.services.replies import reply_record
 
 from .. import inbound_text
-from ..models import InboundMessage, OutboundMessage
+from ..models import InboundMessage, MessageTemplate, OutboundMessage
 from .reply_addresses import reply_token_check
 
 logger = logging.getLogger(__name__)
@@ -233,6 +234,8 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
     inbound.recipient = (
         inbound.recipient or next((address for address in reading.recipients if reply_token_check(address)), "")[:254]
     )
+    if answered.template_code == MessageTemplate.Code.CLIENT_CHASE:
+        return _accept_client_reply(inbound, reading)
     candidate = answered.candidate
     if candidate is not None and candidate.erased_at is not None:
         inbound.raw, inbound.subject, inbound.sender, inbound.sender_name = b"", "", "", ""
@@ -278,6 +281,47 @@ def _accept(inbound: InboundMessage, reading: Reading, *, application: Applicati
             inbound.pk,
             inbound.attachments,
         )
+    return inbound
+
+
+def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMessage:
+    """A hiring manager's reply to a chase: the pipeline puts it on every application the chase named."""
+    text = reading.text if reading.automatic else inbound_text.latest_reply(reading.text) or reading.text.strip()
+    words = ClientReplyWords(
+        sender=reading.sender,
+        subject=reading.subject,
+        text=text[:20000],
+        automatic=reading.automatic,
+        attachments=reading.attachments,
+    )
+    contacts = client_reply_record(chase_message_id=inbound.message_id, words=words)
+    if not contacts:
+        inbound.raw, inbound.subject, inbound.sender, inbound.sender_name = b"", "", "", ""
+        return _reject(inbound, "the chase it answers names no application whose data we keep")
+    inbound.text = words.text
+    # The first application links the row to a page; it is tied to no single timeline contact (each
+    # application has its own, shown as the client's words, never as a candidate's reply to answer).
+    inbound.application_id = contacts[0].application_id
+    inbound.status = Status.ACCEPTED
+    inbound.save()
+    audit_log_record(
+        actor=None,
+        action="inbound.accept",
+        obj=inbound,
+        details={
+            "applications": [contact.application_id for contact in contacts],
+            "message": inbound.message_id,
+            "automatic": reading.automatic,
+            "client": True,
+        },
+    )
+    logger.info(
+        "Inbound email #%s from %s accepted as a client's reply for %s application(s)%s.",
+        inbound.pk,
+        inbound.source,
+        len(contacts),
+        " (automatic: nothing changes)" if reading.automatic else "",
+    )
     return inbound
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from candidates import links
 from recruiting import branding, calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
-from recruiting.models import OFFER_STAGES, Application, FirmSettings
+from recruiting.models import OFFER_STAGES, Application, ClientChase, FirmSettings
 
 from .. import rendering
 from ..backends import Phase
@@ -121,6 +121,16 @@ def claim(*, worker: str, limit: int, now: datetime, message_id: int | None, rep
     return claimed
 
 
+def _chase_owners(message: OutboundMessage) -> list[str]:
+    """The owners of the applications a chase names: a chase is about several, and about none on its own."""
+    emails = (
+        ClientChase.objects.filter(message=message)
+        .order_by("application_id")
+        .values_list("application__owner__email", flat=True)
+    )
+    return list(dict.fromkeys(email for email in emails if email))
+
+
 def _email_for(
     message: OutboundMessage, members: list[OutboundMessage] = (), *, firm: FirmSettings | None = None
 ) -> EmailMultiAlternatives:
@@ -134,10 +144,13 @@ def _email_for(
         headers["Auto-Submitted"] = "auto-generated"
     owner = message.application.owner if message.application is not None else None
     reply_to = []
-    if message.candidate_id is not None and (address := reply_address(message.pk)):
+    chase = message.template_code == MessageTemplate.Code.CLIENT_CHASE
+    if (message.candidate_id is not None or chase) and (address := reply_address(message.pk)):
         # A reply comes back to us, matched to this message (the lead of a combined email), and lands on
-        # the application's timeline.
+        # the application's timeline (every application a chase named).
         reply_to = [address]
+    elif chase:
+        reply_to = _chase_owners(message)
     else:
         reply_to = list(
             dict.fromkeys(

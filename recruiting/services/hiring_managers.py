@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..audit import audit_log_record
 from ..models import Client, HiringManager, Job
 from ..permissions import ensure_admin, ensure_can_act
+from .client_replies import client_replies_unname
 
 User = AbstractBaseUser
 
@@ -109,6 +110,7 @@ def hiring_manager_erase(*, hiring_manager: HiringManager, by: User | None) -> H
     if manager.erased_at is not None:
         return manager
     manager.answers.update(hiring_manager=None)
+    client_replies_unname(hiring_manager=manager)
     manager.jobs.clear()
     manager.name = "Erased contact"
     manager.email = f"erased-{manager.pk}@invalid.example"

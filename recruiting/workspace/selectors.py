@@ -239,6 +239,11 @@ def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
     )
 
 
+def chase_message_ids(*, owner_ids):
+    """The chase emails naming an application of these owners (a chase is about several, none on its own)."""
+    return ClientChase.objects.filter(application__owner_id__in=owner_ids, message__isnull=False).values("message_id")
+
+
 def outbox_counts() -> dict[str, int]:
     return dict(
         OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
@@ -263,6 +268,8 @@ def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
         return {}
     ranked = (
         InboundMessage.objects.filter(application_id__in=application_ids, status=InboundMessage.Status.ACCEPTED)
+        # A hiring manager's reply to a chase is the client's, not a reply the candidate is owed.
+        .exclude(message__template_code=MessageTemplate.Code.CLIENT_CHASE)
         .defer("raw")
         .annotate(
             position=Window(
@@ -283,7 +290,11 @@ def replies_of_contacts(*, contact_ids: list[int]) -> dict[int, InboundMessage]:
 
 def inbound_messages(*, status: str | None = None) -> QuerySet[InboundMessage]:
     """Every email that came back, newest first, with its application (the outbox's "Replies" tab)."""
-    received = InboundMessage.objects.select_related("application__candidate", "application__job").defer("raw")
+    received = (
+        InboundMessage.objects.select_related("application__candidate", "application__job")
+        .defer("raw")
+        .annotate(from_client=Q(message__template_code=MessageTemplate.Code.CLIENT_CHASE))
+    )
     if status is not None:
         received = received.filter(status=status)
     return received.order_by("-received_at", "-pk")

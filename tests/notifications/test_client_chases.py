@@ -85,6 +85,14 @@ def test_the_owner_sees_edits_and_cancels_the_held_request_and_another_recruiter
     assert message.status == OutboundMessage.Status.CANCELLED
 
 
+def test_a_chase_is_in_its_owners_own_outbox_and_not_in_another_recruiters(client, application, owner):
+    chase()
+    client.force_login(UserFactory())
+    assert "dana@lumen.example (client)" not in client.get(reverse("outbox")).content.decode()
+    everyone = client.get(reverse("outbox"), {"owner": "all"}).content.decode()
+    assert "dana@lumen.example (client)" in everyone
+
+
 def _status_page(client, application) -> str:
     return client.get(links.status_page_url(application.candidate).removeprefix("http://testserver")).content.decode()
 

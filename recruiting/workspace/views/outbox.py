@@ -56,9 +56,10 @@ def viewer_time_zone(user):
 def _owned(messages_qs, user, owner: str):
     """Mine (the default), my team's, or everyone's: by the owner of the message's application."""
     if owner == Scope.MINE:
-        return messages_qs.filter(application__owner=user)
+        return messages_qs.filter(Q(application__owner=user) | Q(pk__in=ws.chase_message_ids(owner_ids=[user.pk])))
     if owner == Scope.TEAM:
-        return messages_qs.filter(application__owner_id__in=team_member_ids(user))
+        team = team_member_ids(user)
+        return messages_qs.filter(Q(application__owner_id__in=team) | Q(pk__in=ws.chase_message_ids(owner_ids=team)))
     return messages_qs
 
 
