@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruiting', '0061_figure_week'),
+        ("recruiting", "0061_figure_week"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

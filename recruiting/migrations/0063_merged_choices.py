@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0051_merged_choices'),
-        ("recruiting", "0061_figure_week"),
+        ("recruiting", "0062_application_silent_since_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
