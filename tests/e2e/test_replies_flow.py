@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.services.inbound import inbound_email_receive
-from recruiting.models import RecruiterPrompt, Stage
+from recruiting.models import FirmSettings, RecruiterPrompt, Stage
 from recruiting.services import application_clock_recompute
 from tests.e2e.test_recruiter_flow import PASSWORD, browser, contexts, eager_tasks, own_connection_closed, shot
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
@@ -43,6 +43,9 @@ def test_a_candidates_reply_is_owed_then_answered(contexts, live_server, setting
     settings.INLOOP_BASE_URL = live_server.url
     settings.INLOOP_REPLY_DOMAIN = DOMAIN
     settings.DEFAULT_FROM_EMAIL = "Larchmont Talent <talent@larchmont.example>"
+    FirmSettings.objects.create(
+        pk=FirmSettings.SINGLETON_PK, firm_name="Larchmont Talent", sending_name="Larchmont Talent"
+    )
     recruiter = UserFactory(username="rowan", first_name="Rowan", last_name="Ellery")
     job = JobFactory(owner=recruiter, title="Data Analyst", client=ClientFactory(name="Larchmont Analytics"))
     long_ago = timezone.now() - timedelta(days=12)

@@ -28,7 +28,7 @@ def test_the_add_pages_answer_within_budget(signed_in, name, django_assert_max_n
 
 
 def test_a_recruiter_adds_a_candidate_and_puts_them_forward_in_one_form(signed_in, recruiter):
-    job = JobFactory(title="Night nurse")
+    job = JobFactory(title="Night nurse", owner=recruiter)
 
     response = signed_in.post(
         reverse("candidate_new"),
@@ -177,7 +177,7 @@ def test_the_job_owner_edits_but_cannot_close_it_here(signed_in, recruiter):
 
 def test_put_forward_from_the_candidate_page_and_from_the_board(signed_in, recruiter):
     candidate = CandidateFactory(owner=recruiter)
-    first, second = JobFactory(), JobFactory(owner=recruiter)
+    first, second = JobFactory(owner=recruiter), JobFactory(owner=recruiter)
 
     from_candidate = signed_in.post(
         reverse("candidate_application_add", args=[candidate.pk]), {"job": f"#{first.pk}", "dont_notify": "on"}
@@ -191,13 +191,15 @@ def test_put_forward_from_the_candidate_page_and_from_the_board(signed_in, recru
     assert "already has an application" in twice.content.decode()
 
 
-def test_a_recruiter_may_source_someone_elses_candidate_for_their_own_job(signed_in, recruiter):
+def test_a_recruiter_may_not_attach_another_teams_candidate_to_their_own_job(signed_in, recruiter):
+    # Every record a write names is checked against the user (the candidate is another team's to put forward).
     candidate = CandidateFactory()
     job = JobFactory(owner=recruiter)
 
-    signed_in.post(reverse("job_application_add", args=[job.pk]), {"candidate": f"#{candidate.pk}"})
+    response = signed_in.post(reverse("job_application_add", args=[job.pk]), {"candidate": f"#{candidate.pk}"})
 
-    assert Application.objects.get(candidate=candidate).owner == recruiter
+    assert response.status_code == 403
+    assert not Application.objects.filter(candidate=candidate).exists()
 
 
 @pytest.mark.parametrize("kind", ["candidates", "jobs", "clients", "users"])
