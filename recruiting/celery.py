@@ -13,6 +13,7 @@ from celery import Celery
 from celery.schedules import crontab
 from django.db import transaction
 from kombu import Queue
+from kombu.transport import redis as kombu_redis
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,34 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+def _restore_unacked_unless_closed(restore_unacked):
+    """kombu 5.7's Redis transport, on losing the broker while a worker holds unacknowledged messages
+    (reserved ones, or tasks waiting for their ETA): Celery closes the connection, the channel's close
+    restores those messages, and the restore asks for a new client from a connection already released,
+    raising AttributeError ('NoneType' object has no attribute 'hostname'). Celery takes that for an
+    unrecoverable error and the worker exits. Reproduced by tests/faults/test_broker_unacked_restore.py.
+
+    With the connection gone there is nothing to restore them through: they stay in the broker's unacked
+    set, which restores them after the visibility timeout (or lost them with the broker; the outbox and
+    the beat jobs find the work again), and the worker reconnects instead of exiting.
+    """
+
+    def restore_unless_closed(qos, client=None):
+        if client is None and getattr(getattr(qos.channel, "connection", None), "client", None) is None:
+            logger.warning(
+                "The broker connection closed with %d unacknowledged message(s); the broker restores them "
+                "after its visibility timeout.",
+                len(qos._delivered),
+            )
+            return None
+        return restore_unacked(qos, client)
+
+    return restore_unless_closed
+
+
+kombu_redis.QoS.restore_unacked = _restore_unacked_unless_closed(kombu_redis.QoS.restore_unacked)
 
 
 @app.task(name="inloop.ping", ignore_result=False)

@@ -21,7 +21,11 @@ def _application_of(owner, *, candidate_owner):
 
 
 def _links(candidate):
-    return [status_page_url(candidate).split("://", 1)[1], unsubscribe_url(candidate).split("://", 1)[1]]
+    # The part of each link that does not move with the clock (a token ends with its signing time).
+    return [
+        f"/c/status/{candidate.pk}.{candidate.link_version}:",
+        f"/c/unsubscribe/{candidate.pk}.{candidate.link_version}:",
+    ]
 
 
 def test_masking_replaces_both_links_whole():

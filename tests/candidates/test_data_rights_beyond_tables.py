@@ -4,7 +4,7 @@ mail files of the embedded mode (INLOOP_RUN_DIR/mail)."""
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.urls import reverse
 
 from candidates.models import Candidate
@@ -64,7 +64,7 @@ def mail_folder(settings, tmp_path):
 
 
 def _send(*messages):
-    connection = get_connection()
+    connection = mailers.default
     connection.send_messages(list(messages))
     connection.close()
 

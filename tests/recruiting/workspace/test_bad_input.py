@@ -47,7 +47,8 @@ def test_every_paginated_page_answers_any_page_number(client, application, numbe
     for url, params in _pages(application):
         for param in params:
             response = client.get(url, {param: number})
-            assert response.status_code == 200, (url, param, number)
+            # A NUL anywhere is refused whole (recruiting.input_guard); every other value shows a page.
+            assert response.status_code == (400 if "\x00" in number else 200), (url, param, number)
 
 
 def test_a_page_number_beyond_the_last_shows_an_empty_page(client, application):
@@ -116,7 +117,8 @@ def test_a_far_snooze_is_refused_with_a_message(client, application):
 def test_long_searches_answer(client, application, query):
     CandidateFactory(first_name="word")
     for name in ("search", "candidate_list", "job_list"):
-        assert client.get(reverse(name), {"q": query}).status_code == 200, name
+        expected = 400 if "\x00" in query else 200  # a NUL is refused whole (recruiting.input_guard)
+        assert client.get(reverse(name), {"q": query}).status_code == expected, name
 
 
 def test_an_edited_message_body_of_two_megabytes_is_refused_with_a_message(client, application):
