@@ -79,7 +79,7 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
+def safe_next(request: HttpRequest, default: str) -> str:
     """The page to go back to, when it is one of ours: a path on this host (Django's own check, which knows
     that browsers read `/\\evil.example/` as another host), never a bare scheme or a control character."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -103,7 +103,7 @@ def done(
             request, "recruiting/_action_result.html", {"text": text, "level": messages.DEFAULT_TAGS.get(level)}
         )
     messages.add_message(request, level, text)
-    target = _safe_next(request, default)
+    target = safe_next(request, default)
     if is_htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": target})
     return HttpResponseRedirect(target)

@@ -30,6 +30,7 @@ from recruiting.workspace.views.common import (
     is_htmx,
     page_of,
     rendered_for,
+    safe_next,
 )
 
 
@@ -126,7 +127,8 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
     if not can_act_on(request.user, application.owner_id):
         raise PermissionDenied("Only the owner, their team lead or an admin can move this application.")
-    board = reverse("job_board", args=[application.job_id])
+    # Back where the move was started (the candidate page passes ?next=), else the job's board.
+    board = safe_next(request, reverse("job_board", args=[application.job_id]))
     if request.method == "POST":
         form = forms.MoveForm(request.POST, application=application)
         if form.is_valid():

@@ -26,7 +26,7 @@ from recruiting.workspace.tables import (
     acting_for,
     applications_listed,
 )
-from recruiting.workspace.views.common import _safe_next
+from recruiting.workspace.views.common import safe_next
 
 BULK_MAX = 200
 
@@ -120,7 +120,7 @@ def applications_bulk(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "results": results,
-        "back": _safe_next(request, reverse("application_list")),
+        "back": safe_next(request, reverse("application_list")),
         "done": sum(1 for result in results if result.ok),
         "live_stages": ACTIVE_STAGES,
     }

@@ -280,3 +280,17 @@ def test_the_candidate_page_offers_the_move_form_only_for_applications_one_may_m
 
     assert f'href="{reverse("application_move", args=[mine.pk])}"' in page
     assert reverse("application_move", args=[theirs.pk]) not in page
+
+
+def test_a_move_started_on_the_candidate_page_goes_back_there(signed_in, recruiter):
+    application = ApplicationFactory(owner=recruiter, candidate__owner=recruiter, job__owner=recruiter)
+    page = reverse("candidate_detail", args=[application.candidate_id])
+    url = reverse("application_move", args=[application.pk])
+
+    form = signed_in.get(url, {"next": page})
+    response = signed_in.post(url + f"?next={page}", {"to_stage": Stage.SCREENING, "next": page})
+
+    assert f'value="{page}"' in form.content.decode()
+    assert response.status_code == 302 and response.url == page
+    application.refresh_from_db()
+    assert application.stage == Stage.SCREENING
