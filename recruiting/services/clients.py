@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -124,15 +124,34 @@ class ClientChaseResult:
     unreachable: list[int] = field(default_factory=list)
 
 
+# The key of the advisory lock that lets one chase run at a time.
+_CHASE_LOCK = 0x1B0C_C4A5
+
+
+def _chase_lock() -> bool:
+    """Take the chase's lock for this transaction; False when another chase holds it (PostgreSQL; elsewhere
+    writes are serialised anyway)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_CHASE_LOCK])
+        return bool(cursor.fetchone()[0])
+
+
 def client_answers_chase(*, now: datetime | None = None) -> ClientChaseResult:
     """The beat's chase: every due, unchased client answer goes to the layer that emails managers.
 
-    The due rows are locked with SKIP LOCKED, so two beats at once chase each application once; the
-    ClientChase rows' unique key (application, manager, due step) holds if anything slips past.
+    One chase runs at a time (a transaction-scoped advisory lock; a second beat at the same moment leaves
+    the work to the first): two beats splitting one manager's candidates between them would each find the
+    manager chased today by the other and leave their share for tomorrow. The due rows are also locked
+    with SKIP LOCKED, and the ClientChase rows' unique key (application, manager, due step) holds if
+    anything slips past.
     """
     now = now or timezone.now()
     result = ClientChaseResult()
     with transaction.atomic():
+        if not _chase_lock():
+            return result
         due = list(
             client_selectors.applications_with_managers(
                 client_selectors.client_answers_due(now=now).select_for_update(skip_locked=True, of=("self",))

@@ -278,7 +278,7 @@ def test_the_candidate_page_offers_the_move_form_only_for_applications_one_may_m
 
     page = signed_in.get(reverse("candidate_detail", args=[candidate.pk])).content.decode()
 
-    assert f'href="{reverse("application_move", args=[mine.pk])}"' in page
+    assert f'href="{reverse("application_move", args=[mine.pk])}?next=' in page
     assert reverse("application_move", args=[theirs.pk]) not in page
 
 
