@@ -100,6 +100,7 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
     facts = _application_facts({message.application_id for message in renderable})
     templates = templates_in_force(message.template_code for message in renderable)
     policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    schedules: dict[tuple, tuple] = {}
     changed = []
     for message in renderable:
         application = message.application
@@ -109,7 +110,7 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
         rendered = template_render(
             code=message.template_code,
             fields=rendering.application_merge_fields(
-                application=_as_after_this_message(application, now, policies, holidays),
+                application=_as_after_this_message(application, now, policies, holidays, schedules),
                 reached_client=reached_client,
                 others_alive=others_alive,
             ),
@@ -188,13 +189,33 @@ def merge_fields_as_sent(application: Application, *, at: datetime | None = None
     )
 
 
-def _as_after_this_message(application: Application, now: datetime, policies, holidays) -> Application:
+def _as_after_this_message(
+    application: Application, now: datetime, policies, holidays, schedules: dict[tuple, tuple] | None = None
+) -> Application:
     """The application as the candidate will know it once this message has reached them: told now, so
-    the clock starts again from now; a promised date already past is no promise any more."""
+    the clock starts again from now; a promised date already past is no promise any more.
+
+    `schedules` keeps, for a batch sent at one moment, the schedule of each set of what it is computed
+    from (the stage, the promise, the candidate's zone and whether they get automated email): the
+    calendar walk is the costliest part of rendering a message again, and a batch repeats few sets.
+    """
     after = copy(application)
-    today = timezone.localtime(now, calendar.zone(application.candidate.time_zone)).date()
+    candidate = application.candidate
+    today = timezone.localtime(now, calendar.zone(candidate.time_zone)).date()
     if after.promised_next_step_date is not None and after.promised_next_step_date < today:
         after.promised_next_step_date = None
     after.last_informed_at = now
-    clock_set(after, policies=policies, holidays=holidays)
+    key = (
+        after.stage,
+        after.promised_next_step_date,
+        candidate.time_zone,
+        candidate.accepts_automated_email,
+        candidate.do_not_contact,
+    )
+    if schedules is None or key not in schedules:
+        clock_set(after, policies=policies, holidays=holidays)
+        if schedules is not None:
+            schedules[key] = (after.next_update_due, after.escalate_at, after.safety_net_at)
+    else:
+        after.next_update_due, after.escalate_at, after.safety_net_at = schedules[key]
     return after

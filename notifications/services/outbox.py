@@ -153,10 +153,16 @@ def wake_after_commit(message_id: int, send_after: datetime) -> None:
     wake_many_after_commit([(message_id, send_after)])
 
 
+def _countdown(send_after: datetime, now: datetime) -> float:
+    delay = (send_after - now).total_seconds()
+    return delay + 1 if delay > 0 else 0
+
+
 def wake_many_after_commit(due: Iterable[tuple[int, datetime]]) -> None:
     """Hint workers after commit about messages (id, send_after), in one callback for the whole batch.
 
-    A second of slack on each countdown, so that no hint arrives a hair before its row is due.
+    A second of slack on each countdown of a row due later, so that no hint arrives a hair before its row
+    is due; a row due now is woken at once.
     """
     now = timezone.now()
     enqueue_on_commit(
@@ -164,7 +170,7 @@ def wake_many_after_commit(due: Iterable[tuple[int, datetime]]) -> None:
             TaskCall(
                 SEND_MESSAGE_TASK,
                 args=(message_id,),
-                countdown=max((send_after - now).total_seconds() + 1, 0),
+                countdown=_countdown(send_after, now),
                 hint=True,
             )
             for message_id, send_after in due
