@@ -213,11 +213,11 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("candidates:status", token=token)
 
 
-@login_not_required
-@never_cache
-@require_POST
-@rate_limited_post
-def ask_for_update(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
+def _candidate_ask(
+    request: HttpRequest, token: str, application_id: int, *, ask, thanks: str, already: str
+) -> HttpResponse:
+    """A candidate asks something about one of their applications (news, feedback): `ask` records it and
+    says whether it was new; a thank-you, or a word that it was already asked, back on their page."""
     try:
         candidate = _candidate_from_link(token, links.STATUS_SALT)
     except InvalidLink as error:
@@ -227,18 +227,14 @@ def ask_for_update(request: HttpRequest, token: str, application_id: int) -> Htt
     if application is None:
         return _invalid_link_response(request, token, InvalidLink())
     try:
-        asked = people.application_update_request(application=application, candidate=candidate)
+        asked = ask(application=application, candidate=candidate)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         if asked:
-            messages.success(request, "Thank you: we have asked your recruiter to send you an update.")
+            messages.success(request, thanks)
         else:
-            messages.info(
-                request,
-                "You already asked for an update on this application in the last seven days, and your recruiter "
-                "has been told. We will be in touch.",
-            )
+            messages.info(request, already)
     return redirect("candidates:status", token=token)
 
 
@@ -246,24 +242,31 @@ def ask_for_update(request: HttpRequest, token: str, application_id: int) -> Htt
 @never_cache
 @require_POST
 @rate_limited_post
+def ask_for_update(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
+    return _candidate_ask(
+        request,
+        token,
+        application_id,
+        ask=people.application_update_request,
+        thanks="Thank you: we have asked your recruiter to send you an update.",
+        already="You already asked for an update on this application in the last seven days, and your recruiter "
+        "has been told. We will be in touch.",
+    )
+
+
+@login_not_required
+@never_cache
+@require_POST
+@rate_limited_post
 def ask_for_feedback(request: HttpRequest, token: str, application_id: int) -> HttpResponse:
-    try:
-        candidate = _candidate_from_link(token, links.STATUS_SALT)
-    except InvalidLink as error:
-        return _invalid_link_response(request, token, error)
-    application = Application.objects.filter(pk=application_id, candidate=candidate).first()
-    if application is None:
-        return _invalid_link_response(request, token, InvalidLink())
-    try:
-        asked = people.application_feedback_request(application=application, candidate=candidate)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        if asked:
-            messages.success(request, "Thank you: your recruiter will get back to you personally with feedback.")
-        else:
-            messages.info(request, "You have already asked for feedback on this application; your recruiter knows.")
-    return redirect("candidates:status", token=token)
+    return _candidate_ask(
+        request,
+        token,
+        application_id,
+        ask=people.application_feedback_request,
+        thanks="Thank you: your recruiter will get back to you personally with feedback.",
+        already="You have already asked for feedback on this application; your recruiter knows.",
+    )
 
 
 @login_not_required
