@@ -178,14 +178,11 @@ def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def candidate_application_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """From the candidate's page: put them forward for an open job."""
-    candidate = get_object_or_404(Candidate.objects.select_related("owner"), pk=pk, erased_at__isnull=True)
-    form = rf.ApplicationToJobForm(_posted(request))
+def _application_add(request: HttpRequest, form, *, pick, back: str, done_text, title: str, action: str):
+    """Put a candidate forward for a job, from whichever side the form was opened: `pick` gives the
+    (candidate, job) pair from the form's cleaned data, `done_text` the message for them."""
     if request.method == "POST" and form.is_valid():
-        job = form.cleaned_data["job"]
+        candidate, job = pick(form.cleaned_data)
         ok, _ = call_service(
             form,
             lambda: jobs_clients.application_add(
@@ -193,13 +190,23 @@ def candidate_application_add(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if ok:
-            return done(request, reverse("candidate_detail", args=[pk]), f"Put forward for {job.title}.")
-    return _form_page(
+            return done(request, back, done_text(candidate, job))
+    return _form_page(request, form, title=title, action=action, submit="Add to job")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_application_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the candidate's page: put them forward for an open job."""
+    candidate = get_object_or_404(Candidate.objects.select_related("owner"), pk=pk, erased_at__isnull=True)
+    return _application_add(
         request,
-        form,
+        rf.ApplicationToJobForm(_posted(request)),
+        pick=lambda data: (candidate, data["job"]),
+        back=reverse("candidate_detail", args=[pk]),
+        done_text=lambda _candidate, job: f"Put forward for {job.title}.",
         title=f"Put {candidate.full_name} forward for a job",
         action=reverse("candidate_application_add", args=[pk]),
-        submit="Add to job",
     )
 
 
@@ -208,21 +215,12 @@ def candidate_application_add(request: HttpRequest, pk: int) -> HttpResponse:
 def job_application_add(request: HttpRequest, pk: int) -> HttpResponse:
     """From the job's board: add a candidate to it."""
     job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
-    form = rf.ApplicationOfCandidateForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        candidate = form.cleaned_data["candidate"]
-        ok, _ = call_service(
-            form,
-            lambda: jobs_clients.application_add(
-                candidate=candidate, job=job, by=request.user, notify=not form.cleaned_data["dont_notify"]
-            ),
-        )
-        if ok:
-            return done(request, reverse("job_board", args=[pk]), f"{candidate.full_name} added to {job.title}.")
-    return _form_page(
+    return _application_add(
         request,
-        form,
+        rf.ApplicationOfCandidateForm(_posted(request)),
+        pick=lambda data: (data["candidate"], job),
+        back=reverse("job_board", args=[pk]),
+        done_text=lambda candidate, _job: f"{candidate.full_name} added to {job.title}.",
         title=f"Add a candidate to {job.title}",
         action=reverse("job_application_add", args=[pk]),
-        submit="Add to job",
     )
