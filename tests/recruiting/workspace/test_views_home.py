@@ -353,3 +353,33 @@ def test_check_in_for_an_empty_selection_says_so(client, recruiter):
     client.force_login(recruiter)
     response = client.post(reverse("applications_check_in"), follow=True)
     assert "Tick at least one candidate first." in response.content.decode()
+
+
+def test_a_team_leads_home_does_not_say_well_done_above_an_overdue_team(client):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    lead.profile.team = team
+    lead.profile.save()
+    member = UserFactory(profile__team=team)
+    late = [overdue_application(member, days=12) for _ in range(3)]
+    PromptFactory(application=late[0], escalated_at=timezone.now(), escalated_to=lead)
+    client.force_login(lead)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Well done" not in page
+    assert "None of your own candidates is waiting too long for news, but your" in page
+    assert "3 overdue, 1 escalated to you." in page
+
+
+def test_a_team_leads_home_says_well_done_when_the_team_is_up_to_date_too(client):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    lead.profile.team = team
+    lead.profile.save()
+    UserFactory(profile__team=team)
+    client.force_login(lead)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Nobody is waiting too long for news. Well done." in page
