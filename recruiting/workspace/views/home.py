@@ -75,7 +75,9 @@ def home(request: HttpRequest) -> HttpResponse:
         # The "well done" line above the team's figures is true only when the team has nothing overdue either.
         context["team_overdue"] = sum(row["overdue"] for row in context["team_counts"])
         context["escalations"] = page_of(
-            selectors.prompts_escalated_to(user=user, now=now), request, "escalations_page"
+            selectors.prompts_escalated_to(user=user, now=now).exclude(ws.OF_CLOSED_APPLICATION),
+            request,
+            "escalations_page",
         )
     return render(request, "recruiting/home.html", context)
 
