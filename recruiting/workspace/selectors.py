@@ -178,6 +178,11 @@ def jobs_with_counts(*, now: datetime | None = None) -> QuerySet[Job]:
     )
 
 
+def jobs_open_for_import() -> QuerySet[Job]:
+    """Open jobs with their client, as the import page lists them beside the number a file may use."""
+    return Job.objects.filter(status=Job.Status.OPEN).select_related("client").order_by("client__name", "title", "pk")
+
+
 def candidate_applications(*, candidate: Candidate) -> QuerySet[Application]:
     return candidate.applications.select_related("job__client", "owner").order_by("closed_at", "-created_at")
 
