@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('candidates', '0062_candidate_import'),
+        ("candidates", "0062_candidate_import"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidateimport',
-            name='already_imported',
+            model_name="candidateimport",
+            name="already_imported",
             field=models.PositiveIntegerField(default=0),
         ),
     ]
