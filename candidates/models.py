@@ -70,6 +70,8 @@ class CandidateImport(models.Model):
     candidates_created = models.PositiveIntegerField(default=0)
     candidates_existing = models.PositiveIntegerField(default=0)
     applications_created = models.PositiveIntegerField(default=0)
+    # Rows skipped because everything in them was already on file (a file imported again): not refused.
+    already_imported = models.PositiveIntegerField(default=0)
     # [[line, reason], ...]: every refused row, for the page and the downloadable report.
     refused = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
@@ -90,3 +92,8 @@ class CandidateImport(models.Model):
     @property
     def done(self) -> bool:
         return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+    @property
+    def imported(self) -> int:
+        """Rows that added a candidate or an application (the others were refused or already imported)."""
+        return max(0, self.rows - len(self.refused) - self.already_imported)

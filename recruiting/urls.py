@@ -28,6 +28,7 @@ handler404 = "recruiting.workspace.views.common.page_not_found"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", branding.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -59,7 +60,8 @@ urlpatterns = [
         "applications/<int:pk>/client-promise/", clients.application_client_promise, name="application_client_promise"
     ),
     path("candidates/", candidates.candidate_list, name="candidate_list"),
-    path("candidates/import/", candidates.candidate_import, name="candidate_import"),
+    # The old address of the import page: the import runs in the background now, from one page.
+    path("candidates/import/", imports.import_moved, name="candidate_import_moved"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/preferences/", candidates.candidate_preferences, name="candidate_preferences"),
     path("candidates/<int:pk>/contacts/", candidates.candidate_contact_log, name="candidate_contact_log"),

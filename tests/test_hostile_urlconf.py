@@ -259,7 +259,7 @@ def _walk(world, data):
         return
     query = {key: value for key, value in fields.items() if method == "get" or key in ("page", "next")}
     body = {key: value for key, value in fields.items() if method == "post"}
-    if name == "candidate_import" and method == "post":
+    if name == "import_new" and method == "post":
         body["file"] = _csv(world)
     before = (_victim_snapshot(world.victim), AuditLog.objects.count())
     client = _client_for(role, world)
@@ -309,7 +309,7 @@ def test_every_route_answers_hostile_path_arguments(world):
 
 def test_the_walk_covers_every_route():
     names = {name for name, _ in ROUTES}
-    assert {"job_bulk_move", "candidate_import", "candidates:unsubscribe", "admin:index", "healthz"} <= names
+    assert {"job_bulk_move", "import_new", "candidates:unsubscribe", "admin:index", "healthz"} <= names
     assert len(names) > 100, "the admin's routes are walked too"
 
 

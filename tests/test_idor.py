@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from candidates.models import CandidateImport
+from candidates.services.import_runs import candidate_import_run
 from notifications.models import OutboundMessage
 from notifications.services.messages import message_check_in_queue
 from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
@@ -305,15 +306,18 @@ def test_an_import_naming_another_teams_owner_job_or_candidate_writes_nothing(cl
     candidate = job.applications.get().candidate
     own_job = _application(outsider).job
     candidates_before = sorted(type(candidate).objects.values_list("pk", "owner_id"))
-    before = _snapshot()
-
     response = client.post(
-        reverse("candidate_import"),
+        reverse("import_new"),
         {"file": _csv(row.format(other=other, job=job, candidate=candidate, own_job=own_job))},
     )
+    run = CandidateImport.objects.get()
+    before = _snapshot()
 
-    assert response.status_code == 200
-    assert "1 row not imported" in response.content.decode()
+    candidate_import_run(import_id=run.pk)
+
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert (run.rows, len(run.refused)) == (1, 1)
     assert sorted(type(candidate).objects.values_list("pk", "owner_id")) == candidates_before
     assert _snapshot() == before
 
@@ -325,10 +329,11 @@ def test_a_team_lead_imports_for_their_team(client):
     job = _application(member).job
     client.force_login(lead)
 
-    response = client.post(
-        reverse("candidate_import"),
+    client.post(
+        reverse("import_new"),
         {"file": _csv(f"first_name,email,owner,job_id\nAma,ama@mail.example,{member.username},{job.pk}\n")},
     )
+    run = candidate_import_run(import_id=CandidateImport.objects.get().pk)
 
-    assert "not imported" not in response.content.decode()
+    assert run.refused == []
     assert member.owned_applications.filter(candidate__email="ama@mail.example").exists()

@@ -59,6 +59,7 @@ def _counts(report: ImportReport) -> dict:
         "candidates_created": report.candidates_created,
         "candidates_existing": report.candidates_existing,
         "applications_created": report.applications_created,
+        "already_imported": report.already_imported,
     }
 
 

@@ -7,8 +7,11 @@ in one transaction for the whole file on purpose: a large file would otherwise h
 the whole run, and one bad row would undo the rest.
 
 Columns (header row required, in any order): first_name, email (required); last_name, phone,
-time_zone, owner (a recruiter's username or email; the importing user by default), job_id, stage.
-An address already on file adds the application to that candidate instead of creating a duplicate.
+time_zone, owner (a recruiter's username or email; the importing user by default), the job (job_id, the
+number the import page lists, or job with its title as the pages show it, and client when two clients have
+a job of that title), stage. An address already on file adds the application to that candidate instead of
+creating a duplicate; a row with nothing new (the candidate on file, and already applied to the row's job
+or naming none) is skipped and counted as already imported, not refused: a file can be imported again.
 """
 
 import csv
@@ -23,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from recruiting.models import Job, Stage
+from recruiting.models import Application, Job, Stage
 from recruiting.permissions import can_act_on
 from recruiting.services import application_create, application_move
 
@@ -32,7 +35,7 @@ from .people import candidate_create
 
 User = AbstractBaseUser
 REQUIRED_COLUMNS = ("first_name", "email")
-OPTIONAL_COLUMNS = ("last_name", "phone", "time_zone", "owner", "job_id", "stage")
+OPTIONAL_COLUMNS = ("last_name", "phone", "time_zone", "owner", "job_id", "job", "client", "stage")
 PROGRESS_EVERY = 100
 
 
@@ -51,11 +54,13 @@ class ImportReport:
     candidates_created: int = 0
     candidates_existing: int = 0
     applications_created: int = 0
+    # Rows with nothing new in them: the candidate on file and already applied to the row's job (or none named).
+    already_imported: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
-        return self.rows - len(self.errors)
+        return self.rows - len(self.errors) - self.already_imported
 
 
 class ImportFileError(ValidationError):
@@ -86,6 +91,7 @@ class _Lookups:
         self.default_owner = default_owner
         self._owners: dict[str, User | None] = {}
         self._jobs: dict[int, Job | None] = {}
+        self._jobs_named: dict[tuple[str, str], list[Job]] = {}
 
     def owner(self, value: str) -> User:
         if not value:
@@ -106,9 +112,9 @@ class _Lookups:
             raise PermissionDenied(f"You may not give candidates to {value!r}: only to yourself or your team.")
         return owner
 
-    def job(self, value: str) -> Job | None:
+    def job(self, value: str, *, title: str = "", client: str = "") -> Job | None:
         if not value:
-            return None
+            return self.job_named(title, client) if title else None
         try:
             job_id = int(value)
         except ValueError:
@@ -119,6 +125,36 @@ class _Lookups:
         if job is None:
             raise ValidationError({"job_id": f"There is no job #{job_id}."})
         return job
+
+    def job_named(self, title: str, client: str) -> Job:
+        """The job a person names as the pages show it: its title, and its client when the title is not
+        enough. Open jobs are preferred, so that a title reused after an old job closed still works."""
+        key = (title.casefold(), client.casefold())
+        if key not in self._jobs_named:
+            jobs = Job.objects.filter(title__iexact=title).select_related("client")
+            if client:
+                jobs = jobs.filter(client__name__iexact=client)
+            found = list(jobs.order_by("pk")[:20])
+            open_ones = [job for job in found if job.status == Job.Status.OPEN]
+            self._jobs_named[key] = open_ones or found
+        jobs = self._jobs_named[key]
+        at = f" at {client}" if client else ""
+        if not jobs:
+            raise ValidationError({"job": f"There is no job called {title!r}{at}."})
+        if len(jobs) > 1:
+            clients = sorted({job.client.name for job in jobs})
+            if len(clients) > 1 and not client:
+                raise ValidationError(
+                    {"job": f"{len(jobs)} jobs are called {title!r} (at {', '.join(clients)}): name the client."}
+                )
+            raise ValidationError(
+                {"job": f"{len(jobs)} jobs are called {title!r}{at}: use the job_id the import page lists."}
+            )
+        return jobs[0]
+
+
+class _AlreadyImported(Exception):
+    """The row has nothing new: its candidate is on file and already applied to its job (or it names none)."""
 
 
 def _stage(value: str) -> str:
@@ -145,12 +181,16 @@ def _import_row(row: dict[str, str], *, by: User | None, lookups: _Lookups, repo
         raise ValidationError("This row has more columns than the header.")
     values = {key: (value or "") for key, value in row.items()}
     owner = lookups.owner(values.get("owner", "").strip())
-    job = lookups.job(values.get("job_id", "").strip())
+    job = lookups.job(
+        values.get("job_id", "").strip(), title=values.get("job", "").strip(), client=values.get("client", "").strip()
+    )
     stage = _stage(values.get("stage", ""))
     if stage != Stage.NEW and job is None:
-        raise ValidationError({"stage": "A stage needs a job_id to apply to."})
+        raise ValidationError({"stage": "A stage needs a job (job_id, or job and client) to apply to."})
     candidate = Candidate.objects.filter(email__iexact=values["email"].strip(), erased_at__isnull=True).first()
     created = candidate is None
+    if not created and (job is None or Application.objects.filter(candidate=candidate, job=job).exists()):
+        raise _AlreadyImported
     if created:
         candidate = candidate_create(
             first_name=values["first_name"],
@@ -207,6 +247,8 @@ def candidates_import_csv(
             try:
                 with transaction.atomic():
                     _import_row(row, by=by, lookups=lookups, report=report)
+            except _AlreadyImported:
+                report.already_imported += 1
             except ValidationError as error:
                 report.errors.append(RowError(line=line, reason=_reason(error)))
             except PermissionDenied as error:

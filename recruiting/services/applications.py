@@ -178,6 +178,10 @@ def applications_move_locked(
     if not shared:
         applications_clock_save(applications)
     clients.client_clocks_followed(applications=applications, values=client_values, now=now)
+    if to_stage in CLOSED_STAGES:
+        prompts.prompts_settle_on_closing(
+            application_ids=[application.pk for application in applications], by=by, now=now
+        )
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import calendar, policy
-from ..audit import audit_log_record, audit_log_record_each
+from ..audit import audit_log_record, audit_log_record_each, audit_log_record_many
 from ..models import Application, ContactEvent, RecruiterPrompt, Stage
 from ..permissions import ensure_can_act
 
@@ -31,7 +31,13 @@ RESOLVED_BY_PERSONAL_CONTACT = (Reason.DELIVERY_FAILED,)
 # (an automated email that happens to go out meanwhile answers nothing).
 RESOLVED_BY_ANSWER = (Reason.REPLY_OWED,)
 
+# Prompts that lose their object when the application closes: no update is owed to a closed application,
+# and the client's answer was about a step that is over. Feedback owed, a reply owed and a failed email
+# stay: the candidate is still owed them.
+SETTLED_BY_CLOSING = (Reason.OVERDUE, Reason.SAFETY_NET, Reason.CLIENT_SILENT, Reason.CLIENT_ANSWERED)
+
 SETTLED_CLOSED = "No update owed any more: the application closed or the candidate asked not to be contacted."
+SETTLED_ON_CLOSING = "Settled when the application closed."
 SETTLED_CLOCK_MOVED = "No longer overdue: the next update is due later."
 
 
@@ -120,6 +126,27 @@ def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent], personal_me
             entries=[(pk, {"application": contact.application_id, "contact": contact.pk}) for pk, contact in settled],
         )
     return len(rows)
+
+
+def prompts_settle_on_closing(*, application_ids: list[int], by: User | None, now: datetime) -> int:
+    """Settle the open prompts that a closed application no longer needs (SETTLED_BY_CLOSING), audited:
+    a constant number of queries whatever the number of applications closed together."""
+    ids = list(
+        RecruiterPrompt.objects.filter(
+            application_id__in=application_ids, reason__in=SETTLED_BY_CLOSING, resolved_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    RecruiterPrompt.objects.filter(pk__in=ids).update(resolved_at=now, resolution=SETTLED_ON_CLOSING)
+    audit_log_record_many(
+        actor=by,
+        action="prompt.settle",
+        model=RecruiterPrompt,
+        object_ids=ids,
+        details={"resolution": SETTLED_ON_CLOSING},
+    )
+    return len(ids)
 
 
 def prompts_reassign(*, application: Application, to_user) -> int:

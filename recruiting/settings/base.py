@@ -291,6 +291,8 @@ INLOOP_CLIENT_ANSWER_DAYS = {
 INLOOP_CLIENT_CALL_AFTER_DAYS = env.int("INLOOP_CLIENT_CALL_AFTER_DAYS", default=2)
 INLOOP_CLIENT_ESCALATE_AFTER_DAYS = env.int("INLOOP_CLIENT_ESCALATE_AFTER_DAYS", default=2)
 INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS = env.int("INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS", default=21)
+# For this many minutes after answering, the manager may correct their answer through the same link.
+INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES = env.int("INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES", default=30)
 
 LOGGING = {
     "version": 1,

@@ -169,16 +169,6 @@ class TemplateEditForm(forms.Form):
     )
 
 
-class CandidateImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, first row the column names.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise ValidationError("The file is larger than 5 MB; split it into smaller files.")
-        return upload
-
-
 class HiringManagerForm(forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(max_length=254)

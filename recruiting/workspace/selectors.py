@@ -15,6 +15,7 @@ from candidates.models import Candidate
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from recruiting import selectors
 from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
+from recruiting.services.prompts import SETTLED_BY_CLOSING
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
 OWED_REASONS = (
@@ -27,6 +28,9 @@ OWED_REASONS = (
     RecruiterPrompt.Reason.CLIENT_SILENT,
     RecruiterPrompt.Reason.CLIENT_ANSWERED,
 )
+# Prompts a closed application no longer needs (closing settles them; older ones the scan settles later):
+# never listed, so that no row offers an action that cannot work on a closed application.
+OF_CLOSED_APPLICATION = Q(reason__in=SETTLED_BY_CLOSING) & ~Q(application__stage__in=ACTIVE_STAGES)
 # Messages a recruiter has to look at: they did not (or may not) reach the candidate, or came back to them
 # because a date they stated had passed.
 PROBLEM_STATUSES = (OutboundMessage.Status.FAILED, OutboundMessage.Status.UNKNOWN, OutboundMessage.Status.RETURNED)
@@ -69,7 +73,11 @@ def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = No
 
 def prompts_owed_for(*, recruiter_ids: set[int], now: datetime | None = None) -> QuerySet[RecruiterPrompt]:
     """Open, not snoozed prompts other than plain overdue: feedback owed, the candidate asked, an email in trouble."""
-    return selectors.prompts_open(now=now).filter(recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS)
+    return (
+        selectors.prompts_open(now=now)
+        .filter(recruiter_id__in=recruiter_ids, reason__in=OWED_REASONS)
+        .exclude(OF_CLOSED_APPLICATION)
+    )
 
 
 def messages_in_trouble_for(*, owner_ids: set[int]) -> QuerySet[OutboundMessage]:
@@ -168,6 +176,11 @@ def jobs_with_counts(*, now: datetime | None = None) -> QuerySet[Job]:
         .annotate(live=_count_of(live), overdue=_count_of(live.filter(next_update_due__lte=now)))
         .order_by("status", "-created_at", "pk")
     )
+
+
+def jobs_open_for_import() -> QuerySet[Job]:
+    """Open jobs with their client, as the import page lists them beside the number a file may use."""
+    return Job.objects.filter(status=Job.Status.OPEN).select_related("client").order_by("client__name", "title", "pk")
 
 
 def candidate_applications(*, candidate: Candidate) -> QuerySet[Application]:

@@ -4,7 +4,7 @@
 import django_filters
 import django_tables2 as tables
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,14 @@ def acting_for(user) -> set[int] | None:
     return team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
 
 
+class AnyYesNo(django_filters.widgets.BooleanWidget):
+    """A yes/no filter whose empty choice reads "Any" (django-filter's says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 def _owners():
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
@@ -45,11 +53,9 @@ class ApplicationFilter(django_filters.FilterSet):
         field_name="job__client", queryset=Client.objects.order_by("name"), label="Client", empty_label="Any client"
     )
     owner = django_filters.ModelChoiceFilter(queryset=_owners(), empty_label="Anyone in the scope")
-    overdue = django_filters.BooleanFilter(
-        label="Only overdue", method="filter_overdue", widget=django_filters.widgets.BooleanWidget()
-    )
+    overdue = django_filters.BooleanFilter(label="Overdue", method="filter_overdue", widget=AnyYesNo())
     paused = django_filters.BooleanFilter(
-        label="Automated updates paused", field_name="candidate__automated_updates_paused"
+        label="Automated updates paused", field_name="candidate__automated_updates_paused", widget=AnyYesNo()
     )
 
     class Meta:
@@ -105,15 +111,17 @@ def applications_listed() -> QuerySet[Application]:
 
 class ApplicationTable(tables.Table):
     select = tables.Column(empty_values=(), orderable=False, verbose_name="", attrs={"td": {"class": "text-center"}})
-    candidate = tables.Column(order_by=("candidate__last_name", "candidate__first_name", "pk"))
-    job = tables.Column(accessor="job__title", order_by=("job__title", "pk"))
-    client = tables.Column(accessor="job__client__name", order_by=("job__client__name", "pk"))
-    stage = tables.Column(order_by=("stage", "pk"))
-    owner = tables.Column(order_by=("owner__first_name", "owner__last_name", "pk"))
-    silent = tables.Column(verbose_name="Days silent", accessor="silent_since", order_by=("silent_since", "pk"))
-    next_update_due = tables.DateTimeColumn(
-        verbose_name="Update due", format="D j M, H:i", order_by=("next_update_due", "pk")
+    candidate = tables.Column(
+        verbose_name="Candidate", order_by=("candidate__last_name", "candidate__first_name", "pk")
     )
+    job = tables.Column(verbose_name="Job", accessor="job__title", order_by=("job__title", "pk"))
+    client = tables.Column(verbose_name="Client", accessor="job__client__name", order_by=("job__client__name", "pk"))
+    stage = tables.Column(verbose_name="Stage", order_by=("stage", "pk"))
+    owner = tables.Column(verbose_name="Recruiter", order_by=("owner__first_name", "owner__last_name", "pk"))
+    # Sorted by its days (order_silent): ascending is fewest days first, whatever the column holds.
+    silent = tables.Column(verbose_name="Days silent", accessor="silent_since")
+    # Soonest (most overdue) first; "no update owed" last in either direction (order_next_update_due).
+    next_update_due = tables.DateTimeColumn(verbose_name="Update due", format="D j M, H:i")
 
     class Meta:
         model = Application
@@ -127,6 +135,17 @@ class ApplicationTable(tables.Table):
         self.may_act_for = may_act_for
         self.now = timezone.now()
         super().__init__(*args, **kwargs)
+
+    def order_silent(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        # More days silent is an older silent_since: ascending days is descending dates.
+        if is_descending:
+            return queryset.order_by(F("silent_since").asc(), "pk"), True
+        return queryset.order_by(F("silent_since").desc(), "-pk"), True
+
+    def order_next_update_due(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        due = F("next_update_due")
+        ordered = due.desc(nulls_last=True) if is_descending else due.asc(nulls_last=True)
+        return queryset.order_by(ordered, "-pk" if is_descending else "pk"), True
 
     def render_select(self, record: Application) -> str:
         label = f"Select {record.candidate.full_name} for {record.job.title}"
@@ -206,10 +225,10 @@ class JobFilter(django_filters.FilterSet):
 
 
 class JobTable(tables.Table):
-    title = tables.Column(order_by=("title", "pk"))
-    client = tables.Column(accessor="client__name", order_by=("client__name", "pk"))
-    owner = tables.Column(order_by=("owner__first_name", "owner__last_name", "pk"))
-    status = tables.Column(order_by=("status", "pk"))
+    title = tables.Column(verbose_name="Job", order_by=("title", "pk"))
+    client = tables.Column(verbose_name="Client", accessor="client__name", order_by=("client__name", "pk"))
+    owner = tables.Column(verbose_name="Owner", order_by=("owner__first_name", "owner__last_name", "pk"))
+    status = tables.Column(verbose_name="Status", order_by=("status", "pk"))
     live = tables.Column(verbose_name="Live applications", order_by=("live", "pk"))
     overdue = tables.Column(verbose_name="Overdue", order_by=("overdue", "pk"))
 

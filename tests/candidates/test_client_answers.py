@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import signing
 from django.test import override_settings
 
@@ -19,6 +20,8 @@ UTC = ZoneInfo("UTC")
 MONDAY = datetime(2026, 11, 16, 10, tzinfo=UTC)
 # Thursday, after the answer fell due and was chased.
 THURSDAY = datetime(2026, 11, 19, 11, tzinfo=UTC)
+# An answer given on Thursday can no longer be corrected (INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES, 30).
+AFTER_THE_WINDOW = THURSDAY + timedelta(minutes=30)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +120,7 @@ def test_not_a_fit_keeps_the_reason_for_the_recruiter(client, application, manag
 
 
 def test_more_time_moves_the_clock_and_the_candidates_promised_date(client, application, manager):
-    post(client, url_for(application, manager), kind="more_time", next_step_date="2026-11-27")
+    post(client, url_for(application, manager), kind="more_time", more_time_until="2026-11-27")
     application.refresh_from_db()
     assert application.client_promised_date == date(2026, 11, 27)
     assert application.promised_next_step_date == date(2026, 11, 27)
@@ -128,25 +131,26 @@ def test_more_time_moves_the_clock_and_the_candidates_promised_date(client, appl
 def test_more_time_needs_a_date_that_is_not_in_the_past(client, application, manager):
     url = url_for(application, manager)
     assert "choose the date" in post(client, url, kind="more_time").content.decode()
-    assert "cannot be in the past" in post(client, url, kind="more_time", next_step_date="2026-11-18").content.decode()
+    assert "cannot be in the past" in post(client, url, kind="more_time", more_time_until="2026-11-18").content.decode()
     assert not ClientAnswer.objects.exists()
 
 
-def test_a_link_answers_once(client, application, manager):
+def test_a_link_answers_once_and_is_closed_once_the_correction_window_is_over(client, application, manager):
     url = url_for(application, manager)
     post(client, url, kind="not_a_fit")
-    second = post(client, url, kind="move_forward")
+    second = post(client, url, at=AFTER_THE_WINDOW, kind="move_forward")
     assert second.status_code == 410
     assert "already been answered" in second.content.decode()
-    assert ClientAnswer.objects.count() == 1
-    with time_machine.travel(THURSDAY, tick=False):
+    assert "reply to the email or call the recruiter" in second.content.decode()
+    assert ClientAnswer.objects.get().kind == "not_a_fit"
+    with time_machine.travel(AFTER_THE_WINDOW, tick=False):
         assert client.get(url).status_code == 410
 
 
 def test_after_more_time_the_old_link_is_answered_and_a_new_step_gets_a_new_link(client, application, manager):
     old = url_for(application, manager)
-    post(client, old, kind="more_time", next_step_date="2026-11-27")
-    assert "already been answered" in post(client, old, kind="not_a_fit").content.decode()
+    post(client, old, kind="more_time", more_time_until="2026-11-27")
+    assert "already been answered" in post(client, old, at=AFTER_THE_WINDOW, kind="not_a_fit").content.decode()
     application.refresh_from_db()
     post(client, url_for(application, manager), at=datetime(2026, 11, 30, 10, tzinfo=UTC), kind="not_a_fit")
     assert ClientAnswer.objects.count() == 2
@@ -199,7 +203,7 @@ def test_posts_are_rate_limited_per_link(client, application, manager):
 
 def test_a_date_beyond_ninety_days_or_an_erased_candidate_is_refused(client, application, manager, admin_user):
     url = url_for(application, manager)
-    far = post(client, url, kind="more_time", next_step_date="2027-06-01")
+    far = post(client, url, kind="more_time", more_time_until="2027-06-01")
     assert "at most 90 days" in far.content.decode()
     candidate_erase(candidate=application.candidate, by=admin_user)
     assert post(client, url, kind="not_a_fit").status_code == 410
@@ -211,3 +215,99 @@ def test_an_answer_costs_a_fixed_number_of_queries(client, application, manager,
         response = post(client, url_for(application, manager), kind="move_forward", next_step_date="2026-11-26")
     assert response.status_code == 200
     assert ClientAnswer.objects.count() == 1
+
+
+def test_each_answer_shows_only_its_own_fields_without_a_script(client, application, manager):
+    with time_machine.travel(THURSDAY, tick=False):
+        page = client.get(url_for(application, manager)).content.decode()
+
+    assert "<script" not in page
+    groups = {
+        kind: page.split(f'class="answer-fields answer-fields-{kind} mt-3"')[1]
+        .split("</fieldset>")[0]
+        .split('class="answer-fields ')[0]
+        for kind in ("move_forward", "more_time", "not_a_fit")
+    }
+    assert 'name="next_step"' in groups["move_forward"] and 'name="next_step_date"' in groups["move_forward"]
+    assert 'name="more_time_until"' in groups["more_time"] and 'name="next_step"' not in groups["more_time"]
+    assert 'name="reason"' in groups["not_a_fit"] and 'name="more_time_until"' not in groups["not_a_fit"]
+    # The radios come before the groups, as siblings: the stylesheet's :checked ~ rules show the chosen group.
+    fieldset = page.split('<fieldset class="answer-choices">')[1]
+    assert fieldset.index('value="more_time"') < fieldset.index("answer-fields-move_forward")
+    css = (settings.BASE_DIR / "static" / "css" / "candidate.css").read_text()
+    assert ".answer-fields {\n  display: none;" in css
+    for kind in ("move_forward", "more_time", "not_a_fit"):
+        assert f'.answer-choice[value="{kind}"]:checked ~ .answer-fields-{kind}' in css
+
+
+def test_the_manager_corrects_their_answer_through_the_same_link_within_the_window(client, application, manager):
+    url = url_for(application, manager)
+    post(client, url, kind="more_time", more_time_until="2026-11-27")
+    application.refresh_from_db()
+    assert application.promised_next_step_date == date(2026, 11, 27)
+
+    with time_machine.travel(THURSDAY + timedelta(minutes=20), tick=False):
+        again = client.get(url)
+    corrected = post(client, url, at=THURSDAY + timedelta(minutes=25), kind="not_a_fit", reason="Went elsewhere")
+
+    assert again.status_code == 200
+    shown = " ".join(again.content.decode().split())
+    assert "You answered “needs more time” at 11:00 UTC. You can change that answer here until 11:30 UTC" in shown
+    assert 'value="more_time" class="form-check-input answer-choice" id="id_kind_2" required checked' in shown
+    assert 'name="more_time_until" value="2026-11-27"' in shown
+    assert corrected.status_code == 200
+    assert "corrected answer" in corrected.content.decode()
+    answer = ClientAnswer.objects.get()  # replaced, not added
+    assert (answer.kind, answer.reason, answer.next_step_date, answer.at) == (
+        "not_a_fit",
+        "Went elsewhere",
+        None,
+        THURSDAY,
+    )
+    application.refresh_from_db()
+    # What the first answer set is put back: the candidate's date, the client's promise and its clock.
+    assert application.promised_next_step_date is None
+    assert application.client_promised_date is None
+    assert application.client_answer_due is None
+    [prompt] = RecruiterPrompt.objects.filter(reason="client_answered", resolved_at__isnull=True)
+    assert "says not a fit (Went elsewhere)" in prompt.detail
+    assert RecruiterPrompt.objects.get(reason="client_answered", resolved_at__isnull=False).resolution == (
+        "The client corrected its answer."
+    )
+    audit = AuditLog.objects.get(action="application.client_answer_correct")
+    assert audit.details == {"kind": "not_a_fit", "was": "more_time", "hiring_manager": manager.pk, "answer": answer.pk}
+
+
+def test_a_correction_keeps_a_date_the_recruiter_had_promised_before_the_answer(client, application, manager):
+    application.promised_next_step_date = date(2026, 11, 24)
+    application.save(update_fields=["promised_next_step_date"])
+    url = url_for(application, manager)
+    post(client, url, kind="move_forward", next_step="Second interview", next_step_date="2026-11-26")
+
+    post(client, url, at=THURSDAY + timedelta(minutes=5), kind="not_a_fit")
+
+    application.refresh_from_db()
+    assert application.promised_next_step_date == date(2026, 11, 24)
+
+
+def test_no_correction_once_the_recruiter_moved_the_application(client, application, manager):
+    url = url_for(application, manager)
+    post(client, url, kind="move_forward", next_step_date="2026-11-26")
+    with time_machine.travel(THURSDAY + timedelta(minutes=5), tick=False):
+        application_move(application=application, to_stage=Stage.INTERVIEWING, by=application.owner, notify=False)
+
+    response = post(client, url, at=THURSDAY + timedelta(minutes=10), kind="not_a_fit")
+
+    assert response.status_code == 410
+    assert ClientAnswer.objects.get().kind == "move_forward"
+
+
+@override_settings(INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES=5)
+def test_the_correction_window_is_a_setting(client, application, manager):
+    url = url_for(application, manager)
+    post(client, url, kind="not_a_fit")
+
+    late = post(client, url, at=THURSDAY + timedelta(minutes=5), kind="move_forward")
+
+    assert late.status_code == 410
+    assert ClientAnswer.objects.get().kind == "not_a_fit"

@@ -89,14 +89,14 @@ def test_known_address_adds_the_application_to_the_existing_candidate(recruiter)
     assert Application.objects.get().candidate == existing
 
 
-def test_the_same_application_twice_is_reported(recruiter):
+def test_the_same_application_twice_is_skipped_as_already_imported(recruiter):
     job = JobFactory(owner=recruiter)
     row = f"Adaeze,adaeze@mail.example,{job.pk}\n"
 
     report = _import("first_name,email,job_id\n" + row + row, recruiter)
 
-    assert [error.line for error in report.errors] == [3]
-    assert "already has an application" in report.errors[0].reason
+    assert report.errors == []
+    assert (report.rows, report.imported, report.already_imported) == (2, 1, 1)
     assert Application.objects.count() == 1
 
 

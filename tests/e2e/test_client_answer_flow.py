@@ -78,8 +78,12 @@ def test_a_manager_asks_for_more_time_and_the_candidate_is_given_that_date(
     manager_page.goto(answer_url)
     assert "Tomas Ferreira" in manager_page.content() and "tomas@mail.example" not in manager_page.content()
     until = timezone.localdate() + timedelta(days=6)
+    # Only the chosen answer's fields show (CSS, no script).
+    assert not manager_page.locator("#id_more_time_until").is_visible()
     manager_page.get_by_label("Needs more time").check()
-    manager_page.locator("#id_next_step_date").fill(until.isoformat())
+    assert not manager_page.locator("#id_reason").is_visible()
+    assert not manager_page.locator("#id_next_step").is_visible()
+    manager_page.locator("#id_more_time_until").fill(until.isoformat())
     shot(manager_page, "31-client-answer-form")
     manager_page.get_by_role("button", name="Send my answer").click()
     manager_page.get_by_text("Thank you").first.wait_for()

@@ -120,5 +120,6 @@ def test_a_recruiters_day_and_the_lead_taking_over(contexts, live_server, settin
     lead_page.wait_for_selector("text=is yours now")
     _shot(lead_page, "08-taken-over")
     assert Application.objects.get(pk=silent.pk).owner == lead
-    # Nothing blocked by the strict CSP (a browser's own favicon request may 404: not ours to judge).
+    # Nothing blocked by the strict CSP, and no resource missing (the favicon included).
     assert not [error for error in errors if "Content Security Policy" in error], errors
+    assert not [error for error in errors if "404" in error], errors

@@ -305,3 +305,35 @@ def test_reassign_moves_open_prompts(application):
 def test_active_and_closed_stages_partition_the_pipeline():
     assert set(ACTIVE_STAGES) | set(CLOSED_STAGES) == set(Stage.values)
     assert not set(ACTIVE_STAGES) & set(CLOSED_STAGES)
+
+
+@pytest.mark.parametrize("to_stage", [Stage.REJECTED, Stage.WITHDRAWN, Stage.PLACED])
+def test_closing_settles_the_prompts_a_closed_application_no_longer_needs(application, frozen, to_stage):
+    services.application_move(application=application, to_stage=Stage.SCREENING, by=application.owner, notify=False)
+    services.application_move(application=application, to_stage=Stage.SUBMITTED, by=application.owner, notify=False)
+    services.application_move(application=application, to_stage=Stage.INTERVIEWING, by=application.owner, notify=False)
+    if to_stage == Stage.PLACED:
+        services.application_move(application=application, to_stage=Stage.OFFER, by=application.owner, notify=False)
+    settled = {
+        reason: RecruiterPrompt.objects.create(application=application, recruiter=application.owner, reason=reason)
+        for reason in (
+            RecruiterPrompt.Reason.OVERDUE,
+            RecruiterPrompt.Reason.CLIENT_ANSWERED,
+            RecruiterPrompt.Reason.CLIENT_SILENT,
+            RecruiterPrompt.Reason.SAFETY_NET,
+        )
+    }
+    still_owed = RecruiterPrompt.objects.create(
+        application=application, recruiter=application.owner, reason=RecruiterPrompt.Reason.REPLY_OWED
+    )
+
+    services.application_move(application=application, to_stage=to_stage, by=application.owner, notify=False)
+
+    for prompt in settled.values():
+        prompt.refresh_from_db()
+        assert prompt.resolved_at == MONDAY_10
+        assert prompt.resolution == "Settled when the application closed."
+    still_owed.refresh_from_db()
+    assert still_owed.resolved_at is None
+    audited = AuditLog.objects.filter(action="prompt.settle", actor=application.owner)
+    assert sorted(audited.values_list("object_id", flat=True)) == sorted(p.pk for p in settled.values())

@@ -28,7 +28,10 @@ class Command(BaseCommand):
             raise CommandError(f"There is no file at {path}.")
 
         def progress(report: ImportReport) -> None:
-            self.stderr.write(f"{report.rows} rows read, {report.imported} imported, {len(report.errors)} not imported")
+            self.stderr.write(
+                f"{report.rows} rows read, {report.imported} imported, {report.already_imported} already imported, "
+                f"{len(report.errors)} not imported"
+            )
 
         try:
             with path.open("rb") as file:
@@ -37,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             f"Imported {report.imported} of {report.rows} rows: {report.candidates_created} new candidate(s), "
-            f"{report.candidates_existing} already on file, {report.applications_created} application(s)."
+            f"{report.candidates_existing} already on file, {report.applications_created} application(s); "
+            f"{report.already_imported} row(s) already imported, skipped."
         )
         for error in report.errors:
             self.stdout.write(str(error))

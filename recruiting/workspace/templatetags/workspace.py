@@ -66,6 +66,20 @@ def days_silent(application) -> int:
     )
 
 
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+@register.filter
+def since_told(application) -> str:
+    """How long the candidate has waited for news, in words: "never told, applied 3 days ago" rather
+    than a count of days since something that never happened."""
+    days = days_silent(application)
+    if application.last_informed_at is None:
+        return "never told, applied today" if days == 0 else f"never told, applied {_days(days)} ago"
+    return "told today" if days == 0 else f"{_days(days)} since told"
+
+
 @register.filter
 def stage_label(value: str) -> str:
     try:

@@ -1,7 +1,8 @@
 """The firm's logo and colour for the candidate pages (public: a candidate has no login), served from the
 database: the colour as a small stylesheet, since the pages' CSP allows no inline style."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from recruiting.branding import firm_settings, text_colour_on
@@ -32,3 +33,10 @@ def firm_theme(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to (the admin's pages and files opened
+    directly included): send them to the icon among the static files."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))

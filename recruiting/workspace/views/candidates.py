@@ -10,11 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Candidate
 from candidates.services import data_rights
-from candidates.services.imports import candidates_import_csv
 from candidates.services.people import candidate_set_preferences
 from notifications.models import MessageTemplate
 from notifications.services import messages as message_services
@@ -266,23 +265,6 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
             return done(request, reverse("candidate_detail", args=[pk]), text)
     context = _candidate_context(request, candidate, email_form=form)
     return render(request, "recruiting/candidate_detail.html", context, status=400)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def candidate_import(request: HttpRequest) -> HttpResponse:
-    """CSV import: good rows are imported, each bad row is listed with its line and why."""
-    report = None
-    if request.method == "POST":
-        form = forms.CandidateImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            _, report = call_service(
-                form, lambda: candidates_import_csv(file=form.cleaned_data["file"], by=request.user)
-            )
-    else:
-        form = forms.CandidateImportForm()
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "recruiting/candidate_import.html", {"form": form, "report": report}, status=status)
 
 
 @login_required

@@ -72,8 +72,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if context["is_lead"]:
         team = team_member_ids(user) - mine
         context["team_counts"] = list(ws.team_overdue_counts(owner_ids=team, now=now)[:100])
+        # The "well done" line above the team's figures is true only when the team has nothing overdue either.
+        context["team_overdue"] = sum(row["overdue"] for row in context["team_counts"])
         context["escalations"] = page_of(
-            selectors.prompts_escalated_to(user=user, now=now), request, "escalations_page"
+            selectors.prompts_escalated_to(user=user, now=now).exclude(ws.OF_CLOSED_APPLICATION),
+            request,
+            "escalations_page",
         )
     return render(request, "recruiting/home.html", context)
 

@@ -9,9 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates.models import CandidateImport
 from candidates.services import import_runs
+from recruiting.workspace import selectors as ws
 from recruiting.workspace.views.common import call_service, is_htmx
 
 REFUSED_SHOWN = 100
+# The open jobs listed on the upload page with the number a file may name them by.
+JOBS_SHOWN = 200
 
 
 class ImportUploadForm(django_forms.Form):
@@ -21,7 +24,8 @@ class ImportUploadForm(django_forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: an empty one (no file chosen) must say so, not show the blank form again.
+    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > import_runs.UPLOAD_MAX_BYTES:
@@ -36,7 +40,16 @@ def import_new(request: HttpRequest) -> HttpResponse:
             if ok:
                 return redirect("import_progress", pk=run.pk)
     status = 400 if form.errors else 200
-    return render(request, "recruiting/import_new.html", {"form": form}, status=status)
+    jobs = list(ws.jobs_open_for_import()[: JOBS_SHOWN + 1])
+    context = {"form": form, "jobs": jobs[:JOBS_SHOWN], "more_jobs": len(jobs) > JOBS_SHOWN}
+    return render(request, "recruiting/import_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_moved(request: HttpRequest) -> HttpResponse:
+    """The address of the import page before imports ran in the background: bookmarks land on the one page."""
+    return redirect("import_new", permanent=True)
 
 
 def _import_or_404(request: HttpRequest, pk: int) -> CandidateImport:

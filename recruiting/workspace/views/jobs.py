@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.services import stage_emails
@@ -112,6 +113,11 @@ def _move_preview(user, application: Application, to_stage: str, next_step_date:
     return code, rendered_for(user, application.candidate.owner_id, preview), note
 
 
+def _in_the_past(day: date | None) -> bool:
+    """A promised date before the firm's today: the preview warns, as the move will refuse it."""
+    return day is not None and day < timezone.localdate(timezone=calendar.firm_time_zone())
+
+
 def _date_or_none(value: str | None) -> date | None:
     """A date from the query string for the preview: None when it is not one, or not one a form takes."""
     try:
@@ -158,7 +164,14 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     return form_page(
         request,
         "recruiting/application_move.html",
-        {"form": form, "application": application, "preview": preview, "to_stage": to_stage, "board_url": board},
+        {
+            "form": form,
+            "application": application,
+            "preview": preview,
+            "to_stage": to_stage,
+            "board_url": board,
+            "past_date": promised if _in_the_past(promised) else None,
+        },
     )
 
 
@@ -172,14 +185,14 @@ def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
     to_stage = request.GET.get("to_stage", "")
     if to_stage not in Stage.values:
         raise Http404("No such stage.")
+    promised = _date_or_none(request.GET.get("next_step_date"))
     return render(
         request,
         "recruiting/_move_preview.html",
         {
-            "preview": _move_preview(
-                request.user, application, to_stage, _date_or_none(request.GET.get("next_step_date"))
-            ),
+            "preview": _move_preview(request.user, application, to_stage, promised),
             "dont_notify": bool(request.GET.get("dont_notify")),
+            "past_date": promised if _in_the_past(promised) else None,
         },
     )
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Role, Stage, StageChange
 from recruiting.services import application_clock_recompute
 from recruiting.services.jobs import job_close, job_close_progress
@@ -40,7 +41,26 @@ def test_the_board_has_one_column_per_stage_with_cards_coloured_by_the_clock(cli
     page = response.content.decode()
     assert f'class="board-card clock-overdue" data-application="{late.pk}"' in page
     assert f'class="board-card clock-ok" data-application="{fresh.pk}"' in page
-    assert "12 days since told" in page
+    assert "Never told, applied 12 days ago" in page
+    assert "since told" not in page
+
+
+def test_a_card_says_how_long_since_the_candidate_was_told_or_that_they_never_were(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    never = application_in(job, recruiter, stage=Stage.SCREENING)
+    told = application_in(job, recruiter, stage=Stage.SCREENING, days=9)
+    told.last_informed_at = timezone.now() - timedelta(days=4)
+    told.save(update_fields=["last_informed_at"])
+    client.force_login(recruiter)
+
+    board = client.get(reverse("job_board", args=[job.pk])).content.decode()
+    column = client.get(reverse("job_stage", args=[job.pk, Stage.SCREENING])).content.decode()
+
+    for page in (board, column):
+        assert "Never told, applied today" in page
+        assert "4 days since told" in page
+        assert "0 days" not in page
+    assert str(never.candidate) in board
 
 
 def test_the_board_costs_the_same_queries_at_60_cards(client, recruiter, django_assert_max_num_queries):
@@ -181,6 +201,44 @@ def test_a_promised_date_in_the_past_is_refused_on_the_form(client, recruiter):
     assert response.context["form"].errors["next_step_date"]
     application.refresh_from_db()
     assert application.stage == Stage.SUBMITTED
+
+
+def test_the_move_preview_warns_of_a_promised_date_in_the_past(client, recruiter):
+    application = application_in(JobFactory(owner=recruiter), recruiter, stage=Stage.SUBMITTED)
+    client.force_login(recruiter)
+    today = timezone.localdate(timezone=calendar.firm_time_zone())
+    url = reverse("application_move_preview", args=[application.pk])
+
+    past = client.get(url, {"to_stage": Stage.INTERVIEWING, "next_step_date": (today - timedelta(days=2)).isoformat()})
+    future = client.get(
+        url, {"to_stage": Stage.INTERVIEWING, "next_step_date": (today + timedelta(days=2)).isoformat()}
+    )
+    form = client.get(
+        reverse("application_move", args=[application.pk]),
+        {"to_stage": Stage.INTERVIEWING},
+    )
+
+    warning = "is in the past: the move will refuse it"
+    assert warning in past.content.decode()
+    assert warning not in future.content.decode()
+    assert warning not in form.content.decode()
+
+
+def test_a_refused_past_date_keeps_the_warning_beside_the_form(client, recruiter):
+    application = application_in(JobFactory(owner=recruiter), recruiter, stage=Stage.SUBMITTED)
+    client.force_login(recruiter)
+    past = timezone.localdate(timezone=calendar.firm_time_zone()) - timedelta(days=3)
+
+    response = client.post(
+        reverse("application_move", args=[application.pk]),
+        {"to_stage": Stage.INTERVIEWING, "next_step_date": past.isoformat(), "note": "Kept"},
+    )
+
+    page = response.content.decode()
+    assert "The promised next-step date cannot be in the past." in page
+    assert "is in the past: the move will refuse it" in page
+    assert "Kept" in page
+    assert not StageChange.objects.filter(application=application, to_stage=Stage.INTERVIEWING).exists()
 
 
 def test_a_stage_not_allowed_is_refused_on_the_form(client, recruiter):

@@ -5,14 +5,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Candidate
 from recruiting.models import Stage
 from recruiting.services import application_clock_recompute
-from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, TeamFactory, UserFactory
+from tests.factories import ApplicationFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,49 +61,3 @@ def test_figures_csv_export(client, recruiter):
     recruiter_rows = {row[1]: row for row in rows if row[0] == "recruiter"}
     assert set(recruiter_rows) == {recruiter.get_full_name(), "'=HYPERLINK(1)"}
     assert recruiter_rows[recruiter.get_full_name()][4] == "0.0"
-
-
-def test_csv_import_reports_good_and_bad_rows(client, recruiter):
-    job = JobFactory(owner=recruiter)
-    content = (
-        "first_name,last_name,email,job_id\n"
-        f"Noor,Haddad,noor.haddad@mail.example,{job.pk}\n"
-        "Broken,Row,not-an-email,\n"
-        "Lin,Okafor,lin.okafor@mail.example,\n"
-    ).encode()
-    client.force_login(recruiter)
-
-    response = client.post(
-        reverse("candidate_import"), {"file": SimpleUploadedFile("people.csv", content, content_type="text/csv")}
-    )
-
-    assert response.status_code == 200
-    report = response.context["report"]
-    assert report.candidates_created == 2
-    assert [error.line for error in report.errors] == [3]
-    page = response.content.decode()
-    assert "2 new candidates" in page
-    assert set(Candidate.objects.values_list("email", flat=True)) == {
-        "noor.haddad@mail.example",
-        "lin.okafor@mail.example",
-    }
-
-
-def test_csv_import_with_a_bad_header_says_why(client, recruiter):
-    client.force_login(recruiter)
-
-    response = client.post(reverse("candidate_import"), {"file": SimpleUploadedFile("people.csv", b"name,mail\nA,b\n")})
-
-    assert response.status_code == 400
-    assert "missing column(s): first_name, email" in response.content.decode()
-    assert not Candidate.objects.exists()
-
-
-def test_csv_import_without_a_file_shows_the_error(client, recruiter):
-    CandidateFactory()
-    client.force_login(recruiter)
-
-    response = client.post(reverse("candidate_import"), {})
-
-    assert response.status_code == 400
-    assert response.context["form"].errors["file"]

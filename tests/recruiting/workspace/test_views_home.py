@@ -353,3 +353,66 @@ def test_check_in_for_an_empty_selection_says_so(client, recruiter):
     client.force_login(recruiter)
     response = client.post(reverse("applications_check_in"), follow=True)
     assert "Tick at least one candidate first." in response.content.decode()
+
+
+def test_a_team_leads_home_does_not_say_well_done_above_an_overdue_team(client):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    lead.profile.team = team
+    lead.profile.save()
+    member = UserFactory(profile__team=team)
+    late = [overdue_application(member, days=12) for _ in range(3)]
+    PromptFactory(application=late[0], escalated_at=timezone.now(), escalated_to=lead)
+    client.force_login(lead)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Well done" not in page
+    assert "None of your own candidates is waiting too long for news, but your" in page
+    assert "3 overdue, 1 escalated to you." in page
+
+
+def test_a_team_leads_home_says_well_done_when_the_team_is_up_to_date_too(client):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    lead.profile.team = team
+    lead.profile.save()
+    UserFactory(profile__team=team)
+    client.force_login(lead)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Nobody is waiting too long for news. Well done." in page
+
+
+def test_the_home_page_lists_no_prompt_a_closed_application_no_longer_needs(client, recruiter):
+    closed = ApplicationFactory(
+        candidate__owner=recruiter, owner=recruiter, stage=Stage.REJECTED, closed_at=timezone.now()
+    )
+    # Prompts left open from before closing settled them: the page must not offer them.
+    PromptFactory(application=closed, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED)
+    PromptFactory(application=closed, reason=RecruiterPrompt.Reason.OVERDUE)
+    feedback = PromptFactory(application=closed, reason=RecruiterPrompt.Reason.FEEDBACK_OWED)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("home"))
+
+    assert response.context["owed"].items == [feedback]
+    page = response.content.decode()
+    assert "Client answered: review" not in page
+    assert reverse("application_check_in", args=[closed.pk]) not in page
+
+
+def test_closing_from_the_move_form_takes_the_review_row_off_the_home_page(client, recruiter):
+    application = overdue_application(recruiter, days=10, stage=Stage.SUBMITTED)
+    PromptFactory(application=application, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED)
+    PromptFactory(application=application, reason=RecruiterPrompt.Reason.OVERDUE)
+    client.force_login(recruiter)
+    assert "Client answered: review" in client.get(reverse("home")).content.decode()
+
+    client.post(reverse("application_move", args=[application.pk]), {"to_stage": Stage.WITHDRAWN, "dont_notify": "on"})
+
+    response = client.get(reverse("home"))
+    assert "Client answered: review" not in response.content.decode()
+    assert response.context["overdue"].items == []
+    assert not RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).exists()

@@ -192,3 +192,55 @@ def test_my_jobs_then_the_teams_sorted_with_counts(client, django_assert_max_num
     ]
     assert rows == [("Member's job", 1, 1), ("Lead's job", 0, 0)]
     assert client.get(url, {"page": "9" * 30, "status": "nope"}).status_code == 200
+
+
+def test_the_most_urgent_come_first_and_no_update_owed_last(signed_in, recruiter):
+    now = timezone.now()
+    ApplicationFactory(owner=recruiter, candidate__first_name="Owed nothing", next_update_due=None)
+    ApplicationFactory(owner=recruiter, candidate__first_name="Later", next_update_due=now + timedelta(days=3))
+    ApplicationFactory(owner=recruiter, candidate__first_name="Very late", next_update_due=now - timedelta(days=4))
+    ApplicationFactory(owner=recruiter, candidate__first_name="Late", next_update_due=now - timedelta(days=1))
+    url = reverse("application_list")
+
+    assert _names(signed_in.get(url)) == ["Very late", "Late", "Later", "Owed nothing"]
+    assert _names(signed_in.get(url, {"sort": "-next_update_due"})) == ["Later", "Late", "Very late", "Owed nothing"]
+
+
+def test_days_silent_sorts_by_the_days_its_arrow_shows(signed_in, recruiter):
+    now = timezone.now()
+    for name, days in (("Two", 2), ("Nine", 9), ("Five", 5)):
+        ApplicationFactory(owner=recruiter, candidate__first_name=name, created_at=now - timedelta(days=days))
+    url = reverse("application_list")
+
+    ascending = signed_in.get(url, {"sort": "silent"})
+    descending = signed_in.get(url, {"sort": "-silent"})
+
+    assert _names(ascending) == ["Two", "Five", "Nine"]
+    assert _names(descending) == ["Nine", "Five", "Two"]
+    assert ascending.context["table"].columns["silent"].order_by_alias == "silent"
+
+
+def test_the_columns_and_filters_speak_plainly(signed_in, recruiter):
+    ApplicationFactory(owner=recruiter)
+
+    response = signed_in.get(reverse("application_list"))
+
+    headers = [column.header for column in response.context["table"].columns]
+    assert headers[1:] == ["Candidate", "Job", "Client", "Stage", "Recruiter", "Days silent", "Update due"]
+    page = response.content.decode()
+    assert ">Title<" not in page and ">Name<" not in page and "Unknown" not in page
+    form = response.context["filters"].form
+    for name in ("overdue", "paused"):
+        assert list(form.fields[name].widget.choices) == [("", "Any"), ("true", "Yes"), ("false", "No")]
+        assert '<option value="" selected>Any</option>' in str(form[name])
+
+
+def test_the_job_table_heads_its_columns_plainly(client):
+    user = UserFactory()
+    JobFactory(owner=user)
+    client.force_login(user)
+
+    response = client.get(reverse("job_table"))
+
+    headers = [column.header for column in response.context["table"].columns]
+    assert headers[:4] == ["Job", "Client", "Owner", "Status"]
