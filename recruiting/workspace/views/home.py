@@ -93,12 +93,13 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
             # A row was written: say so, or the outbox's "suppressed" line would look like a mistake.
             text = f"Check-in to {application.candidate} suppressed, not sent: {why} It is listed in the outbox."
         return done(request, reverse("home"), text, messages.WARNING, in_place=True)
-    return done(
-        request,
-        reverse("home"),
-        f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there.",
-        in_place=True,
-    )
+    text = f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there."
+    if application.pk in result.next_day_ids:
+        text = (
+            f"A check-in to {application.candidate} is in the outbox. They already had an email from us today "
+            "and get one a day at most, so it goes on their next day; you can still read or cancel it there."
+        )
+    return done(request, reverse("home"), text, in_place=True)
 
 
 @login_required
@@ -113,6 +114,11 @@ def applications_check_in(request: HttpRequest) -> HttpResponse:
         return throttled
     result = message_services.check_ins_queue(applications=selection, by=request.user)
     text = f"{len(result.queued)} check-in{'s' if len(result.queued) != 1 else ''} in the outbox."
+    if result.next_day_ids:
+        text += (
+            f" {len(result.next_day_ids)} of them go on the candidate's next day: they already had an email "
+            "from us today (one a day at most)."
+        )
     if result.skipped:
         text += " Not queued: " + " ".join(f"{application.candidate}: {why}" for application, why in result.skipped)
     return done(request, reverse("home"), text, messages.WARNING if result.skipped else messages.SUCCESS)
