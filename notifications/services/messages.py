@@ -199,7 +199,11 @@ def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> 
 
 
 def _message_lock(message: OutboundMessage) -> OutboundMessage:
-    return OutboundMessage.objects.select_for_update(of=("self",)).select_related("application").get(pk=message.pk)
+    return (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("candidate", "application__job__client", "application__owner__profile")
+        .get(pk=message.pk)
+    )
 
 
 def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
@@ -230,6 +234,9 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
     _ensure_can_act_on_message(by, message)
     if message.status not in (*WAITING, Status.RETURNED):
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
+    # Compared with the text it would go with now (what the person was shown): saved unchanged, it is no
+    # edit, and it goes on being rendered at send time.
+    freshness.messages_preview_fresh([message])
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
         raise ValidationError("A message needs a subject and a text.")

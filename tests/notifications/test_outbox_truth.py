@@ -2,6 +2,7 @@
 go with, the counts, the chase's signature, the answer that threads."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -9,12 +10,21 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
+from candidates.links import signed_links_masked
 from notifications.models import OutboundMessage
 from notifications.services import messages as message_services
 from notifications.services import sending
-from recruiting.models import Stage
-from recruiting.services import application_clock_recompute
-from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, OutboundMessageFactory
+from recruiting.models import ClientChase, ContactEvent, HiringManager, Role, Stage
+from recruiting.services import application_clock_recompute, contact_log
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    ClientFactory,
+    JobFactory,
+    OutboundMessageFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Status = OutboundMessage.Status
@@ -130,3 +140,138 @@ def test_a_check_in_to_a_candidate_told_today_says_it_goes_on_their_next_day(cli
     assert sending.messages_send_due(worker="w").sent == 0
     held = OutboundMessage.objects.get(application=application, template_code="check_in")
     assert held.send_after.date() == dt.date(2026, 12, 2)
+
+
+# The text a held message will go with
+
+
+def shown_on_the_outbox(client, message) -> tuple[str, str]:
+    """The subject and text the outbox's page of a message offers to read and edit."""
+    page = client.get(reverse("outbox_message", args=[message.pk]))
+    assert page.status_code == 200
+    initial = page.context["form"].initial
+    return initial["subject"], initial["body_text"]
+
+
+def test_after_a_logged_call_the_outbox_shows_the_text_the_sender_then_sends(client, recruiter, december_first):
+    application = overdue_application(recruiter, promised_next_step_date=dt.date(2026, 12, 11))
+    message = message_services.message_check_in_queue(application=application, by=recruiter)
+    assert "The next step is planned for Friday 11 December 2026." in message.body_text
+    client.force_login(recruiter)
+    december_first.shift(dt.timedelta(minutes=2))
+    # The call tells the candidate: the promise is spent, and their clock starts again from the call.
+    contact_log(
+        application=application,
+        channel=ContactEvent.Channel.PHONE,
+        direction=ContactEvent.Direction.OUTBOUND,
+        by=recruiter,
+        summary="Told her the client is still deciding.",
+    )
+    assert "next step is planned" in OutboundMessage.objects.get(pk=message.pk).body_text  # the row is as written
+
+    subject, body = shown_on_the_outbox(client, message)
+
+    assert "next step is planned" not in body
+    assert "You will hear from us again by" in body
+    december_first.move_to(message.send_after)
+    assert sending.messages_send_due(worker="w").sent == 1
+    sent = mail.outbox[0]
+    # Exactly the same text; only the signature of the candidate's own links is made afresh when it goes.
+    assert (sent.subject, signed_links_masked(sent.body)) == (subject, signed_links_masked(body))
+
+
+def test_a_new_promise_and_a_renamed_job_show_in_the_outbox_list_and_page(client, recruiter, december_first):
+    application = overdue_application(recruiter)
+    message = message_services.message_check_in_queue(application=application, by=recruiter)
+    client.force_login(recruiter)
+    application.job.title = "Senior Payroll Analyst"
+    application.job.save(update_fields=["title"])
+    application.promised_next_step_date = dt.date(2026, 12, 9)
+    application.save(update_fields=["promised_next_step_date"])
+
+    listed = client.get(reverse("outbox")).content.decode()
+    subject, body = shown_on_the_outbox(client, message)
+
+    assert subject == "An update on your application for Senior Payroll Analyst"
+    assert subject in listed
+    assert "The next step is planned for Wednesday 9 December 2026." in body
+    december_first.move_to(message.send_after)
+    sending.messages_send_due(worker="w")
+    assert (mail.outbox[0].subject, signed_links_masked(mail.outbox[0].body)) == (subject, signed_links_masked(body))
+
+
+def test_saving_the_shown_text_unchanged_is_no_edit_and_it_stays_rendered_at_send_time(client, recruiter):
+    application = overdue_application(recruiter, promised_next_step_date=dt.date(2026, 12, 11))
+    message = message_services.message_check_in_queue(application=application, by=recruiter)
+    contact_log(
+        application=application,
+        channel=ContactEvent.Channel.PHONE,
+        direction=ContactEvent.Direction.OUTBOUND,
+        by=recruiter,
+    )
+    client.force_login(recruiter)
+    subject, body = shown_on_the_outbox(client, message)
+
+    client.post(reverse("outbox_message", args=[message.pk]), {"subject": subject, "body_text": body})
+
+    message.refresh_from_db()
+    assert message.edited_at is None
+    assert "next step is planned" not in message.body_text
+
+
+# The counts of the outbox's tabs
+
+
+def chase_naming(*applications) -> OutboundMessage:
+    """A held feedback request to a hiring manager about these applications."""
+    manager = HiringManager.objects.create(client=ClientFactory(), name="Dana Park", email="dana@lumen.example")
+    message = OutboundMessageFactory(
+        application=None, candidate=None, template_code="client_chase", to_address=manager.email, status=Status.HELD
+    )
+    for application in applications:
+        ClientChase.objects.create(application=application, hiring_manager=manager, due_at=DECEMBER_1, message=message)
+    return message
+
+
+def badges(page: str) -> dict[str, str]:
+    """Each tab's label and its count, as the page shows them."""
+    found = re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+?) <span class="badge bg-secondary">(\d+)</span>', page)
+    return dict(found)
+
+
+def test_the_tab_counts_count_what_the_tabs_list_in_each_scope(client, django_assert_max_num_queries):
+    lead = UserFactory(profile__role=Role.TEAM_LEAD)
+    team = TeamFactory(lead=lead)
+    me = UserFactory(profile__team=team)
+    mate = UserFactory(profile__team=team)
+    lead.profile.team = team
+    lead.profile.save(update_fields=["team"])
+    outsider = UserFactory()
+    mine = [ApplicationFactory(candidate__owner=me) for _ in range(2)]
+    for application in mine:
+        OutboundMessageFactory(application=application, status=Status.HELD)
+    OutboundMessageFactory(application=ApplicationFactory(candidate__owner=me), status=Status.FAILED)
+    chase_naming(mine[0], ApplicationFactory(candidate__owner=outsider))
+    for _ in range(3):
+        OutboundMessageFactory(application=ApplicationFactory(candidate__owner=mate), status=Status.HELD)
+    for _ in range(2):
+        OutboundMessageFactory(application=ApplicationFactory(candidate__owner=outsider), status=Status.HELD)
+    OutboundMessageFactory(application=ApplicationFactory(candidate__owner=outsider), status=Status.SENT)
+    expected = {
+        # owner scope: (held, failed, sent, needs a look)
+        (me, "mine"): ("3", "1", "0", "4"),
+        (lead, "team"): ("6", "1", "0", "7"),
+        (me, "all"): ("8", "1", "1", "9"),
+    }
+    for (user, scope), (held, failed, sent, needs_a_look) in expected.items():
+        client.force_login(user)
+        with django_assert_max_num_queries(14):
+            response = client.get(reverse("outbox"), {"owner": scope, "status": "held"})
+        counts = badges(response.content.decode())
+        assert (counts["Held for review"], counts["Failed"], counts["Sent"], counts["Needs a look"]) == (
+            held,
+            failed,
+            sent,
+            needs_a_look,
+        ), scope
+        assert len(response.context["messages_page"].items) == int(held)
