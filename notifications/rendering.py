@@ -322,6 +322,15 @@ def template_parts_check(*, code: str, subject: str, body_text: str) -> None:
         raise ValidationError(errors)
 
 
+def names_listed(names: list[str]) -> str:
+    """Names as a sentence lists them: "Ana Silva", "Ana Silva and Ben Okafor", "Ana Silva, Ben Okafor and
+    Cleo Marsh"."""
+    names = [one_line(name) for name in names if one_line(name)]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def format_day(value) -> str:
     return dateformat.format(value, "l j F Y") if value else ""
 

@@ -88,7 +88,7 @@ def test_the_owner_sees_edits_and_cancels_the_held_request_and_another_recruiter
 def test_a_chase_is_in_its_owners_own_outbox_and_not_in_another_recruiters(client, application, owner):
     chase()
     client.force_login(UserFactory())
-    assert "dana@lumen.example (client)" not in client.get(reverse("outbox")).content.decode()
+    assert "dana@lumen.example (hiring manager)" not in client.get(reverse("outbox")).content.decode()
     everyone = client.get(reverse("outbox"), {"owner": "all"}).content.decode()
     assert "dana@lumen.example (hiring manager)" in everyone
 

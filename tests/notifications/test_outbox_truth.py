@@ -15,7 +15,8 @@ from notifications.models import OutboundMessage
 from notifications.services import messages as message_services
 from notifications.services import sending
 from recruiting.models import ClientChase, ContactEvent, HiringManager, Role, Stage
-from recruiting.services import application_clock_recompute, contact_log
+from recruiting.services import application_clock_recompute, application_move, contact_log
+from recruiting.services.clients import client_answers_chase
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -275,3 +276,30 @@ def test_the_tab_counts_count_what_the_tabs_list_in_each_scope(client, django_as
             needs_a_look,
         ), scope
         assert len(response.context["messages_page"].items) == int(held)
+
+
+# The feedback request's signature
+
+
+def test_a_request_about_three_recruiters_candidates_is_signed_with_their_names_listed():
+    lumen = ClientFactory(name="Lumen & Loom")
+    manager = HiringManager.objects.create(client=lumen, name="Dana Park", email="dana@lumen.example")
+    owners = [
+        UserFactory(first_name=first, last_name=last)
+        for first, last in (("Ana", "Silva"), ("Ben", "Okafor"), ("Cleo", "Marsh"))
+    ]
+    submitted_on = DECEMBER_1 - dt.timedelta(days=6)  # Wednesday 25 November
+    for owner in owners:
+        job = JobFactory(client=lumen, owner=owner)
+        job.hiring_managers.add(manager)
+        application = ApplicationFactory(
+            job=job, candidate__owner=owner, stage=Stage.SCREENING, created_at=submitted_on
+        )
+        with time_machine.travel(submitted_on, tick=False):
+            application_move(application=application, to_stage=Stage.SUBMITTED, by=owner, notify=False)
+
+    client_answers_chase()
+
+    message = OutboundMessage.objects.get(template_code="client_chase")
+    assert message.body_text.rstrip().endswith("\n\nAna Silva, Ben Okafor and Cleo Marsh")
+    assert message.body_text.count("(with you since Wednesday 25 November)") == 3
