@@ -19,8 +19,8 @@ from recruiting.permissions import can_act_on, ensure_can_act
 from recruiting.services import prompts
 
 from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
-from . import daily, freshness
+from ..models import InboundMessage, MessageTemplate, OutboundMessage
+from . import daily, freshness, inbound
 from .outbox import (
     TRANSITIONS,
     WAITING,
@@ -74,11 +74,19 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
 
 @transaction.atomic
 def message_personal_queue(
-    *, application: Application, subject: str, body: str, by: User | None, idempotency_key: str | None = None
+    *,
+    application: Application,
+    subject: str,
+    body: str,
+    by: User | None,
+    idempotency_key: str | None = None,
+    answering: InboundMessage | None = None,
 ) -> OutboundMessage:
     """A recruiter's own email to the candidate: goes out now, paused candidates included (rule 5).
 
-    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice.
+    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice. Given
+    `answering`, an email of theirs that came back, it goes as the answer to it, in the same thread of the
+    candidate's mail.
     """
     application = _application_fresh(application)
     ensure_can_act(by, application.owner_id)
@@ -90,6 +98,12 @@ def message_personal_queue(
         errors["body"] = "Write a message."
     elif too_long := rendering.body_too_long(body):
         errors["body"] = too_long
+    in_reply_to = references = ""
+    if answering is not None:
+        if answering.application is None or answering.application.candidate_id != application.candidate_id:
+            errors["body"] = "The email you are answering is not this candidate's: open their page again."
+        else:
+            in_reply_to, references = inbound.reply_thread(answering)
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate
@@ -106,6 +120,8 @@ def message_personal_queue(
         stage_change=None,
         hold_minutes=0,
         window_tz="",
+        in_reply_to=in_reply_to,
+        references=references,
     )
     return messages_create(drafts=[draft], by=by)[0]
 

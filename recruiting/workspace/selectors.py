@@ -289,6 +289,13 @@ def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
     return {reply.application_id: reply for reply in ranked}
 
 
+def reply_answered(*, reply_id: int | None) -> InboundMessage | None:
+    """The email that came back which a personal email answers, with its application; None when none."""
+    if reply_id is None:
+        return None
+    return InboundMessage.objects.select_related("application").filter(pk=reply_id).first()
+
+
 def replies_of_contacts(*, contact_ids: list[int]) -> dict[int, InboundMessage]:
     """The received emails behind these timeline contacts, by contact id, in one query."""
     if not contact_ids:

@@ -3,6 +3,7 @@ go with, the counts, the chase's signature, the answer that threads."""
 
 import datetime as dt
 import re
+from email.message import EmailMessage
 
 import pytest
 import time_machine
@@ -11,9 +12,11 @@ from django.core import mail
 from django.urls import reverse
 
 from candidates.links import signed_links_masked
-from notifications.models import OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import messages as message_services
 from notifications.services import sending
+from notifications.services.inbound import inbound_email_receive
+from notifications.services.reply_addresses import reply_address
 from recruiting.models import ClientChase, ContactEvent, HiringManager, Role, Stage
 from recruiting.services import application_clock_recompute, application_move, contact_log
 from recruiting.services.clients import client_answers_chase
@@ -303,3 +306,87 @@ def test_a_request_about_three_recruiters_candidates_is_signed_with_their_names_
     message = OutboundMessage.objects.get(template_code="client_chase")
     assert message.body_text.rstrip().endswith("\n\nAna Silva, Ben Okafor and Cleo Marsh")
     assert message.body_text.count("(with you since Wednesday 25 November)") == 3
+
+
+# An answer to the candidate's email threads
+
+
+@pytest.fixture
+def reply_domain(settings):
+    settings.INLOOP_REPLY_DOMAIN = "reply.northwind.example"
+
+
+def candidates_reply(message, *, references: str | None) -> InboundMessage:
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = message.to_address, reply_address(message.pk), "Re: Your application"
+    email["Message-ID"] = "<reply-1@mail.example>"
+    email["In-Reply-To"] = message.message_id
+    if references is not None:
+        email["References"] = references
+    email.set_content("When will I hear back?")
+    return inbound_email_receive(raw_bytes=email.as_bytes(), source="pipe")
+
+
+@pytest.mark.parametrize(
+    ("references", "expected"),
+    [
+        (
+            "<first@inloop.example> <m-sent@inloop.example>",
+            "<first@inloop.example> <m-sent@inloop.example> <reply-1@mail.example>",
+        ),
+        (None, "<m-sent@inloop.example> <reply-1@mail.example>"),
+    ],
+)
+def test_an_answer_to_the_candidates_email_goes_in_their_thread(client, recruiter, reply_domain, references, expected):
+    application = overdue_application(recruiter)
+    ours = OutboundMessageFactory(application=application, status=Status.SENT, message_id="<m-sent@inloop.example>")
+    reply = candidates_reply(ours, references=references)
+    assert reply.application_id == application.pk
+    client.force_login(recruiter)
+    form = client.get(reverse("candidate_detail", args=[application.candidate_id]), {"answer": application.pk}).context[
+        "email_form"
+    ]
+    assert form.initial["answering"] == reply.pk
+
+    response = client.post(
+        reverse("candidate_email", args=[application.candidate_id]),
+        {
+            "application": application.pk,
+            "subject": form.initial["subject"],
+            "body": "Hello Amira, the client decides on Friday.",
+            "send_token": "4a0c5d2e-5e2c-4bb8-9d4e-0c3fb0c2a111",
+            "answering": reply.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert sending.messages_send_due(worker="w").sent == 1
+
+    sent = mail.outbox[0].message()
+    assert (sent["In-Reply-To"], sent["References"]) == ("<reply-1@mail.example>", expected)
+
+
+def test_an_answer_naming_another_candidates_email_is_refused_and_keeps_the_text(client, recruiter, reply_domain):
+    application = overdue_application(recruiter)
+    someone_else = ApplicationFactory()
+    theirs = OutboundMessageFactory(
+        application=someone_else, status=Status.SENT, message_id="<m-theirs@inloop.example>"
+    )
+    reply = candidates_reply(theirs, references=None)
+    client.force_login(recruiter)
+
+    response = client.post(
+        reverse("candidate_email", args=[application.candidate_id]),
+        {
+            "application": application.pk,
+            "subject": "Re: Your application",
+            "body": "Hello Amira, the client decides on Friday.",
+            "send_token": "4a0c5d2e-5e2c-4bb8-9d4e-0c3fb0c2a112",
+            "answering": reply.pk,
+        },
+    )
+
+    assert response.status_code == 400
+    form = response.context["email_form"]
+    assert form.errors["body"] == ["The email you are answering is not this candidate's: open their page again."]
+    assert "the client decides on Friday." in response.content.decode()
+    assert not OutboundMessage.objects.filter(template_code="personal").exists()
