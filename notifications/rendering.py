@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import FilterExpression, Lexer, TokenType, Variable, VariableNode
 from django.template.defaulttags import IfNode, TemplateLiteral
-from django.utils import dateformat
 
 from candidates import links
 from candidates.wording import STAGE_FOR_CANDIDATE, client_asked_words
@@ -332,7 +331,9 @@ def names_listed(names: list[str]) -> str:
 
 
 def format_day(value) -> str:
-    return dateformat.format(value, "l j F Y") if value else ""
+    """A date an email states: with its year, as an email is kept and read later (and freshness.py reads
+    the dates of an edited message back in this form)."""
+    return calendar.day_words(value, year=True) if value else ""
 
 
 def other_applications_sentence(count: int) -> str:

@@ -5,9 +5,10 @@ Business days and the send window are pure functions in policy.py; this module o
 zone they are counted.
 
 Every date a person reads (workspace pages, candidate pages, emails) is written by day_words or
-moment_words, in one style: "Wednesday 9 December", "9 December" without the weekday, the year added
-when it is not this year's (always, in an email: it is kept and read later), "Wednesday 9 December,
-14:05" for a moment. Templates use the filters of recruiting.templatetags.dates, which call these.
+moment_words, in one style: "Wednesday 9 December", "9 December" without the weekday, "Wednesday 9
+December, 14:05" for a moment. The year is added when it is not this year's, and always where a
+candidate is told a date of their application (their emails, kept and read later, and their status
+page). Templates use the filters of recruiting.templatetags.dates, which call these.
 """
 
 from datetime import date, datetime, tzinfo
@@ -62,4 +63,4 @@ def moment_words(
         return ""
     local = timezone.localtime(value, tz)
     clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{day_words(local, year=year)}, {clock}" + (f" {local.tzname()}" if zone else "")
+    return f"{day_words(local, year=year, tz=tz)}, {clock}" + (f" {local.tzname()}" if zone else "")

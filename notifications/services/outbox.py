@@ -85,7 +85,7 @@ def message_id_for(idempotency_key: str) -> str:
 
 
 def moment_words(value: datetime) -> str:
-    return timezone.localtime(value, calendar.firm_time_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return calendar.moment_words(value, tz=calendar.firm_time_zone(), zone=True)
 
 
 def person_name(by: User | None) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.services import messages as message_services
-from recruiting import policy, selectors, services
+from recruiting import calendar, policy, selectors, services
 from recruiting.models import Application, ContactEvent, RecruiterPrompt, Role, Stage
 from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.services import prompts as prompt_services
@@ -26,7 +26,8 @@ def _why_overdue(application: Application, policies: dict[str, policy.SilencePol
     silent = policy.days_silent(last_informed_at=application.last_informed_at or application.created_at, now=now)
     stage = Stage(application.stage).label
     if application.promised_next_step_date is not None:
-        return f"You promised news after {application.promised_next_step_date:%A %d %B}; nothing has gone out since."
+        promised = calendar.day_words(application.promised_next_step_date)
+        return f"You promised news after {promised}; nothing has gone out since."
     if silent >= policy.SILENCE_CEILING.days:
         return "Two weeks without news is the limit for every candidate."
     limit = policies.get(application.stage)
@@ -165,7 +166,9 @@ def prompt_snooze(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if ok:
-                return done(request, reverse("home"), f"Snoozed until {form.cleaned_data['until']:%A %d %B}.")
+                return done(
+                    request, reverse("home"), f"Snoozed until {calendar.day_words(form.cleaned_data['until'])}."
+                )
     else:
         form = forms.SnoozeForm()
     return form_page(request, "recruiting/prompt_snooze.html", {"form": form, "prompt": prompt})
