@@ -41,7 +41,7 @@ def day_words(
     The year is added when it is not this year's, or always with `year=True` (what is kept and read
     later, an email). A moment is read as the day it is in `tz` (the active time zone by default).
     """
-    if value is None or value == "":
+    if not value:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value, tz)
@@ -59,7 +59,7 @@ def moment_words(
 ) -> str:
     """A moment as a person reads it: "Wednesday 9 December, 14:05", in `tz` (the active time zone by
     default), with the zone's abbreviation ("14:05 GMT") when `zone`, to the second when `seconds`."""
-    if value is None or value == "":
+    if not value:
         return ""
     local = timezone.localtime(value, tz)
     clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")

@@ -56,14 +56,21 @@ def test_the_filters_need_no_load_and_follow_the_timezone_tag():
     template = Template(
         '{{ day|day }} · {{ day|day_month }} · {{ day|day:"year" }} · {{ at|moment }} · {{ at|moment:"zone" }}'
         ' · {% load tz %}{% timezone "Asia/Tokyo" %}{{ at|moment:"zone,seconds" }}{% endtimezone %}'
-        " · {{ nothing|day|default:'never' }}"
+        " · {{ nothing|day|default:'never' }} · {{ text|day }}{{ day|moment }}"
     )
     text = template.render(
-        Context({"day": dt.date(2026, 12, 9), "at": dt.datetime(2026, 12, 9, 13, 5, tzinfo=dt.UTC), "nothing": None})
+        Context(
+            {
+                "day": dt.date(2026, 12, 9),
+                "at": dt.datetime(2026, 12, 9, 13, 5, tzinfo=dt.UTC),
+                "nothing": None,
+                "text": "not a date",
+            }
+        )
     )
     assert text == (
         "Wednesday 9 December · 9 December · Wednesday 9 December 2026 · Wednesday 9 December, 13:05 · "
-        "Wednesday 9 December, 13:05 GMT · Wednesday 9 December, 22:05:00 JST · never"
+        "Wednesday 9 December, 13:05 GMT · Wednesday 9 December, 22:05:00 JST · never · "
     )
 
 

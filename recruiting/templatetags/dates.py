@@ -8,6 +8,8 @@ reads is written the one way of recruiting.calendar.day_words and moment_words.
   applications); `moment` also takes "zone" (the zone's abbreviation) and "seconds", comma-separated.
 """
 
+from datetime import date, datetime
+
 from django import template
 
 from recruiting import calendar
@@ -25,15 +27,22 @@ def _year(options: set[str]) -> bool | None:
 
 @register.filter
 def day(value, arg: str = "") -> str:
+    if not isinstance(value, date):
+        # As Django's own date filter: nothing to write is written as nothing (then |default says so).
+        return ""
     return calendar.day_words(value, year=_year(_options(arg)))
 
 
 @register.filter
 def day_month(value, arg: str = "") -> str:
+    if not isinstance(value, date):
+        return ""
     return calendar.day_words(value, weekday=False, year=_year(_options(arg)))
 
 
 @register.filter
 def moment(value, arg: str = "") -> str:
+    if not isinstance(value, datetime):
+        return ""
     options = _options(arg)
     return calendar.moment_words(value, zone="zone" in options, seconds="seconds" in options, year=_year(options))
