@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from recruiting import calendar
 from recruiting.models import Client, Stage
 
 
@@ -82,11 +83,11 @@ def personal_news_words(*, recruiter_name: str, due_on: date | None, late: bool,
         return ""
     return (
         f"Your recruiter, {recruiter_name}, will be in touch with you personally about this application "
-        f"by {due_on:%A} {due_on.day} {due_on:%B %Y}."
+        f"by {calendar.day_words(due_on, year=True)}."
     )
 
 
 def client_asked_words(*, client_name: str, asked_on: date) -> str:
     """That we asked the client for its decision, and when: said only once the request was actually sent
     (the caller passes rule 8's display name, which is the client's own name only once it has seen them)."""
-    return f"We asked {client_name} for their decision on {asked_on:%A} {asked_on.day} {asked_on:%B}."
+    return f"We asked {client_name} for their decision on {calendar.day_words(asked_on)}."

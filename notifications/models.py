@@ -93,6 +93,10 @@ class OutboundMessage(models.Model):
     handover_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=250, blank=True)
+    # An answer to a reply of the candidate's: that reply's Message-ID, and the chain of the thread ending
+    # with it (the In-Reply-To and References headers), so that it threads in the candidate's mail.
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    references = models.TextField(blank=True)
     # When the mail server accepted it. The sending worker notes it (status still `sending`) in the same
     # statement that marks the next hand-over, before the message is recorded `sent` with its group: the
     # relay records a message with a lapsed lease and this set as sent, not as unknown.

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import FilterExpression, Lexer, TokenType, Variable, VariableNode
 from django.template.defaulttags import IfNode, TemplateLiteral
-from django.utils import dateformat
 
 from candidates import links
 from candidates.wording import STAGE_FOR_CANDIDATE, client_asked_words
@@ -322,8 +321,19 @@ def template_parts_check(*, code: str, subject: str, body_text: str) -> None:
         raise ValidationError(errors)
 
 
+def names_listed(names: list[str]) -> str:
+    """Names as a sentence lists them: "Ana Silva", "Ana Silva and Ben Okafor", "Ana Silva, Ben Okafor and
+    Cleo Marsh"."""
+    names = [one_line(name) for name in names if one_line(name)]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def format_day(value) -> str:
-    return dateformat.format(value, "l j F Y") if value else ""
+    """A date an email states: with its year, as an email is kept and read later (and freshness.py reads
+    the dates of an edited message back in this form)."""
+    return calendar.day_words(value, year=True) if value else ""
 
 
 def other_applications_sentence(count: int) -> str:

@@ -20,6 +20,7 @@ from recruiting.client_links import client_answer_url
 from recruiting.models import Application, HiringManager
 from recruiting.services.ports import ClientChaseSent
 
+from .. import rendering
 from ..models import MessageTemplate, OutboundMessage
 from .outbox import MessageDraft, messages_create
 
@@ -37,7 +38,8 @@ def _paragraph(application: Application, manager: HiringManager) -> str:
     url = client_answer_url(
         application_id=application.pk, hiring_manager_id=manager.pk, due_at=application.client_answer_due
     )
-    return f"{application.candidate.full_name}, {application.job.title} (with you since {asked:%A %d %B})\n{url}"
+    since = calendar.day_words(asked.date())
+    return f"{application.candidate.full_name}, {application.job.title} (with you since {since})\n{url}"
 
 
 def client_chases_queue(*, applications: Sequence[Application], now: datetime) -> list[ClientChaseSent]:
@@ -82,7 +84,7 @@ def client_chases_queue(*, applications: Sequence[Application], now: datetime) -
                     "candidates_count": len(waiting),
                     "several_candidates": "yes" if len(waiting) > 1 else "",
                     "candidates_list": "\n\n".join(_paragraph(application, manager) for application in waiting),
-                    "recruiter_names": " and ".join(recruiters),
+                    "recruiter_names": rendering.names_listed(recruiters),
                 },
                 candidate=None,
                 application=None,

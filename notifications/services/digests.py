@@ -92,7 +92,7 @@ def _line(application: Application, what: str, now: datetime, owner: str = "") -
 def _owed_line(prompt: RecruiterPrompt, now: datetime, tz: ZoneInfo) -> str:
     what = prompt.get_reason_display()
     if prompt.due_at > now:
-        what += f", due {timezone.localtime(prompt.due_at, tz):%a %d %b}"
+        what += f", due {calendar.day_words(prompt.due_at, tz=tz)}"
     return _line(prompt.application, what, now)
 
 

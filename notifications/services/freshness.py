@@ -31,7 +31,7 @@ from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, Stag
 from recruiting.services.clock import clock_set
 
 from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
+from ..models import MessageStatus, MessageTemplate, OutboundMessage
 from .templates import template_render, templates_in_force
 
 Code = MessageTemplate.Code
@@ -93,10 +93,30 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
     with their candidate and their application's job, client, owner and owner's profile; a constant
     number of queries for the batch: the applications' facts, the templates, the policies and holidays.
     """
+    now = now or timezone.now()
+    changed = _texts_set(messages, moment_of=lambda _message: now)
+    _messages_text_save(changed)
+    return changed
+
+
+def messages_preview_fresh(messages: list[OutboundMessage], *, now: datetime | None = None) -> None:
+    """Set on each waiting, unedited message the text it will go with, so that what a person reads in the
+    outbox is what goes: rendered as the sending worker will render it (messages_render_fresh), from the
+    facts of now, at the moment it is due (now if that has passed). Nothing is written.
+
+    The messages come loaded as for messages_render_fresh; a constant number of queries for the lot.
+    """
+    now = now or timezone.now()
+    waiting = [message for message in messages if message.status in (MessageStatus.HELD, MessageStatus.QUEUED)]
+    _texts_set(waiting, moment_of=lambda message: max(message.send_after, now))
+
+
+def _texts_set(messages: list[OutboundMessage], *, moment_of) -> list[OutboundMessage]:
+    """Render the renderable messages again, each as sent at `moment_of(message)`, and set the new texts
+    on the instances; returns those whose text changed."""
     renderable = [message for message in messages if _renderable(message)]
     if not renderable:
         return []
-    now = now or timezone.now()
     facts = _application_facts({message.application_id for message in renderable})
     templates = templates_in_force(message.template_code for message in renderable)
     policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
@@ -110,7 +130,7 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
         rendered = template_render(
             code=message.template_code,
             fields=rendering.application_merge_fields(
-                application=_as_after_this_message(application, now, policies, holidays, schedules),
+                application=_as_after_this_message(application, moment_of(message), policies, holidays, schedules),
                 reached_client=reached_client,
                 others_alive=others_alive,
             ),
@@ -127,7 +147,6 @@ def messages_render_fresh(messages: list[OutboundMessage], *, now: datetime | No
                 rendered.body_html,
             )
             changed.append(message)
-    _messages_text_save(changed)
     return changed
 
 
@@ -195,8 +214,8 @@ def _as_after_this_message(
     """The application as the candidate will know it once this message has reached them: told now, so
     the clock starts again from now; a promised date already past is no promise any more.
 
-    `schedules` keeps, for a batch sent at one moment, the schedule of each set of what it is computed
-    from (the stage, the promise, the candidate's zone and whether they get automated email): the
+    `schedules` keeps, for a batch, the schedule of each set of what it is computed from (the moment,
+    the stage, the promise, the candidate's zone and whether they get automated email): the
     calendar walk is the costliest part of rendering a message again, and a batch repeats few sets.
     """
     after = copy(application)
@@ -206,6 +225,7 @@ def _as_after_this_message(
         after.promised_next_step_date = None
     after.last_informed_at = now
     key = (
+        now,
         after.stage,
         after.promised_next_step_date,
         candidate.time_zone,

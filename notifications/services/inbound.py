@@ -122,6 +122,31 @@ def _read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
     return reading
 
 
+def reply_thread(reply: InboundMessage) -> tuple[str, str]:
+    """The In-Reply-To and References of an answer to this reply: its Message-ID, and the chain it names
+    (its own References, else its In-Reply-To) followed by that Message-ID (RFC 5322, 3.6.4). Empty when
+    it has no Message-ID (or it was erased)."""
+    found = _MESSAGE_ID.findall(reply.header_message_id)
+    if not found:
+        return "", ""
+    message_id = found[0]
+    chain: list[str] = []
+    if reply.raw:
+        try:
+            headers = BytesParser(policy=policy.default).parsebytes(bytes(reply.raw), headersonly=True)
+        except Exception:  # noqa: BLE001 (the chain is a courtesy: an answer without it still threads by its parent)
+            headers = None
+        if headers is not None:
+            chain = (
+                _MESSAGE_ID.findall(_header(headers, "References"))
+                or _MESSAGE_ID.findall(_header(headers, "In-Reply-To"))[:1]
+            )
+    # Mail clients truncate long chains keeping the first and the latest: so do we.
+    chain = [found for found in dict.fromkeys(chain) if found != message_id]
+    chain = chain[:1] + chain[1:][-18:]
+    return message_id, " ".join([*chain, message_id])
+
+
 def _match(reading: Reading) -> tuple[OutboundMessage | None, str]:
     """The outbox message this one answers, or why there is none."""
     problem = ""

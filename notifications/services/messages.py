@@ -19,8 +19,8 @@ from recruiting.permissions import can_act_on, ensure_can_act
 from recruiting.services import prompts
 
 from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
-from . import freshness
+from ..models import InboundMessage, MessageTemplate, OutboundMessage
+from . import daily, freshness, inbound
 from .outbox import (
     TRANSITIONS,
     WAITING,
@@ -42,6 +42,12 @@ def _application_fresh(application: Application) -> Application:
     return Application.objects.select_related("candidate", "job__client", "owner__profile").get(pk=application.pk)
 
 
+def check_in_key(*, application_id: int) -> str:
+    """Today's check-in of an application (the firm's day): one a day, so a second click finds the first."""
+    today = timezone.localdate(timezone=calendar.firm_time_zone())
+    return f"check_in:{application_id}:{today.isoformat()}"
+
+
 @transaction.atomic
 def message_check_in_queue(*, application: Application, by: User | None) -> OutboundMessage:
     """The "still in process, no news yet" email: at most one per application per day (firm's calendar)."""
@@ -49,10 +55,9 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
     ensure_can_act(by, application.owner_id)
     if not application.is_active:
         raise ValidationError("A check-in only makes sense while the application is open.")
-    today = timezone.localdate(timezone=calendar.firm_time_zone())
     candidate = application.candidate
     draft = MessageDraft(
-        idempotency_key=f"check_in:{application.pk}:{today.isoformat()}",
+        idempotency_key=check_in_key(application_id=application.pk),
         template_code=Code.CHECK_IN,
         to_address=candidate.email,
         # What the recruiter reads in the outbox is what the candidate will read (rendered again when sent).
@@ -69,11 +74,19 @@ def message_check_in_queue(*, application: Application, by: User | None) -> Outb
 
 @transaction.atomic
 def message_personal_queue(
-    *, application: Application, subject: str, body: str, by: User | None, idempotency_key: str | None = None
+    *,
+    application: Application,
+    subject: str,
+    body: str,
+    by: User | None,
+    idempotency_key: str | None = None,
+    answering: InboundMessage | None = None,
 ) -> OutboundMessage:
     """A recruiter's own email to the candidate: goes out now, paused candidates included (rule 5).
 
-    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice.
+    Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice. Given
+    `answering`, an email of theirs that came back, it goes as the answer to it, in the same thread of the
+    candidate's mail.
     """
     application = _application_fresh(application)
     ensure_can_act(by, application.owner_id)
@@ -85,6 +98,12 @@ def message_personal_queue(
         errors["body"] = "Write a message."
     elif too_long := rendering.body_too_long(body):
         errors["body"] = too_long
+    in_reply_to = references = ""
+    if answering is not None:
+        if answering.application is None or answering.application.candidate_id != application.candidate_id:
+            errors["body"] = "The email you are answering is not this candidate's: open their page again."
+        else:
+            in_reply_to, references = inbound.reply_thread(answering)
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate
@@ -101,6 +120,8 @@ def message_personal_queue(
         stage_change=None,
         hold_minutes=0,
         window_tz="",
+        in_reply_to=in_reply_to,
+        references=references,
     )
     return messages_create(drafts=[draft], by=by)[0]
 
@@ -121,6 +142,32 @@ class CheckInResult:
     skipped: list[tuple[Application, str]] = field(default_factory=list)
     # Ids of the skipped applications whose check-in was written down as suppressed (shown in the outbox).
     suppressed_ids: set[int] = field(default_factory=set)
+    # Ids of the queued applications whose candidate already had an automated email today: one a day, so
+    # their check-in goes on their next day (daily.py).
+    next_day_ids: set[int] = field(default_factory=set)
+
+
+def _already_today_words(message: OutboundMessage) -> str:
+    """What became of today's check-in, found again by a second click: one a day, so nothing new is queued."""
+    one_a_day = "one check-in a day is the most we send, so nothing new was queued"
+    status = message.status
+    if status in WAITING:
+        return (
+            f"Today's check-in is already in the outbox ({message.get_status_display().lower()}, goes out after "
+            f"{calendar.moment_words(message.send_after, zone=True)}); {one_a_day}. You can read or cancel it there."
+        )
+    if status == Status.SENDING:
+        return f"Today's check-in is going out right now; {one_a_day}."
+    if status == Status.SENT:
+        sent = calendar.moment_words(message.sent_at, zone=True) if message.sent_at else "earlier today"
+        return f"Today's check-in already went ({sent}); {one_a_day}. A personal email can still reach them today."
+    if status == Status.CANCELLED:
+        return (
+            f"Today's check-in was cancelled; {one_a_day} before tomorrow. A personal email can still reach them today."
+        )
+    if status == Status.SUPPRESSED:
+        return f"Today's check-in was not sent: {message.status_reason} Nothing new was queued."
+    return f"Today's check-in is in the outbox ({message.get_status_display().lower()}): look at it there; {one_a_day}."
 
 
 @transaction.atomic
@@ -128,13 +175,22 @@ def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> 
     """One click: queue the "still in process" check-in for one application or a selection.
 
     The messages go through the outbox with its hold window; the prompts close when a message is sent.
-    Permission is checked for the whole selection before anything is queued.
+    Permission is checked for the whole selection before anything is queued. An application whose
+    check-in of today exists already gets no second one: the result says what became of the first.
     """
     selection = list(Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("candidate"))
     for application in selection:
         ensure_can_act(by, application.owner_id)
+    keys = {application.pk: check_in_key(application_id=application.pk) for application in selection}
+    today = {
+        message.idempotency_key: message
+        for message in OutboundMessage.objects.filter(idempotency_key__in=keys.values())
+    }
     result = CheckInResult()
     for application in selection:
+        if (earlier := today.get(keys[application.pk])) is not None:
+            result.skipped.append((application, _already_today_words(earlier)))
+            continue
         try:
             with transaction.atomic():
                 message = message_check_in_queue(application=application, by=by)
@@ -148,11 +204,22 @@ def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> 
             continue
         result.queued.append(message)
         prompts.prompts_attach_message(application=application, message_id=message.pk)
+    if result.queued:
+        told = daily.candidates_told_today(
+            {message.candidate_id for message in result.queued},
+            now=timezone.now(),
+            claiming=[message.pk for message in result.queued],
+        )
+        result.next_day_ids = {message.application_id for message in result.queued if message.candidate_id in told}
     return result
 
 
 def _message_lock(message: OutboundMessage) -> OutboundMessage:
-    return OutboundMessage.objects.select_for_update(of=("self",)).select_related("application").get(pk=message.pk)
+    return (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("candidate", "application__job__client", "application__owner__profile")
+        .get(pk=message.pk)
+    )
 
 
 def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
@@ -183,6 +250,9 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
     _ensure_can_act_on_message(by, message)
     if message.status not in (*WAITING, Status.RETURNED):
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
+    # Compared with the text it would go with now (what the person was shown): saved unchanged, it is no
+    # edit, and it goes on being rendered at send time.
+    freshness.messages_preview_fresh([message])
     subject, body_text = rendering.one_line(subject), body_text.strip()
     if not subject or not body_text:
         raise ValidationError("A message needs a subject and a text.")

@@ -85,7 +85,7 @@ def message_id_for(idempotency_key: str) -> str:
 
 
 def moment_words(value: datetime) -> str:
-    return timezone.localtime(value, calendar.firm_time_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return calendar.moment_words(value, tz=calendar.firm_time_zone(), zone=True)
 
 
 def person_name(by: User | None) -> str:
@@ -200,6 +200,9 @@ class MessageDraft:
     # with the moment the message must have gone by; else the hold and the window decide.
     send_after: datetime | None = None
     must_send_by: datetime | None = None
+    # An answer to an email that came back: the headers that thread it (inbound.reply_thread).
+    in_reply_to: str = ""
+    references: str = ""
 
 
 def messages_create(
@@ -286,6 +289,8 @@ def message_build(
         must_send_by=draft.must_send_by,
         idempotency_key=draft.idempotency_key,
         message_id=message_id_for(draft.idempotency_key),
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
         created_at=now,
         created_by=by,
     )

@@ -137,6 +137,10 @@ def _email_for(
     """The email of a message, or of a lead and the messages combined into it (one email a day)."""
     parts = daily.combined_parts(message, members) if members else message
     headers = {"Message-ID": message.message_id or message_id_for(message.idempotency_key)}
+    if message.in_reply_to:
+        # An answer to the candidate's email: it joins their thread.
+        headers["In-Reply-To"] = message.in_reply_to
+        headers["References"] = message.references or message.in_reply_to
     if message.candidate is not None:
         headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(message.candidate)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -134,12 +134,13 @@ def _review_detail(question: ClientQuestion, answer: ClientAnswer) -> str:
     who = question.hiring_manager.name
     if answer.kind == Kind.MOVE_FORWARD:
         step = f": {answer.next_step}" if answer.next_step else ""
-        when = f" on {answer.next_step_date:%a %d %b}" if answer.next_step_date else ""
+        when = f" on {calendar.day_words(answer.next_step_date)}" if answer.next_step_date else ""
         return f"{who} wants to move forward{step}{when}. Move the application on if you agree."
     if answer.kind == Kind.NOT_A_FIT:
         because = f" ({answer.reason})" if answer.reason else ""
         return f"{who} says not a fit{because}. Decide what to tell the candidate."
-    return f"{who} needs more time, until {answer.next_step_date:%a %d %b}; the candidate's date is set to it."
+    until = calendar.day_words(answer.next_step_date)
+    return f"{who} needs more time, until {until}; the candidate's date is set to it."
 
 
 @transaction.atomic

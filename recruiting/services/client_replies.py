@@ -42,7 +42,7 @@ def _summary(words: ClientReplyWords, *, manager_name: str, manager_email: str) 
         # Someone holding the reply address (a colleague it was forwarded to) wrote, not the manager.
         sent_from = f", sent from {words.sender}"
     extra = f"\n\n({words.attachments} attachment(s) not kept.)" if words.attachments else ""
-    header = f"{kind} by email from {manager_name} (client){sent_from}: {words.subject or '(no subject)'}"
+    header = f"{kind} by email from {manager_name} (hiring manager){sent_from}: {words.subject or '(no subject)'}"
     return f"{header}\n\n{words.text}{extra}"[:5000]
 
 
@@ -120,10 +120,12 @@ def client_replies_unname(*, hiring_manager: HiringManager) -> int:
     contact_ids = AuditLog.objects.filter(action=REPLY_ACTION, details__hiring_manager=hiring_manager.pk).values_list(
         "details__contact", flat=True
     )
-    named = f" from {hiring_manager.name} (client)"
+    # Replies recorded before the recipient was called a hiring manager everywhere say "(client)".
+    named = [f" from {hiring_manager.name} (hiring manager)", f" from {hiring_manager.name} (client)"]
     changed = 0
     for contact in ContactEvent.objects.filter(pk__in=list(contact_ids)):
-        contact.summary = contact.summary.replace(named, " from an erased client contact", 1)
+        for words in named:
+            contact.summary = contact.summary.replace(words, " from a hiring manager whose details were erased", 1)
         contact.save(update_fields=["summary"])
         changed += 1
     return changed

@@ -239,13 +239,12 @@ def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: st
         raise ValidationError({"until": "Choose a date in the future."})
     ceiling = _snooze_ceiling(prompt.application)
     if until > ceiling:
-        local = timezone.localtime(ceiling, calendar.firm_time_zone())
         if ceiling <= now:
             message = "The candidate has waited too long for news already: this cannot wait any longer."
         else:
             message = (
                 "Two weeks without news is the limit for any candidate, and the safety net steps in before: "
-                f"this can wait until {local:%A %d %B %Y, %H:%M} at the latest."
+                f"this can wait until {calendar.moment_words(ceiling, tz=calendar.firm_time_zone())} at the latest."
             )
         raise ValidationError({"until": message})
     prompt.snoozed_until = until

@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "recruiting.branding.firm",
             ],
+            # Every page writes dates the one way (|day, |day_month, |moment), without loading them.
+            "builtins": ["recruiting.templatetags.dates"],
         },
     },
 ]

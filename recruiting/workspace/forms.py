@@ -130,6 +130,8 @@ class PersonalEmailForm(forms.Form):
     application = forms.TypedChoiceField(coerce=int, label="About the application")
     subject = forms.CharField(max_length=200)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=BODY_MAX_LENGTH)
+    # The candidate's email this one answers ("Answer by email"): it goes in the same thread.
+    answering = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, applications, **kwargs):
         super().__init__(*args, **kwargs)

@@ -230,26 +230,32 @@ def jobs_search(*, query: str) -> QuerySet[Job]:
     return jobs.order_by("status", "title", "pk")
 
 
-def outbox_messages(*, status: str | None = None) -> QuerySet[OutboundMessage]:
-    """Messages that still need a recruiter's eye, or that a recruiter may want to check: not plain sent ones."""
-    statuses = (
-        [status]
-        if status
-        else [
-            OutboundMessage.Status.HELD,
-            OutboundMessage.Status.QUEUED,
-            OutboundMessage.Status.FAILED,
-            OutboundMessage.Status.UNKNOWN,
-            OutboundMessage.Status.SUPPRESSED,
-            OutboundMessage.Status.RETURNED,
-        ]
-    )
+# The messages the outbox's first tab shows: those that still need a recruiter's eye, or that a recruiter may
+# want to check (not plain sent or cancelled ones).
+NEEDS_A_LOOK = (
+    OutboundMessage.Status.HELD,
+    OutboundMessage.Status.QUEUED,
+    OutboundMessage.Status.FAILED,
+    OutboundMessage.Status.UNKNOWN,
+    OutboundMessage.Status.SUPPRESSED,
+    OutboundMessage.Status.RETURNED,
+)
+
+
+def outbox_all() -> QuerySet[OutboundMessage]:
+    """Every message the outbox lists: to candidates, and feedback requests to hiring managers."""
     return (
-        OutboundMessage.objects.filter(status__in=statuses)
-        .filter(Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE))
-        .select_related("candidate", "application__job__client", "application__owner")
+        OutboundMessage.objects.filter(Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE))
+        .select_related("candidate", "application__job__client", "application__owner__profile")
         .order_by("send_after", "pk")
     )
+
+
+def outbox_messages(*, status: str | None = None, messages: QuerySet[OutboundMessage] | None = None):
+    """The outbox's messages of one status, or those that need a look; of `messages` (a scope of
+    outbox_all) when given."""
+    messages = outbox_all() if messages is None else messages
+    return messages.filter(status__in=[status] if status else NEEDS_A_LOOK)
 
 
 def chase_message_ids(*, owner_ids):
@@ -257,10 +263,12 @@ def chase_message_ids(*, owner_ids):
     return ClientChase.objects.filter(application__owner_id__in=owner_ids, message__isnull=False).values("message_id")
 
 
-def outbox_counts() -> dict[str, int]:
-    return dict(
-        OutboundMessage.objects.filter(candidate__isnull=False).values_list("status").annotate(n=Count("pk")).order_by()
-    )
+def outbox_counts(*, messages: QuerySet[OutboundMessage]) -> dict[str, int]:
+    """How many of these messages (a scope of outbox_all) are in each status, and how many need a look
+    (under the key ""), in one query."""
+    counts = dict(messages.order_by().values_list("status").annotate(n=Count("pk")))
+    counts[""] = sum(counts.get(status, 0) for status in NEEDS_A_LOOK)
+    return counts
 
 
 def waiting_messages(*, application_ids: list[int]) -> dict[int, OutboundMessage]:
@@ -292,6 +300,13 @@ def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
         .filter(position=1)
     )
     return {reply.application_id: reply for reply in ranked}
+
+
+def reply_answered(*, reply_id: int | None) -> InboundMessage | None:
+    """The email that came back which a personal email answers, with its application; None when none."""
+    if reply_id is None:
+        return None
+    return InboundMessage.objects.select_related("application").filter(pk=reply_id).first()
 
 
 def replies_of_contacts(*, contact_ids: list[int]) -> dict[int, InboundMessage]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, Application, Client, Job, Role, Stage
 from recruiting.permissions import role_of, team_member_ids
 
@@ -187,8 +188,7 @@ class ApplicationTable(tables.Table):
     def render_next_update_due(self, record: Application, value) -> str:
         if value is None:
             return "No update owed"
-        local = timezone.localtime(value)
-        text = f"{local:%a %d %b, %H:%M}"
+        text = calendar.moment_words(value)
         if value < self.now:
             return format_html('<span class="badge clock-overdue">Overdue</span> {}', text)
         return text

@@ -125,7 +125,7 @@ def test_more_time_moves_the_clock_and_the_candidates_promised_date(client, appl
     assert application.client_promised_date == date(2026, 11, 27)
     assert application.promised_next_step_date == date(2026, 11, 27)
     assert application.client_answer_due == datetime(2026, 11, 30, 9, tzinfo=UTC)
-    assert "until Fri 27 Nov" in review_prompt(application).detail
+    assert "until Friday 27 November" in review_prompt(application).detail
 
 
 def test_more_time_needs_a_date_that_is_not_in_the_past(client, application, manager):

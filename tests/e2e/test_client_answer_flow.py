@@ -12,6 +12,7 @@ from django.utils import timezone
 from notifications.models import OutboundMessage
 from notifications.rendering import format_day
 from notifications.services.messages import message_check_in_queue
+from recruiting import calendar
 from recruiting.models import Application, ClientAnswer, HiringManager, Stage
 from recruiting.services import application_move
 from recruiting.services.clients import client_answers_chase
@@ -94,7 +95,7 @@ def test_a_manager_asks_for_more_time_and_the_candidate_is_given_that_date(
     recruiter_page.goto(f"{live_server.url}/candidates/{application.candidate_id}/")
     shot(recruiter_page, "33-candidate-after-client-answer")
     assert "Lumen &amp; Loom answered:" in recruiter_page.content()
-    assert f"promised {until:%a} {until.day} {until:%b}" in recruiter_page.inner_text("body")
+    assert f"promised {calendar.day_words(until)}" in recruiter_page.inner_text("body")
 
     # The candidate's held update states that date.
     check_in = message_check_in_queue(application=Application.objects.get(pk=application.pk), by=recruiter)

@@ -74,7 +74,7 @@ def test_a_suppressed_address_writes_the_request_suppressed(application):
 def test_the_owner_sees_edits_and_cancels_the_held_request_and_another_recruiter_may_not(client, application, owner):
     message = chase()
     client.force_login(owner)
-    assert "dana@lumen.example (client)" in client.get(reverse("outbox")).content.decode()
+    assert "dana@lumen.example (hiring manager)" in client.get(reverse("outbox")).content.decode()
     page = client.get(reverse("outbox_message", args=[message.pk]))
     assert page.status_code == 200 and page.context["can_act"]
     client.force_login(UserFactory())
@@ -88,9 +88,9 @@ def test_the_owner_sees_edits_and_cancels_the_held_request_and_another_recruiter
 def test_a_chase_is_in_its_owners_own_outbox_and_not_in_another_recruiters(client, application, owner):
     chase()
     client.force_login(UserFactory())
-    assert "dana@lumen.example (client)" not in client.get(reverse("outbox")).content.decode()
+    assert "dana@lumen.example (hiring manager)" not in client.get(reverse("outbox")).content.decode()
     everyone = client.get(reverse("outbox"), {"owner": "all"}).content.decode()
-    assert "dana@lumen.example (client)" in everyone
+    assert "dana@lumen.example (hiring manager)" in everyone
 
 
 def _status_page(client, application) -> str:

@@ -121,7 +121,7 @@ def test_the_digest_lists_what_is_owed_with_days_silent_and_a_link():
     assert f"{candidate.full_name} · " in body
     assert "6 days without news" in body
     assert f"http://testserver/candidates/{candidate.pk}/" in body
-    assert "Feedback owed after a late rejection, due Fri 27 Nov" in body
+    assert "Feedback owed after a late rejection, due Friday 27 November" in body
     assert f"{due_today.candidate.full_name} · " in body and "due by 16:00" in body
     assert body.count("http://testserver/candidates/") == 3
     assert "2 owed an update, 1 due today" in message.subject

@@ -116,7 +116,7 @@ def test_a_managers_reply_lands_on_both_applications_for_review_and_the_call_wai
     for application in applications:
         contact = ContactEvent.objects.get(application=application)
         assert contact.direction == ContactEvent.Direction.INBOUND and contact.by is None
-        assert contact.summary.startswith("Reply by email from Dana Park (client): Re: A quick question")
+        assert contact.summary.startswith("Reply by email from Dana Park (hiring manager): Re: A quick question")
         assert "We would like to meet Ana next week" in contact.summary
         assert "waiting to hear about" not in contact.summary and "wrote:" not in contact.summary
         [review] = _open(application, Reason.CLIENT_ANSWERED)
@@ -146,7 +146,7 @@ def test_without_the_reply_address_only_the_manager_may_answer_by_message_id(cha
 def test_a_colleague_writing_from_the_reply_address_is_named(chase, applications):
     _receive(_raw(to=reply_address(chase.pk), sender="lee@lumen.example"))
     contact = ContactEvent.objects.filter(application=applications[0]).get()
-    assert contact.summary.startswith("Reply by email from Dana Park (client), sent from lee@lumen.example:")
+    assert contact.summary.startswith("Reply by email from Dana Park (hiring manager), sent from lee@lumen.example:")
 
 
 def test_an_out_of_office_from_the_manager_is_recorded_and_changes_nothing(chase, applications):
@@ -215,10 +215,10 @@ def test_the_pages_show_the_clients_words_with_no_candidate_reply_to_answer(clie
     _receive(_raw(to=reply_address(chase.pk)))
     client.force_login(owner)
     replies = client.get(reverse("outbox_replies")).content.decode()
-    assert "hiring manager (client)" in replies and "?answer=" not in replies
+    assert '<span class="badge bg-info text-dark">hiring manager</span>' in replies and "?answer=" not in replies
     for application in applications:
         page = client.get(reverse("candidate_detail", args=[application.candidate_id])).content.decode()
-        assert "Reply by email from Dana Park (client): Re: A quick question" in page
+        assert "Reply by email from Dana Park (hiring manager): Re: A quick question" in page
         assert "?answer=" not in page
 
 
@@ -230,7 +230,9 @@ def test_erasing_the_manager_unnames_their_reply_and_empties_the_stored_email(ch
     assert (bytes(inbound.raw), inbound.sender, inbound.subject, inbound.text) == (b"", "", "", "")
     for application in applications:
         summary = ContactEvent.objects.get(application=application).summary
-        assert summary.startswith("Reply by email from an erased client contact: Re: A quick question")
+        assert summary.startswith(
+            "Reply by email from a hiring manager whose details were erased: Re: A quick question"
+        )
         assert "Dana Park" not in summary
 
 

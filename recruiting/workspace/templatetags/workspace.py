@@ -39,12 +39,12 @@ def client_waiting(application) -> str:
     tz = calendar.firm_time_zone()
     asked = application.client_asked_at.astimezone(tz)
     today = timezone.now().astimezone(tz).date()
-    since = asked.strftime("%A") if (today - asked.date()).days < 6 else asked.strftime("%a %d %b").replace(" 0", " ")
+    since = asked.strftime("%A") if (today - asked.date()).days < 6 else calendar.day_words(asked, tz=tz)
     if asked.date() == today:
         since = "today"
     words = f"Waiting on {application.job.client.name} since {since}"
     if application.client_promised_date is not None:
-        words += f", promised by {application.client_promised_date:%a %d %b}"
+        words += f", promised by {calendar.day_words(application.client_promised_date)}"
     elif application.client_answer_due <= timezone.now():
         words += ", answer overdue"
     return words

@@ -91,6 +91,7 @@ def _answer_initial(request: HttpRequest, actable: list[Application]) -> dict[st
     return {
         "application": application.pk,
         "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
+        "answering": reply.pk if reply else None,
     }
 
 
@@ -254,6 +255,7 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
                 body=data["body"],
                 by=request.user,
                 idempotency_key=f"personal:{application.pk}:{data['send_token']}",
+                answering=ws.reply_answered(reply_id=data["answering"]),
             ),
         )
         if ok:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.services import messages as message_services
-from recruiting import policy, selectors, services
+from recruiting import calendar, policy, selectors, services
 from recruiting.models import Application, ContactEvent, RecruiterPrompt, Role, Stage
 from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.services import prompts as prompt_services
@@ -26,7 +26,8 @@ def _why_overdue(application: Application, policies: dict[str, policy.SilencePol
     silent = policy.days_silent(last_informed_at=application.last_informed_at or application.created_at, now=now)
     stage = Stage(application.stage).label
     if application.promised_next_step_date is not None:
-        return f"You promised news after {application.promised_next_step_date:%A %d %B}; nothing has gone out since."
+        promised = calendar.day_words(application.promised_next_step_date)
+        return f"You promised news after {promised}; nothing has gone out since."
     if silent >= policy.SILENCE_CEILING.days:
         return "Two weeks without news is the limit for every candidate."
     limit = policies.get(application.stage)
@@ -97,12 +98,13 @@ def application_check_in(request: HttpRequest, pk: int) -> HttpResponse:
             # A row was written: say so, or the outbox's "suppressed" line would look like a mistake.
             text = f"Check-in to {application.candidate} suppressed, not sent: {why} It is listed in the outbox."
         return done(request, reverse("home"), text, messages.WARNING, in_place=True)
-    return done(
-        request,
-        reverse("home"),
-        f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there.",
-        in_place=True,
-    )
+    text = f"A check-in to {application.candidate} is in the outbox; you can still read or cancel it there."
+    if application.pk in result.next_day_ids:
+        text = (
+            f"A check-in to {application.candidate} is in the outbox. They already had an email from us today "
+            "and get one a day at most, so it goes on their next day; you can still read or cancel it there."
+        )
+    return done(request, reverse("home"), text, in_place=True)
 
 
 @login_required
@@ -117,6 +119,11 @@ def applications_check_in(request: HttpRequest) -> HttpResponse:
         return throttled
     result = message_services.check_ins_queue(applications=selection, by=request.user)
     text = f"{len(result.queued)} check-in{'s' if len(result.queued) != 1 else ''} in the outbox."
+    if result.next_day_ids:
+        text += (
+            f" {len(result.next_day_ids)} of them go on the candidate's next day: they already had an email "
+            "from us today (one a day at most)."
+        )
     if result.skipped:
         text += " Not queued: " + " ".join(f"{application.candidate}: {why}" for application, why in result.skipped)
     return done(request, reverse("home"), text, messages.WARNING if result.skipped else messages.SUCCESS)
@@ -163,7 +170,9 @@ def prompt_snooze(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if ok:
-                return done(request, reverse("home"), f"Snoozed until {form.cleaned_data['until']:%A %d %B}.")
+                return done(
+                    request, reverse("home"), f"Snoozed until {calendar.day_words(form.cleaned_data['until'])}."
+                )
     else:
         form = forms.SnoozeForm()
     return form_page(request, "recruiting/prompt_snooze.html", {"form": form, "prompt": prompt})

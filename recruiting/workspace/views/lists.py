@@ -92,6 +92,13 @@ def _one(request: HttpRequest, application: Application, data: dict) -> RowResul
                 if application.pk in result.suppressed_ids:
                     return RowResult(application, False, f"Check-in suppressed, not sent: {why}")
                 return RowResult(application, False, f"No check-in: {why}")
+            if application.pk in result.next_day_ids:
+                return RowResult(
+                    application,
+                    True,
+                    "Check-in in the outbox (held, so you can still read it); it goes on their next day, as they "
+                    "already had an email from us today.",
+                )
             return RowResult(application, True, "Check-in in the outbox (held, so you can still read it).")
         if action == "move":
             services.application_move(application=application, to_stage=data["to_stage"], by=request.user)

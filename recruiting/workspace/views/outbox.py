@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.links import signed_links_masked
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
+from notifications.services import freshness
 from notifications.services import messages as message_services
 from recruiting import calendar
 from recruiting.permissions import can_act_on, team_member_ids
@@ -32,16 +33,22 @@ def outbox(request: HttpRequest) -> HttpResponse:
     owner = request.GET.get("owner") or Scope.MINE
     if owner not in dict(Scope.CHOICES):
         raise Http404("No such owner filter.")
+    scope = _owned(ws.outbox_all(), request.user, owner)
+    counts = ws.outbox_counts(messages=scope)
+    messages_page = page_of(ws.outbox_messages(status=status, messages=scope), request)
+    # A waiting message is read as it will go: the facts behind it may have changed since it was written.
+    freshness.messages_preview_fresh(messages_page.items)
     return render(
         request,
         "notifications/workspace/outbox.html",
         {
-            "messages_page": page_of(_owned(ws.outbox_messages(status=status), request.user, owner), request),
+            "messages_page": messages_page,
             "status": status,
             "owner": owner,
             "owners": Scope.CHOICES,
-            "counts": ws.outbox_counts(),
-            "statuses": OutboundMessage.Status.choices,
+            # The badges count what the tabs list: in this scope, hiring managers' messages included.
+            "needs_a_look_count": counts[""],
+            "statuses": [(value, label, counts.get(value, 0)) for value, label in OutboundMessage.Status.choices],
             "viewer_zone": viewer_time_zone(request.user),
         },
     )
@@ -80,7 +87,8 @@ def outbox_replies(request: HttpRequest) -> HttpResponse:
 
 def _message_or_404(pk: int) -> OutboundMessage:
     return get_object_or_404(
-        OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner"),
+        # What a waiting message is rendered from (freshness.py), read with it.
+        OutboundMessage.objects.select_related("candidate", "application__job__client", "application__owner__profile"),
         Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE),
         pk=pk,
     )
@@ -90,6 +98,8 @@ def _message_or_404(pk: int) -> OutboundMessage:
 @require_http_methods(["GET", "POST"])
 def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message_or_404(pk)
+    # Read and edited as it will go: the text the sending worker would render now (unless a person wrote it).
+    freshness.messages_preview_fresh([message])
     form = forms.MessageEditForm(
         request.POST or None, initial={"subject": message.subject, "body_text": message.body_text}
     )

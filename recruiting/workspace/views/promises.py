@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from notifications.services import promises
+from recruiting import calendar
 from recruiting.models import Application
 from recruiting.permissions import can_act_on
 from recruiting.workspace import forms
@@ -16,7 +17,7 @@ from recruiting.workspace.views.common import call_service, done, form_page
 
 def _outcome(application: Application, data: dict, message) -> str:
     when = data["next_step_date"]
-    said = f"Next step expected by {when:%A %d %B}" if when else "The promised date is withdrawn"
+    said = f"Next step expected by {calendar.day_words(when)}" if when else "The promised date is withdrawn"
     if message is None:
         return f"{said} for {application.candidate}; their clock follows it."
     state = message.get_status_display().lower()

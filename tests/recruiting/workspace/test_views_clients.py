@@ -90,7 +90,7 @@ def test_the_board_and_the_candidate_page_say_who_the_candidate_waits_on(client,
     with time_machine.travel(datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False):
         board = client.get(reverse("job_board", args=[job.pk])).content.decode()
     # Six days on, a weekday alone would be ambiguous: the date is given.
-    assert "Waiting on Lumen &amp; Loom since Tue 17 Nov, answer overdue" in board
+    assert "Waiting on Lumen &amp; Loom since Tuesday 17 November, answer overdue" in board
 
 
 def test_the_owner_records_the_date_the_client_promised(client, recruiter, lumen):

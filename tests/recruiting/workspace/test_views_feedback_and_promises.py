@@ -10,6 +10,7 @@ from django.urls import reverse
 from notifications.models import OutboundMessage
 from notifications.services import sending
 from notifications.services.promises import REPLACED_REASON, application_promise_change
+from recruiting import calendar
 from recruiting.models import AuditLog, RecruiterPrompt, Stage
 from recruiting.services import application_move
 from tests.factories import ApplicationFactory, CandidateFactory, ClientFactory, JobFactory, UserFactory
@@ -58,7 +59,7 @@ def test_the_feedback_prompt_on_the_home_page_opens_the_prefilled_email(client, 
     assert "--" not in body and "Fewer emails" not in body  # the personal template adds the footer once
     page = response.content.decode()
     assert "Feedback owed by" in page and "Write feedback" in page
-    assert prompt.due_at.strftime("%a %-d %b") in page
+    assert calendar.day_words(prompt.due_at) in page
 
 
 def test_sending_the_feedback_closes_the_prompt_and_the_email_has_one_footer(client, recruiter, late_rejection):

@@ -45,9 +45,9 @@ def test_times_are_in_the_viewers_zone_with_the_zone_and_a_countdown(client):
     sent_page = client.get(reverse("outbox"), {"status": "sent"}).content.decode()
 
     assert "Times in Europe/Paris." in held_page
-    assert 'Goes out after <time datetime="2026-12-01T13:10:00+01:00">Tue 1 Dec, 13:10 CET</time>' in held_page
+    assert 'Goes out after <time datetime="2026-12-01T13:10:00+01:00">Tuesday 1 December, 13:10 CET</time>' in held_page
     assert 'data-countdown="2026-12-01T13:10:00+01:00"' in held_page
-    assert 'Sent <time datetime="2026-12-01T12:00:00+01:00">Tue 1 Dec, 12:00 CET</time>' in sent_page
+    assert 'Sent <time datetime="2026-12-01T12:00:00+01:00">Tuesday 1 December, 12:00 CET</time>' in sent_page
     assert sent.subject in sent_page
 
 
