@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from candidates.links import signed_links_masked
 from notifications.rendering import RenderedMessage
 from recruiting.models import Application, Role
-from recruiting.permissions import can_act_on, role_of, team_member_ids
+from recruiting.permissions import can_act_on_application, role_of, team_member_ids
 from recruiting.ratelimit import over_limit
 from recruiting.workspace import forms
 
@@ -147,18 +147,33 @@ def call_service(form, action: Callable[[], Any]) -> tuple[bool, Any]:
         return False, None
 
 
+def call_service_or_refusal(form, action) -> tuple[bool, Any]:
+    """call_service, with a refusal shown on the form too: what was typed stays, and the reason is given."""
+    try:
+        return call_service(form, action)
+    except PermissionDenied as refusal:
+        form.add_error(None, str(refusal) or "You may not do this.")
+        return False, None
+
+
 def actable_applications(user, applications: list[Application]) -> list[Application]:
-    """The applications the user may act on, with at most one query (a team lead's team)."""
+    """The applications the user may act on (its owner's desk or its job's owner's: permissions), with at
+    most one query (a team lead's team); read the applications with their job."""
     role = role_of(user)
     if role == Role.ADMIN:
         return applications
     owners = team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
-    return [application for application in applications if application.owner_id in owners]
+    return [
+        application
+        for application in applications
+        if application.owner_id in owners or application.job.owner_id in owners
+    ]
 
 
-def rendered_for(user, candidate_owner_id: int, rendered: RenderedMessage | None) -> RenderedMessage | None:
-    """A rendered email as this user may see it: a candidate's signed links only for who may act on them."""
-    if rendered is None or can_act_on(user, candidate_owner_id):
+def rendered_for(user, application: Application, rendered: RenderedMessage | None) -> RenderedMessage | None:
+    """A rendered email as this user may see it: a candidate's signed links only for who may act on the
+    application it is about."""
+    if rendered is None or can_act_on_application(user, application):
         return rendered
     return replace(
         rendered, body_text=signed_links_masked(rendered.body_text), body_html=signed_links_masked(rendered.body_html)

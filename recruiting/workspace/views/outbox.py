@@ -16,7 +16,7 @@ from candidates.links import signed_links_masked
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from notifications.services import messages as message_services
 from recruiting import calendar
-from recruiting.permissions import can_act_on, team_member_ids
+from recruiting.permissions import can_act_on, can_act_on_application, team_member_ids
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
 from recruiting.workspace.tables import Scope
@@ -106,15 +106,14 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
     if message.application_id:
-        owner_id = message.application.owner_id
+        can_act = can_act_on_application(request.user, message.application)
     elif message.candidate_id:
-        owner_id = message.candidate.owner_id
+        can_act = can_act_on(request.user, message.candidate.owner_id)
     else:
         # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
-        owners = ws.client_chase_owner_ids(message=message)
-        owner_id = next((owner for owner in owners if can_act_on(request.user, owner)), 0)
-    if message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
-        # Shown, never saved: the candidate's signed links are for who may act on the candidate.
+        can_act = any(can_act_on(request.user, owner) for owner in ws.client_chase_owner_ids(message=message))
+    if message.candidate_id and not can_act:
+        # Shown, never saved: the candidate's signed links are for who may act on what the message is about.
         message.body_text = signed_links_masked(message.body_text)
     return render(
         request,
@@ -123,7 +122,7 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
             "message": message,
             "form": form,
             "attempts": list(message.attempt_log.all()[:50]),
-            "can_act": can_act_on(request.user, owner_id),
+            "can_act": can_act,
             "editable": message.status
             in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED, OutboundMessage.Status.RETURNED),
         },
