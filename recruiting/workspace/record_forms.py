@@ -141,11 +141,14 @@ def _put_forward_refusal(user, candidate: Candidate | None, candidate_owner_id: 
 
 
 def _put_forward_job_field(user, *, candidate: Candidate | None, candidate_owner_id: int, **kwargs):
-    return PutForwardJobField(
-        jobs=ws.jobs_to_put_forward_to(user=user, candidate_owner_id=candidate_owner_id, candidate=candidate),
-        refusal=_put_forward_refusal(user, candidate, candidate_owner_id),
-        **kwargs,
-    )
+    jobs = ws.jobs_to_put_forward_to(user=user, candidate_owner_id=candidate_owner_id, candidate=candidate)
+    if not jobs.exists():
+        # An empty list says why it is empty.
+        kwargs["help_text"] = (
+            put_forward_refusal(user, candidate_owner_id=candidate_owner_id, job_owner_id=candidate_owner_id)
+            or "There is no open job you may put this candidate forward to."
+        )
+    return PutForwardJobField(jobs=jobs, refusal=_put_forward_refusal(user, candidate, candidate_owner_id), **kwargs)
 
 
 class CandidateNewForm(CandidateForm):

@@ -328,3 +328,14 @@ def test_a_duplicate_address_links_the_record_to_open(client, recruiter):
     assert f'<a href="{reverse("candidate_detail", args=[existing.pk])}">Open their record.</a>' in (
         response.content.decode()
     )
+
+
+def test_the_job_list_of_a_colleagues_candidate_is_empty_and_says_why(client, firm):
+    candidate = CandidateFactory(owner=firm["north"]["bo"])
+    JobFactory(owner=firm["north"]["ann"])
+    client.force_login(firm["north"]["ann"])
+
+    page = client.get(reverse("candidate_application_add", args=[candidate.pk])).content.decode()
+
+    assert _offered_jobs(page) == set()
+    assert "This candidate is on a colleague's desk" in page
