@@ -9,7 +9,6 @@ last test fails when a URL with an object id is added without a line here.
 """
 
 import sys
-
 from datetime import timedelta
 
 import pytest

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from candidates.links import signed_links_masked
 from notifications.rendering import RenderedMessage
 from recruiting.models import Application, Role
-from recruiting.permissions import can_act_on_application, role_of, team_member_ids
+from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.ratelimit import over_limit
 from recruiting.workspace import forms
 
@@ -170,10 +170,9 @@ def actable_applications(user, applications: list[Application]) -> list[Applicat
     ]
 
 
-def rendered_for(user, application: Application, rendered: RenderedMessage | None) -> RenderedMessage | None:
-    """A rendered email as this user may see it: a candidate's signed links only for who may act on the
-    application it is about."""
-    if rendered is None or can_act_on_application(user, application):
+def rendered_for(user, candidate_owner_id: int, rendered: RenderedMessage | None) -> RenderedMessage | None:
+    """A rendered email as this user may see it: a candidate's signed links only for who may act on them."""
+    if rendered is None or can_act_on(user, candidate_owner_id):
         return rendered
     return replace(
         rendered, body_text=signed_links_masked(rendered.body_text), body_html=signed_links_masked(rendered.body_html)

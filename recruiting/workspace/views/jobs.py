@@ -116,7 +116,7 @@ def _move_preview(user, application: Application, to_stage: str, next_step_date:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
     preview = template_services.template_preview(application=moved, template_code=code)
-    return code, rendered_for(user, application, preview), note
+    return code, rendered_for(user, application.candidate.owner_id, preview), note
 
 
 def _date_or_none(value: str | None) -> date | None:

@@ -112,8 +112,8 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
         can_act = any(can_act_on(request.user, owner) for owner in ws.client_chase_owner_ids(message=message))
-    if message.candidate_id and not can_act:
-        # Shown, never saved: the candidate's signed links are for who may act on what the message is about.
+    if message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
+        # Shown, never saved: the candidate's signed links are for who may act on the candidate.
         message.body_text = signed_links_masked(message.body_text)
     return render(
         request,

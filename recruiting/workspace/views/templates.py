@@ -91,7 +91,7 @@ def _template_preview(
         )
     except ValidationError as error:
         return None, error.messages
-    return rendered_for(request.user, application, preview), []
+    return rendered_for(request.user, application.candidate.owner_id, preview), []
 
 
 @login_required
