@@ -9,13 +9,13 @@ services decide.
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.urls import reverse, reverse_lazy
 
 from candidates.models import Candidate
+from recruiting import calendar
 from recruiting.models import Application, Client, Job
 from recruiting.permissions import put_forward_refusal
 from recruiting.validators import time_zone_names
@@ -99,7 +99,7 @@ class CandidateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The firm's own zone unless the form was given another (a candidate's details being edited).
-        self.fields["time_zone"].initial = settings.TIME_ZONE
+        self.fields["time_zone"].initial = calendar.firm_time_zone().key
 
 
 def job_label(job: Job) -> str:

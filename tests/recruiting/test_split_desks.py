@@ -339,3 +339,16 @@ def test_the_job_list_of_a_colleagues_candidate_is_empty_and_says_why(client, fi
 
     assert _offered_jobs(page) == set()
     assert "This candidate is on a colleague's desk" in page
+
+
+def test_the_pipeline_list_lets_the_jobs_owner_tick_the_application(client, firm):
+    candidate, _job, application = _put_forward(firm)
+    tick = f'name="applications" value="{application.pk}"'
+
+    client.force_login(firm["south"]["bo"])
+    jobs_owner = client.get(reverse("application_list"), {"scope": "all"}).content.decode()
+    client.force_login(firm["south"]["ann"])
+    third_desk = client.get(reverse("application_list"), {"scope": "all"}).content.decode()
+
+    assert tick in jobs_owner
+    assert candidate.full_name in third_desk and tick not in third_desk

@@ -105,7 +105,7 @@ def test_rows_one_may_not_act_on_are_disabled_with_the_reason(signed_in, recruit
 
     assert f'name="applications" value="{mine.pk}"' in page
     assert f'name="applications" value="{other.pk}"' not in page
-    assert "Only Ola Berg, their team lead or an admin can act on this one." in page
+    assert "Only Ola Berg, the job&#x27;s owner, their team leads or an admin can act on this one." in page
 
 
 def test_bulk_check_in_reports_each_row(signed_in, recruiter, django_capture_on_commit_callbacks):
