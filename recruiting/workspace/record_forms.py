@@ -2,8 +2,9 @@
 
 A picker is a text box with a list of suggestions fetched as the recruiter types (views/pickers.py);
 the chosen suggestion ends in "#<number>", which is how the form finds the record. Typing an exact
-email address (a candidate) or an exact name (a client) works too. The forms only find and clean; the
-services decide.
+email address (a candidate) or an exact name (a client) works too. The job a candidate is put forward
+to, a time zone and a colleague are chosen from lists instead: of exactly the jobs one may use (split
+desks), of the zone database. The forms only find and clean; the services decide.
 """
 
 import re
