@@ -2,10 +2,13 @@
 
 The rule (docs/architecture.md, recruiting/permissions.py): every recruiter reads the firm's candidates,
 jobs and boards, but changes only what they own; a team lead acts for their team, an admin for everyone.
-Each object URL is listed below with a valid request; a recruiter of another team must get 403 and
-nothing may be written. The last test fails when a URL with an object id is added without a line here.
+Desks are split: an application put forward to a colleague's job is its job owner's to act on as well.
+Each object URL is listed below with a valid request; a recruiter of another team must get 403 (or, on
+a form that puts a candidate forward, the form back with the reason) and nothing may be written. The
+last test fails when a URL with an object id is added without a line here.
 """
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -45,6 +48,13 @@ def _submitted(owner):
 def _prompt(owner):
     application = _application(owner)
     return PromptFactory(application=application, recruiter=owner)
+
+
+def _prompt_on_own_job(owner):
+    """An overdue reminder of a teammate's candidate, put forward to the owner's job: theirs to take over."""
+    teammate = UserFactory(profile__team=owner.profile.team)
+    application = ApplicationFactory(candidate__owner=teammate, owner=teammate, job__owner=owner, stage=Stage.SCREENING)
+    return PromptFactory(application=application, recruiter=teammate)
 
 
 def _import(owner):
@@ -96,11 +106,13 @@ OBJECT_URLS = {
     "candidate_application_add": (lambda o: (_application(o).candidate_id,), "post", {}),
     "job_edit": (lambda o: (_application(o).job_id,), "post", {"title": "Renamed", "status": "open"}),
     "job_application_add": (lambda o: (_application(o).job_id,), "post", {}),
-    "prompt_take_over": (lambda o: (_prompt(o).pk,), "post", {}),
+    "prompt_take_over": (lambda o: (_prompt_on_own_job(o).pk,), "post", {}),
     "import_progress": (lambda o: (_import(o).pk,), "get", {}),
     "import_refused_csv": (lambda o: (_import(o).pk,), "get", {}),
     "prompt_reassign": (lambda o: (_prompt(o).pk,), "post", {}),
 }
+# Forms that put a candidate forward: a refusal is the form again, with what was typed and the reason.
+REFUSED_ON_THE_FORM = {"candidate_application_add", "job_application_add"}
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
 READ_ONLY = {"picker", "job_board", "job_stage", "job_close_progress", "candidate_detail"}
 # By role, not by owner: templates for team leads and admins (tests/recruiting/workspace/test_views_*), a
@@ -139,13 +151,14 @@ def _with_application(name, data, owner, args):
         return {**data, "job": owner.owned_applications.get().job_id}
     if name in ("candidate_contact_log", "candidate_email"):
         return {**data, "application": owner.owned_applications.get().pk}
-    # Pickers name their record by "#<id>": another open job, another candidate, the job's own client.
+    # Lists name their record by id, pickers by "#<id>": another open job, another candidate, a teammate,
+    # the job's own client.
     if name == "candidate_application_add":
-        return {**data, "job": f"#{JobFactory(owner=owner).pk}"}
+        return {**data, "job": JobFactory(owner=owner).pk}
     if name == "job_application_add":
         return {**data, "candidate": f"#{CandidateFactory(owner=owner).pk}"}
     if name == "prompt_reassign":
-        return {**data, "owner": f"#{UserFactory(profile__team=owner.profile.team).pk}"}
+        return {**data, "owner": UserFactory(profile__team=owner.profile.team).pk}
     if name == "job_edit":
         return {**data, "client": f"#{owner.owned_jobs.get().client_id}"}
     return data
@@ -172,6 +185,9 @@ def test_a_recruiter_of_another_team_is_refused_and_nothing_is_written(client, o
     if name == "job_bulk_move":
         # A selection is moved card by card; the cards one may not move are named in the answer.
         assert "Moved 0. Not moved:" in response.content.decode()
+    elif name in REFUSED_ON_THE_FORM:
+        assert response.status_code == 400, (name, response.status_code)
+        assert "on a colleague&#x27;s desk" in response.content.decode()
     else:
         assert response.status_code == 403, (name, response.status_code)
     assert _snapshot() == before
@@ -194,6 +210,58 @@ def test_the_owner_gets_through_with_the_same_requests(client, django_capture_on
 
     assert response.status_code in (200, 302), (name, response.status_code)
     assert (_snapshot(), _candidate_rows(owner)) != (before, candidate_rows), name
+
+
+# Split desks: what an application's URL lets its owner do, it lets its job's owner do, and nobody else.
+APPLICATION_URLS = [
+    "application_check_in",
+    "application_client_promise",
+    "application_log_call",
+    "application_move",
+    "application_promise",
+    "outbox_cancel",
+    "outbox_message",
+    "outbox_retry",
+    "outbox_send_now",
+]
+
+
+def _put_forward_to(job_owner):
+    """An application of another team's recruiter, put forward to `job_owner`'s job."""
+    desk = UserFactory(profile__team=TeamFactory())
+    return ApplicationFactory(candidate__owner=desk, owner=desk, job__owner=job_owner, stage=Stage.SCREENING)
+
+
+@pytest.mark.parametrize("name", APPLICATION_URLS)
+def test_the_jobs_owner_acts_on_an_application_put_forward_to_their_job(
+    client, monkeypatch, django_capture_on_commit_callbacks, name
+):
+    # Every builder above makes its application through _application: here, onto the user's job.
+    monkeypatch.setattr(sys.modules[__name__], "_application", _put_forward_to)
+    job_owner = UserFactory(profile__team=TeamFactory())
+    client.force_login(job_owner)
+    build, method, data = OBJECT_URLS[name]
+    args = build(job_owner)
+    before = _snapshot()
+
+    with django_capture_on_commit_callbacks():
+        response = getattr(client, method)(reverse(name, args=args), data)
+
+    assert response.status_code in (200, 302), (name, response.status_code)
+    assert _snapshot() != before, name
+
+
+@pytest.mark.parametrize("name", APPLICATION_URLS)
+def test_a_third_desk_is_refused_on_an_application_put_forward_to_a_colleagues_job(client, outsider, monkeypatch, name):
+    monkeypatch.setattr(sys.modules[__name__], "_application", _put_forward_to)
+    build, method, data = OBJECT_URLS[name]
+    args = build(UserFactory(profile__team=TeamFactory()))
+    before = _snapshot()
+
+    response = getattr(client, method)(reverse(name, args=args), data)
+
+    assert response.status_code == 403, (name, response.status_code)
+    assert _snapshot() == before
 
 
 def _object_url_names(patterns, prefix=""):
@@ -300,7 +368,9 @@ def test_a_template_preview_naming_another_teams_application_does_not_show_it(cl
     ],
     ids=["owner of another team", "job of another team", "candidate of another team"],
 )
-def test_an_import_naming_another_teams_owner_job_or_candidate_writes_nothing(client, outsider, row):
+def test_an_import_naming_another_teams_owner_job_or_candidate_writes_nothing(client, outsider, row, settings):
+    # Another team's job is refused where the firm keeps putting forward within teams (split desks below).
+    settings.INLOOP_PUT_FORWARD_SCOPE = "team"
     other = UserFactory(profile__team=TeamFactory())
     job = ApplicationFactory(owner=other, job__owner=other, candidate__owner=other).job
     candidate = job.applications.get().candidate
@@ -337,3 +407,17 @@ def test_a_team_lead_imports_for_their_team(client):
 
     assert run.refused == []
     assert member.owned_applications.filter(candidate__email="ama@mail.example").exists()
+
+
+def test_an_import_puts_the_importers_new_candidate_forward_to_another_teams_job(client, outsider):
+    # Split desks: the candidate is the importer's, the job a colleague's of another team.
+    other = UserFactory(profile__team=TeamFactory())
+    job = JobFactory(owner=other)
+
+    response = client.post(
+        reverse("candidate_import"), {"file": _csv(f"first_name,email,job_id\nAma,ama@mail.example,{job.pk}\n")}
+    )
+
+    assert "not imported" not in response.content.decode()
+    application = job.applications.get(candidate__email="ama@mail.example")
+    assert (application.owner, application.candidate.owner) == (outsider, outsider)

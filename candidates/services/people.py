@@ -28,7 +28,8 @@ STOP_CONTACT_REASON = "Asked on their status page"
 User = AbstractBaseUser
 
 
-DUPLICATE_EMAIL = "A candidate with this email address already exists: {name} (#{pk}). Open their record instead."
+DUPLICATE_EMAIL_CODE = "duplicate_email"
+DUPLICATE_EMAIL = "A candidate with this email address already exists: %(name)s (#%(pk)s). Open their record instead."
 
 
 def _details_clean(
@@ -55,7 +56,12 @@ def _details_clean(
     if "email" in cleaned:
         same = selectors.candidate_with_email(email=cleaned["email"], exclude_id=candidate_id)
         if same is not None:
-            errors["email"] = [ValidationError(DUPLICATE_EMAIL.format(name=same.full_name, pk=same.pk))]
+            # The code and the record's id let a page link the record (the text alone names it).
+            errors["email"] = [
+                ValidationError(
+                    DUPLICATE_EMAIL, code=DUPLICATE_EMAIL_CODE, params={"name": same.full_name, "pk": same.pk}
+                )
+            ]
     if errors:
         raise ValidationError(errors)
     return {**cleaned, "time_zone": time_zone}

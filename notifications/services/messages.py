@@ -15,7 +15,7 @@ from django.utils import timezone
 from recruiting import calendar
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, ClientChase, RecruiterPrompt
-from recruiting.permissions import can_act_on, ensure_can_act
+from recruiting.permissions import can_act_on, ensure_can_act, ensure_can_act_on_application
 from recruiting.services import prompts
 
 from .. import rendering
@@ -52,7 +52,7 @@ def check_in_key(*, application_id: int) -> str:
 def message_check_in_queue(*, application: Application, by: User | None) -> OutboundMessage:
     """The "still in process, no news yet" email: at most one per application per day (firm's calendar)."""
     application = _application_fresh(application)
-    ensure_can_act(by, application.owner_id)
+    ensure_can_act_on_application(by, application)
     if not application.is_active:
         raise ValidationError("A check-in only makes sense while the application is open.")
     candidate = application.candidate
@@ -89,7 +89,7 @@ def message_personal_queue(
     candidate's mail.
     """
     application = _application_fresh(application)
-    ensure_can_act(by, application.owner_id)
+    ensure_can_act_on_application(by, application)
     subject, body = rendering.one_line(subject), body.strip()
     errors = {}
     if not subject:
@@ -178,9 +178,9 @@ def check_ins_queue(*, applications: Iterable[Application], by: User | None) -> 
     Permission is checked for the whole selection before anything is queued. An application whose
     check-in of today exists already gets no second one: the result says what became of the first.
     """
-    selection = list(Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("candidate"))
+    selection = list(Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("candidate", "job"))
     for application in selection:
-        ensure_can_act(by, application.owner_id)
+        ensure_can_act_on_application(by, application)
     keys = {application.pk: check_in_key(application_id=application.pk) for application in selection}
     today = {
         message.idempotency_key: message
@@ -224,7 +224,7 @@ def _message_lock(message: OutboundMessage) -> OutboundMessage:
 
 def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> None:
     if message.application_id is not None:
-        ensure_can_act(by, message.application.owner_id)
+        ensure_can_act_on_application(by, message.application)
     elif message.template_code == MessageTemplate.Code.CLIENT_CHASE:
         # A feedback request to a hiring manager names several candidates: any of their owners may act on it.
         owners = set(ClientChase.objects.filter(message=message).values_list("application__owner_id", flat=True))

@@ -41,7 +41,7 @@ from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
 from recruiting.celery import TaskCall, enqueue_on_commit
 from recruiting.models import Application, StageChange
-from recruiting.permissions import ensure_can_act
+from recruiting.permissions import ensure_can_act_on_application
 
 from ..models import MessageStatus, MessageTemplate, OutboundMessage, Suppression
 from .templates import TemplateParts, template_render, templates_in_force
@@ -327,7 +327,7 @@ def message_queue(
     recipient's business hours (the candidate's time zone, else the recipient user's, else the firm's).
     """
     if by is not None and application is not None:
-        ensure_can_act(by, application.owner_id)
+        ensure_can_act_on_application(by, application)
     hold = settings.INLOOP_HOLD_MINUTES if hold_minutes is None else hold_minutes
     window_tz = window_zone(candidate=candidate, recipient_user=recipient_user) if respect_business_hours else ""
     draft = MessageDraft(

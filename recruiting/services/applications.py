@@ -7,7 +7,7 @@ the layers above through the one port (ports.stage_changes_publish), inside the 
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,12 @@ from ..models import (
     StageChange,
     allowed_transitions,
 )
-from ..permissions import ensure_can_act, ensure_can_act_for_all
+from ..permissions import (
+    ensure_can_act_for_all,
+    ensure_can_act_on_application,
+    ensure_can_give_to,
+    put_forward_refusal,
+)
 from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
@@ -53,13 +58,17 @@ def application_create(
 ) -> Application:
     """A candidate applies (or is sourced) for a job: stage new, clock started, acknowledgment queued.
 
-    The user must be able to act for everyone the application names: its owner, the candidate's owner and
-    the job's owner (an application on another team's job or candidate is that team's to add).
+    The user must be able to act for the application's owner and the candidate's owner (the desk that puts
+    the candidate forward); the job may be a colleague's (split desks), within the owner's team when the
+    firm keeps putting forward within teams (permissions.put_forward_refusal).
     """
     if job.status != Job.Status.OPEN:
         raise ValidationError({"job": "This job is not open for new applications."})
     owner_id = owner.pk if owner is not None else candidate.owner_id
-    ensure_can_act_for_all(by, {"owner": owner_id, "candidate": candidate.owner_id, "job": job.owner_id})
+    ensure_can_act_for_all(by, {"owner": owner_id, "candidate": candidate.owner_id})
+    refusal = put_forward_refusal(by, candidate_owner_id=owner_id, job_owner_id=job.owner_id)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if Application.objects.filter(candidate=candidate, job=job).exists():
         raise ValidationError({"job": "This candidate already has an application for this job."})
     at = at or timezone.now()
@@ -76,7 +85,13 @@ def application_create(
     stage_change = StageChange.objects.create(
         application=application, from_stage="", to_stage=Stage.NEW, by=by, at=at, notify=notify
     )
-    audit_log_record(actor=by, action="application.create", obj=application, details={"job": job.pk})
+    # Who put whom forward onto whose job: with split desks the three can be different people.
+    audit_log_record(
+        actor=by,
+        action="application.create",
+        obj=application,
+        details={"job": job.pk, "job_owner": job.owner_id, "owner": application.owner_id},
+    )
     application_clock_recompute(application=application)
     ports.stage_changes_publish(stage_changes=[stage_change], by=by, holidays=None)
     return application
@@ -99,7 +114,7 @@ def application_move(
         .select_related("candidate", "job__client", "owner__profile")
         .get(pk=application.pk)
     )
-    ensure_can_act(by, application.owner_id)
+    ensure_can_act_on_application(by, application)
     application_transition_check(application, to_stage)
     _check_promised_date(next_step_date)
     return applications_move_locked(
@@ -218,8 +233,10 @@ def application_reopen(
     *, application: Application, by: User | None, to_stage: str | None = None, note: str = ""
 ) -> StageChange:
     """Bring a closed application back into the pipeline, by default to the stage it was closed from."""
-    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
-    ensure_can_act(by, application.owner_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("candidate", "job").get(pk=application.pk)
+    )
+    ensure_can_act_on_application(by, application)
     if application.stage not in CLOSED_STAGES:
         raise ValidationError({"to_stage": "Only a closed application can be reopened."})
     if to_stage is None:
@@ -243,8 +260,10 @@ def application_promise_set(
     *, application: Application, next_step_date: date | None, by: User | None, note: str = ""
 ) -> Application:
     """Record (or clear) the next-step date promised to the candidate; the clock follows it."""
-    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
-    ensure_can_act(by, application.owner_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("candidate", "job").get(pk=application.pk)
+    )
+    ensure_can_act_on_application(by, application)
     if application.stage not in ACTIVE_STAGES:
         raise ValidationError({"next_step_date": "A closed application has no next step."})
     _check_promised_date(next_step_date)
@@ -262,9 +281,11 @@ def application_promise_set(
 
 @transaction.atomic
 def application_reassign(*, application: Application, owner: User, by: User | None) -> Application:
-    """Give an application to another recruiter; their open prompts follow it."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    ensure_can_act(by, application.owner_id)
+    """Give an application to another recruiter (someone the actor may give it to: permissions.assignable_users);
+    their open prompts follow it."""
+    application = Application.objects.select_for_update(of=("self",)).select_related("job").get(pk=application.pk)
+    ensure_can_act_on_application(by, application)
+    ensure_can_give_to(by, owner)
     previous = application.owner_id
     application.owner = owner
     application.save(update_fields=["owner"])

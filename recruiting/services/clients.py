@@ -21,7 +21,7 @@ from django.utils import timezone
 from .. import calendar, policy, selectors
 from ..audit import audit_log_record, audit_log_record_each, audit_log_record_many
 from ..models import Application, ClientChase, RecruiterProfile, RecruiterPrompt
-from ..permissions import ensure_can_act
+from ..permissions import ensure_can_act_on_application
 from ..selectors import clients as client_selectors
 from . import ports, prompts
 
@@ -97,8 +97,8 @@ def application_client_promise_set(
 ) -> Application:
     """Record the date the client promised its answer by: the answer is due the next business morning,
     and a chase already sent for the old due step does not count for the new one."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    ensure_can_act(by, application.owner_id)
+    application = Application.objects.select_for_update(of=("self",)).select_related("job").get(pk=application.pk)
+    ensure_can_act_on_application(by, application)
     if application.stage not in settings.INLOOP_CLIENT_ANSWER_DAYS or application.client_asked_at is None:
         raise ValidationError({"promised_date": "The client owes no answer in this stage."})
     if promised_date < timezone.localdate(timezone=calendar.firm_time_zone()):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from .. import calendar, selectors
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import Application, ContactEvent
-from ..permissions import ensure_can_act
+from ..permissions import ensure_can_act_on_application
 from . import prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
@@ -48,8 +48,12 @@ def contact_log(
             raise ValidationError({"next_step_date": "Only a date given to the candidate is a promise."})
         if next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
             raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
-    application = Application.objects.select_for_update().select_related("candidate").get(pk=application.pk)
-    ensure_can_act(by, application.owner_id)
+    application = (
+        Application.objects.select_for_update(of=("self", "candidate"))
+        .select_related("candidate", "job")
+        .get(pk=application.pk)
+    )
+    ensure_can_act_on_application(by, application)
     contact = ContactEvent(application=application, channel=channel, direction=direction, by=by, at=at, summary=summary)
     contact.full_clean(validate_unique=False)
     contact.save()

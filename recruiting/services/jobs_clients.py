@@ -3,7 +3,8 @@
 Who may do what (recruiting.permissions): anyone signed in may add a client or a job of their own; a
 client's settings (its name, sector and confidentiality) are the firm's, so only team leads and admins
 change them; a job is changed by its owner, their team lead or an admin, and given only to someone the
-actor may act for. Adding a candidate to a job needs the right to act on the candidate or on the job.
+actor may act for. Putting a candidate forward for a job needs the right to act on the candidate; the job
+may be a colleague's (split desks, recruiting.permissions).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from ..audit import audit_log_record
 from ..models import Application, Client, Job, Role
-from ..permissions import can_act_on, ensure_can_act, role_of
+from ..permissions import ensure_can_act, put_forward_refusal, role_of
 from .applications import application_create
 
 User = AbstractBaseUser
@@ -125,26 +126,22 @@ def job_update(
     return job
 
 
-def can_add_application(user: User | None, *, candidate_owner_id: int, job_owner_id: int) -> bool:
-    return can_act_on(user, candidate_owner_id) or can_act_on(user, job_owner_id)
-
-
 @transaction.atomic
 def application_add(*, candidate, job: Job, by: User | None, notify: bool = True) -> Application:
     """Put a candidate forward for a job from the workspace (the candidate's page or the job's board).
 
-    The application belongs to the candidate's owner when the actor may act for them, else to the job's
-    owner (a recruiter sourcing someone else's candidate for their own job).
+    The candidate's desk puts them forward (their owner, that owner's team lead, an admin) to any open job,
+    a colleague's included, or within the team when the firm says so (permissions.put_forward_refusal);
+    the application stays the candidate's owner's, and the job's owner acts on it too.
     """
-    if not can_add_application(by, candidate_owner_id=candidate.owner_id, job_owner_id=job.owner_id):
-        raise PermissionDenied("Only the candidate's or the job's owner, their team lead or an admin can do this.")
+    refusal = put_forward_refusal(by, candidate_owner_id=candidate.owner_id, job_owner_id=job.owner_id)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if candidate.erased_at is not None:
         raise ValidationError("This candidate's personal data was erased; they cannot be put forward.")
-    owner_id = candidate.owner_id if can_act_on(by, candidate.owner_id) else job.owner_id
-    owner = candidate.owner if owner_id == candidate.owner_id else job.owner
     try:
         with transaction.atomic():
-            return application_create(candidate=candidate, job=job, by=by, owner=owner, notify=notify)
+            return application_create(candidate=candidate, job=job, by=by, owner=candidate.owner, notify=notify)
     except IntegrityError as error:
         # A second click that raced the first: the database's one-application-per-job constraint.
         raise ValidationError({"job": "This candidate already has an application for this job."}) from error

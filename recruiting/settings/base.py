@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -280,6 +281,11 @@ INLOOP_PASSWORD_RESET_REQUESTS_PER_HOUR_PER_ADDRESS = env.int(
 # Workspace forms that email candidates (personal email, check-in, bulk check-in): submissions per hour
 # per signed-in user; further ones answer 429 and queue nothing.
 INLOOP_EMAIL_FORMS_PER_HOUR = env.int("INLOOP_EMAIL_FORMS_PER_HOUR", default=60)
+# Split desks: "firm" lets a recruiter put their candidate forward to any open job of the firm, a
+# colleague's included; "team" only to jobs owned within the candidate's owner's team.
+INLOOP_PUT_FORWARD_SCOPE = env.str("INLOOP_PUT_FORWARD_SCOPE", default="firm")
+if INLOOP_PUT_FORWARD_SCOPE not in ("firm", "team"):
+    raise ImproperlyConfigured(f"INLOOP_PUT_FORWARD_SCOPE must be firm or team, not {INLOOP_PUT_FORWARD_SCOPE!r}.")
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 # A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
 INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)

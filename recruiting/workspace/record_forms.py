@@ -2,8 +2,9 @@
 
 A picker is a text box with a list of suggestions fetched as the recruiter types (views/pickers.py);
 the chosen suggestion ends in "#<number>", which is how the form finds the record. Typing an exact
-email address (a candidate) or an exact name (a client) works too. The forms only find and clean; the
-services decide.
+email address (a candidate) or an exact name (a client) works too. The job a candidate is put forward
+to, a time zone and a colleague are chosen from lists instead: of exactly the jobs one may use (split
+desks), of the zone database. The forms only find and clean; the services decide.
 """
 
 import re
@@ -12,10 +13,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 
 from candidates.models import Candidate
-from recruiting.models import Client, Job
+from recruiting import calendar
+from recruiting.models import Application, Client, Job
+from recruiting.permissions import put_forward_refusal
+from recruiting.validators import time_zone_names
+from recruiting.workspace import selectors as ws
 
 User = get_user_model()
 
@@ -70,12 +75,12 @@ def _candidates():
     return Candidate.objects.filter(erased_at__isnull=True)
 
 
-def _open_jobs():
-    return Job.objects.filter(status=Job.Status.OPEN).select_related("client")
-
-
 def active_users():
     return User.objects.filter(is_active=True)
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
 
 
 class CandidateForm(forms.Form):
@@ -83,19 +88,78 @@ class CandidateForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.CharField(label="Email address", max_length=254)
     phone = forms.CharField(max_length=40, required=False)
+    # A list of the zone database's names; the service checks the value with every other field, so that a
+    # refusal names every bad field at once.
     time_zone = forms.CharField(
-        label="Time zone", max_length=64, initial="UTC", help_text="Where they live, e.g. Europe/Paris."
+        label="Time zone",
+        max_length=64,
+        widget=forms.Select(choices=_time_zone_choices),
+        help_text="Where they live: their emails go out in their business hours.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The firm's own zone unless the form was given another (a candidate's details being edited).
+        self.fields["time_zone"].initial = calendar.firm_time_zone().key
+
+
+def job_label(job: Job) -> str:
+    owner = job.owner.get_full_name() or job.owner.get_username()
+    return f"{job.title}, {job.client.name} ({owner}'s job)"
+
+
+class PutForwardJobField(forms.ModelChoiceField):
+    """The open jobs one may put the candidate forward to, as a list to choose from. A job sent that is not
+    among them (another team's, closed meanwhile, already applied for) is refused with the reason."""
+
+    def __init__(self, *, jobs: QuerySet[Job], refusal, **kwargs):
+        self.refusal = refusal
+        super().__init__(queryset=jobs, empty_label="Choose a job", **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return job_label(obj)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            text = str(value).strip()
+            job = Job.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+            if job is None:
+                raise ValidationError("Choose one of the jobs listed.") from None
+            if job.status != Job.Status.OPEN:
+                raise ValidationError("This job is not open for new applications.") from None
+            raise ValidationError(self.refusal(job) or "Choose one of the jobs listed.") from None
+
+
+def _put_forward_refusal(user, candidate: Candidate | None, candidate_owner_id: int):
+    def refusal(job: Job) -> str | None:
+        if candidate is not None and Application.objects.filter(candidate=candidate, job=job).exists():
+            return "This candidate already has an application for this job."
+        return put_forward_refusal(user, candidate_owner_id=candidate_owner_id, job_owner_id=job.owner_id)
+
+    return refusal
+
+
+def _put_forward_job_field(user, *, candidate: Candidate | None, candidate_owner_id: int, **kwargs):
+    jobs = ws.jobs_to_put_forward_to(user=user, candidate_owner_id=candidate_owner_id, candidate=candidate)
+    if not jobs.exists():
+        # An empty list says why it is empty.
+        kwargs["help_text"] = (
+            put_forward_refusal(user, candidate_owner_id=candidate_owner_id, job_owner_id=candidate_owner_id)
+            or "There is no open job you may put this candidate forward to."
+        )
+    return PutForwardJobField(jobs=jobs, refusal=_put_forward_refusal(user, candidate, candidate_owner_id), **kwargs)
 
 
 class CandidateNewForm(CandidateForm):
-    job = PickerField(
-        picker="jobs",
-        queryset_fn=_open_jobs,
-        required=False,
-        label="Put forward for a job (optional)",
-        missing="Choose an open job from the suggestions.",
-    )
+    """A new candidate, owned by `user`, optionally put forward at once to a job they may use."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["job"] = _put_forward_job_field(
+            user, candidate=None, candidate_owner_id=user.pk, required=False, label="Put forward for a job (optional)"
+        )
 
 
 class ClientForm(forms.Form):
@@ -135,14 +199,20 @@ class JobEditForm(JobForm):
 
 
 class ApplicationToJobForm(forms.Form):
-    """From the candidate's page: which job."""
+    """From the candidate's page: which job, among those `user` may put this candidate forward to."""
 
-    job = PickerField(picker="jobs", queryset_fn=_open_jobs, missing="Choose an open job from the suggestions.")
     dont_notify = forms.BooleanField(label="Don't email the candidate an acknowledgment", required=False)
+
+    def __init__(self, *args, user, candidate: Candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "job": _put_forward_job_field(user, candidate=candidate, candidate_owner_id=candidate.owner_id),
+            **self.fields,
+        }
 
 
 class ApplicationOfCandidateForm(forms.Form):
-    """From the job's board: which candidate."""
+    """From the job's board: which candidate, among those of the desks `user` acts for."""
 
     candidate = PickerField(
         picker="candidates",
@@ -151,3 +221,16 @@ class ApplicationOfCandidateForm(forms.Form):
         missing="Choose a candidate from the suggestions, or add them first.",
     )
     dont_notify = forms.BooleanField(label="Don't email the candidate an acknowledgment", required=False)
+
+    def __init__(self, *args, user, job: Job, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.job = user, job
+        # The suggestions are the candidates one may put forward to this job.
+        self.fields["candidate"].widget.attrs["hx-get"] = f"{reverse('picker', args=['candidates'])}?for_job={job.pk}"
+
+    def clean_candidate(self):
+        candidate = self.cleaned_data["candidate"]
+        refusal = put_forward_refusal(self.user, candidate_owner_id=candidate.owner_id, job_owner_id=self.job.owner_id)
+        if refusal is not None:
+            raise ValidationError(refusal)
+        return candidate

@@ -15,6 +15,7 @@ from candidates.models import Candidate
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from recruiting import selectors
 from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
+from recruiting.permissions import put_forward_candidate_owner_ids, put_forward_job_owner_ids
 from recruiting.services.prompts import SETTLED_BY_CLOSING
 
 # Prompt reasons the home page lists in their own sections (overdue has the top section).
@@ -60,6 +61,17 @@ def open_feedback_prompts(*, application_ids: list[int]) -> dict[int, RecruiterP
         application_id__in=application_ids, reason=RecruiterPrompt.Reason.FEEDBACK_OWED, resolved_at__isnull=True
     ).order_by()
     return {prompt.application_id: prompt for prompt in prompts}
+
+
+def applications_put_forward_to(*, job_owner_ids: set[int]) -> QuerySet[Application]:
+    """Colleagues' candidates put forward to these owners' jobs and not yet looked at (still new), newest
+    first: with split desks the job's owner reviews them on their board."""
+    return (
+        Application.objects.filter(job__owner_id__in=job_owner_ids, stage=Stage.NEW)
+        .exclude(owner_id__in=job_owner_ids)
+        .select_related("candidate", "job__client", "owner")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
@@ -228,6 +240,25 @@ def jobs_search(*, query: str) -> QuerySet[Job]:
     if query:
         jobs = jobs.filter(Q(title__icontains=query) | Q(client__name__icontains=query) | Q(location__icontains=query))
     return jobs.order_by("status", "title", "pk")
+
+
+def jobs_to_put_forward_to(*, user, candidate_owner_id: int, candidate: Candidate | None = None) -> QuerySet[Job]:
+    """The open jobs the user may put a candidate of `candidate_owner_id` forward to (split desks, within the
+    team when the firm says so), less those the candidate already has an application for."""
+    jobs = Job.objects.filter(status=Job.Status.OPEN).select_related("client", "owner")
+    owners = put_forward_job_owner_ids(user, candidate_owner_id=candidate_owner_id)
+    if owners is not None:
+        jobs = jobs.filter(owner_id__in=owners)
+    if candidate is not None:
+        jobs = jobs.exclude(pk__in=Application.objects.filter(candidate=candidate).values("job_id"))
+    return jobs.order_by("title", "client__name", "pk")
+
+
+def candidates_to_put_forward(*, user, job: Job) -> QuerySet[Candidate]:
+    """The candidates the user may put forward to `job`: those of the desks they act for."""
+    candidates = Candidate.objects.filter(erased_at__isnull=True)
+    owners = put_forward_candidate_owner_ids(user, job_owner_id=job.owner_id)
+    return candidates if owners is None else candidates.filter(owner_id__in=owners)
 
 
 # The messages the outbox's first tab shows: those that still need a recruiter's eye, or that a recruiter may

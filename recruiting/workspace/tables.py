@@ -150,7 +150,8 @@ class ApplicationTable(tables.Table):
 
     def render_select(self, record: Application) -> str:
         label = f"Select {record.candidate.full_name} for {record.job.title}"
-        if self.may_act_for is None or record.owner_id in self.may_act_for:
+        # The application's desk or its job's (split desks: permissions.can_act_on_application).
+        if self.may_act_for is None or {record.owner_id, record.job.owner_id} & self.may_act_for:
             return format_html(
                 '<input class="form-check-input" type="checkbox" name="applications" value="{}" form="bulk-form" '
                 'aria-label="{}">',
@@ -161,8 +162,8 @@ class ApplicationTable(tables.Table):
         return format_html(
             '<input class="form-check-input" type="checkbox" disabled aria-label="{}" title="{}">',
             label,
-            f"Only {record.owner.get_full_name() or record.owner.get_username()}, their team lead or an admin "
-            "can act on this one.",
+            f"Only {record.owner.get_full_name() or record.owner.get_username()}, the job's owner, their team "
+            "leads or an admin can act on this one.",
         )
 
     def render_candidate(self, record: Application) -> str:

@@ -16,9 +16,9 @@ Reason = RecruiterPrompt.Reason
 
 
 def test_open_prompts_follow_the_application_to_its_new_owner():
-    application = ApplicationFactory(next_update_due=timezone.now() - timedelta(hours=1))
-    before = application.owner
-    after = UserFactory()
+    team = TeamFactory()
+    before, after = UserFactory(profile__team=team), UserFactory(profile__team=team)
+    application = ApplicationFactory(candidate__owner=before, next_update_due=timezone.now() - timedelta(hours=1))
     overdue = PromptFactory(application=application, reason=Reason.OVERDUE)
     asked = PromptFactory(application=application, reason=Reason.CANDIDATE_ASKED)
     settled = PromptFactory(
@@ -36,8 +36,11 @@ def test_open_prompts_follow_the_application_to_its_new_owner():
 
 
 def test_the_scan_opens_prompts_for_the_current_owner():
-    application = ApplicationFactory(next_update_due=timezone.now() - timedelta(hours=1))
-    new_owner = UserFactory()
+    team = TeamFactory()
+    application = ApplicationFactory(
+        candidate__owner=UserFactory(profile__team=team), next_update_due=timezone.now() - timedelta(hours=1)
+    )
+    new_owner = UserFactory(profile__team=team)
     services.application_reassign(application=application, owner=new_owner, by=application.owner)
     scan.prompts_scan_overdue()
     assert RecruiterPrompt.objects.get(application=application).recruiter == new_owner

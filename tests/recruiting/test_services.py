@@ -16,6 +16,7 @@ from recruiting.models import (
     ContactEvent,
     FirmHoliday,
     Job,
+    RecruiterProfile,
     RecruiterPrompt,
     Role,
     Stage,
@@ -291,7 +292,10 @@ def test_team_lead_and_admin_may_act_for_their_recruiters(application):
 
 
 def test_reassign_moves_open_prompts(application):
-    new_owner = UserFactory()
+    team = TeamFactory()
+    RecruiterProfile.objects.filter(user=application.owner).update(team=team)
+    application.owner.refresh_from_db()
+    new_owner = UserFactory(profile__team=team)
     prompt = RecruiterPrompt.objects.create(
         application=application, recruiter=application.owner, reason=RecruiterPrompt.Reason.OVERDUE
     )

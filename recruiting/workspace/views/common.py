@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -147,13 +147,27 @@ def call_service(form, action: Callable[[], Any]) -> tuple[bool, Any]:
         return False, None
 
 
+def call_service_or_refusal(form, action) -> tuple[bool, Any]:
+    """call_service, with a refusal shown on the form too: what was typed stays, and the reason is given."""
+    try:
+        return call_service(form, action)
+    except PermissionDenied as refusal:
+        form.add_error(None, str(refusal) or "You may not do this.")
+        return False, None
+
+
 def actable_applications(user, applications: list[Application]) -> list[Application]:
-    """The applications the user may act on, with at most one query (a team lead's team)."""
+    """The applications the user may act on (its owner's desk or its job's owner's: permissions), with at
+    most one query (a team lead's team); read the applications with their job."""
     role = role_of(user)
     if role == Role.ADMIN:
         return applications
     owners = team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
-    return [application for application in applications if application.owner_id in owners]
+    return [
+        application
+        for application in applications
+        if application.owner_id in owners or application.job.owner_id in owners
+    ]
 
 
 def rendered_for(user, candidate_owner_id: int, rendered: RenderedMessage | None) -> RenderedMessage | None:

@@ -68,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),
         "owed": owed,
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
+        "put_forward": page_of(ws.applications_put_forward_to(job_owner_ids=mine), request, "put_forward_page"),
         "is_lead": role_of(user) == Role.TEAM_LEAD,
     }
     if context["is_lead"]:

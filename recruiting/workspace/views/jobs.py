@@ -18,7 +18,7 @@ from notifications.services import stage_emails
 from notifications.services import templates as template_services
 from recruiting import calendar, policy, selectors, services
 from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
-from recruiting.permissions import can_act_on
+from recruiting.permissions import can_act_on, ensure_can_act_on_application, put_forward_candidate_owner_ids
 from recruiting.services import jobs as job_services
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
@@ -50,14 +50,16 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_board(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("client", "owner"), pk=pk)
     columns = ws.job_board(job=job)
+    for column in columns:
+        for application in column.cards:
+            # The card says which client it waits on: the job at hand, not a query per card.
+            application.job = job
     movable = {
         application.pk for application in actable_applications(request.user, [a for c in columns for a in c.cards])
     }
     for column in columns:
         for application in column.cards:
             application.movable = application.pk in movable
-            # The card says which client it waits on: the job at hand, not a query per card.
-            application.job = job
     return render(
         request,
         "recruiting/job_board.html",
@@ -67,6 +69,9 @@ def job_board(request: HttpRequest, pk: int) -> HttpResponse:
             "live": sum(column.total for column in columns if column.stage in ACTIVE_STAGES),
             "bulk_stages": Stage.choices,
             "can_manage": can_act_on(request.user, job.owner_id),
+            # Split desks: anyone whose candidates may go to this job (a colleague's, or within the team).
+            "can_put_forward": job.status == Job.Status.OPEN
+            and put_forward_candidate_owner_ids(request.user, job_owner_id=job.owner_id) != set(),
         },
     )
 
@@ -79,6 +84,8 @@ def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
     if stage not in Stage.values:
         raise Http404("No such stage.")
     applications = page_of(ws.job_stage_applications(job=job, stage=stage), request)
+    for application in applications:
+        application.job = job
     movable = {application.pk for application in actable_applications(request.user, applications.items)}
     for application in applications:
         application.movable = application.pk in movable
@@ -131,8 +138,7 @@ def _date_or_none(value: str | None) -> date | None:
 @require_http_methods(["GET", "POST"])
 def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
-    if not can_act_on(request.user, application.owner_id):
-        raise PermissionDenied("Only the owner, their team lead or an admin can move this application.")
+    ensure_can_act_on_application(request.user, application)
     # Back where the move was started (the candidate page passes ?next=), else the job's board.
     board = safe_next(request, reverse("job_board", args=[application.job_id]))
     if request.method == "POST":
@@ -180,8 +186,7 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
 def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The email preview inside the move form, refreshed by htmx when the target stage changes."""
     application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
-    if not can_act_on(request.user, application.owner_id):
-        raise PermissionDenied("Only the owner, their team lead or an admin can move this application.")
+    ensure_can_act_on_application(request.user, application)
     to_stage = request.GET.get("to_stage", "")
     if to_stage not in Stage.values:
         raise Http404("No such stage.")

@@ -17,7 +17,7 @@ from notifications.models import InboundMessage, MessageTemplate, OutboundMessag
 from notifications.services import freshness
 from notifications.services import messages as message_services
 from recruiting import calendar
-from recruiting.permissions import can_act_on, team_member_ids
+from recruiting.permissions import can_act_on, can_act_on_application, team_member_ids
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
 from recruiting.workspace.tables import Scope
@@ -116,13 +116,12 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             return done(request, reverse("outbox_message", args=[pk]), "Message saved.")
     if message.application_id:
-        owner_id = message.application.owner_id
+        can_act = can_act_on_application(request.user, message.application)
     elif message.candidate_id:
-        owner_id = message.candidate.owner_id
+        can_act = can_act_on(request.user, message.candidate.owner_id)
     else:
         # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
-        owners = ws.client_chase_owner_ids(message=message)
-        owner_id = next((owner for owner in owners if can_act_on(request.user, owner)), 0)
+        can_act = any(can_act_on(request.user, owner) for owner in ws.client_chase_owner_ids(message=message))
     if message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
         # Shown, never saved: the candidate's signed links are for who may act on the candidate.
         message.body_text = signed_links_masked(message.body_text)
@@ -133,7 +132,7 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
             "message": message,
             "form": form,
             "attempts": list(message.attempt_log.all()[:50]),
-            "can_act": can_act_on(request.user, owner_id),
+            "can_act": can_act,
             "editable": message.status
             in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED, OutboundMessage.Status.RETURNED),
         },

@@ -26,8 +26,11 @@ def _jobs(query: str) -> list[tuple[str, str]]:
     return [(f"{job.title}, {job.client.name} #{job.pk}", job.location) for job in jobs[:SUGGESTIONS]]
 
 
-def _candidates(query: str) -> list[tuple[str, str]]:
-    candidates = ws.candidates_search(query=query)[:SUGGESTIONS]
+def _candidates(query: str, *, within=None) -> list[tuple[str, str]]:
+    candidates = ws.candidates_search(query=query)
+    if within is not None:
+        candidates = candidates.filter(pk__in=within.values("pk"))
+    candidates = candidates[:SUGGESTIONS]
     return [(f"{candidate.full_name} #{candidate.pk}", candidate.email) for candidate in candidates]
 
 
@@ -39,6 +42,13 @@ def _users(query: str) -> list[tuple[str, str]]:
     return [(user_label(user), user.get_username()) for user in users[:SUGGESTIONS]]
 
 
+def _for_job(request: HttpRequest) -> Job | None:
+    given = request.GET.get("for_job", "")
+    if not (given.isascii() and given.isdigit() and len(given) < 19):
+        return None
+    return Job.objects.filter(pk=int(given)).first()
+
+
 PICKERS = {"clients": _clients, "jobs": _jobs, "candidates": _candidates, "users": _users}
 
 
@@ -48,7 +58,13 @@ def picker(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in PICKERS:
         raise Http404
     # Whatever the text box holds is sent (its name is the form field's); a chosen suggestion's "#n" is no query.
-    values = [value for key, value in request.GET.items() if key != "kind"]
+    values = [value for key, value in request.GET.items() if key not in ("kind", "for_job")]
     query = (values[0] if values else "").split("#")[0].strip()[:QUERY_MAX]
-    options = PICKERS[kind](query) if query else []
+    if not query:
+        options = []
+    elif kind == "candidates" and (job := _for_job(request)) is not None:
+        # The board's "Add a candidate": only those the user may put forward to that job.
+        options = _candidates(query, within=ws.candidates_to_put_forward(user=request.user, job=job))
+    else:
+        options = PICKERS[kind](query)
     return render(request, "recruiting/_picker_options.html", {"options": options})

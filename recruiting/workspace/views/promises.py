@@ -1,7 +1,6 @@
 """A promised next-step date set, changed or withdrawn mid-stage, from the candidate page or the board."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from notifications.services import promises
 from recruiting import calendar
 from recruiting.models import Application
-from recruiting.permissions import can_act_on
+from recruiting.permissions import ensure_can_act_on_application
 from recruiting.workspace import forms
 from recruiting.workspace.views.common import call_service, done, form_page
 
@@ -28,8 +27,7 @@ def _outcome(application: Application, data: dict, message) -> str:
 @require_http_methods(["GET", "POST"])
 def application_promise(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("candidate", "job__client", "owner"), pk=pk)
-    if not can_act_on(request.user, application.owner_id):
-        raise PermissionDenied("Only the owner, their team lead or an admin can change the promised date.")
+    ensure_can_act_on_application(request.user, application)
     if request.method == "POST":
         form = forms.PromiseForm(request.POST)
         if form.is_valid():

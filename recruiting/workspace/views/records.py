@@ -9,15 +9,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from candidates.models import Candidate
-from candidates.services.people import candidate_create, candidate_update
+from candidates.services.people import DUPLICATE_EMAIL_CODE, candidate_create, candidate_update
 from recruiting.models import Client, Job
 from recruiting.permissions import can_act_on
 from recruiting.services import jobs_clients
 from recruiting.workspace import record_forms as rf
-from recruiting.workspace.views.common import call_service, done, form_page
+from recruiting.workspace.views.common import call_service, call_service_or_refusal, done, form_page
 
 FORM_TEMPLATE = "recruiting/record_form.html"
 
@@ -32,6 +33,25 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
+def _link_duplicate(form) -> None:
+    """A new or edited email address that another candidate has: the refusal links that candidate's record."""
+    errors = form.errors.as_data().get("email", [])
+    if not any(error.code == DUPLICATE_EMAIL_CODE for error in errors):
+        return
+    form.errors["email"] = form.error_class(
+        [
+            format_html(
+                '{} <a href="{}">Open their record.</a>',
+                (error.message % error.params).removesuffix(" Open their record instead."),
+                reverse("candidate_detail", args=[error.params["pk"]]),
+            )
+            if error.code == DUPLICATE_EMAIL_CODE
+            else error
+            for error in errors
+        ]
+    )
+
+
 def _details(data: dict) -> dict[str, str]:
     return {key: data[key] for key in ("first_name", "last_name", "email", "phone", "time_zone")}
 
@@ -40,7 +60,7 @@ def _details(data: dict) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def candidate_new(request: HttpRequest) -> HttpResponse:
     """A new candidate, owned by the recruiter who adds them; optionally put forward for a job at once."""
-    form = rf.CandidateNewForm(_posted(request), initial={"time_zone": "UTC"})
+    form = rf.CandidateNewForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
@@ -52,9 +72,10 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
                 jobs_clients.application_add(candidate=candidate, job=data["job"], by=request.user)
             return candidate
 
-        ok, candidate = call_service(form, create)
+        ok, candidate = call_service_or_refusal(form, create)
         if ok:
             return done(request, reverse("candidate_detail", args=[candidate.pk]), f"{candidate.full_name} added.")
+        _link_duplicate(form)
     return _form_page(request, form, title="Add a candidate", action=reverse("candidate_new"), submit="Add candidate")
 
 
@@ -72,6 +93,7 @@ def candidate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if ok:
             return done(request, reverse("candidate_detail", args=[pk]), "Details saved.")
+        _link_duplicate(form)
     return _form_page(
         request,
         form,
@@ -183,7 +205,7 @@ def _application_add(request: HttpRequest, form, *, pick, back: str, done_text, 
     (candidate, job) pair from the form's cleaned data, `done_text` the message for them."""
     if request.method == "POST" and form.is_valid():
         candidate, job = pick(form.cleaned_data)
-        ok, _ = call_service(
+        ok, _ = call_service_or_refusal(
             form,
             lambda: jobs_clients.application_add(
                 candidate=candidate, job=job, by=request.user, notify=not form.cleaned_data["dont_notify"]
@@ -201,7 +223,7 @@ def candidate_application_add(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_object_or_404(Candidate.objects.select_related("owner"), pk=pk, erased_at__isnull=True)
     return _application_add(
         request,
-        rf.ApplicationToJobForm(_posted(request)),
+        rf.ApplicationToJobForm(_posted(request), user=request.user, candidate=candidate),
         pick=lambda data: (candidate, data["job"]),
         back=reverse("candidate_detail", args=[pk]),
         done_text=lambda _candidate, job: f"Put forward for {job.title}.",
@@ -217,7 +239,7 @@ def job_application_add(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
     return _application_add(
         request,
-        rf.ApplicationOfCandidateForm(_posted(request)),
+        rf.ApplicationOfCandidateForm(_posted(request), user=request.user, job=job),
         pick=lambda data: (data["candidate"], job),
         back=reverse("job_board", args=[pk]),
         done_text=lambda candidate, _job: f"{candidate.full_name} added to {job.title}.",

@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, RecruiterPrompt, Role
-from recruiting.permissions import can_act_on, role_of, team_member_ids
-from recruiting.workspace import record_forms as rf
-from recruiting.workspace.views.common import call_service, done, form_page, page_of
+from recruiting.permissions import assignable_users, ensure_can_act_on_application, role_of, team_member_ids
+from recruiting.workspace.views.common import call_service_or_refusal, done, form_page, page_of, safe_next
 
 MEMBERS_MAX = 200
 
@@ -53,13 +52,22 @@ def _members(user):
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
     escalations = page_of(selectors.prompts_escalated_to(user=request.user), request, "escalations_page")
-    context = {"members": _members(request.user), "escalations": escalations}
+    # Taking over makes the user the owner: only someone who may own applications (not an admin who is
+    # not a recruiter), and only for a row that is not theirs already.
+    context = {
+        "members": _members(request.user),
+        "escalations": escalations,
+        "may_take_over": assignable_users(request.user).filter(pk=request.user.pk).exists(),
+    }
     return render(request, "recruiting/team.html", context)
 
 
 def _prompt(pk: int) -> RecruiterPrompt:
     prompt = get_object_or_404(
-        RecruiterPrompt.objects.select_related("application__candidate", "application__owner"), pk=pk
+        RecruiterPrompt.objects.select_related(
+            "application__candidate", "application__owner", "application__job__client", "application__job__owner"
+        ),
+        pk=pk,
     )
     return prompt
 
@@ -70,9 +78,13 @@ def prompt_take_over(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead takes the candidate over: the application (and its open prompts) becomes theirs."""
     prompt = _prompt(pk)
     application = prompt.application
-    if not can_act_on(request.user, application.owner_id):
-        raise PermissionDenied("Only the recruiter's team lead or an admin can take this over.")
-    services.application_reassign(application=application, owner=request.user, by=request.user)
+    ensure_can_act_on_application(request.user, application)
+    if application.owner_id == request.user.pk:
+        return done(request, reverse("team"), f"{application.candidate} is already yours.", in_place=True)
+    try:
+        services.application_reassign(application=application, owner=request.user, by=request.user)
+    except PermissionDenied as refusal:
+        return done(request, reverse("team"), str(refusal), messages.ERROR, in_place=True)
     return done(
         request,
         reverse("team"),
@@ -82,7 +94,23 @@ def prompt_take_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ReassignForm(django_forms.Form):
-    owner = rf.PickerField(picker="users", queryset_fn=rf.active_users, label="Give to", missing="Choose a colleague.")
+    """Whom to give the application to: the people the user may give it to (permissions.assignable_users),
+    its current owner left out."""
+
+    owner = django_forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), label="Give to", empty_label="Choose a colleague"
+    )
+
+    def __init__(self, *args, user, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["owner"]
+        field.queryset = (
+            assignable_users(user).exclude(pk=application.owner_id).order_by("first_name", "last_name", "username")
+        )
+        field.label_from_instance = lambda person: person.get_full_name() or person.get_username()
+        field.error_messages["invalid_choice"] = (
+            "Choose one of the colleagues listed: they are the ones you may give it to."
+        )
 
 
 @login_required
@@ -90,12 +118,11 @@ class ReassignForm(django_forms.Form):
 def prompt_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     prompt = _prompt(pk)
     application = prompt.application
-    if not can_act_on(request.user, application.owner_id):
-        raise PermissionDenied("Only the recruiter's team lead or an admin can give this to someone else.")
-    form = ReassignForm(request.POST if request.method == "POST" else None)
+    ensure_can_act_on_application(request.user, application)
+    form = ReassignForm(request.POST if request.method == "POST" else None, user=request.user, application=application)
     if request.method == "POST" and form.is_valid():
         owner = form.cleaned_data["owner"]
-        ok, _ = call_service(
+        ok, _ = call_service_or_refusal(
             form, lambda: services.application_reassign(application=application, owner=owner, by=request.user)
         )
         if ok:
@@ -103,9 +130,9 @@ def prompt_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             return done(request, reverse("team"), f"{application.candidate} is now {name}'s.", messages.SUCCESS)
     context = {
         "form": form,
+        "application": application,
         "title": f"Give {application.candidate} to a colleague",
         "action": reverse("prompt_reassign", args=[pk]),
-        "submit": "Give",
-        "pickers": ["users"],
+        "cancel": safe_next(request, reverse("team")),
     }
-    return form_page(request, "recruiting/record_form.html", context, status=400 if form.is_bound else 200)
+    return form_page(request, "recruiting/prompt_reassign.html", context, status=400 if form.is_bound else 200)

@@ -105,7 +105,7 @@ def test_rows_one_may_not_act_on_are_disabled_with_the_reason(signed_in, recruit
 
     assert f'name="applications" value="{mine.pk}"' in page
     assert f'name="applications" value="{other.pk}"' not in page
-    assert "Only Ola Berg, their team lead or an admin can act on this one." in page
+    assert "Only Ola Berg, the job&#x27;s owner, their team leads or an admin can act on this one." in page
 
 
 def test_bulk_check_in_reports_each_row(signed_in, recruiter, django_capture_on_commit_callbacks):
@@ -126,14 +126,17 @@ def test_bulk_check_in_reports_each_row(signed_in, recruiter, django_capture_on_
     assert results[mine.pk].ok
     assert not results[paused.pk].ok
     assert results[paused.pk].text == "Check-in suppressed, not sent: The candidate paused automated updates."
-    assert not results[other.pk].ok and "Only the owner" in results[other.pk].text
+    assert not results[other.pk].ok and "Only the application's owner" in results[other.pk].text
     assert not OutboundMessage.objects.filter(application=other).exists()
     assert "1 of 3 done." in response.content.decode()
 
 
 def test_bulk_move_and_reassign(signed_in, recruiter):
+    team = TeamFactory()
+    recruiter.profile.team = team
+    recruiter.profile.save()
     one, two = (ApplicationFactory(owner=recruiter, stage=Stage.NEW) for _ in range(2))
-    colleague = UserFactory(first_name="Kim", last_name="Lee")
+    colleague = UserFactory(first_name="Kim", last_name="Lee", profile__team=team)
 
     moved = signed_in.post(
         reverse("applications_bulk"), {"action": "move", "to_stage": "screening", "applications": [one.pk, two.pk]}

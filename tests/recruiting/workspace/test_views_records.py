@@ -37,7 +37,7 @@ def test_a_recruiter_adds_a_candidate_and_puts_them_forward_in_one_form(signed_i
             "last_name": "Obi",
             "email": "amaka@example.org",
             "time_zone": "Africa/Lagos",
-            "job": f"Night nurse, {job.client.name} #{job.pk}",
+            "job": job.pk,
         },
     )
 
@@ -180,7 +180,7 @@ def test_put_forward_from_the_candidate_page_and_from_the_board(signed_in, recru
     first, second = JobFactory(owner=recruiter), JobFactory(owner=recruiter)
 
     from_candidate = signed_in.post(
-        reverse("candidate_application_add", args=[candidate.pk]), {"job": f"#{first.pk}", "dont_notify": "on"}
+        reverse("candidate_application_add", args=[candidate.pk]), {"job": first.pk, "dont_notify": "on"}
     )
     from_board = signed_in.post(reverse("job_application_add", args=[second.pk]), {"candidate": candidate.email})
     twice = signed_in.post(reverse("job_application_add", args=[second.pk]), {"candidate": f"#{candidate.pk}"})
@@ -192,13 +192,17 @@ def test_put_forward_from_the_candidate_page_and_from_the_board(signed_in, recru
 
 
 def test_a_recruiter_may_not_attach_another_teams_candidate_to_their_own_job(signed_in, recruiter):
-    # Every record a write names is checked against the user (the candidate is another team's to put forward).
+    # Every record a write names is checked against the user (the candidate is another desk's to put
+    # forward): refused on the form, with the reason and what was typed kept.
     candidate = CandidateFactory()
     job = JobFactory(owner=recruiter)
+    typed = f"{candidate.full_name} #{candidate.pk}"
 
-    response = signed_in.post(reverse("job_application_add", args=[job.pk]), {"candidate": f"#{candidate.pk}"})
+    response = signed_in.post(reverse("job_application_add", args=[job.pk]), {"candidate": typed})
 
-    assert response.status_code == 403
+    assert response.status_code == 400
+    assert "on a colleague&#x27;s desk" in response.content.decode()
+    assert response.context["form"]["candidate"].value() == typed
     assert not Application.objects.filter(candidate=candidate).exists()
 
 
@@ -230,7 +234,8 @@ def test_the_forms_name_their_suggestion_lists(signed_in):
 
 
 def test_board_cards_carry_their_drop_targets_and_others_cards_are_not_tickable(signed_in, recruiter):
-    job = JobFactory(owner=recruiter)
+    # A colleague's job: the recruiter's own card there is theirs to move, another desk's card is not.
+    job = JobFactory()
     mine = ApplicationFactory(job=job, owner=recruiter, stage=Stage.SCREENING)
     theirs = ApplicationFactory(job=job, stage=Stage.SCREENING)
 
@@ -253,7 +258,7 @@ def test_a_job_refused_after_the_candidate_was_made_leaves_no_candidate(signed_i
 
     monkeypatch.setattr("recruiting.services.jobs_clients.application_add", closed_meanwhile)
     response = signed_in.post(
-        reverse("candidate_new"), {"first_name": "A", "email": "a@example.org", "time_zone": "UTC", "job": f"#{job.pk}"}
+        reverse("candidate_new"), {"first_name": "A", "email": "a@example.org", "time_zone": "UTC", "job": job.pk}
     )
 
     assert response.status_code == 400
