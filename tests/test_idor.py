@@ -414,10 +414,9 @@ def test_an_import_puts_the_importers_new_candidate_forward_to_another_teams_job
     other = UserFactory(profile__team=TeamFactory())
     job = JobFactory(owner=other)
 
-    response = client.post(
-        reverse("candidate_import"), {"file": _csv(f"first_name,email,job_id\nAma,ama@mail.example,{job.pk}\n")}
-    )
+    client.post(reverse("import_new"), {"file": _csv(f"first_name,email,job_id\nAma,ama@mail.example,{job.pk}\n")})
+    run = candidate_import_run(import_id=CandidateImport.objects.get().pk)
 
-    assert "not imported" not in response.content.decode()
+    assert run.refused == []
     application = job.applications.get(candidate__email="ama@mail.example")
     assert (application.owner, application.candidate.owner) == (outsider, outsider)

@@ -252,7 +252,10 @@ def test_the_manager_corrects_their_answer_through_the_same_link_within_the_wind
 
     assert again.status_code == 200
     shown = " ".join(again.content.decode().split())
-    assert "You answered “needs more time” at 11:00 UTC. You can change that answer here until 11:30 UTC" in shown
+    assert (
+        "You answered “needs more time” on Thursday 19 November, 11:00 UTC. You can change that answer here until"
+        " Thursday 19 November, 11:30 UTC"
+    ) in shown
     assert 'value="more_time" class="form-check-input answer-choice" id="id_kind_2" required checked' in shown
     assert 'name="more_time_until" value="2026-11-27"' in shown
     assert corrected.status_code == 200
