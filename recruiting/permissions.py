@@ -53,6 +53,28 @@ def ensure_admin(user: AbstractBaseUser | None, doing: str) -> None:
         raise PermissionDenied(f"Only an admin can {doing}.")
 
 
+def can_give_to(user: AbstractBaseUser | None, owner: AbstractBaseUser) -> bool:
+    """Whether `user` may make `owner` the owner of someone's work: the new owner must be an active
+    recruiter or team lead (an admin oversees, and holds no candidates), and one the giver answers for: a
+    recruiter gives to their teammates, a lead within the teams they lead or belong to, an admin or the
+    system to anyone who recruits."""
+    if not owner.is_active or role_of(owner) == Role.ADMIN:
+        return False
+    if user is None or role_of(user) == Role.ADMIN or owner.pk == user.pk:
+        return True
+    if role_of(user) == Role.TEAM_LEAD:
+        return owner.pk in team_member_ids(user)
+    team_id = getattr(getattr(user, "profile", None), "team_id", None)
+    return team_id is not None and RecruiterProfile.objects.filter(user_id=owner.pk, team_id=team_id).exists()
+
+
+def ensure_can_give_to(user: AbstractBaseUser | None, owner: AbstractBaseUser) -> None:
+    if not owner.is_active or role_of(owner) == Role.ADMIN:
+        raise PermissionDenied("Work can only be given to an active recruiter or team lead.")
+    if not can_give_to(user, owner):
+        raise PermissionDenied("You can only give work to your teammates or, as a team lead, to someone in your team.")
+
+
 _NAMED_REFUSAL = {
     "owner": "You can only give this to yourself or, as a team lead, to someone in your team.",
     "candidate": "This candidate belongs to a recruiter you cannot act for.",

@@ -22,7 +22,7 @@ from ..models import (
     StageChange,
     allowed_transitions,
 )
-from ..permissions import ensure_can_act, ensure_can_act_for_all
+from ..permissions import ensure_can_act, ensure_can_act_for_all, ensure_can_give_to
 from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
@@ -258,9 +258,11 @@ def application_promise_set(
 
 @transaction.atomic
 def application_reassign(*, application: Application, owner: User, by: User | None) -> Application:
-    """Give an application to another recruiter; their open prompts follow it."""
+    """Give an application to another recruiter; their open prompts follow it. The giver must be able to
+    act on the application and to give work to the new owner (an active recruiter they answer for)."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     ensure_can_act(by, application.owner_id)
+    ensure_can_give_to(by, owner)
     previous = application.owner_id
     application.owner = owner
     application.save(update_fields=["owner"])

@@ -15,10 +15,18 @@ pytestmark = pytest.mark.django_db
 Reason = RecruiterPrompt.Reason
 
 
+def _teammate(user):
+    """Someone the owner may give work to: a recruiter of their team."""
+    team = TeamFactory()
+    user.profile.team = team
+    user.profile.save()
+    return UserFactory(profile__team=team)
+
+
 def test_open_prompts_follow_the_application_to_its_new_owner():
     application = ApplicationFactory(next_update_due=timezone.now() - timedelta(hours=1))
     before = application.owner
-    after = UserFactory()
+    after = _teammate(before)
     overdue = PromptFactory(application=application, reason=Reason.OVERDUE)
     asked = PromptFactory(application=application, reason=Reason.CANDIDATE_ASKED)
     settled = PromptFactory(
@@ -37,7 +45,7 @@ def test_open_prompts_follow_the_application_to_its_new_owner():
 
 def test_the_scan_opens_prompts_for_the_current_owner():
     application = ApplicationFactory(next_update_due=timezone.now() - timedelta(hours=1))
-    new_owner = UserFactory()
+    new_owner = _teammate(application.owner)
     services.application_reassign(application=application, owner=new_owner, by=application.owner)
     scan.prompts_scan_overdue()
     assert RecruiterPrompt.objects.get(application=application).recruiter == new_owner

@@ -291,7 +291,10 @@ def test_team_lead_and_admin_may_act_for_their_recruiters(application):
 
 
 def test_reassign_moves_open_prompts(application):
-    new_owner = UserFactory()
+    team = TeamFactory()
+    application.owner.profile.team = team
+    application.owner.profile.save()
+    new_owner = UserFactory(profile__team=team)
     prompt = RecruiterPrompt.objects.create(
         application=application, recruiter=application.owner, reason=RecruiterPrompt.Reason.OVERDUE
     )

@@ -133,7 +133,9 @@ def test_bulk_check_in_reports_each_row(signed_in, recruiter, django_capture_on_
 
 def test_bulk_move_and_reassign(signed_in, recruiter):
     one, two = (ApplicationFactory(owner=recruiter, stage=Stage.NEW) for _ in range(2))
-    colleague = UserFactory(first_name="Kim", last_name="Lee")
+    recruiter.profile.team = TeamFactory()
+    recruiter.profile.save()
+    colleague = UserFactory(first_name="Kim", last_name="Lee", profile__team=recruiter.profile.team)
 
     moved = signed_in.post(
         reverse("applications_bulk"), {"action": "move", "to_stage": "screening", "applications": [one.pk, two.pk]}
