@@ -46,6 +46,7 @@ from .models import (
 from .services import hiring_managers
 from .services import prompts as prompt_services
 from .services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
+from .validators import validate_coming_date
 
 
 def error_text(error: Exception) -> str:
@@ -266,6 +267,14 @@ class ApplicationChangeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["next_step_date"].initial = self.instance.promised_next_step_date
+
+    def clean_next_step_date(self):
+        # The date already promised stays as it is (it may have passed); a new one is checked like any date
+        # a person types.
+        day = self.cleaned_data["next_step_date"]
+        if day is not None and "next_step_date" in self.changed_data:
+            validate_coming_date(day, what="promised next-step date")
+        return day
 
 
 @admin.register(Application)

@@ -4,14 +4,14 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above through the one port (ports.stage_changes_publish), inside the transaction.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import calendar, policy, selectors
+from .. import policy, selectors
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import (
     ACTIVE_STAGES,
@@ -23,22 +23,19 @@ from ..models import (
     allowed_transitions,
 )
 from ..permissions import ensure_can_act, ensure_can_act_for_all, ensure_can_give_to
+from ..validators import validate_coming_date
 from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
 
 
-# A next step promised further ahead than this is not a next step; the clock would wait on it for years.
-PROMISE_HORIZON = timedelta(days=2 * 365)
-
-
 def _check_promised_date(next_step_date: date | None) -> None:
-    today = timezone.localdate(timezone=calendar.firm_time_zone())
-    if next_step_date is not None and next_step_date < today:
-        raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
-    if next_step_date is not None and next_step_date > today + PROMISE_HORIZON:
-        raise ValidationError({"next_step_date": "A promised next-step date can be at most two years ahead."})
+    if next_step_date is not None:
+        try:
+            validate_coming_date(next_step_date, what="promised next-step date")
+        except ValidationError as error:
+            raise ValidationError({"next_step_date": error.messages}) from error
 
 
 @transaction.atomic

@@ -7,24 +7,29 @@ and what the candidate then hears goes through the usual hold.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import calendar, selectors
 from ..audit import audit_log_record
 from ..client_links import ClientAnswerLink, due_stamp
-from ..models import ACTIVE_STAGES, Application, ClientAnswer, HiringManager, RecruiterPrompt
+from ..models import ACTIVE_STAGES, Application, ClientAnswer, HiringManager, Job, RecruiterPrompt
+from ..validators import validate_coming_date
 from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client, client_promise_due
 from .clock import application_clock_recompute
 from .prompts import prompt_open
 
 Kind = ClientAnswer.Kind
-# How far ahead a manager may push their answer, or plan the next step, from the page.
-LATEST_DATE_AHEAD = timedelta(days=90)
 
 ANSWERED = "Thank you: this question has already been answered, and the recruiter has it."
+NOT_ON_THE_JOB = (
+    "This link is no longer valid: you are no longer named as a contact for this job. If you still have an "
+    "answer, reply to the email and the recruiter will take it."
+)
 SUPERSEDED = "This link is no longer current: the recruiter has moved this candidate on since it was sent."
 
 
@@ -46,8 +51,19 @@ class ClientQuestion:
 def client_question_read(*, link: ClientAnswerLink) -> ClientQuestion:
     """The question a link asks, or ClientAnswerRefused saying why it can no longer be answered."""
     application = Application.objects.select_related("candidate", "job__client").filter(pk=link.application_id).first()
-    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
-    return _question(application, manager, link)
+    return _question(application, _manager(link), link)
+
+
+def _manager(link: ClientAnswerLink) -> HiringManager | None:
+    """The link's manager unless erased, with whether they are still named on the application's job."""
+    named = Job.hiring_managers.through.objects.filter(
+        job__applications__pk=link.application_id, hiringmanager_id=OuterRef("pk")
+    )
+    return (
+        HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True)
+        .annotate(on_the_job=Exists(named))
+        .first()
+    )
 
 
 def _question(application: Application | None, manager: HiringManager | None, link: ClientAnswerLink) -> ClientQuestion:
@@ -55,6 +71,9 @@ def _question(application: Application | None, manager: HiringManager | None, li
         raise ClientAnswerRefused("This link is no longer valid.")
     if manager.client_id != application.job.client_id:
         raise ClientAnswerRefused("This link is no longer valid.")
+    if not manager.on_the_job:
+        # Taken off the job since the link was sent: the answer is no longer theirs to give.
+        raise ClientAnswerRefused(NOT_ON_THE_JOB)
     if application.stage not in ACTIVE_STAGES or application.client_answer_due is None:
         raise ClientAnswerRefused(ANSWERED if application.client_answered_at else SUPERSEDED)
     if due_stamp(application.client_answer_due) != link.due_stamp:
@@ -75,10 +94,10 @@ def _check_date(value: date | None, *, required: bool, field: str, today: date) 
         if required:
             raise ClientAnswerRefused(f"Please choose the {field}.")
         return
-    if value < today:
-        raise ClientAnswerRefused(f"The {field} cannot be in the past.")
-    if value > today + LATEST_DATE_AHEAD:
-        raise ClientAnswerRefused(f"The {field} can be at most 90 days ahead; the recruiter will call you instead.")
+    try:
+        validate_coming_date(value, today=today, what=field)
+    except ValidationError as error:
+        raise ClientAnswerRefused(" ".join(error.messages)) from error
 
 
 def _review_detail(question: ClientQuestion, answer: ClientAnswer) -> str:
@@ -111,7 +130,7 @@ def client_answer_record(
         .filter(pk=link.application_id)
         .first()
     )
-    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
+    manager = _manager(link)
     question = _question(application, manager, link)
     if kind not in Kind.values:
         raise ClientAnswerRefused("Please choose one of the three answers.")

@@ -18,6 +18,7 @@ from .. import calendar, policy
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import Application, ContactEvent, RecruiterPrompt, Stage
 from ..permissions import ensure_can_act
+from ..validators import validate_coming_date
 
 User = AbstractBaseUser
 Reason = RecruiterPrompt.Reason
@@ -205,6 +206,11 @@ def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: st
         raise ValidationError({"reason": "Say why this can wait."})
     if until is None:
         raise ValidationError({"until": "Choose the date this can wait until."})
+    day = timezone.localdate(until, timezone=calendar.firm_time_zone()) if isinstance(until, datetime) else until
+    try:
+        validate_coming_date(day)
+    except ValidationError as error:
+        raise ValidationError({"until": error.messages}) from error
     if not isinstance(until, datetime):
         until = datetime.combine(until, time.min, tzinfo=calendar.firm_time_zone())
     now = timezone.now()
