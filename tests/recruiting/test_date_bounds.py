@@ -73,9 +73,7 @@ def test_the_clients_promised_date_is_bounded(client, submitted, day):
 
 
 def test_the_last_day_of_the_horizon_is_taken(client, submitted):
-    response = client.post(
-        reverse("application_client_promise", args=[submitted.pk]), {"promised_date": "2028-11-16"}
-    )
+    response = client.post(reverse("application_client_promise", args=[submitted.pk]), {"promised_date": "2028-11-16"})
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.client_promised_date == date(2028, 11, 16)
@@ -124,7 +122,9 @@ def test_a_date_already_promised_that_has_passed_does_not_block_other_changes_in
     url = reverse("admin:recruiting_application_change", args=[submitted.pk])
     client.post(url, _admin_form(client, url) | {"owner": submitted.owner_id, "next_step_date": "2026-11-20"})
     tuesday.shift(timedelta(days=7))
-    response = client.post(url, _admin_form(client, url) | {"owner": submitted.owner_id, "next_step_date": "2026-11-20"})
+    response = client.post(
+        url, _admin_form(client, url) | {"owner": submitted.owner_id, "next_step_date": "2026-11-20"}
+    )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.promised_next_step_date == date(2026, 11, 20)
