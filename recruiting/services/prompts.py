@@ -298,3 +298,12 @@ def prompts_erase(*, application_ids: list[int], reason: str) -> None:
     prompts = RecruiterPrompt.objects.filter(application_id__in=application_ids)
     prompts.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolution=reason[:300])
     prompts.update(detail="", snooze_reason="")
+
+
+def prompts_fold(*, duplicate_id: int, keeper_id: int, resolution: str) -> int:
+    """Two applications joined into one (a merge): the other's open prompts are settled (the kept one has
+    its own clock and prompts), and all its prompts move, history kept. Returns how many moved."""
+    RecruiterPrompt.objects.filter(application_id=duplicate_id, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution=resolution
+    )
+    return RecruiterPrompt.objects.filter(application_id=duplicate_id).update(application_id=keeper_id)
