@@ -35,6 +35,7 @@ from .models import (
     FirmSettings,
     HiringManager,
     Job,
+    JobClosing,
     RecruiterProfile,
     RecruiterPrompt,
     SafetyNet,
@@ -527,6 +528,17 @@ class SafetyNetAdmin(ReadOnlyAdmin):
     list_display = ("application", "silence_started_at", "kind", "acted_at")
     list_filter = ("kind",)
     list_select_related = ("application__candidate", "application__job__client")
+
+
+@admin.register(JobClosing)
+class JobClosingAdmin(ReadOnlyAdmin):
+    """Closings requested from the job page: one not finished is still waiting for, or running in, a worker."""
+
+    list_display = ("job", "outcome", "requested_by", "created_at", "started_at", "finished_at")
+    list_filter = ("outcome",)
+    list_select_related = ("job__client", "requested_by")
+    raw_id_fields = ("job", "requested_by")
+    date_hierarchy = "created_at"
 
 
 @admin.register(AuditLog)
