@@ -15,8 +15,10 @@ from django.db import models
 from django.urls import reverse
 
 from candidates.models import Candidate
+from candidates.services.people import candidate_update
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import sending
+from notifications.services.messages import message_check_in_queue
 from recruiting.client_links import client_answer_token
 from recruiting.models import HiringManager, RecruiterPrompt, Stage
 from recruiting.services import application_move
@@ -173,3 +175,22 @@ def test_erasing_a_merged_candidate_reaches_the_merged_records_old_address(
 
     assert _found_anywhere(["ama@mail.example", "a.owusu@work.example", "Owusu"], mail_folder) == []
     assert "kwame@mail.example" in "".join(p.read_text() for p in mail_folder.iterdir())
+
+
+def test_erasing_a_candidate_reaches_an_address_corrected_since_they_were_written_to(
+    mail_folder, django_capture_on_commit_callbacks
+):
+    application = ApplicationFactory(
+        candidate__first_name="Ines", candidate__last_name="Moreau", candidate__email="ines.old@mail.example"
+    )
+    candidate, owner = application.candidate, application.owner
+    message_check_in_queue(application=application, by=owner)
+    connection = mailers.default
+    connection.send_messages([EmailMessage("Checking in", "Hello Ines.", to=[candidate.email])])
+    connection.close()
+    candidate_update(candidate=candidate, by=owner, first_name="Ines", last_name="Moreau", email="ines@new.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_candidate", str(candidate.pk), "--yes")
+
+    assert _found_anywhere(["ines.old@mail.example", "ines@new.example", "Ines Moreau"], mail_folder) == []

@@ -160,8 +160,7 @@ def _candidate_personal(candidate: Candidate) -> PersonalData:
         },
         *candidate.merged_details,
     ]
-    application_ids = Application.objects.filter(candidate=candidate).values("pk")
-    written_to = notification_rights.addresses_written_to(candidate_id=candidate.pk, application_ids=application_ids)
+    written_to = notification_rights.addresses_written_to(candidate_id=candidate.pk)
     return PersonalData(
         addresses=tuple(dict.fromkeys(a for a in [*(i.get("email", "") for i in identities), *written_to] if a)),
         names=tuple(

@@ -31,10 +31,11 @@ def _inbound(*, application_ids: Iterable[int], addresses: Iterable[str]) -> Que
     return InboundMessage.objects.filter(Q(application_id__in=application_ids) | _any_of("sender", addresses))
 
 
-def addresses_written_to(*, candidate_id: int, application_ids: Iterable[int]) -> list[str]:
-    """Every address the candidate's messages went to: an address changed since is still theirs to erase."""
-    messages = _messages(candidate_id=candidate_id, application_ids=application_ids)
-    return sorted(set(messages.exclude(to_address="").values_list("to_address", flat=True)))
+def addresses_written_to(*, candidate_id: int) -> list[str]:
+    """Every address the messages written to the candidate went to: an address corrected since is still
+    theirs to erase. Only messages to them (their record's), never ones about their applications to others."""
+    messages = OutboundMessage.objects.filter(candidate_id=candidate_id).exclude(to_address="")
+    return sorted(set(messages.values_list("to_address", flat=True)))
 
 
 def client_chase_addresses(*, hiring_manager_id: int) -> list[str]:

@@ -101,6 +101,8 @@ def hiring_manager_export(*, hiring_manager: HiringManager, by: User | None) -> 
 @transaction.atomic
 def hiring_manager_erase(*, hiring_manager: HiringManager, by: User | None) -> HiringManager:
     """Erase a manager's personal data: name and address blanked, taken off every job, never chased again.
+    The pipeline's part of their erasure: candidates.services.data_rights.hiring_manager_data_erase runs it
+    with the other apps' parts and the sweep that finds their name and addresses everywhere else.
 
     The chases and answers stay (the candidates' timelines and the client's figures need them); the
     answers keep no link to the erased person.
