@@ -194,3 +194,30 @@ def test_erasing_a_candidate_reaches_an_address_corrected_since_they_were_writte
         call_command("erase_candidate", str(candidate.pk), "--yes")
 
     assert _found_anywhere(["ines.old@mail.example", "ines@new.example", "Ines Moreau"], mail_folder) == []
+
+
+def test_a_manager_known_by_one_name_is_unnamed_in_the_prompts_about_their_answers(
+    client, admin_user, mail_folder, django_capture_on_commit_callbacks
+):
+    """A one-word name is too common to search for everywhere; the prompts about the applications the
+    manager was asked about are unnamed by relation."""
+    manager = HiringManager.objects.create(client=ClientFactory(), name="Wojciech", email="w@client.example")
+    job = JobFactory(client=manager.client)
+    job.hiring_managers.add(manager)
+    application = ApplicationFactory(job=job, stage=Stage.SCREENING)
+    with time_machine.travel(MONDAY, tick=False):
+        application_move(application=application, to_stage=Stage.SUBMITTED, by=admin_user, notify=False)
+    with time_machine.travel(THURSDAY, tick=False):
+        application.refresh_from_db()
+        token = client_answer_token(
+            application_id=application.pk, hiring_manager_id=manager.pk, due_at=application.client_answer_due
+        )
+        assert client.post(f"/c/answer/{token}/", {"kind": "not_a_fit"}).status_code == 200
+    assert _found_anywhere(["Wojciech"], mail_folder)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_hiring_manager", str(manager.pk), "--yes")
+
+    assert _found_anywhere(["Wojciech", "w@client.example"], mail_folder) == []
+    prompt = RecruiterPrompt.objects.get(application=application, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED)
+    assert prompt.detail.startswith("The client contact (erased) says not a fit")

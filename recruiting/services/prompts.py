@@ -4,6 +4,7 @@ The only writer of RecruiterPrompt: prompts are opened, settled by contacts, sno
 reassigned here (the overdue scan, in scan.py, opens and escalates them in bulk).
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time
@@ -307,3 +308,19 @@ def prompts_fold(*, duplicate_id: int, keeper_id: int, resolution: str) -> int:
         resolved_at=timezone.now(), resolution=resolution
     )
     return RecruiterPrompt.objects.filter(application_id=duplicate_id).update(application_id=keeper_id)
+
+
+def prompts_unname(*, application_ids: Iterable[int], name: str, replacement: str) -> int:
+    """A person's erasure: the prompts of these applications no longer name them (the name as a whole
+    word, any case). By relation, so that even a one-word name is safe to replace. Returns how many."""
+    if not name.strip():
+        return 0
+    pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
+    changed = []
+    for prompt in RecruiterPrompt.objects.filter(application_id__in=application_ids, detail__icontains=name.strip()):
+        detail = pattern.sub(replacement, prompt.detail)
+        if detail != prompt.detail:
+            prompt.detail = detail
+            changed.append(prompt)
+    RecruiterPrompt.objects.bulk_update(changed, ["detail"])
+    return len(changed)
