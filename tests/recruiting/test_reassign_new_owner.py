@@ -85,3 +85,17 @@ def test_a_deactivated_account_cannot_be_given_work(teams):
     with pytest.raises(PermissionDenied, match="active recruiter"):
         services.application_reassign(application=application, owner=gone, by=teams["lead"])
     assert Application.objects.get(pk=application.pk).owner == teams["recruiter"]
+
+
+def test_an_admin_is_not_offered_to_take_work_over_and_is_refused_if_they_try(client, teams):
+    application = ApplicationFactory(owner=teams["recruiter"], candidate__owner=teams["recruiter"])
+    prompt = PromptFactory(application=application, escalated_to=teams["admin"], escalated_at=application.created_at)
+    client.force_login(teams["admin"])
+
+    page = client.get(reverse("team")).content.decode()
+    taken = client.post(reverse("prompt_take_over", args=[prompt.pk]))
+
+    assert reverse("prompt_reassign", args=[prompt.pk]) in page  # the escalation is listed, to give away
+    assert reverse("prompt_take_over", args=[prompt.pk]) not in page
+    assert taken.status_code == 403
+    assert Application.objects.get(pk=application.pk).owner == teams["recruiter"]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, RecruiterPrompt, Role
-from recruiting.permissions import can_act_on, role_of, team_member_ids
+from recruiting.permissions import can_act_on, can_give_to, role_of, team_member_ids
 from recruiting.workspace import record_forms as rf
 from recruiting.workspace.views.common import call_service, done, form_page, page_of
 
@@ -53,7 +53,12 @@ def _members(user):
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
     escalations = page_of(selectors.prompts_escalated_to(user=request.user), request, "escalations_page")
-    context = {"members": _members(request.user), "escalations": escalations}
+    context = {
+        "members": _members(request.user),
+        "escalations": escalations,
+        # An admin oversees and holds no candidates: they give work to someone, never take it themselves.
+        "may_take_over": can_give_to(request.user, request.user),
+    }
     return render(request, "recruiting/team.html", context)
 
 
