@@ -18,7 +18,12 @@ from django.utils import timezone
 MERGED_RESOLUTION = "Merged into the candidate's other record"
 # The application's rows that move as they are, and those that move unless the kept application already
 # has one for the same step (the same event twice; the kept one stays).
-MOVED = ("recruiting.StageChange", "recruiting.ContactEvent", "notifications.OutboundMessage", "notifications.InboundMessage")
+MOVED = (
+    "recruiting.StageChange",
+    "recruiting.ContactEvent",
+    "notifications.OutboundMessage",
+    "notifications.InboundMessage",
+)
 ONE_PER_STEP = {
     "recruiting.SafetyNet": ("silence_started_at",),
     "recruiting.ClientChase": ("hiring_manager_id", "due_at"),
@@ -91,7 +96,12 @@ def join_duplicates(apps, schema_editor):
             keeper.automated_updates_paused = keeper.automated_updates_paused or other.automated_updates_paused
             keeper.merged_details = [
                 *keeper.merged_details,
-                {"first_name": other.first_name, "last_name": other.last_name, "email": other.email, "phone": other.phone},
+                {
+                    "first_name": other.first_name,
+                    "last_name": other.last_name,
+                    "email": other.email,
+                    "phone": other.phone,
+                },
                 *other.merged_details,
             ]
             keeper.save()
