@@ -2,10 +2,20 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.validators import validate_time_zone
+
+from .validators import email_key
+
+
+class CandidateQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # A bulk insert skips save(): each row's address key is filled here, as save() would.
+        objs = list(objs)
+        for candidate in objs:
+            candidate.email_key = email_key(candidate.email)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Candidate(models.Model):
@@ -17,6 +27,9 @@ class Candidate(models.Model):
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(max_length=254, db_index=True)
+    # The address as compared (candidates.validators.email_key): what the one-candidate-per-address rule
+    # holds to, whatever case, accents' encoding or domain form the address was typed in.
+    email_key = models.CharField(max_length=320, editable=False)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_candidates")
@@ -29,15 +42,27 @@ class Candidate(models.Model):
     link_version = models.PositiveIntegerField(default=1)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The details of the records merged into this one ([{"first_name", "last_name", "email", "phone"}]):
+    # the person's erasure finds what was written to them under those too.
+    merged_details = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = CandidateQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["last_name", "first_name"])]
-        # One candidate per address, whatever its case: a second record would split their history and
+        # One candidate per address, however it is typed: a second record would split their history and
         # let search list the same person twice (candidates.services.merge joins existing pairs).
-        constraints = [models.UniqueConstraint(Lower("email"), name="candidate_unique_email_ci")]
+        constraints = [models.UniqueConstraint(fields=["email_key"], name="candidate_unique_email_key")]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

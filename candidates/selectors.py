@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
@@ -11,6 +10,7 @@ from recruiting.selectors import clients as client_selectors
 from recruiting.services.replies import FEEDBACK_ACTION
 
 from .models import Candidate
+from .validators import email_key
 
 # How often a candidate may ask for news on one application, and the audit action that records an ask.
 UPDATE_REQUEST_INTERVAL = timedelta(days=7)
@@ -75,9 +75,8 @@ def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Applicati
 
 
 def candidate_with_email(*, email: str, exclude_id: int | None = None) -> Candidate | None:
-    """The candidate already using this address, any case (the database allows one), or None."""
-    # Lower(), like the unique index, so that the index answers.
-    same = Candidate.objects.alias(address=Lower("email")).filter(address=Lower(Value(email.strip())))
+    """The candidate already using this address however it is typed (the database allows one), or None."""
+    same = Candidate.objects.filter(email_key=email_key(email))
     if exclude_id is not None:
         same = same.exclude(pk=exclude_id)
     return same.only("pk", "first_name", "last_name").first()

@@ -97,3 +97,21 @@ def phone_clean(value: str, *, max_length: int = 40) -> str:
     if len(phone) > max_length:
         raise ValidationError(f"The phone number is longer than {max_length} characters.", code="too_long")
     return phone
+
+
+def email_key(address: str) -> str:
+    """What makes two addresses one person's, for the one-candidate-per-address rule: the address as typed
+    is kept for sending, this key for comparing. Both parts in Unicode normal form C and case-folded (any
+    script's capitals, not only ASCII's), and the domain in its ASCII (punycode) form, so that a name
+    typed with decomposed accents, in capitals, or with the domain in either form gives the same key."""
+    address = unicodedata.normalize("NFC", (address or "").strip())
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return unicodedata.normalize("NFC", address.casefold())
+    local = unicodedata.normalize("NFC", local.casefold())
+    domain = unicodedata.normalize("NFC", domain.casefold()).rstrip(".")
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        pass
+    return f"{local}@{domain}"

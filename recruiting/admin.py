@@ -35,6 +35,7 @@ from .models import (
     FirmSettings,
     HiringManager,
     Job,
+    JobClosing,
     RecruiterProfile,
     RecruiterPrompt,
     SafetyNet,
@@ -46,6 +47,7 @@ from .models import (
 from .services import hiring_managers
 from .services import prompts as prompt_services
 from .services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
+from .validators import validate_coming_date
 
 
 def error_text(error: Exception) -> str:
@@ -266,6 +268,14 @@ class ApplicationChangeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["next_step_date"].initial = self.instance.promised_next_step_date
+
+    def clean_next_step_date(self):
+        # The date already promised stays as it is (it may have passed); a new one is checked like any date
+        # a person types.
+        day = self.cleaned_data["next_step_date"]
+        if day is not None and "next_step_date" in self.changed_data:
+            validate_coming_date(day, what="promised next-step date")
+        return day
 
 
 @admin.register(Application)
@@ -518,6 +528,17 @@ class SafetyNetAdmin(ReadOnlyAdmin):
     list_display = ("application", "silence_started_at", "kind", "acted_at")
     list_filter = ("kind",)
     list_select_related = ("application__candidate", "application__job__client")
+
+
+@admin.register(JobClosing)
+class JobClosingAdmin(ReadOnlyAdmin):
+    """Closings requested from the job page: one not finished is still waiting for, or running in, a worker."""
+
+    list_display = ("job", "outcome", "requested_by", "created_at", "started_at", "finished_at")
+    list_filter = ("outcome",)
+    list_select_related = ("job__client", "requested_by")
+    raw_id_fields = ("job", "requested_by")
+    date_hierarchy = "created_at"
 
 
 @admin.register(AuditLog)

@@ -41,6 +41,7 @@ app.conf.update(
     timezone="UTC",
     beat_schedule={
         "relay-outbox": {"task": "notifications.tasks.outbox.relay_outbox", "schedule": 60.0},
+        "relay-job-closings": {"task": "recruiting.tasks.job_closings_relay", "schedule": 60.0},
         "scan-overdue": {"task": "recruiting.tasks.scan_overdue", "schedule": 300.0},
         "chase-client-answers": {"task": "recruiting.tasks.chase_client_answers", "schedule": 300.0},
         "send-digests": {"task": "notifications.tasks.digests.send_digests", "schedule": crontab(minute="*/15")},

@@ -133,6 +133,35 @@ class Job(models.Model):
         return f"{self.title} ({self.client})"
 
 
+class JobClosing(models.Model):
+    """A request to close a job, written with the request before any work starts: the database holds the
+    work, the task message is only a hint. The closings relay (beat) hands a closing to a worker again
+    while it has not started (the broker was down) or has stalled (its worker stopped), and a closing
+    that finished is never run again; the closing itself moves each application once, whatever the
+    number of runs."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="closings")
+    close_id = models.CharField(max_length=64, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=Stage.choices)
+    notify = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # When a task message was last sent for it (by the request, then by the relay).
+    handed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["handed_at"], condition=Q(finished_at__isnull=True), name="job_closing_unfinished")
+        ]
+
+    def __str__(self) -> str:
+        return f"Closing of job #{self.job_id} ({self.close_id})"
+
+
 class Application(models.Model):
     candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="applications")
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="applications")

@@ -145,17 +145,24 @@ def assignable_users(user: AbstractBaseUser | None):
     return people.filter(profile__team_id=profile.team_id)
 
 
-def ensure_can_give_to(user: AbstractBaseUser | None, new_owner: AbstractBaseUser) -> None:
-    if not assignable_users(user).filter(pk=new_owner.pk).exists():
-        raise PermissionDenied(
-            "An application can be given only to a recruiter of your team (an admin may give it to any recruiter)."
-        )
-
-
 def ensure_admin(user: AbstractBaseUser | None, doing: str) -> None:
     """For what only an admin may do, whoever owns the record (a candidate's data export and erasure)."""
     if user is not None and role_of(user) != Role.ADMIN:
         raise PermissionDenied(f"Only an admin can {doing}.")
+
+
+def can_give_to(user: AbstractBaseUser | None, owner: AbstractBaseUser) -> bool:
+    """Whether `user` may make `owner` the owner of someone's work (one of assignable_users)."""
+    return assignable_users(user).filter(pk=owner.pk).exists()
+
+
+def ensure_can_give_to(user: AbstractBaseUser | None, owner: AbstractBaseUser) -> None:
+    if not owner.is_active or role_of(owner) == Role.ADMIN:
+        raise PermissionDenied("Work can only be given to an active recruiter or team lead.")
+    if not can_give_to(user, owner):
+        raise PermissionDenied(
+            "An application can be given only to a recruiter of your team (an admin may give it to any recruiter)."
+        )
 
 
 _NAMED_REFUSAL = {

@@ -11,7 +11,13 @@ from .models import Job
 from .services import figure_weeks
 from .services.clients import client_answers_chase, client_prompts_scan
 from .services.clock import clocks_recompute
-from .services.jobs import job_close, job_close_progress_record
+from .services.jobs import (
+    job_close,
+    job_close_progress_record,
+    job_closing_begin,
+    job_closing_finish,
+)
+from .services.jobs import job_closings_relay as job_closings_relay_service
 from .services.scan import prompts_scan_overdue
 
 logger = logging.getLogger(__name__)
@@ -19,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="recruiting.tasks.job_close_run", acks_late=True)
 def job_close_run(job_id: int, by_id: int | None, outcome: str, notify: bool, close_id: str) -> int:
-    """Close a job's live applications, recording progress for the recruiter's page. Safe to run again."""
+    """Close a job's live applications, recording progress for the recruiter's page. Safe to run again:
+    a finished closing is not run twice, and a run moves only what is still live."""
+    if not job_closing_begin(close_id=close_id):
+        return 0
     job = Job.objects.get(pk=job_id)
     by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
 
@@ -32,9 +41,18 @@ def job_close_run(job_id: int, by_id: int | None, outcome: str, notify: bool, cl
         job_close_progress_record(
             close_id=close_id, state="failed", done=0, total=0, error=f"The job could not be closed: {error}"
         )
+        # Shown as failed, with a way to start again: the relay does not repeat a failure every few minutes.
+        job_closing_finish(close_id=close_id)
         raise
+    job_closing_finish(close_id=close_id)
     job_close_progress_record(close_id=close_id, state="finished", done=moved, total=moved)
     return moved
+
+
+@shared_task(name="recruiting.tasks.job_closings_relay")
+def job_closings_relay() -> int:
+    """Beat, every minute: hand the closings that wait (the broker was down) or stalled to a worker."""
+    return job_closings_relay_service()
 
 
 @shared_task(name="recruiting.tasks.clocks_recompute_run", acks_late=True)

@@ -31,6 +31,7 @@ from recruiting.permissions import can_act_on
 from recruiting.services import application_create, application_move
 
 from ..models import Candidate
+from ..validators import email_key
 from .people import candidate_create
 
 User = AbstractBaseUser
@@ -187,7 +188,7 @@ def _import_row(row: dict[str, str], *, by: User | None, lookups: _Lookups, repo
     stage = _stage(values.get("stage", ""))
     if stage != Stage.NEW and job is None:
         raise ValidationError({"stage": "A stage needs a job (job_id, or job and client) to apply to."})
-    candidate = Candidate.objects.filter(email__iexact=values["email"].strip(), erased_at__isnull=True).first()
+    candidate = Candidate.objects.filter(email_key=email_key(values["email"]), erased_at__isnull=True).first()
     created = candidate is None
     if not created and (job is None or Application.objects.filter(candidate=candidate, job=job).exists()):
         raise _AlreadyImported

@@ -1,40 +1,39 @@
 """Joining two records of the same person into one: what the admin's "merge two candidates" runs.
 
 Above notifications in the layers because a candidate's outbox rows move with them. Nothing is lost:
-applications, their history, contacts and messages all end on the record that is kept; the other record
-is then deleted (its audit rows stay, naming the record it was merged into).
+applications, their history, contacts, prompts, safety nets, the client's chases and answers, messages and
+replies all end on the record that is kept, each app moving its own rows through its own service; the
+kept record remembers the other's details (its erasure must find what was written to them); the other
+record is then deleted (its audit rows stay, naming the record it was merged into).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from notifications.models import OutboundMessage
+from notifications.services import merge as notification_merge
 from recruiting.audit import audit_log_record
-from recruiting.models import Application, ContactEvent, RecruiterPrompt, StageChange
+from recruiting.models import Application
 from recruiting.permissions import ensure_admin
 from recruiting.services import application_clock_recompute
+from recruiting.services.applications import application_delete_folded, application_history_fold
 
 from ..models import Candidate
 
 User = AbstractBaseUser
 
-MERGED_RESOLUTION = "Merged into the candidate's other record"
-
 
 def _application_fold(*, duplicate: Application, keeper: Application) -> None:
-    """Two applications of one person for the same job: the kept one takes the other's history."""
-    RecruiterPrompt.objects.filter(application=duplicate, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolution=MERGED_RESOLUTION
-    )
-    for model in (StageChange, ContactEvent, RecruiterPrompt, OutboundMessage):
-        model.objects.filter(application=duplicate).update(application=keeper)
-    informed = [at for at in (keeper.last_informed_at, duplicate.last_informed_at) if at is not None]
-    if informed and max(informed) != keeper.last_informed_at:
-        keeper.last_informed_at = max(informed)
-        keeper.save(update_fields=["last_informed_at"])
-    duplicate.delete()
+    """Two applications of one person for the same job: the kept one takes everything of the other."""
+    application_history_fold(duplicate=duplicate, keeper=keeper)
+    notification_merge.messages_application_fold(duplicate_id=duplicate.pk, keeper_id=keeper.pk)
+    application_delete_folded(duplicate=duplicate)
+
+
+def _details(candidate: Candidate) -> list[dict[str, str]]:
+    """The record's identifying details, and those of every record merged into it before."""
+    own = {key: getattr(candidate, key) for key in ("first_name", "last_name", "email", "phone")}
+    return [own, *candidate.merged_details]
 
 
 @transaction.atomic
@@ -63,7 +62,8 @@ def candidates_merge(*, keep: Candidate, merge: Candidate, by: User | None) -> C
             application.candidate = keep
             application.save(update_fields=["candidate"])
             moved += 1
-    OutboundMessage.objects.filter(candidate=merge).update(candidate=keep)
+    notification_merge.messages_candidate_move(from_candidate_id=merge.pk, to_candidate_id=keep.pk)
+    keep.merged_details = [*keep.merged_details, *_details(merge)]
     if merge.do_not_contact and not keep.do_not_contact:
         keep.do_not_contact, keep.do_not_contact_at = True, merge.do_not_contact_at
         keep.do_not_contact_reason = merge.do_not_contact_reason

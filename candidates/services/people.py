@@ -21,7 +21,7 @@ from recruiting.validators import validate_time_zone
 from .. import selectors
 from ..models import Candidate
 from ..selectors import UPDATE_REQUEST_ACTION
-from ..validators import email_address_clean, person_name_clean, phone_clean
+from ..validators import email_address_clean, email_key, person_name_clean, phone_clean
 
 STOP_CONTACT_REASON = "Asked on their status page"
 
@@ -73,7 +73,7 @@ def _save_unique(candidate: Candidate) -> None:
         with transaction.atomic():
             candidate.save()
     except IntegrityError as error:
-        if "candidate_unique_email_ci" not in str(error):
+        if "candidate_unique_email_key" not in str(error):
             raise
         raise ValidationError({"email": "A candidate with this email address already exists."}) from error
 
@@ -199,9 +199,10 @@ def application_feedback_request(*, application: Application, candidate: Candida
 
 @transaction.atomic
 def candidates_email_status_set(*, address: str, email_status: str) -> list[Candidate]:
-    """Mark every candidate using `address` (any case) as bounced or complained, or deliverable again;
+    """Mark every candidate using `address` (however typed) as bounced or complained, or deliverable again;
     returns them. Erased candidates are left alone."""
-    candidates = list(Candidate.objects.select_for_update().filter(email__iexact=address, erased_at__isnull=True))
+    same_address = Candidate.objects.select_for_update().filter(email_key=email_key(address), erased_at__isnull=True)
+    candidates = list(same_address)
     changed = [candidate for candidate in candidates if candidate.email_status != email_status]
     for candidate in changed:
         candidate.email_status = email_status

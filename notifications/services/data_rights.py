@@ -19,8 +19,30 @@ def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[
     return OutboundMessage.objects.filter(Q(candidate_id=candidate_id) | Q(application_id__in=application_ids))
 
 
-def _inbound(*, application_ids: Iterable[int], address: str) -> QuerySet[InboundMessage]:
-    return InboundMessage.objects.filter(Q(application_id__in=application_ids) | Q(sender__iexact=address))
+def _any_of(field: str, addresses: Iterable[str]) -> Q:
+    """Rows whose `field` is one of the addresses, any case."""
+    found = Q(pk__in=[])
+    for address in addresses:
+        found |= Q(**{f"{field}__iexact": address})
+    return found
+
+
+def _inbound(*, application_ids: Iterable[int], addresses: Iterable[str]) -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(Q(application_id__in=application_ids) | _any_of("sender", addresses))
+
+
+def addresses_written_to(*, candidate_id: int) -> list[str]:
+    """Every address the messages written to the candidate went to: an address corrected since is still
+    theirs to erase. Only messages to them (their record's), never ones about their applications to others."""
+    messages = OutboundMessage.objects.filter(candidate_id=candidate_id).exclude(to_address="")
+    return sorted(set(messages.values_list("to_address", flat=True)))
+
+
+def client_chase_addresses(*, hiring_manager_id: int) -> list[str]:
+    """Every address the feedback requests to a hiring manager went to (they may have changed it since)."""
+    chases = ClientChase.objects.filter(hiring_manager_id=hiring_manager_id, message__isnull=False)
+    messages = OutboundMessage.objects.filter(pk__in=chases.values("message_id")).exclude(to_address="")
+    return sorted(set(messages.values_list("to_address", flat=True)))
 
 
 def _chases_naming(application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
@@ -30,7 +52,7 @@ def _chases_naming(application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
 
 
-def messages_export(*, candidate_id: int, application_ids: Iterable[int], address: str) -> dict[str, list]:
+def messages_export(*, candidate_id: int, application_ids: Iterable[int], addresses: list[str]) -> dict[str, list]:
     messages = (
         _messages(candidate_id=candidate_id, application_ids=application_ids)
         .prefetch_related("attempt_log")
@@ -40,7 +62,7 @@ def messages_export(*, candidate_id: int, application_ids: Iterable[int], addres
         "messages": [_message_export(message) for message in messages],
         "suppressions": [
             {"email": s.email, "reason": s.reason, "detail": s.detail, "created_at": when(s.created_at)}
-            for s in Suppression.objects.filter(email__iexact=address)
+            for s in Suppression.objects.filter(_any_of("email", addresses))
         ],
         "replies": [
             {
@@ -51,11 +73,11 @@ def messages_export(*, candidate_id: int, application_ids: Iterable[int], addres
                 "application": r.application_id,
                 "status": r.status,
             }
-            for r in _inbound(application_ids=application_ids, address=address).order_by("received_at", "id")
+            for r in _inbound(application_ids=application_ids, addresses=addresses).order_by("received_at", "id")
         ],
         "delivery_events": [
             {"type": e.event_type, "recipient": e.recipient, "description": e.description, "at": when(e.received_at)}
-            for e in TrackingEvent.objects.filter(recipient__iexact=address).order_by("received_at", "id")
+            for e in TrackingEvent.objects.filter(_any_of("recipient", addresses)).order_by("received_at", "id")
         ],
     }
 
@@ -81,7 +103,7 @@ def _message_export(message: OutboundMessage) -> dict[str, Any]:
 
 
 def messages_erase(
-    *, candidate_id: int, application_ids: list[int], address: str, erased_address: str, reason: str
+    *, candidate_id: int, application_ids: list[int], addresses: list[str], erased_address: str, reason: str
 ) -> dict[str, list[int]]:
     """Cancel what still waits, empty every message and try, and forget the address in the suppression
     list and the provider's events. Returns the ids of the messages and events, whose audit rows go too."""
@@ -92,17 +114,17 @@ def messages_erase(
     )
     message_ids = list(messages.values_list("pk", flat=True))
     MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")
-    for suppression in Suppression.objects.filter(email__iexact=address):
+    for suppression in Suppression.objects.filter(_any_of("email", addresses)):
         suppression.email = f"erased-suppression-{suppression.pk}@erased.invalid"
         suppression.detail = ""
         suppression.save(update_fields=["email", "detail"])
     event_ids = list(
-        TrackingEvent.objects.filter(Q(recipient__iexact=address) | Q(message_id__in=message_ids)).values_list(
+        TrackingEvent.objects.filter(_any_of("recipient", addresses) | Q(message_id__in=message_ids)).values_list(
             "pk", flat=True
         )
     )
     TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
-    inbound = _inbound(application_ids=application_ids, address=address) | InboundMessage.objects.filter(
+    inbound = _inbound(application_ids=application_ids, addresses=addresses) | InboundMessage.objects.filter(
         message_id__in=message_ids
     )
     inbound_ids = list(inbound.values_list("pk", flat=True))
@@ -112,23 +134,31 @@ def messages_erase(
     return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}
 
 
-def client_chase_messages_erase(*, hiring_manager_id: int, erased_address: str, reason: str) -> list[int]:
+def client_chase_messages_erase(
+    *, hiring_manager_id: int, addresses: list[str], erased_address: str, reason: str
+) -> dict[str, list[int]]:
     """A hiring manager's erasure: the feedback requests written to them are emptied (what still waits is
-    cancelled) and their address forgotten. Returns the message ids."""
+    cancelled), the emails that came from any of their addresses too, and the addresses forgotten in the
+    suppression list and the provider's events. Returns the ids of the messages, events and replies."""
     chases = ClientChase.objects.filter(hiring_manager_id=hiring_manager_id, message__isnull=False)
     messages = OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
-    addresses = set(messages.values_list("to_address", flat=True))
     messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
     messages.update(
         subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
     )
     message_ids = list(messages.values_list("pk", flat=True))
     MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")
-    TrackingEvent.objects.filter(Q(recipient__in=addresses) | Q(message_id__in=message_ids)).update(
-        recipient="", description=""
-    )
-    # Their replies to those requests, kept as received: the words stay only on the applications' timelines.
-    InboundMessage.objects.filter(message_id__in=message_ids).update(
+    events = TrackingEvent.objects.filter(_any_of("recipient", addresses) | Q(message_id__in=message_ids))
+    event_ids = list(events.values_list("pk", flat=True))
+    TrackingEvent.objects.filter(pk__in=event_ids).update(recipient="", description="")
+    for suppression in Suppression.objects.filter(_any_of("email", addresses)):
+        suppression.email = f"erased-suppression-{suppression.pk}@erased.invalid"
+        suppression.detail = ""
+        suppression.save(update_fields=["email", "detail"])
+    # Their replies, kept as received: the words stay only on the applications' timelines.
+    inbound = InboundMessage.objects.filter(Q(message_id__in=message_ids) | _any_of("sender", addresses))
+    inbound_ids = list(inbound.values_list("pk", flat=True))
+    InboundMessage.objects.filter(pk__in=inbound_ids).update(
         sender="", sender_name="", recipient="", subject="", text="", raw=b"", header_message_id=""
     )
-    return message_ids
+    return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}

@@ -1,8 +1,9 @@
 """The mail files of the embedded mode: with no mail server configured (`make run`), Django's file backend
 writes every email under INLOOP_RUN_DIR/mail, several to a file, each followed by a line of 79 dashes.
 
-They are copies of what the outbox sent, so a candidate's data rights cover them too: the export lists
-the emails kept there for the candidate, the erasure removes them from the files.
+They are copies of what the outbox sent, so a person's data rights cover them too (a candidate's, a
+hiring manager's): the export lists the emails kept there for them, the erasure removes them from the
+files.
 """
 
 import email
@@ -46,22 +47,23 @@ def _text(message: email.message.EmailMessage) -> str:
     return "\n".join(parts)
 
 
-def _is_about(block: bytes, *, address: str, strings: list[str]) -> email.message.EmailMessage | None:
-    """The message in `block` when it was sent to `address` or names one of `strings`; else None."""
+def _is_about(block: bytes, *, addresses: list[str], strings: list[str]) -> email.message.EmailMessage | None:
+    """The message in `block` when it was sent to one of `addresses` or names one of `strings`; else None."""
     message = email.message_from_bytes(block, policy=email.policy.default)
     headers = [str(value) for name in ("to", "cc", "bcc") for value in message.get_all(name, [])]
-    if any(found.casefold() == address.casefold() for _, found in getaddresses(headers)):
+    wanted = {address.casefold() for address in addresses}
+    if any(found.casefold() in wanted for _, found in getaddresses(headers)):
         return message
     text = _text(message).casefold()
     return message if any(value.casefold() in text for value in strings if value) else None
 
 
-def mail_files_export(*, address: str, strings: list[str]) -> list[dict[str, Any]]:
-    """The emails kept in mail files for the candidate: file, date, subject and Message-ID of each."""
+def mail_files_export(*, addresses: list[str], strings: list[str]) -> list[dict[str, Any]]:
+    """The emails kept in mail files for a person: file, date, subject and Message-ID of each."""
     found = []
     for path in _files():
         for block in _blocks(path):
-            message = _is_about(block, address=address, strings=strings)
+            message = _is_about(block, addresses=addresses, strings=strings)
             if message is not None:
                 found.append(
                     {
@@ -74,12 +76,12 @@ def mail_files_export(*, address: str, strings: list[str]) -> list[dict[str, Any
     return found
 
 
-def mail_files_erase(*, address: str, strings: list[str]) -> int:
-    """Remove the candidate's emails from the mail files (a file left empty is deleted); how many went."""
+def mail_files_erase(*, addresses: list[str], strings: list[str]) -> int:
+    """Remove a person's emails from the mail files (a file left empty is deleted); how many went."""
     removed = 0
     for path in _files():
         blocks = _blocks(path)
-        kept = [block for block in blocks if _is_about(block, address=address, strings=strings) is None]
+        kept = [block for block in blocks if _is_about(block, addresses=addresses, strings=strings) is None]
         if len(kept) == len(blocks):
             continue
         removed += len(blocks) - len(kept)

@@ -4,20 +4,24 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above through the one port (ports.stage_changes_publish), inside the transaction.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import calendar, policy, selectors
+from .. import policy, selectors
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
     Application,
+    ClientAnswer,
+    ClientChase,
+    ContactEvent,
     Job,
+    SafetyNet,
     Stage,
     StageChange,
     allowed_transitions,
@@ -28,22 +32,19 @@ from ..permissions import (
     ensure_can_give_to,
     put_forward_refusal,
 )
+from ..validators import validate_coming_date
 from . import clients, ports, prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
 User = AbstractBaseUser
 
 
-# A next step promised further ahead than this is not a next step; the clock would wait on it for years.
-PROMISE_HORIZON = timedelta(days=2 * 365)
-
-
 def _check_promised_date(next_step_date: date | None) -> None:
-    today = timezone.localdate(timezone=calendar.firm_time_zone())
-    if next_step_date is not None and next_step_date < today:
-        raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
-    if next_step_date is not None and next_step_date > today + PROMISE_HORIZON:
-        raise ValidationError({"next_step_date": "A promised next-step date can be at most two years ahead."})
+    if next_step_date is not None:
+        try:
+            validate_coming_date(next_step_date, what="promised next-step date")
+        except ValidationError as error:
+            raise ValidationError({"next_step_date": error.messages}) from error
 
 
 @transaction.atomic
@@ -281,8 +282,8 @@ def application_promise_set(
 
 @transaction.atomic
 def application_reassign(*, application: Application, owner: User, by: User | None) -> Application:
-    """Give an application to another recruiter (someone the actor may give it to: permissions.assignable_users);
-    their open prompts follow it."""
+    """Give an application to another recruiter; their open prompts follow it. The giver must be able to
+    act on the application and to give work to the new owner (permissions.assignable_users)."""
     application = Application.objects.select_for_update(of=("self",)).select_related("job").get(pk=application.pk)
     ensure_can_act_on_application(by, application)
     ensure_can_give_to(by, owner)
@@ -294,3 +295,54 @@ def application_reassign(*, application: Application, owner: User, by: User | No
         actor=by, action="application.reassign", obj=application, details={"from": previous, "to": owner.pk}
     )
     return application
+
+
+MERGED_RESOLUTION = "Merged into the candidate's other record"
+# The rows an application holds at most once per step; when both applications have one for the same step
+# (the same event recorded twice), the kept application's stays and the other's copy goes.
+_ONE_PER_STEP = (
+    (SafetyNet, ("silence_started_at",)),
+    (ClientChase, ("hiring_manager_id", "due_at")),
+    (ClientAnswer, ("due_at",)),
+)
+
+
+@transaction.atomic
+def application_history_fold(*, duplicate: Application, keeper: Application) -> None:
+    """Two applications of one person for the same job (their records merged): the kept one takes the
+    other's history, contacts, prompts, safety nets and the client's chases and answers, and the later of
+    the two last-told moments. The pipeline's rows only: each other app moves its own (the outbox its
+    messages and replies) before the other application is deleted with `application_delete_folded`."""
+    StageChange.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
+    ContactEvent.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
+    prompts.prompts_fold(duplicate_id=duplicate.pk, keeper_id=keeper.pk, resolution=MERGED_RESOLUTION)
+    for model, step in _ONE_PER_STEP:
+        taken = set(model.objects.filter(application_id=keeper.pk).values_list(*step))
+        rows = list(model.objects.filter(application_id=duplicate.pk))
+        model.objects.filter(pk__in=[row.pk for row in rows if _step(row, step) not in taken]).update(
+            application_id=keeper.pk
+        )
+        # The same event on both: the kept application's record of it is the one that counts.
+        model.objects.filter(pk__in=[row.pk for row in rows if _step(row, step) in taken]).delete()
+    informed = [at for at in (keeper.last_informed_at, duplicate.last_informed_at) if at is not None]
+    if informed and max(informed) != keeper.last_informed_at:
+        keeper.last_informed_at = max(informed)
+        keeper.save(update_fields=["last_informed_at"])
+
+
+def _step(row, fields: tuple[str, ...]) -> tuple:
+    return tuple(getattr(row, name) for name in fields)
+
+
+@transaction.atomic
+def application_delete_folded(*, duplicate: Application) -> None:
+    """Delete an application whose rows were all folded into another; refused while it still holds any
+    (a row some app did not move would go with it)."""
+    held = [
+        related.related_model._meta.label
+        for related in Application._meta.related_objects
+        if related.related_model.objects.filter(**{related.field.name: duplicate.pk}).exists()
+    ]
+    if held:
+        raise ValidationError(f"Application #{duplicate.pk} still holds rows: {', '.join(sorted(held))}.")
+    Application.objects.filter(pk=duplicate.pk).delete()

@@ -15,26 +15,31 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import calendar, selectors
 from ..audit import audit_log_record
 from ..client_links import ClientAnswerLink, due_stamp
-from ..models import ACTIVE_STAGES, Application, AuditLog, ClientAnswer, HiringManager, RecruiterPrompt
+from ..models import ACTIVE_STAGES, Application, AuditLog, ClientAnswer, HiringManager, Job, RecruiterPrompt
+from ..validators import validate_coming_date
 from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client, client_promise_due
 from .clock import application_clock_recompute
 from .prompts import prompt_open
 
 Kind = ClientAnswer.Kind
-# How far ahead a manager may push their answer, or plan the next step, from the page.
-LATEST_DATE_AHEAD = timedelta(days=90)
 
 ANSWERED = (
     "Thank you: this question has already been answered, and the recruiter has it. To change the answer "
     "now, reply to the email or call the recruiter."
 )
 REPLACED = "The client corrected its answer."
+NOT_ON_THE_JOB = (
+    "This link is no longer valid: you are no longer named as a contact for this job. If you still have an "
+    "answer, reply to the email and the recruiter will take it."
+)
 SUPERSEDED = "This link is no longer current: the recruiter has moved this candidate on since it was sent."
 
 
@@ -68,8 +73,19 @@ def client_question_read(*, link: ClientAnswerLink, now: datetime | None = None)
     """The question a link asks (with the answer it gave while that may be corrected), or ClientAnswerRefused
     saying why it can no longer be answered."""
     application = Application.objects.select_related("candidate", "job__client").filter(pk=link.application_id).first()
-    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
-    return _question(application, manager, link, now or timezone.now())
+    return _question(application, _manager(link), link, now or timezone.now())
+
+
+def _manager(link: ClientAnswerLink) -> HiringManager | None:
+    """The link's manager unless erased, with whether they are still named on the application's job."""
+    named = Job.hiring_managers.through.objects.filter(
+        job__applications__pk=link.application_id, hiringmanager_id=OuterRef("pk")
+    )
+    return (
+        HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True)
+        .annotate(on_the_job=Exists(named))
+        .first()
+    )
 
 
 def _answer_to_correct(
@@ -97,6 +113,9 @@ def _question(
         raise ClientAnswerRefused("This link is no longer valid.")
     if manager.client_id != application.job.client_id:
         raise ClientAnswerRefused("This link is no longer valid.")
+    if not manager.on_the_job:
+        # Taken off the job since the link was sent: the answer is no longer theirs to give.
+        raise ClientAnswerRefused(NOT_ON_THE_JOB)
     candidate = application.candidate
     question = ClientQuestion(
         application=application,
@@ -124,10 +143,10 @@ def _check_date(value: date | None, *, required: bool, field: str, today: date) 
         if required:
             raise ClientAnswerRefused(f"Please choose the {field}.")
         return
-    if value < today:
-        raise ClientAnswerRefused(f"The {field} cannot be in the past.")
-    if value > today + LATEST_DATE_AHEAD:
-        raise ClientAnswerRefused(f"The {field} can be at most 90 days ahead; the recruiter will call you instead.")
+    try:
+        validate_coming_date(value, today=today, what=field)
+    except ValidationError as error:
+        raise ClientAnswerRefused(" ".join(error.messages)) from error
 
 
 def _review_detail(question: ClientQuestion, answer: ClientAnswer) -> str:
@@ -161,7 +180,7 @@ def client_answer_record(
         .filter(pk=link.application_id)
         .first()
     )
-    manager = HiringManager.objects.filter(pk=link.hiring_manager_id, erased_at__isnull=True).first()
+    manager = _manager(link)
     question = _question(application, manager, link, now)
     if kind not in Kind.values:
         raise ClientAnswerRefused("Please choose one of the three answers.")

@@ -23,6 +23,7 @@ from ..audit import audit_log_record, audit_log_record_each, audit_log_record_ma
 from ..models import Application, ClientChase, RecruiterProfile, RecruiterPrompt
 from ..permissions import ensure_can_act_on_application
 from ..selectors import clients as client_selectors
+from ..validators import validate_coming_date
 from . import ports, prompts
 
 User = AbstractBaseUser
@@ -101,8 +102,10 @@ def application_client_promise_set(
     ensure_can_act_on_application(by, application)
     if application.stage not in settings.INLOOP_CLIENT_ANSWER_DAYS or application.client_asked_at is None:
         raise ValidationError({"promised_date": "The client owes no answer in this stage."})
-    if promised_date < timezone.localdate(timezone=calendar.firm_time_zone()):
-        raise ValidationError({"promised_date": "The date the client promised cannot be in the past."})
+    try:
+        validate_coming_date(promised_date, what="date the client promised")
+    except ValidationError as error:
+        raise ValidationError({"promised_date": error.messages}) from error
     application.client_promised_date = promised_date
     application.client_answer_due = client_promise_due(promised=promised_date, holidays=selectors.firm_holidays())
     application.client_chased_at = None

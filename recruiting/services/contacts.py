@@ -11,10 +11,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .. import calendar, selectors
+from .. import selectors
 from ..audit import audit_log_record, audit_log_record_each
 from ..models import Application, ContactEvent
 from ..permissions import ensure_can_act_on_application
+from ..validators import validate_coming_date
 from . import prompts
 from .clock import application_clock_recompute, applications_clock_save, clock_set
 
@@ -46,8 +47,10 @@ def contact_log(
     if next_step_date is not None:
         if direction != ContactEvent.Direction.OUTBOUND:
             raise ValidationError({"next_step_date": "Only a date given to the candidate is a promise."})
-        if next_step_date < timezone.localdate(timezone=calendar.firm_time_zone()):
-            raise ValidationError({"next_step_date": "The promised next-step date cannot be in the past."})
+        try:
+            validate_coming_date(next_step_date, what="promised next-step date")
+        except ValidationError as error:
+            raise ValidationError({"next_step_date": error.messages}) from error
     application = (
         Application.objects.select_for_update(of=("self", "candidate"))
         .select_related("candidate", "job")

@@ -15,6 +15,7 @@ from ..audit import audit_log_record
 from ..models import Client, HiringManager, Job
 from ..permissions import ensure_admin, ensure_can_act
 from .client_replies import client_replies_unname
+from .prompts import prompts_unname
 
 User = AbstractBaseUser
 
@@ -101,14 +102,19 @@ def hiring_manager_export(*, hiring_manager: HiringManager, by: User | None) -> 
 @transaction.atomic
 def hiring_manager_erase(*, hiring_manager: HiringManager, by: User | None) -> HiringManager:
     """Erase a manager's personal data: name and address blanked, taken off every job, never chased again.
+    The pipeline's part of their erasure: candidates.services.data_rights.hiring_manager_data_erase runs it
+    with the other apps' parts and the sweep that finds their name and addresses everywhere else.
 
     The chases and answers stay (the candidates' timelines and the client's figures need them); the
-    answers keep no link to the erased person.
+    answers keep no link to the erased person, and the prompts about them no longer name them.
     """
     ensure_admin(by, "erase a contact's data")
     manager = HiringManager.objects.select_for_update().get(pk=hiring_manager.pk)
     if manager.erased_at is not None:
         return manager
+    asked_about = {*manager.chases.values_list("application_id", flat=True)}
+    asked_about |= {*manager.answers.values_list("application_id", flat=True)}
+    prompts_unname(application_ids=asked_about, name=manager.name, replacement="The client contact (erased)")
     manager.answers.update(hiring_manager=None)
     client_replies_unname(hiring_manager=manager)
     manager.jobs.clear()

@@ -1,20 +1,25 @@
 """Closing a job: every live application leaves the pipeline, each with the message its stage calls for.
 
 Closing is the job owner's decision (or their team lead's, or an admin's) and it closes every live
-application of the job, whoever owns it: the permission is checked once, on the job.
+application of the job, whoever owns it: the permission is checked once, on the job. The request writes
+a JobClosing row and a worker does the work; the task message is a hint, so a broker that is down
+delays a closing (the relay hands it over once the broker is back) and never loses it.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from .. import selectors
 from ..audit import audit_log_record
-from ..celery import TaskCall, enqueue_on_commit
-from ..models import ACTIVE_STAGES, Application, AuditLog, Job, Stage
+from ..celery import TaskCall, enqueue, enqueue_on_commit
+from ..models import ACTIVE_STAGES, Application, AuditLog, Job, JobClosing, Stage
 from ..permissions import ensure_can_act
 from ..ratelimit import lossy_get, lossy_set
 from .applications import application_transition_check, applications_move_locked
@@ -25,6 +30,13 @@ CLOSE_OUTCOMES = (Stage.REJECTED, Stage.WITHDRAWN)
 # Applications moved per transaction: short locks, and progress that other processes can see.
 JOB_CLOSE_BATCH = 100
 PROGRESS_TIMEOUT_SECONDS = 24 * 60 * 60
+JOB_CLOSE_TASK = "recruiting.tasks.job_close_run"
+# A closing not started this long after its last hint is handed over again (the hint was lost, or it
+# waits behind other work: a second hint is harmless).
+CLOSING_RESEND_AFTER = timedelta(minutes=1)
+# A closing started this long ago and not finished stopped with its worker (a run lasts at most the
+# tasks' time limit, five minutes): it is handed over again and finishes the rest.
+CLOSING_STALLED_AFTER = timedelta(minutes=10)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -113,15 +125,28 @@ def job_close_progress_record(*, close_id: str, state: str, done: int, total: in
     )
 
 
+def _close_task(closing: JobClosing) -> TaskCall:
+    return TaskCall(
+        JOB_CLOSE_TASK,
+        args=(closing.job_id, closing.requested_by_id, closing.outcome, closing.notify, closing.close_id),
+        hint=True,
+    )
+
+
 @transaction.atomic
 def job_close_start(*, job: Job, by: User | None, outcome: str, notify: bool, close_id: str) -> int:
-    """Check that the job may be closed, then close it in a worker (with progress); returns the live count."""
+    """Check that the job may be closed and record the closing, for a worker to run (with progress);
+    returns the live count. The closing is in the database before any task message is sent: with the
+    broker down the request still answers, and the closings relay starts it once the broker is back."""
     _check_outcome(outcome)
     job = Job.objects.select_for_update().get(pk=job.pk)
     ensure_can_act(by, job.owner_id)
     live = job.applications.filter(stage__in=ACTIVE_STAGES).count()
     if job.status == Job.Status.CLOSED and live == 0:
         raise ValidationError("This job is already closed and has no live applications.")
+    closing = JobClosing.objects.create(
+        job=job, close_id=close_id, requested_by=by, outcome=outcome, notify=notify, handed_at=timezone.now()
+    )
     audit_log_record(
         actor=by,
         action="job.close_requested",
@@ -129,9 +154,40 @@ def job_close_start(*, job: Job, by: User | None, outcome: str, notify: bool, cl
         details={"outcome": outcome, "notify": notify, "live": live, "close_id": close_id},
     )
     job_close_progress_record(close_id=close_id, state="waiting", done=0, total=live)
-    by_id = by.pk if by is not None else None
-    enqueue_on_commit(TaskCall("recruiting.tasks.job_close_run", args=(job.pk, by_id, outcome, notify, close_id)))
+    enqueue_on_commit(_close_task(closing))
     return live
+
+
+def job_closing_begin(*, close_id: str) -> bool:
+    """A worker starts a recorded closing: False when it finished already (a second hint, or a message
+    delivered again), so that nothing is done twice. A closing with no row (requested before closings
+    were recorded) runs."""
+    closing = JobClosing.objects.filter(close_id=close_id).first()
+    if closing is None:
+        return True
+    if closing.finished_at is not None:
+        return False
+    JobClosing.objects.filter(pk=closing.pk).update(started_at=timezone.now())
+    return True
+
+
+def job_closing_finish(*, close_id: str) -> None:
+    JobClosing.objects.filter(close_id=close_id, finished_at__isnull=True).update(finished_at=timezone.now())
+
+
+def job_closings_relay(*, now: datetime | None = None) -> int:
+    """Beat: hand every closing that waits to a worker again (not started a minute after its last hint,
+    or started and stalled); returns how many were handed over. Safe to run twice or at once: a closing
+    runs once to its end whatever the number of hints."""
+    now = now or timezone.now()
+    waiting = Q(started_at__isnull=True, handed_at__lt=now - CLOSING_RESEND_AFTER)
+    stalled = Q(started_at__lt=now - CLOSING_STALLED_AFTER, handed_at__lt=now - CLOSING_STALLED_AFTER)
+    closings = list(JobClosing.objects.filter(waiting | stalled, finished_at__isnull=True).order_by("pk"))
+    if not closings:
+        return 0
+    JobClosing.objects.filter(pk__in=[closing.pk for closing in closings]).update(handed_at=now)
+    enqueue(*(_close_task(closing) for closing in closings))
+    return len(closings)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ The only writer of RecruiterPrompt: prompts are opened, settled by contacts, sno
 reassigned here (the overdue scan, in scan.py, opens and escalates them in bulk).
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time
@@ -18,6 +19,7 @@ from .. import calendar, policy
 from ..audit import audit_log_record, audit_log_record_each, audit_log_record_many
 from ..models import Application, ContactEvent, RecruiterPrompt, Stage
 from ..permissions import ensure_can_act
+from ..validators import validate_coming_date
 
 User = AbstractBaseUser
 Reason = RecruiterPrompt.Reason
@@ -232,6 +234,11 @@ def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: st
         raise ValidationError({"reason": "Say why this can wait."})
     if until is None:
         raise ValidationError({"until": "Choose the date this can wait until."})
+    day = timezone.localdate(until, timezone=calendar.firm_time_zone()) if isinstance(until, datetime) else until
+    try:
+        validate_coming_date(day)
+    except ValidationError as error:
+        raise ValidationError({"until": error.messages}) from error
     if not isinstance(until, datetime):
         until = datetime.combine(until, time.min, tzinfo=calendar.firm_time_zone())
     now = timezone.now()
@@ -318,3 +325,28 @@ def prompts_erase(*, application_ids: list[int], reason: str) -> None:
     prompts = RecruiterPrompt.objects.filter(application_id__in=application_ids)
     prompts.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolution=reason[:300])
     prompts.update(detail="", snooze_reason="")
+
+
+def prompts_fold(*, duplicate_id: int, keeper_id: int, resolution: str) -> int:
+    """Two applications joined into one (a merge): the other's open prompts are settled (the kept one has
+    its own clock and prompts), and all its prompts move, history kept. Returns how many moved."""
+    RecruiterPrompt.objects.filter(application_id=duplicate_id, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution=resolution
+    )
+    return RecruiterPrompt.objects.filter(application_id=duplicate_id).update(application_id=keeper_id)
+
+
+def prompts_unname(*, application_ids: Iterable[int], name: str, replacement: str) -> int:
+    """A person's erasure: the prompts of these applications no longer name them (the name as a whole
+    word, any case). By relation, so that even a one-word name is safe to replace. Returns how many."""
+    if not name.strip():
+        return 0
+    pattern = re.compile(rf"(?<!\w){re.escape(name.strip())}(?!\w)", re.IGNORECASE)
+    changed = []
+    for prompt in RecruiterPrompt.objects.filter(application_id__in=application_ids, detail__icontains=name.strip()):
+        detail = pattern.sub(replacement, prompt.detail)
+        if detail != prompt.detail:
+            prompt.detail = detail
+            changed.append(prompt)
+    RecruiterPrompt.objects.bulk_update(changed, ["detail"])
+    return len(changed)

@@ -301,6 +301,9 @@ INLOOP_CLIENT_ESCALATE_AFTER_DAYS = env.int("INLOOP_CLIENT_ESCALATE_AFTER_DAYS",
 INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS = env.int("INLOOP_CLIENT_ANSWER_LINK_MAX_AGE_DAYS", default=21)
 # For this many minutes after answering, the manager may correct their answer through the same link.
 INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES = env.int("INLOOP_CLIENT_ANSWER_CORRECTION_MINUTES", default=30)
+# How far ahead a date a person types may lie (a promised next step, the client's promised answer, a
+# manager's "need more time", a snooze): further is not a plan, and the clock would wait on it for years.
+INLOOP_DATE_HORIZON_DAYS = env.int("INLOOP_DATE_HORIZON_DAYS", default=730)
 
 LOGGING = {
     "version": 1,

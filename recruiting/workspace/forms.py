@@ -8,29 +8,23 @@ from django.core.exceptions import ValidationError
 
 from notifications.rendering import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from recruiting.models import ContactEvent, Stage, allowed_transitions
+from recruiting.validators import ComingDateField, coming_date_bounds
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-# The dates a recruiter may type: a promise or a snooze is never decades away, and the clock's arithmetic
-# (business days after a date) must never run past the calendar's last day.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
-
-
 def date_in_range(day: date) -> bool:
-    return EARLIEST_DATE <= day <= LATEST_DATE
+    """Whether a date read from a query string (a preview) is one the forms would take."""
+    earliest, latest = coming_date_bounds()
+    return earliest <= day <= latest
 
 
-class BoundedDateField(forms.DateField):
+class BoundedDateField(ComingDateField):
+    """Every date typed in the workspace is for something still to come: one set of bounds for all."""
+
     widget = DateInput
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and not date_in_range(value):
-            raise ValidationError(f"Give a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.", code="out_of_range")
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -47,6 +41,7 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
 class MoveForm(forms.Form):
     to_stage = forms.ChoiceField(label="Move to")
     next_step_date = BoundedDateField(
+        what="promised next-step date",
         label="Next step promised for",
         required=False,
         help_text="The date you told the candidate to expect news by. Leave empty if you did not promise one.",
@@ -141,7 +136,8 @@ class PersonalEmailForm(forms.Form):
 class PromiseForm(forms.Form):
     # A fresh token per form shown: sending the same form twice queues one email.
     send_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    next_step_date = forms.DateField(
+    next_step_date = BoundedDateField(
+        what="promised next-step date",
         label="Next step expected by",
         required=False,
         widget=DateInput,
@@ -181,7 +177,8 @@ class HiringManagerForm(forms.Form):
 
 
 class ClientPromiseForm(forms.Form):
-    promised_date = forms.DateField(
+    promised_date = BoundedDateField(
+        what="date the client promised",
         label="The client promised its answer by",
         widget=DateInput,
         help_text="We chase the hiring manager the next business morning if no answer came by then.",

@@ -1,11 +1,15 @@
 """The admin's merge of two candidates, and its pickers that search by name instead of asking for ids."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.models import Candidate
-from recruiting.models import Application
+from notifications.models import InboundMessage
+from recruiting.models import Application, ClientAnswer, ClientChase, HiringManager, RecruiterPrompt, SafetyNet
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +70,45 @@ def test_the_application_pickers_search_candidates_and_jobs_by_name(client, admi
     assert [row["text"].split(" (")[0] for row in jobs] == ["Harbour pilot"]
     add_page = client.get(reverse("admin:recruiting_application_add")).content.decode()
     assert "admin-autocomplete" in add_page
+
+
+def test_merging_keeps_the_folded_applications_replies_client_answers_chases_and_safety_nets(client, admin_user):
+    """Both records applied to the same job: the newer record's application is folded into the older's.
+    Everything it held moves: its stored replies, the client's answers and chases, its safety nets, its
+    prompts; the same event recorded on both stays once. Through the admin's merge action."""
+    older = CandidateFactory(email="ama@mail.example", first_name="Ama", last_name="Owusu")
+    newer = CandidateFactory(email="ama.owusu@work.example", first_name="Ama", last_name="Owusu-Mensah")
+    job = JobFactory()
+    manager = HiringManager.objects.create(client=job.client, name="Noor Haddad", email="noor@client.example")
+    kept = ApplicationFactory(candidate=older, job=job)
+    folded = ApplicationFactory(candidate=newer, job=job)
+    now = timezone.now()
+    earlier = now - timedelta(days=3)
+    reply = InboundMessage.objects.create(
+        application=folded, source="webhook", digest="e" * 64, status="accepted", text="Still keen", sender=newer.email
+    )
+    answer = ClientAnswer.objects.create(
+        application=folded, hiring_manager=manager, kind="more_time", stage="submitted", asked_at=earlier, due_at=now
+    )
+    chase = ClientChase.objects.create(application=folded, hiring_manager=manager, due_at=now)
+    net = SafetyNet.objects.create(application=folded, silence_started_at=earlier, kind="email")
+    twice = SafetyNet.objects.create(application=folded, silence_started_at=now, kind="email")
+    SafetyNet.objects.create(application=kept, silence_started_at=now, kind="email")
+    prompt = RecruiterPrompt.objects.create(application=folded, recruiter=folded.owner, reason="overdue")
+    client.force_login(admin_user)
+
+    page = _merge(client, [older.pk, newer.pk]).content.decode()
+
+    assert f"Candidate #{newer.pk} was merged into #{older.pk}" in page
+    assert not Application.objects.filter(pk=folded.pk).exists()
+    for row in (reply, answer, chase, net, prompt):
+        row.refresh_from_db()
+        assert row.application_id == kept.pk, type(row).__name__
+    assert reply.text == "Still keen"
+    assert prompt.resolved_at is not None  # the kept application has its own clock
+    assert not SafetyNet.objects.filter(pk=twice.pk).exists()
+    assert SafetyNet.objects.filter(application=kept).count() == 2
+    older.refresh_from_db()
+    assert older.merged_details == [
+        {"first_name": "Ama", "last_name": "Owusu-Mensah", "email": "ama.owusu@work.example", "phone": ""}
+    ]

@@ -8,6 +8,7 @@ import time_machine
 from django.conf import settings
 from django.core import signing
 from django.test import override_settings
+from django.urls import reverse
 
 from candidates.services.data_rights import candidate_erase
 from recruiting.client_links import ANSWER_SALT, client_answer_token
@@ -172,7 +173,9 @@ def test_a_tampered_link_is_refused(client, application, manager):
 
 
 def test_an_expired_link_is_refused(client, application, manager):
-    url = url_for(application, manager)
+    # Signed on the day of the chase, not on the day the suite runs.
+    with time_machine.travel(THURSDAY, tick=False):
+        url = url_for(application, manager)
     response = post(client, url, at=MONDAY + timedelta(days=40), kind="not_a_fit")
     assert response.status_code == 410
     assert "expired" in response.content.decode()
@@ -201,10 +204,10 @@ def test_posts_are_rate_limited_per_link(client, application, manager):
     assert not ClientAnswer.objects.exists()
 
 
-def test_a_date_beyond_ninety_days_or_an_erased_candidate_is_refused(client, application, manager, admin_user):
+def test_a_date_beyond_the_horizon_or_an_erased_candidate_is_refused(client, application, manager, admin_user):
     url = url_for(application, manager)
-    far = post(client, url, kind="more_time", more_time_until="2027-06-01")
-    assert "at most 90 days" in far.content.decode()
+    far = post(client, url, kind="more_time", more_time_until="2029-06-01")
+    assert "too far ahead" in far.content.decode()
     candidate_erase(candidate=application.candidate, by=admin_user)
     assert post(client, url, kind="not_a_fit").status_code == 410
     assert not ClientAnswer.objects.exists()
@@ -314,3 +317,40 @@ def test_the_correction_window_is_a_setting(client, application, manager):
 
     assert late.status_code == 410
     assert ClientAnswer.objects.get().kind == "not_a_fit"
+
+
+def test_a_manager_taken_off_the_job_can_no_longer_answer_through_an_old_link(client, application, manager):
+    """The link was sent while they were named on the job; the recruiter then took them off it (the job
+    page's hiring managers). Their old link neither shows the question nor records an answer."""
+    colleague = HiringManager.objects.create(client=manager.client, name="Lee Chan", email="lee@lumen.example")
+    url = url_for(application, manager)
+    client.force_login(application.owner)
+    with time_machine.travel(THURSDAY, tick=False):
+        contacts_page = client.post(
+            reverse("client_contacts", args=[manager.client_id]),
+            {"action": "job", "job": application.job_id, "hiring_managers": [colleague.pk]},
+        )
+    client.logout()
+    assert contacts_page.status_code == 302
+    assert list(application.job.hiring_managers.all()) == [colleague]
+
+    with time_machine.travel(THURSDAY, tick=False):
+        shown = client.get(url)
+    answered = post(client, url, kind="more_time", next_step_date="2026-11-27")
+
+    for response in (shown, answered):
+        assert response.status_code == 410
+        assert "no longer named as a contact for this job" in response.content.decode()
+    application.refresh_from_db()
+    assert application.promised_next_step_date is None and application.client_promised_date is None
+    assert not ClientAnswer.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["9000-01-01", "9999-12-31"])
+def test_a_far_date_on_the_answer_page_is_refused_and_writes_nothing(client, application, manager, day):
+    response = post(client, url_for(application, manager), kind="more_time", next_step_date=day)
+    assert response.status_code == 200
+    assert "too far ahead" in response.content.decode()
+    application.refresh_from_db()
+    assert application.client_promised_date is None and application.client_answer_due is not None
+    assert not ClientAnswer.objects.exists()

@@ -21,6 +21,7 @@ from recruiting.models import (
     AuditLog,
     ContactEvent,
     Job,
+    JobClosing,
     RecruiterPrompt,
     Stage,
     StageChange,
@@ -52,6 +53,7 @@ def demo_firm(django_db_setup, django_db_blocker):
             uploaded_by=application.owner, content=b"first_name,email\n", file_name="people.csv"
         )
         inbound_email_receive(raw_bytes=b"From: someone@example.com\nSubject: Hello\n\nAny jobs?\n", source="pipe")
+        JobClosing.objects.create(job=application.job, close_id="admin-page", outcome=Stage.REJECTED, notify=False)
         yield
         transaction.set_rollback(True)
 

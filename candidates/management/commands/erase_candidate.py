@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 "for good. Run it again with --yes to go ahead."
             )
         others = list(
-            Candidate.objects.filter(email__iexact=candidate.email, erased_at__isnull=True)
+            Candidate.objects.filter(email_key=candidate.email_key, erased_at__isnull=True)
             .exclude(pk=candidate.pk)
             .values_list("pk", flat=True)
         )

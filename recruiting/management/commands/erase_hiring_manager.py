@@ -1,15 +1,16 @@
 """Erase one hiring manager's personal data on their request; their answers stay on the timelines, unnamed."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from notifications.services.data_rights import client_chase_messages_erase
+from candidates.services.data_rights import hiring_manager_data_erase
 from recruiting.models import HiringManager
-from recruiting.services.hiring_managers import hiring_manager_erase
 
 
 class Command(BaseCommand):
-    help = "Erase a client contact's personal data (name, address, the emails written to them). Cannot be undone."
+    help = (
+        "Erase a client contact's personal data everywhere (name, every address they had, the emails written "
+        "to and from them, their name in notes, logs and mail files). Cannot be undone."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("hiring_manager_id", type=int)
@@ -27,10 +28,9 @@ class Command(BaseCommand):
                 f"This erases hiring manager #{hiring_manager_id} and the emails written to them for good. "
                 "Run it again with --yes to go ahead."
             )
-        # Both apps' rows in one transaction: an erasure is never left half done.
-        with transaction.atomic():
-            manager = hiring_manager_erase(hiring_manager=manager, by=None)
-            emails = client_chase_messages_erase(
-                hiring_manager_id=manager.pk, erased_address=manager.email, reason="The recipient's data was erased."
-            )
-        self.stdout.write(f"Hiring manager #{hiring_manager_id} erased ({len(emails)} email(s) emptied).")
+        # Every app's rows in one transaction (the service's): an erasure is never left half done.
+        erased = hiring_manager_data_erase(hiring_manager=manager, by=None)
+        self.stdout.write(
+            f"Hiring manager #{hiring_manager_id} erased ({erased['emails']} email(s) emptied, "
+            f"{erased['other_rows_cleaned']} other row(s) cleaned)."
+        )
