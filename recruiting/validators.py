@@ -45,7 +45,9 @@ def validate_coming_date(value: date, *, today: date | None = None, what: str = 
         raise ValidationError(f"The {what} cannot be in the past.", code="date_past")
     if value > latest:
         raise ValidationError(
-            f"The {what} is too far ahead: choose one by {latest:%d %B %Y} at the latest.", code="date_too_far"
+            f"The {what} is too far ahead: choose one by {calendar.day_words(latest, weekday=False, year=True)} at the"
+            " latest.",
+            code="date_too_far",
         )
 
 

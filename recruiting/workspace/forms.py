@@ -15,10 +15,9 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def date_in_range(day: date) -> bool:
-    """Whether a date read from a query string (a preview) is one the forms would take."""
-    earliest, latest = coming_date_bounds()
-    return earliest <= day <= latest
+def date_not_too_far(day: date) -> bool:
+    """Whether a date read from a query string (a preview) is within the horizon the forms take."""
+    return day <= coming_date_bounds()[1]
 
 
 class BoundedDateField(ComingDateField):

@@ -336,7 +336,7 @@ def test_a_manager_taken_off_the_job_can_no_longer_answer_through_an_old_link(cl
 
     with time_machine.travel(THURSDAY, tick=False):
         shown = client.get(url)
-    answered = post(client, url, kind="more_time", next_step_date="2026-11-27")
+    answered = post(client, url, kind="more_time", more_time_until="2026-11-27")
 
     for response in (shown, answered):
         assert response.status_code == 410
@@ -348,7 +348,7 @@ def test_a_manager_taken_off_the_job_can_no_longer_answer_through_an_old_link(cl
 
 @pytest.mark.parametrize("day", ["9000-01-01", "9999-12-31"])
 def test_a_far_date_on_the_answer_page_is_refused_and_writes_nothing(client, application, manager, day):
-    response = post(client, url_for(application, manager), kind="more_time", next_step_date=day)
+    response = post(client, url_for(application, manager), kind="more_time", more_time_until=day)
     assert response.status_code == 200
     assert "too far ahead" in response.content.decode()
     application.refresh_from_db()

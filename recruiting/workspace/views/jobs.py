@@ -126,12 +126,13 @@ def _in_the_past(day: date | None) -> bool:
 
 
 def _date_or_none(value: str | None) -> date | None:
-    """A date from the query string for the preview: None when it is not one, or not one a form takes."""
+    """A date from the query string for the preview: None when it is not one, or when it lies beyond the
+    dates a form takes. A past date is kept, so that the preview warns of it."""
     try:
         day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
-    return day if day is None or forms.date_in_range(day) else None
+    return day if day is None or forms.date_not_too_far(day) else None
 
 
 @login_required
