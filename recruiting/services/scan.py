@@ -270,17 +270,17 @@ def _safety_nets_claim(*, now: datetime) -> list[Application]:
     if not due:
         return []
     table = connection.ops.quote_name(SafetyNet._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    # One VALUES row per application: the same statement on PostgreSQL and on SQLite (3.35+ returns rows).
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(due))
+    params = []
+    for application in due:
+        params += [application.pk, adapt(application.silence_started), _safety_net_kind(application), adapt(now)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) "  # noqa: S608 (names from the model)
-            "SELECT unnest(%s::bigint[]), unnest(%s::timestamptz[]), unnest(%s::text[]), %s "
+            f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) VALUES {rows} "  # noqa: S608 (names from the model)
             "ON CONFLICT DO NOTHING RETURNING application_id",
-            [
-                [application.pk for application in due],
-                [application.silence_started for application in due],
-                [_safety_net_kind(application) for application in due],
-                now,
-            ],
+            params,
         )
         claimed = {pk for (pk,) in cursor.fetchall()}
     return [application for application in due if application.pk in claimed]
