@@ -27,7 +27,7 @@ from ..services.figure_weeks import figure_weeks_record
 from ..services.scan import prompts_scan_overdue
 from .data import DEMO_USERNAME
 from .outside import outside_act
-from .recruiters import office_hours_act
+from .recruiters import arrivals_take, office_hours_act
 from .story import World
 
 # A recruiter on leave for a while mid-story (days from its start): what waits for them is escalated, and
@@ -80,7 +80,7 @@ def office_moments(start: datetime, end: datetime) -> list[datetime]:
     return [moment for moment in moments if start < moment < end]
 
 
-def machines_run(now: datetime, *, office: bool) -> None:
+def machines_run(now: datetime, *, figures: bool) -> None:
     """The beat jobs (relay, scan, client chases, digests, figure weeks) and the woken sending worker."""
     prompts_scan_overdue()
     client_answers_chase()
@@ -90,7 +90,8 @@ def machines_run(now: datetime, *, office: bool) -> None:
     relay.messages_relay(now=now)
     while sending.messages_send_due(worker="demo").claimed:
         pass
-    if office:
+    # Hourly in beat; at each office moment here, and at the end, the week's last reading is the same.
+    if figures:
         figure_weeks_record()
 
 
@@ -131,13 +132,14 @@ def story_run(world: World, *, start: datetime, traveller) -> int:
         at_office = bool(office) and office[0] <= now
         while office and office[0] <= now:
             office.pop(0)
+        arrivals_take(world, now, office=at_office)
         outside_act(world, now)
         if at_office:
             away = {DEMO_USERNAME} if now >= away_at else set()
             if start + LEAVE[1] <= now < start + LEAVE[2]:
                 away.add(LEAVE[0])
             office_hours_act(world, now, away=away)
-        machines_run(now, office=at_office)
+        machines_run(now, figures=at_office or now >= world.end)
         steps += 1
         if now >= world.end:
             return steps

@@ -1,8 +1,8 @@
-"""What the demo firm's people do in office hours, through the services their pages call: take in new
-candidates, move applications on (promising dates), act on what clients answered, deal with their
-prompts (a call, or a check-in email), answer candidates' emails. Some are quicker than others, and the
-team lead picks up what is escalated to them, so that the scan's escalations and safety nets have work.
-"""
+"""What the demo firm's people do, through the services their pages call: candidates apply through the
+site at any hour; in office hours recruiters move applications on (promising dates), act on what clients
+answered, deal with their prompts (a call, or a check-in email) and answer candidates' emails. Some are
+quicker than others, and the team lead picks up what is escalated to them, so that the scan's
+escalations and safety nets have work."""
 
 from datetime import date, datetime, timedelta
 
@@ -37,9 +37,10 @@ def _today() -> date:
     return timezone.localdate(timezone=calendar.firm_time_zone())
 
 
-def arrivals_take(world: World, now: datetime) -> None:
-    """The candidates who applied since the last office moment: recorded, and their applications made
-    (the acknowledgment email queued by the service)."""
+def arrivals_take(world: World, now: datetime, *, office: bool) -> None:
+    """The candidates who applied through the firm's site since the last step (by nobody: the job may be
+    a colleague's), each application's acknowledgment queued by the service; in office hours their
+    recruiter sometimes rings them at once."""
     jobs = {job.pk: job for job in world.firm.open_jobs}
     while world.arrivals and world.arrivals[0].at <= now:
         arrival = world.arrivals.pop(0)
@@ -51,19 +52,15 @@ def arrivals_take(world: World, now: datetime) -> None:
             phone=arrival.phone,
             time_zone=arrival.time_zone,
             owner=owner,
-            by=owner,
+            by=None,
         )
         if arrival.paused:
             candidate_set_preferences(candidate=candidate, by=owner, automated_updates_paused=True)
-        applications = [
-            # The candidate applied through the firm's site (by nobody): the job may be a colleague's.
-            application_create(candidate=candidate, job=jobs[job_id], by=None)
-            for job_id in arrival.job_ids
-        ]
+        applications = [application_create(candidate=candidate, job=jobs[pk], by=None) for pk in arrival.job_ids]
         for application in applications:
             act_at = now + timedelta(days=world.rng.uniform(1, 4))
             world.stories[application.pk] = Story(application.pk, owner.pk, application.job_id, act_at=act_at)
-            if world.rng.random() < 0.4:
+            if office and world.rng.random() < 0.4:
                 _call(application, by=owner, summary=world.rng.choice(CONTACT_NOTES[Stage.NEW]))
         if arrival.bounces:
             world.bouncing.add(candidate.pk)
@@ -250,7 +247,6 @@ def preferences_change(world: World, now: datetime) -> None:
 
 
 def office_hours_act(world: World, now: datetime, *, away: set[str]) -> None:
-    arrivals_take(world, now)
     preferences_change(world, now)
     moves_make(world, now, away=away)
     prompts_deal_with(world, now, away=away)

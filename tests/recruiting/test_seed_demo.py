@@ -4,7 +4,7 @@ running with its clock moved, and that a second run changes nothing."""
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from notifications.models import InboundMessage, OutboundMessage, Suppression, TrackingEvent
-from recruiting import demo, policy
+from recruiting import calendar, demo, policy, selectors
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,
@@ -135,9 +135,15 @@ def test_some_overdue_some_promised_some_do_not_contact(seeded):
     assert ws.applications_overdue_for(owner_ids={demo_user.pk}, now=now).count() >= demo.DEMO_OVERDUE_MINIMUM
     promised = Application.objects.filter(stage__in=ACTIVE_STAGES, promised_next_step_date__isnull=False)
     assert promised.count() >= 5
-    # A promise whose day has passed without news is owed now (the product prompts for it).
-    passed = promised.filter(promised_next_step_date__lt=timezone.localdate(), candidate__do_not_contact=False)
-    assert not passed.exclude(next_update_due__lte=now).exists()
+    # A promise whose day has passed without news makes the update owed by the next business day after it.
+    tz, holidays = calendar.firm_time_zone(), selectors.firm_holidays()
+    passed = promised.filter(
+        promised_next_step_date__lt=timezone.localdate(timezone=tz), candidate__do_not_contact=False
+    )
+    for application in passed:
+        grace = policy.DEFAULT_POLICIES[application.stage].grace_business_days
+        day = policy.add_business_days(application.promised_next_step_date, grace, holidays)
+        assert application.next_update_due <= datetime.combine(day, time.min, tzinfo=tz), application.pk
     silent = Candidate.objects.filter(do_not_contact=True)
     assert silent.count() == demo.DO_NOT_CONTACT_COUNT
     assert not silent.filter(do_not_contact_reason="").exists()
@@ -164,12 +170,11 @@ def test_candidate_emails_were_really_sent_and_are_on_the_timelines(seeded):
     assert ws.outbox_messages(status=OutboundMessage.Status.SENT).count() >= sent.count()
     codes = set(sent.values_list("template_code", flat=True))
     assert {"acknowledgment", "screening", "submitted", "check_in", "personal"} <= codes
-    # Every candidate who gets automated email and never bounced has each application's emails on its timeline.
-    reachable = Application.objects.filter(
-        candidate__automated_updates_paused=False, candidate__do_not_contact=False, candidate__email_status="ok"
-    )
-    told_by_email = ContactEvent.objects.filter(message__isnull=False, channel=ContactEvent.Channel.EMAIL)
-    assert not reachable.exclude(pk__in=told_by_email.values("application_id")).exists()
+    # Every email sent about an application is on that application's timeline.
+    on_timelines = ContactEvent.objects.filter(message__isnull=False, channel=ContactEvent.Channel.EMAIL)
+    assert not sent.filter(application__isnull=False).exclude(pk__in=on_timelines.values("message_id")).exists()
+    told_by_email = Application.objects.filter(pk__in=on_timelines.values("application_id"))
+    assert told_by_email.count() >= 0.8 * Application.objects.count()
     assert ContactEvent.objects.filter(channel=ContactEvent.Channel.PHONE).count() >= 200
 
 
