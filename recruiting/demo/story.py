@@ -133,7 +133,8 @@ def _preferences_plan(*, rng: random.Random, arrivals: list[Arrival], end: datet
     others = [arrival for arrival in early if arrival.owner != DEMO_USERNAME]
     chosen = rng.sample(others, DO_NOT_CONTACT_COUNT + BOUNCE_COUNT)
     for arrival in chosen[:DO_NOT_CONTACT_COUNT]:
-        arrival.do_not_contact_at = min(arrival.at + timedelta(days=rng.uniform(2, 15)), end - timedelta(days=1))
+        # Told on the phone in office hours, at least a working day before today.
+        arrival.do_not_contact_at = min(arrival.at + timedelta(days=rng.uniform(2, 15)), end - timedelta(days=4))
     for arrival in chosen[DO_NOT_CONTACT_COUNT:]:
         arrival.bounces = True
     rest = [arrival for arrival in early if arrival not in chosen]
