@@ -172,11 +172,13 @@ def prompts_deal_with(world: World, now: datetime, *, away: set[str]) -> None:
     """Each open prompt that has come, taken up by its recruiter (or the lead it was escalated to) with
     that person's chance: a call, a check-in email, or for a silent client a call to the client."""
     rng, lead = world.rng, world.firm.users["lead"]
+    # In the applications' order, not the prompts': the scan inserts prompts in an order each database
+    # chooses, and the story must not depend on it.
     prompts = (
         RecruiterPrompt.objects.filter(resolved_at__isnull=True, due_at__lte=now)
         .exclude(reason__in=(Reason.REPLY_OWED, Reason.CLIENT_ANSWERED, Reason.OUTCOME_UNKNOWN))
         .select_related("recruiter", "application__candidate", "application__owner")
-        .order_by("pk")
+        .order_by("application_id", "reason")
     )
     for prompt in prompts:
         if prompt.snoozed_until and prompt.snoozed_until > now:
@@ -212,7 +214,7 @@ def replies_answer(world: World, now: datetime, *, away: set[str]) -> None:
         RecruiterPrompt.objects.filter(reason=Reason.REPLY_OWED, resolved_at__isnull=True, due_at__lte=now)
         .exclude(recruiter__username__in=away)
         .select_related("recruiter", "application")
-        .order_by("pk")
+        .order_by("application_id")
     )
     for prompt in owed:
         if world.rng.random() >= REPLY_CHANCE:
