@@ -207,7 +207,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("pk", "received_at", "source", "sender", "subject", "status", "reason", "automatic", "application")
     list_filter = ("status", "automatic", "source")
-    list_select_related = ("application__candidate", "application__job")
+    list_select_related = ("application__candidate", "application__job__client")
     search_fields = ("sender", "subject", "=header_message_id")
     date_hierarchy = "received_at"
     exclude = ("raw",)

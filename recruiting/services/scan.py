@@ -37,6 +37,8 @@ from . import ports
 from .clock import safety_net_hold, safety_net_window
 from .prompts import SETTLED_CLOSED, Reason, prompts_open_many
 
+# Safety nets claimed per INSERT statement.
+CLAIM_CHUNK = 1000
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
 REANALYZE_AFTER = 500
 
@@ -270,19 +272,23 @@ def _safety_nets_claim(*, now: datetime) -> list[Application]:
     if not due:
         return []
     table = connection.ops.quote_name(SafetyNet._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) "  # noqa: S608 (names from the model)
-            "SELECT unnest(%s::bigint[]), unnest(%s::timestamptz[]), unnest(%s::text[]), %s "
-            "ON CONFLICT DO NOTHING RETURNING application_id",
-            [
-                [application.pk for application in due],
-                [application.silence_started for application in due],
-                [_safety_net_kind(application) for application in due],
-                now,
-            ],
-        )
-        claimed = {pk for (pk,) in cursor.fetchall()}
+    adapt = connection.ops.adapt_datetimefield_value
+    claimed: set[int] = set()
+    # One VALUES row per application, the same statement on PostgreSQL and SQLite (3.35+ returns rows), in
+    # chunks that stay inside both databases' limits on parameters.
+    for first in range(0, len(due), CLAIM_CHUNK):
+        chunk = due[first : first + CLAIM_CHUNK]
+        params = []
+        for application in chunk:
+            params += [application.pk, adapt(application.silence_started), _safety_net_kind(application), adapt(now)]
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) VALUES {rows} "  # noqa: S608 (names from the model)
+                "ON CONFLICT DO NOTHING RETURNING application_id",
+                params,
+            )
+            claimed.update(pk for (pk,) in cursor.fetchall())
     return [application for application in due if application.pk in claimed]
 
 

@@ -38,13 +38,14 @@ OUR_APPS = ("recruiting", "candidates", "notifications")
 
 @pytest.fixture(scope="module")
 def demo_firm(django_db_setup, django_db_blocker):
-    """The demo data plus one of each record the demo does not make (it sends no mail), rolled back after."""
+    """The demo data plus a few records of each kind the admin shows (a fresh move's email, an attempt, a
+    bounce, an import, an unmatched email), rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
         demo.demo_data_load()
         prompts_scan_overdue()
         application = Application.objects.filter(stage=Stage.NEW, candidate__do_not_contact=False).first()
         services.application_move(application=application, to_stage=Stage.SCREENING, by=None, note="From the test")
-        message = OutboundMessage.objects.get(application=application)
+        message = OutboundMessage.objects.filter(application=application).latest("pk")
         MessageAttemptFactory(message=message)
         tracking_event_record(
             esp_name="test", event_type="bounced", recipient="bounced.address@example.com", event_id="bounce-1"

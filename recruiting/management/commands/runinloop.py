@@ -125,7 +125,7 @@ class Command(BaseCommand):
             if demo.demo_data_loaded():
                 self._say("Demo data already loaded.")
             else:
-                self._say("Loading the demo data (once; this takes a few seconds)...")
+                self._say("Loading the demo data (once: two months of the firm, run through; about a minute)...")
                 summary = demo.demo_data_load()
                 self._say(f"Loaded {summary.candidates} candidates and {summary.applications} applications.")
             demo.demo_login_ensure()

@@ -1,4 +1,4 @@
-"""Load the demo firm once: staff, clients, jobs, 300 candidates with two months of history."""
+"""Load the demo firm once: two months of a small firm, run by the product itself with the clock moved."""
 
 from django.core.management.base import BaseCommand, CommandError
 
