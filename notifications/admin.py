@@ -12,10 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from candidates.links import signed_links_masked
 from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
 from recruiting.models import Role
-from recruiting.permissions import can_act_on, role_of
+from recruiting.permissions import role_of
 
 from .models import InboundMessage, MessageAttempt, MessageTemplate, OutboundMessage, Suppression, TrackingEvent
 from .services import messages as message_services
@@ -134,14 +133,6 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("candidate")
-
-    def get_object(self, request, object_id, from_field=None):
-        message = super().get_object(request, object_id, from_field)
-        if message is not None and message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
-            # Shown, never saved (read-only here): the candidate's signed links are for who may act on them.
-            message.body_text = signed_links_masked(message.body_text)
-            message.body_html = signed_links_masked(message.body_html)
-        return message
 
     def has_cancel_permission(self, request: HttpRequest) -> bool:
         # Staff may ask; message_cancel and message_retry decide whose messages they may touch.

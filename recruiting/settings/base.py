@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "recruiting.input_guard.NulCharacterGuard",
+    # Last, so that it reads each page as it goes out: signed links only for who may act on what they open.
+    "recruiting.signed_links.SignedLinkMask",
 ]
 
 ROOT_URLCONF = "recruiting.urls"

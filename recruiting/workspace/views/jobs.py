@@ -29,7 +29,6 @@ from recruiting.workspace.views.common import (
     ids_from,
     is_htmx,
     page_of,
-    rendered_for,
     safe_next,
 )
 
@@ -109,7 +108,7 @@ def _move_preview(user, application: Application, to_stage: str, next_step_date:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
     preview = template_services.template_preview(application=moved, template_code=code)
-    return code, rendered_for(user, application.candidate.owner_id, preview), note
+    return code, preview, note
 
 
 def _date_or_none(value: str | None) -> date | None:
