@@ -212,6 +212,8 @@ if INLOOP_TRACKING_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
 
 # Replies (docs/operations.md, "Replies"). Off without a reply domain: Reply-To is then the recruiter.
 INLOOP_REPLY_DOMAIN = env.str("INLOOP_REPLY_DOMAIN", default="").strip().lower()
+# The authserv-id of the server that receives replies: only its Authentication-Results header is heard.
+INLOOP_INBOUND_AUTHSERV_ID = env.str("INLOOP_INBOUND_AUTHSERV_ID", default="").strip().lower()
 # The provider whose inbound webhook may post replies; off when unset.
 INLOOP_INBOUND_ESP = env.str("INLOOP_INBOUND_ESP", default="").strip().lower()
 if INLOOP_INBOUND_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
