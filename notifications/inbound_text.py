@@ -80,9 +80,42 @@ class _HtmlText(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# The HTML read of a message: its start (the new words are at the top, the quoted history below them).
+HTML_READ_MAX_CHARS = 256 * 1024
+# A "<" that no ">" closes before the next "<": the standard library's HTML parser would read to the end
+# of the text from each such "<" in turn (quadratic). One lookahead per "<", never past the next one.
+_UNCLOSED_TAG = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+# A marked section outside a comment, other than Outlook's conditionals (closed by "]>" at once), is read
+# to the end of the text for its "]]>" as well.
+_MARKED_SECTION = re.compile(r"<!\[(?!(?:if|else|endif)\b[^\]<>]{0,200}\]>)", re.IGNORECASE)
+
+
+def html_defused(html: str) -> str:
+    """`html` with every construct the HTML parser would rescan the rest of the text for written as text:
+    an unclosed comment, a marked section, a "<" no ">" closes. Comments that close are kept as they are
+    (Outlook's conditional comments hold markup of their own). One pass, in time linear in the text."""
+    parts = []
+    position = 0
+    while position < len(html):
+        start = html.find("<!--", position)
+        end = html.find("-->", start + 4) if start >= 0 else -1
+        if start < 0 or end < 0:
+            # No comment left that closes: what follows is plain markup (an unclosed "<!--" made text).
+            parts.append(_markup_defused(html[position:]))
+            break
+        parts.append(_markup_defused(html[position:start]))
+        parts.append(html[start : end + 3])
+        position = end + 3
+    return "".join(parts)
+
+
+def _markup_defused(markup: str) -> str:
+    return _UNCLOSED_TAG.sub("&lt;", _MARKED_SECTION.sub("&lt;![", markup))
+
+
 def html_to_text(html: str) -> str:
     parser = _HtmlText()
-    parser.feed(html)
+    parser.feed(html_defused(html[:HTML_READ_MAX_CHARS]))
     parser.close()
     return parser.text()
 

@@ -1,4 +1,5 @@
-"""The reply parser's work is bounded whatever a sender writes, up to the inbound size limit.
+"""The reply parser's work, and the HTML parser's, is bounded whatever a sender writes, up to the inbound
+size limit.
 
 Its patterns take time that grows with the square of a line's length and of a run of blank lines, so
 what it is given is bounded (notifications.inbound_text.parser_input): the test counts what it sees, for
@@ -6,6 +7,7 @@ hostile texts up to INLOOP_INBOUND_MAX_BYTES, and checks that what comes back is
 from the start of the text, nothing invented. (The time it takes is measured outside the suite.)
 """
 
+import re
 from unittest import mock
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from notifications.inbound_text import PARSED_MAX_CHARS, latest_reply
 # the characters it is given times the length of its longest line, and a run of blank lines.
 MOST_CHARACTERS = 64 * 1024
 LONGEST_LINE = 1000
+MOST_HTML_CHARACTERS = 512 * 1024
 
 # The starts of the lines the parser's patterns try hardest, and what makes them long.
 HOSTILE = [
@@ -141,3 +144,85 @@ def test_a_line_starting_on_that_fills_the_size_limit_reads_as_what_the_sender_w
     words = latest_reply(text)
 
     assert words == text[:PARSED_MAX_CHARS]
+
+
+HOSTILE_HTML = [
+    "<a",
+    "<",
+    "</",
+    "<!",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "<![if mso]>",
+    "<![endif]>",
+    "<?",
+    "<!DOCTYPE ",
+    ">",
+    "<div>",
+    "<p class='gmail_quote'>",
+    "<blockquote type=cite>",
+    "<script>",
+    "<style>",
+    '<a b="',
+    "&#",
+    "&amp;",
+    "On ",
+    "x",
+    " ",
+    "\n",
+]
+# What the HTML parser rescans the rest of the text for: a "<" that no ">" closes before the next "<".
+UNCLOSED = re.compile(r"<[^<>]*(?:<|\Z)")
+CLOSED_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@st.composite
+def hostile_html(draw) -> str:
+    pieces = draw(
+        st.lists(
+            st.tuples(
+                st.lists(st.sampled_from(HOSTILE_HTML), min_size=1, max_size=4).map("".join),
+                st.integers(min_value=1, max_value=300_000),
+            ),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    return "".join(piece * count for piece, count in pieces)[: settings.INLOOP_INBOUND_MAX_BYTES]
+
+
+@hypothesis_settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(html=hostile_html())
+def test_the_html_parser_is_given_a_bounded_text_with_nothing_it_would_rescan(html):
+    fed: list[str] = []
+    feed = inbound_text._HtmlText.feed
+
+    def counting_feed(parser, data):
+        # Checked before any work is done: the size, and no "<" left open outside a comment that closes.
+        assert len(data) <= MOST_HTML_CHARACTERS
+        outside_comments = CLOSED_COMMENT.sub("", data)
+        assert UNCLOSED.search(outside_comments) is None
+        fed.append(data)
+        return feed(parser, data)
+
+    with mock.patch.object(inbound_text._HtmlText, "feed", counting_feed):
+        text = inbound_text.html_to_text(html)
+
+    assert len(fed) == 1
+    assert isinstance(text, str) and len(text) <= len(fed[0])
+
+
+def test_outlooks_conditional_comments_and_markup_still_read_as_words():
+    html = (
+        "<html><head><!--[if gte mso 9]><xml><o:OfficeDocumentSettings/></xml><![endif]--></head>"
+        "<body><![if !supportLists]><p>I accept &amp; thank you.</p><![endif]>"
+        "<div id='divRplyFwdMsg'>From: Sam</div></body></html>"
+    )
+
+    assert inbound_text.html_to_text(html) == "I accept & thank you."
