@@ -53,6 +53,9 @@ _AUTOMATIC_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+# Parts inside parts deeper than this are no email a person wrote: the standard library (and anything
+# that walks the parts) recurses once per level, so such a message is refused before it is read.
+MAX_PART_DEPTH = 32
 _AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply)@", re.IGNORECASE)
 # Messages that reached the mail server: the only ones anybody can have answered.
 HANDED_OVER = (MessageStatus.SENT, MessageStatus.UNKNOWN)
@@ -88,18 +91,25 @@ class Match:
     doubt: str = ""
 
 
+def _stored(text: str) -> str:
+    """Text as the database keeps it: PostgreSQL refuses the NUL character, which a sender may write."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
     except Exception:  # noqa: BLE001 (a header the parser cannot make sense of is a header we do without)
         return ""
-    return str(value or "")
+    return _stored(str(value or ""))
 
 
 def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
     try:
         header = message.get(name)
-        found = [(address.display_name, address.addr_spec) for address in getattr(header, "addresses", ())]
+        found = [
+            (_stored(address.display_name), _stored(address.addr_spec)) for address in getattr(header, "addresses", ())
+        ]
     except Exception:  # noqa: BLE001
         return []
     # An address the parser could not make out comes back as "<>" or without a domain.
@@ -170,7 +180,7 @@ def _read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
         reading.references += _MESSAGE_ID.findall(_header(message, name))
     reading.automatic = _is_automatic(message, reading)
     reading.dmarc = _dmarc(message, reading.sender) if reading.sender else ""
-    reading.text = inbound_text.body_text(message)
+    reading.text = _stored(inbound_text.body_text(message))
     if message.get_content_type() != "multipart/report":
         reading.attachments = sum(1 for _part in message.iter_attachments())
     return reading
@@ -249,6 +259,34 @@ def _reject(inbound: InboundMessage, reason: str) -> InboundMessage:
     return inbound
 
 
+def _part_depth(message: EmailMessage) -> int:
+    """How many levels of parts the message has, counted without recursion."""
+    deepest, waiting = 0, [(message, 1)]
+    while waiting:
+        part, depth = waiting.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_PART_DEPTH and part.is_multipart():
+            waiting.extend((inner, depth + 1) for inner in part.get_payload())
+    return deepest
+
+
+def inbound_post_refuse(*, raw_bytes: bytes, source: str, size: int, reason: str) -> InboundMessage:
+    """Store what a route could not hand over as an email (a post too large, or one the provider's format
+    could not be read from), with the reason; the same post twice is kept once. Returns the row."""
+    digest = hashlib.sha256(raw_bytes + str(size).encode() + b"refused").hexdigest()
+    existing = InboundMessage.objects.filter(digest=digest).first()
+    if existing is not None:
+        return existing
+    inbound = InboundMessage(
+        source=source[:40], digest=digest, raw=raw_bytes[: settings.INLOOP_INBOUND_RAW_KEEP_BYTES], raw_size=size
+    )
+    try:
+        with transaction.atomic():
+            return _reject(inbound, reason)
+    except IntegrityError:
+        return InboundMessage.objects.get(digest=digest)
+
+
 def inbound_email_receive(*, raw_bytes: bytes, source: str, envelope_recipient: str = "", size: int | None = None):
     """Store one raw email and act on it; returns the InboundMessage (the existing one for a duplicate).
 
@@ -280,7 +318,12 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
     )
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw_bytes)
+        depth = _part_depth(message)
+        if depth > MAX_PART_DEPTH:
+            return _reject(inbound, f"nested too deep: parts inside parts more than {MAX_PART_DEPTH} levels down")
         reading = _read(message, envelope_recipient=envelope_recipient)
+    except RecursionError:
+        return _reject(inbound, "nested too deep to read: parts inside parts beyond what can be followed")
     except Exception as error:  # noqa: BLE001 (malformed mail of any kind is stored as a rejection)
         logger.info("Inbound email could not be parsed: %s", type(error).__name__)
         return _reject(inbound, f"unreadable message ({type(error).__name__})")
@@ -401,12 +444,20 @@ def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMe
     return inbound
 
 
+class UnwritableEmail(Exception):
+    """The provider parsed an email that cannot be written out again (parts nested too deep, for one):
+    the webhook stores the post it came in as refused, with this reason."""
+
+
 def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
     message = event.message
     try:
         raw = message.as_bytes()
     except Exception:  # noqa: BLE001 (a message the provider parsed but that cannot be serialised as is)
-        raw = message.as_string().encode("utf-8", "surrogateescape")
+        try:
+            raw = message.as_string().encode("utf-8", "surrogateescape")
+        except Exception as error:  # noqa: BLE001
+            raise UnwritableEmail(f"the email could not be written out ({type(error).__name__})") from error
     inbound_email_receive(
         raw_bytes=raw, source=f"webhook:{esp_name.lower()}", envelope_recipient=message.envelope_recipient or ""
     )
