@@ -280,3 +280,17 @@ def test_the_candidates_own_page_keeps_its_links_for_a_signed_in_visitor(client,
     page = client.get(status_page_url(message.candidate).removeprefix("http://testserver")).content.decode()
 
     assert f"/c/status/{message.candidate.pk}.{message.candidate.link_version}:" in page
+
+
+def test_a_recruiter_who_may_act_on_one_candidate_of_a_chase_cannot_rewrite_it(client, chase):
+    # Saving the text as they read it would put the masks in place of the other candidates' answer links.
+    message, (ours, _theirs) = chase
+    client.force_login(ours.owner)
+
+    response = client.post(
+        reverse("outbox_message", args=[message.pk]), {"subject": "Our candidates", "body_text": "Rewritten."}
+    )
+
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert "Rewritten." not in message.body_text and len(_answer_links(message.body_text)) == 2
