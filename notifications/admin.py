@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
 from recruiting.models import Role
-from recruiting.permissions import role_of
+from recruiting.permissions import can_act_on, role_of
 
 from .models import InboundMessage, MessageAttempt, MessageTemplate, OutboundMessage, Suppression, TrackingEvent
 from .services import messages as message_services
@@ -203,6 +203,20 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     exclude = ("raw",)
     readonly_fields = ("raw_source",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not self._may_read_raw(request.user, obj):
+            # The raw email carries the quoted original's signed links encoded (quoted-printable, base64),
+            # where no mask can find them: it is for who may act on its application.
+            return [name for name in fields if name != "raw_source"]
+        return fields
+
+    @staticmethod
+    def _may_read_raw(user, obj: InboundMessage) -> bool:
+        if role_of(user) == Role.ADMIN:
+            return True
+        return obj.application is not None and can_act_on(user, obj.application.owner_id)
 
     @admin.display(description="Raw source (the start kept for the audit)")
     def raw_source(self, obj: InboundMessage) -> str:

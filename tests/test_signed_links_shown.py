@@ -273,6 +273,20 @@ def test_an_email_that_came_back_quoting_the_candidates_links_is_masked_for_anot
     assert all(link in _page(client, owner, reverse("outbox_replies")) for link in _links(sent.candidate))
 
 
+def test_the_raw_source_of_an_email_that_came_back_is_for_who_may_act_on_its_application(client):
+    # Encoded (quoted-printable, base64), the quoted original's links are where no mask can find them.
+    owner = UserFactory(is_staff=True, profile__team=TeamFactory())
+    owner.user_permissions.add(Permission.objects.get(codename="view_inboundmessage"))
+    sent = OutboundMessageFactory(application=_application(owner), status="sent")
+    inbound = inbound_email_receive(raw_bytes=_quoting(sent, kind="bounce"), source="pipe")
+    url = reverse("admin:notifications_inboundmessage_change", args=[inbound.pk])
+
+    outsider_page = _page(client, _staff_who_may_view("view_inboundmessage"), url)
+    owner_page = _page(client, owner, url)
+
+    assert "Raw source" not in outsider_page and "Raw source" in owner_page
+
+
 def test_the_candidates_own_page_keeps_its_links_for_a_signed_in_visitor(client, message):
     # A page open to anyone carries its own link in its forms: it is served as it is.
     client.force_login(_recruiter())

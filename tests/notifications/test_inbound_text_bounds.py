@@ -22,7 +22,8 @@ from notifications.inbound_text import PARSED_MAX_CHARS, latest_reply
 # the characters it is given times the length of its longest line, and a run of blank lines.
 MOST_CHARACTERS = 64 * 1024
 LONGEST_LINE = 1000
-MOST_HTML_CHARACTERS = 512 * 1024
+# Escaping a "<" that no ">" closes makes it four characters: still linear work for the parser.
+MOST_HTML_CHARACTERS = 4 * 256 * 1024 + 1024
 
 # The starts of the lines the parser's patterns try hardest, and what makes them long.
 HOSTILE = [
