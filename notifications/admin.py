@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from candidates.links import signed_links_masked
 from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
 from recruiting.models import Role
 from recruiting.permissions import can_act_on, role_of
@@ -135,14 +134,6 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("candidate")
 
-    def get_object(self, request, object_id, from_field=None):
-        message = super().get_object(request, object_id, from_field)
-        if message is not None and message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
-            # Shown, never saved (read-only here): the candidate's signed links are for who may act on them.
-            message.body_text = signed_links_masked(message.body_text)
-            message.body_html = signed_links_masked(message.body_html)
-        return message
-
     def has_cancel_permission(self, request: HttpRequest) -> bool:
         # Staff may ask; message_cancel and message_retry decide whose messages they may touch.
         return request.user.is_active and request.user.is_staff
@@ -212,6 +203,20 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     exclude = ("raw",)
     readonly_fields = ("raw_source",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not self._may_read_raw(request.user, obj):
+            # The raw email carries the quoted original's signed links encoded (quoted-printable, base64),
+            # where no mask can find them: it is for who may act on its application.
+            return [name for name in fields if name != "raw_source"]
+        return fields
+
+    @staticmethod
+    def _may_read_raw(user, obj: InboundMessage) -> bool:
+        if role_of(user) == Role.ADMIN:
+            return True
+        return obj.application is not None and can_act_on(user, obj.application.owner_id)
 
     @admin.display(description="Raw source (the start kept for the audit)")
     def raw_source(self, obj: InboundMessage) -> str:

@@ -13,10 +13,25 @@ REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 # sign) as Latin-1 or ASCII; cp1252 decodes every Latin-1 letter the same way and those too.
 READ_AS_CP1252 = {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252"}
 
+# What the reply parser sees is bounded: its patterns take time that grows with the square of a line's
+# length ("On " followed by a long line is tried against "On <anything> wrote:" at every split point) and
+# of a run of blank lines. It reads the start of the text (the new words are at the top, and no more than
+# 20,000 characters of them are kept), of each line only the start (the rest is set aside behind a marker
+# and put back in the words it returns), and runs of blank lines cut to two.
+PARSED_MAX_CHARS = 32 * 1024
+PARSED_LINE_CHARS = 256
+# Private-use characters around the number of a set-aside rest of a line: no pattern of the parser
+# matches them, and the same characters in what a sender wrote are replaced before parsing.
+_ASIDE_OPEN, _ASIDE_CLOSE = "\ue000", "\ue001"
+_ASIDE = re.compile(f"{_ASIDE_OPEN}([0-9]+){_ASIDE_CLOSE}")
+_BLANK_RUN = re.compile(r"\n(?:[^\S\n]*\n){2,}")
+
 # The line above a quote marked with ">": "On <date>, <name> wrote:" and its translations.
 _ATTRIBUTION = re.compile(r"(wrote|a écrit|schrieb|escribió|scrisse|schreef)\s*:\s*$", re.IGNORECASE)
+# Horizontal space only around the dashes: a run of blank lines is never scanned again from each line.
 _FORWARD_MARKER = re.compile(
-    r"^\s*-{3,}\s*(Forwarded message|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado)\s*-{3,}\s*$",
+    r"^[ \t]*-{3,}[ \t]*(Forwarded message|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado)"
+    r"[ \t]*-{3,}[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "hr"}
@@ -65,9 +80,42 @@ class _HtmlText(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# The HTML read of a message: its start (the new words are at the top, the quoted history below them).
+HTML_READ_MAX_CHARS = 256 * 1024
+# A "<" that no ">" closes before the next "<": the standard library's HTML parser would read to the end
+# of the text from each such "<" in turn (quadratic). One lookahead per "<", never past the next one.
+_UNCLOSED_TAG = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+# A marked section outside a comment, other than Outlook's conditionals (closed by "]>" at once), is read
+# to the end of the text for its "]]>" as well.
+_MARKED_SECTION = re.compile(r"<!\[(?!(?:if|else|endif)\b[^\]<>]{0,200}\]>)", re.IGNORECASE)
+
+
+def html_defused(html: str) -> str:
+    """`html` with every construct the HTML parser would rescan the rest of the text for written as text:
+    an unclosed comment, a marked section, a "<" no ">" closes. Comments that close are kept as they are
+    (Outlook's conditional comments hold markup of their own). One pass, in time linear in the text."""
+    parts = []
+    position = 0
+    while position < len(html):
+        start = html.find("<!--", position)
+        end = html.find("-->", start + 4) if start >= 0 else -1
+        if start < 0 or end < 0:
+            # No comment left that closes: what follows is plain markup (an unclosed "<!--" made text).
+            parts.append(_markup_defused(html[position:]))
+            break
+        parts.append(_markup_defused(html[position:start]))
+        parts.append(html[start : end + 3])
+        position = end + 3
+    return "".join(parts)
+
+
+def _markup_defused(markup: str) -> str:
+    return _UNCLOSED_TAG.sub("&lt;", _MARKED_SECTION.sub("&lt;![", markup))
+
+
 def html_to_text(html: str) -> str:
     parser = _HtmlText()
-    parser.feed(html)
+    parser.feed(html_defused(html[:HTML_READ_MAX_CHARS]))
     parser.close()
     return parser.text()
 
@@ -100,6 +148,23 @@ def body_text(message: EmailMessage) -> str:
     return text.replace("\r\n", "\n")
 
 
+def parser_input(text: str) -> tuple[str, list[str]]:
+    """What the reply parser is given of `text`: long lines cut, each rest set aside behind a marker
+    (returned, to be put back with words_restored), and runs of blank lines cut to two."""
+    aside: list[str] = []
+    lines = []
+    for line in text.split("\n"):
+        if len(line) > PARSED_LINE_CHARS:
+            aside.append(line[PARSED_LINE_CHARS:])
+            line = f"{line[:PARSED_LINE_CHARS]}{_ASIDE_OPEN}{len(aside) - 1}{_ASIDE_CLOSE}"
+        lines.append(line)
+    return _BLANK_RUN.sub("\n\n\n", "\n".join(lines)), aside
+
+
+def words_restored(words: str, aside: list[str]) -> str:
+    return _ASIDE.sub(lambda match: aside[int(match[1])], words)
+
+
 def latest_reply(text: str) -> str:
     """The new words of a reply: the quoted history and the sender's signature removed.
 
@@ -108,16 +173,17 @@ def latest_reply(text: str) -> str:
     was marked with ">" is the sender's own (bottom posting, or answers between the quoted lines), so it
     is kept; an Outlook header block, or a forwarding line, starts history that is not marked, so
     everything from it goes (the raw copy keeps it).
-    Hyphen lists stay: candidates write them.
+    Hyphen lists stay: candidates write them. Only the start of a long text is read (PARSED_MAX_CHARS).
     """
+    text = text[:PARSED_MAX_CHARS].replace(_ASIDE_OPEN, "\ufffd").replace(_ASIDE_CLOSE, "\ufffd")
     text = _FORWARD_MARKER.split(text, maxsplit=1)[0]
     lines = text.splitlines()
     marked = any(line.lstrip().startswith(">") for line in lines)
-    unquoted = "\n".join(line for line in lines if not line.lstrip().startswith(">"))
+    unquoted, aside = parser_input("\n".join(line for line in lines if not line.lstrip().startswith(">")))
     parsed = ReplyText(text=unquoted, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
     bodies = []
     for index, reply in enumerate(parsed.replies):
         if index and not (marked and _ATTRIBUTION.search(reply.headers or "")):
             break
-        bodies.append(reply.body.strip())
+        bodies.append(words_restored(reply.body, aside).strip())
     return "\n\n".join(body for body in bodies if body)

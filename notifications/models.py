@@ -211,6 +211,9 @@ class InboundMessage(models.Model):
     automatic = models.BooleanField(default=False)
     # False when the sender is not the candidate's address on file (shown as such).
     from_candidate = models.BooleanField(default=False)
+    # True when the sender is proven (the signed reply address of a message we sent, and no DMARC failure):
+    # only a verified reply owes an answer or stops a client's clock. An unverified one says why in `reason`.
+    verified = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices)
     reason = models.CharField(max_length=300, blank=True)
     message = models.ForeignKey(

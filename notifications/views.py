@@ -2,20 +2,32 @@
 
 import logging
 import time
+from email import policy
+from email.parser import BytesParser
 from functools import cache
 
 from anymail import urls as anymail_urls
+from anymail.webhooks.base import AnymailBasicAuthMixin
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
+
+from .services.inbound import UnwritableEmail, inbound_post_refuse
 
 logger = logging.getLogger(__name__)
 TRACKING_SUFFIX = "_tracking_webhook"
 INBOUND_SUFFIX = "_inbound_webhook"
 # A signed post older than this is a replay: providers that sign with a timestamp post within seconds.
 SIGNED_POST_MAX_AGE_SECONDS = 15 * 60
+# A provider posts the email inside a form field or a JSON string, escaped: the post may be up to this many
+# times the email's size. The email itself is held to INLOOP_INBOUND_MAX_BYTES when it is read.
+POST_ESCAPING_FACTOR = 3
+READ_CHUNK = 1024 * 1024
 
 
 @cache
@@ -48,15 +60,23 @@ def tracking_webhook(request: HttpRequest, esp: str) -> HttpResponse:
     return views[esp](request)
 
 
+def inbound_post_max_bytes() -> int:
+    return POST_ESCAPING_FACTOR * settings.INLOOP_INBOUND_MAX_BYTES + 64 * 1024
+
+
 @login_not_required
 @csrf_exempt
 def inbound_webhook(request: HttpRequest, esp: str) -> HttpResponse:
     """The inbound webhook of the provider named by INLOOP_INBOUND_ESP: replies posted by the provider.
 
     Checked like the tracking webhook (basic auth always; the provider's signature where it signs, and a
-    signed post must be recent: a replayed one is refused). anymail's view then sends the inbound signal
-    that notifications.services.inbound stores and acts on; an email we cannot use is stored as a
-    rejection and still answered 200, so the provider does not retry it forever.
+    signed post must be recent: a replayed one is refused, 400, nothing stored). This route alone takes
+    posts up to inbound_post_max_bytes() (the site's DATA_UPLOAD_MAX_MEMORY_SIZE is for forms): the body
+    is read here, once the basic auth holds. anymail's view then parses the provider's post and sends the
+    inbound signal that notifications.services.inbound stores and acts on. Whatever cannot become an
+    email (a post too large, one the provider's format cannot be read from, an email nested too deep to
+    write out) is stored as refused with its reason, and like an email we cannot use it is answered 200,
+    so that the provider does not retry it forever.
     """
     configured = settings.INLOOP_INBOUND_ESP.strip().lower()
     views = _anymail_views(INBOUND_SUFFIX)
@@ -65,10 +85,84 @@ def inbound_webhook(request: HttpRequest, esp: str) -> HttpResponse:
     if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
         logger.error("Inbound webhook for %s called but ANYMAIL_WEBHOOK_SECRET is not set: refused", esp)
         raise SuspiciousOperation("The inbound webhook has no secret configured.")
+    if request.method != "POST":
+        return views[esp](request)
+    view = views[esp].view_class(**views[esp].view_initkwargs)
+    view.setup(request, esp=esp)
+    # The secret first: nothing of a post from anyone else is read, let alone kept.
+    AnymailBasicAuthMixin.validate_request(view, request)
+    source = f"webhook:{esp}"
+    body, size = _body_read(request)
+    if size > len(body):
+        limit = inbound_post_max_bytes()
+        return _refused(request, source, body, size, f"too large: a post of {size} bytes, over the limit of {limit}")
+    request._body = body
+    if request.content_type == "multipart/form-data":
+        request._post, request._files = _multipart_form(request.META.get("CONTENT_TYPE", ""), body)
     if _signed_too_long_ago(request):
         logger.warning("Inbound webhook for %s refused: a signed post from more than 15 minutes ago (a replay?)", esp)
         raise SuspiciousOperation("The inbound webhook post is too old.")
-    return views[esp](request)
+    view.run_validators(request)
+    try:
+        events = view.parse_events(request)
+    except DatabaseError:
+        raise
+    except RecursionError:
+        reason = "nested too deep to read: parts inside parts beyond what can be followed"
+        return _refused(request, source, body, size, reason)
+    except Exception as error:  # noqa: BLE001 (a post we cannot read is stored with why, never a 500)
+        reason = f"the provider's post could not be read as an email ({type(error).__name__})"
+        return _refused(request, source, body, size, reason)
+    for event in events:
+        try:
+            view.signal.send(sender=view.__class__, event=event, esp_name=view.esp_name)
+        except UnwritableEmail as error:
+            return _refused(request, source, body, size, str(error))
+    return HttpResponse()
+
+
+# The site's input guard leaves the body to this view (recruiting.input_guard).
+inbound_webhook.reads_raw_body = True
+
+
+def _body_read(request: HttpRequest) -> tuple[bytes, int]:
+    """The post's body when within the limit, else its start (for the record) and its whole size; what is
+    past the limit is read and dropped, never held."""
+    limit = inbound_post_max_bytes()
+    kept, size = bytearray(), 0
+    while chunk := request.read(READ_CHUNK):
+        size += len(chunk)
+        if len(kept) <= limit:
+            kept += chunk[: limit + 1 - len(kept)]
+    if size > limit:
+        return bytes(kept[: settings.INLOOP_INBOUND_RAW_KEEP_BYTES]), size
+    return bytes(kept), size
+
+
+def _multipart_form(content_type: str, body: bytes) -> tuple[QueryDict, MultiValueDict]:
+    """A multipart form read with the standard library's parser: Django's own holds each field to
+    DATA_UPLOAD_MAX_MEMORY_SIZE, and the raw email is one field."""
+    form = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    post, files = QueryDict(mutable=True), MultiValueDict()
+    for part in form.iter_parts() if form.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files.appendlist(name, SimpleUploadedFile(filename, payload, content_type=part.get_content_type()))
+        else:
+            post.appendlist(name, payload.decode(part.get_content_charset() or "utf-8", errors="replace"))
+    return post, files
+
+
+def _refused(request: HttpRequest, source: str, body: bytes, size: int, reason: str) -> HttpResponse:
+    inbound = inbound_post_refuse(raw_bytes=body, source=source, size=size, reason=reason)
+    logger.warning("Inbound webhook post stored refused as #%s: %s", inbound.pk, reason)
+    return HttpResponse(f"Stored, not delivered: {reason}.", content_type="text/plain")
 
 
 def _signed_too_long_ago(request: HttpRequest) -> bool:

@@ -47,3 +47,14 @@ def client_answer_link_read(token: str) -> ClientAnswerLink:
     except ValueError as error:
         raise signing.BadSignature("Malformed client answer token") from error
     return ClientAnswerLink(application_id=application_id, hiring_manager_id=manager_id, due_stamp=stamp)
+
+
+def client_answer_application_id(token: str) -> int | None:
+    """The application a genuine answer token names, however old; None for anything else. For deciding who
+    may read the link, never for taking an answer (client_answer_link_read does that)."""
+    try:
+        value = signing.TimestampSigner(salt=ANSWER_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    application_id, _, _rest = value.partition(".")
+    return int(application_id) if application_id.isdigit() else None

@@ -2,8 +2,10 @@
 query strings and form bodies, and check that nothing answers 5xx and nothing is written that the role
 may not write (hypothesis, quality.md bad input and security).
 
-Roles: anonymous, a recruiter, a team lead, an admin, and a candidate holding their own signed links.
-Every role but the admin must leave another team's records exactly as they were. The walk runs on the
+Roles: anonymous, a recruiter, a team lead, an admin, and a candidate or hiring manager holding their own
+signed links. Every role but the admin must leave another team's records exactly as they were, and no page
+served to a signed-in role but the admin may show a signed link (status, unsubscribe, client answer) to
+another team's records. The walk runs on the
 suite's database (PostgreSQL), and once more on SQLite in a child pytest (INLOOP_TEST_DATABASE=sqlite).
 """
 
@@ -12,6 +14,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -19,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -27,8 +31,20 @@ from candidates import links
 from candidates.models import Candidate
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.messages import message_check_in_queue
-from recruiting.models import Application, AuditLog, ContactEvent, Job, RecruiterPrompt, Stage, StageChange
-from tests.factories import ApplicationFactory, PromptFactory, TeamFactory, UserFactory
+from recruiting.client_links import client_answer_url
+from recruiting.models import (
+    Application,
+    AuditLog,
+    ClientAnswer,
+    ClientChase,
+    ContactEvent,
+    HiringManager,
+    Job,
+    RecruiterPrompt,
+    Stage,
+    StageChange,
+)
+from tests.factories import ApplicationFactory, OutboundMessageFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +134,22 @@ class World:
     ids: list[str]
     tokens: list[str]
     candidate: Candidate
+    # The start of each signed link to the victim's records: no page a signed-in role reads may show one.
+    victim_links: re.Pattern
+
+
+def _chased(application):
+    """A chase to the client about the application, carrying the manager's one-click answer link."""
+    manager = HiringManager.objects.create(
+        client=application.job.client, name="Dana Park", email=f"dana{application.pk}@lumen.example"
+    )
+    due = timezone.now() + timedelta(days=1)
+    url = client_answer_url(application_id=application.pk, hiring_manager_id=manager.pk, due_at=due)
+    message = OutboundMessageFactory(
+        application=None, candidate=None, template_code="client_chase", to_address=manager.email, body_text=url
+    )
+    ClientChase.objects.create(application=application, hiring_manager=manager, due_at=due, message=message)
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _owned(owner):
@@ -139,6 +171,7 @@ def world(admin_user, settings):
     victim = UserFactory(profile__team=TeamFactory())
     mine, theirs = _owned(recruiter), _owned(victim)
     _owned(lead)
+    answers = [_chased(mine), _chased(theirs) + "x"]
     ids = sorted(
         {
             str(pk)
@@ -150,9 +183,15 @@ def world(admin_user, settings):
         links.status_page_url(mine.candidate).rstrip("/").rsplit("/", 1)[-1],
         links.unsubscribe_url(mine.candidate).rstrip("/").rsplit("/", 1)[-1],
         links.status_page_url(theirs.candidate).rstrip("/").rsplit("/", 1)[-1] + "x",
+        *answers,
     ]
+    victim_links = re.compile(
+        rf"/c/(?:status|unsubscribe)/{theirs.candidate_id}\.|/c/answer/{theirs.pk}\.", re.IGNORECASE
+    )
     users = {"recruiter": recruiter, "team_lead": lead, "admin": admin_user}
-    return World(users=users, victim=victim, ids=ids, tokens=tokens, candidate=mine.candidate)
+    return World(
+        users=users, victim=victim, ids=ids, tokens=tokens, candidate=mine.candidate, victim_links=victim_links
+    )
 
 
 def _routes():
@@ -198,6 +237,7 @@ def _victim_snapshot(victim):
             RecruiterPrompt.objects.filter(recruiter=victim).values_list("pk", "snoozed_until", "resolved_at")
         ),
         "stage_changes": StageChange.objects.filter(application__owner=victim).count(),
+        "client_answers": ClientAnswer.objects.filter(application__owner=victim).count(),
         "contacts": ContactEvent.objects.filter(application__owner=victim).count(),
     }
 
@@ -249,6 +289,7 @@ def _walk(world, data):
                     ("candidates:new_link", [world.tokens[0]]),
                     ("candidates:unsubscribe", [world.tokens[1]]),
                     ("candidates:ask_for_update", [world.tokens[0], data.draw(st.sampled_from(world.ids))]),
+                    ("candidates:client_answer", [world.tokens[3]]),
                 ]
             ),
             label="candidate page",
@@ -270,6 +311,8 @@ def _walk(world, data):
     assert response.status_code < 500, (role, method, url, fields, response.status_code)
     if role != "admin":
         assert _victim_snapshot(world.victim) == before[0], (role, method, url, fields)
+    if role in world.users and role != "admin" and not response.streaming:
+        assert not world.victim_links.search(response.content.decode(errors="replace")), (role, method, url)
     if role == "anonymous":
         assert AuditLog.objects.count() == before[1], (role, method, url, fields)
 
@@ -305,6 +348,21 @@ def test_every_route_answers_hostile_path_arguments(world):
                 for client in clients:
                     response = client.get(url)
                     assert response.status_code < 500, (name, args, response.status_code)
+
+
+def test_no_page_shows_a_signed_link_to_another_teams_records(world):
+    """Every page of the workspace that takes ids, with every id, and every page that takes none, read by a
+    recruiter and a team lead of another team: no status, unsubscribe or client answer link of the victim's."""
+    clients = [_client_for("recruiter", world), _client_for("team_lead", world)]
+    for name, converters in ROUTES:
+        if name.startswith(("admin:", "candidates:")) or any(kind != "int" for kind in converters):
+            continue
+        for value in world.ids if converters else [None]:
+            url = reverse(name, args=[value] * len(converters))
+            for client in clients:
+                response = client.get(url)
+                if not response.streaming:
+                    assert not world.victim_links.search(response.content.decode(errors="replace")), url
 
 
 def test_the_walk_covers_every_route():

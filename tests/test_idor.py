@@ -8,21 +8,43 @@ a form that puts a candidate forward, the form back with the reason) and nothing
 last test fails when a URL with an object id is added without a line here.
 """
 
+import re
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from candidates.models import CandidateImport
 from candidates.services.import_runs import candidate_import_run
-from notifications.models import OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
+from notifications.services.inbound import inbound_email_receive
 from notifications.services.messages import message_check_in_queue
-from recruiting.models import AuditLog, ContactEvent, RecruiterPrompt, Stage, StageChange
+from notifications.services.reply_addresses import reply_address
+from recruiting.client_links import client_answer_url
+from recruiting.models import (
+    AuditLog,
+    ClientChase,
+    ContactEvent,
+    HiringManager,
+    RecruiterPrompt,
+    Stage,
+    StageChange,
+)
 from recruiting.services import application_move
-from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory, TeamFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    CandidateFactory,
+    JobFactory,
+    OutboundMessageFactory,
+    PromptFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -420,3 +442,105 @@ def test_an_import_puts_the_importers_new_candidate_forward_to_another_teams_job
     assert run.refused == []
     application = job.applications.get(candidate__email="ama@mail.example")
     assert (application.owner, application.candidate.owner) == (outsider, outsider)
+
+
+# Signed links: a page that shows message text hands nobody a key to records they may not act on.
+# (The link kinds: the candidate's status and unsubscribe links, the client's answer link, a reply address.)
+
+SIGNED_LINK = re.compile(r"/c/(?:status|unsubscribe|answer)/[0-9]+\.|reply\+[0-9]+-[0-9a-f]+@", re.IGNORECASE)
+
+
+@dataclass
+class SignedWorld:
+    application: object
+    check_in: OutboundMessage
+    chase: OutboundMessage
+
+
+def _signed_world(owner) -> SignedWorld:
+    """An application of the owner's with a check-in held (status and unsubscribe links), a chase to the
+    client naming it (answer link) and an out-of-office that came back quoting both (reply address)."""
+    application = _application(owner)
+    check_in = message_check_in_queue(application=application, by=owner)
+    manager = HiringManager.objects.create(client=application.job.client, name="Dana Park", email="dana@lumen.example")
+    due = timezone.now() + timedelta(days=1)
+    answer = client_answer_url(application_id=application.pk, hiring_manager_id=manager.pk, due_at=due)
+    chase = OutboundMessageFactory(
+        application=None,
+        candidate=None,
+        template_code="client_chase",
+        to_address=manager.email,
+        body_text=f"Hello Dana,\n\n{application.candidate.full_name}\n{answer}\n",
+    )
+    ClientChase.objects.create(application=application, hiring_manager=manager, due_at=due, message=chase)
+    OutboundMessage.objects.filter(pk=check_in.pk).update(status=OutboundMessage.Status.SENT)
+    quoted = "\r\n".join(f"> {line}" for line in check_in.body_text.splitlines())
+    inbound_email_receive(
+        raw_bytes=(
+            f"From: {check_in.to_address}\r\nTo: {reply_address(check_in.pk)}\r\nSubject: Out of office\r\n"
+            "Auto-Submitted: auto-replied\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"Away until Monday. Write to {reply_address(check_in.pk)} for my assistant.\r\n\r\n{quoted}\r\n"
+        ).encode(),
+        source="pipe",
+    )
+    return SignedWorld(application=application, check_in=check_in, chase=chase)
+
+
+# name: the URL of a page that shows the owner's message text, and the signed link kinds it then shows the owner.
+SIGNED_LINK_PAGES = {
+    "outbox_message (check-in)": (lambda w: reverse("outbox_message", args=[w.check_in.pk]), {"status"}),
+    "outbox_message (client chase)": (lambda w: reverse("outbox_message", args=[w.chase.pk]), {"answer"}),
+    "outbox (everyone's)": (lambda w: reverse("outbox") + "?owner=all", set()),
+    # The tab shows the start of each email (the quoted links come later in this one).
+    "outbox_replies": (lambda w: reverse("outbox_replies"), {"reply"}),
+    "candidate_detail": (lambda w: reverse("candidate_detail", args=[w.application.candidate_id]), {"status"}),
+    "home": (lambda w: reverse("home"), set()),
+    "application_move_preview": (
+        lambda w: reverse("application_move_preview", args=[w.application.pk]) + f"?to_stage={Stage.SUBMITTED}",
+        {"status"},
+    ),
+    "admin outbound message": (
+        lambda w: reverse("admin:notifications_outboundmessage_change", args=[w.chase.pk]),
+        {"answer"},
+    ),
+    "admin inbound messages": (lambda w: reverse("admin:notifications_inboundmessage_changelist"), set()),
+    "admin inbound message": (
+        lambda w: reverse("admin:notifications_inboundmessage_change", args=[InboundMessage.objects.get().pk]),
+        {"status", "unsubscribe", "reply"},
+    ),
+}
+LINK_KINDS = {"status": "/c/status/", "unsubscribe": "/c/unsubscribe/", "answer": "/c/answer/", "reply": "reply+"}
+
+
+def _staff(user):
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_outboundmessage", "view_inboundmessage"]))
+    return user
+
+
+@pytest.mark.parametrize("page", sorted(SIGNED_LINK_PAGES))
+def test_no_page_shows_a_recruiter_of_another_team_a_signed_link_of_what_they_may_not_act_on(client, settings, page):
+    settings.INLOOP_REPLY_DOMAIN = "reply.northwind.example"
+    world = _signed_world(UserFactory(profile__team=TeamFactory()))
+    client.force_login(_staff(UserFactory(profile__team=TeamFactory())))
+
+    response = client.get(SIGNED_LINK_PAGES[page][0](world))
+
+    # The move preview is the owner's alone (refused whole); every other page is the firm's to read.
+    assert response.status_code == (403 if page == "application_move_preview" else 200), (page, response.status_code)
+    assert not SIGNED_LINK.search(response.content.decode()), page
+
+
+@pytest.mark.parametrize("page", sorted(SIGNED_LINK_PAGES))
+def test_the_owner_reads_the_signed_links_of_their_own_records_on_the_same_pages(client, settings, page):
+    # Proves the pages above do carry the links: masking is for others, not for everyone.
+    settings.INLOOP_REPLY_DOMAIN = "reply.northwind.example"
+    owner = _staff(UserFactory(profile__team=TeamFactory()))
+    world = _signed_world(owner)
+    client.force_login(owner)
+    url, kinds = SIGNED_LINK_PAGES[page]
+
+    content = client.get(url(world)).content.decode()
+
+    assert {kind for kind, path in LINK_KINDS.items() if path in content} >= kinds, page

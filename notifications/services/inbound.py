@@ -6,6 +6,16 @@ unique), whatever becomes of it: matched to the outbox message it answers (by th
 reply address, else by In-Reply-To / References against our Message-IDs) and handed to the pipeline as
 an inbound contact, or rejected with its reason and a log line. Nothing a sender writes raises here: a
 message we cannot read is a stored rejection, never an error for the mail server or the provider.
+
+Anyone can write a From header, and anyone who saw one of our emails can quote its Message-ID. So a reply
+counts as its sender's (a reply owed to a candidate, a client's answer that stops the client's clock) only
+when it is verified: it came to the signed reply address of a message we handed over, or, where no reply
+domain is configured (In-Reply-To is then the only way back), it quotes the Message-ID of such a message
+and comes from the address that message went to. The receiving server's Authentication-Results header,
+where present, is heard too: a DMARC failure for the From domain makes any reply unverified. An
+unverified reply is kept on the timeline, marked so, and opens nothing. Only messages that were handed
+over to the mail server are answered: a reply naming one that is held, cancelled or never sent matches
+nothing.
 """
 
 import hashlib
@@ -28,7 +38,7 @@ from recruiting.services.client_replies import ClientReplyWords, client_reply_re
 from recruiting.services.replies import reply_record
 
 from .. import inbound_text
-from ..models import InboundMessage, MessageTemplate, OutboundMessage
+from ..models import InboundMessage, MessageStatus, MessageTemplate, OutboundMessage
 from .reply_addresses import reply_token_check
 
 logger = logging.getLogger(__name__)
@@ -43,7 +53,14 @@ _AUTOMATIC_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+# Parts inside parts deeper than this are no email a person wrote: the standard library (and anything
+# that walks the parts) recurses once per level, so such a message is refused before it is read.
+MAX_PART_DEPTH = 32
 _AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply)@", re.IGNORECASE)
+# Messages that reached the mail server: the only ones anybody can have answered.
+HANDED_OVER = (MessageStatus.SENT, MessageStatus.UNKNOWN)
+_DMARC = re.compile(r"\bdmarc\s*=\s*(?P<result>[a-z]+)(?P<properties>[^;]*)", re.IGNORECASE)
+_HEADER_FROM = re.compile(r"\bheader\.from\s*=\s*\"?(?P<domain>[^\s;\"]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -60,6 +77,23 @@ class Reading:
     text: str = ""
     attachments: int = 0
     automatic: bool = False
+    # The receiving server's DMARC verdict for the From domain: "pass", "fail", or "" (not said).
+    dmarc: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outbox message an email answers, and whether the email is verified to come from its recipient."""
+
+    message: OutboundMessage
+    verified: bool
+    # Why it is not verified, in words for the recruiter.
+    doubt: str = ""
+
+
+def _stored(text: str) -> str:
+    """Text as the database keeps it: PostgreSQL refuses the NUL character, which a sender may write."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -67,13 +101,15 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except Exception:  # noqa: BLE001 (a header the parser cannot make sense of is a header we do without)
         return ""
-    return str(value or "")
+    return _stored(str(value or ""))
 
 
 def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
     try:
         header = message.get(name)
-        found = [(address.display_name, address.addr_spec) for address in getattr(header, "addresses", ())]
+        found = [
+            (_stored(address.display_name), _stored(address.addr_spec)) for address in getattr(header, "addresses", ())
+        ]
     except Exception:  # noqa: BLE001
         return []
     # An address the parser could not make out comes back as "<>" or without a domain.
@@ -92,6 +128,33 @@ def _is_automatic(message: EmailMessage, reading: Reading) -> bool:
     if message.get_content_type() == "multipart/report":
         return True
     return bool(_AUTOMATIC_SENDERS.match(reading.sender) or _AUTOMATIC_SUBJECT.match(reading.subject))
+
+
+def _dmarc(message: EmailMessage, sender: str) -> str:
+    """The DMARC result the receiving server wrote for the sender's domain.
+
+    Only the server's own header counts: the one naming INLOOP_INBOUND_AUTHSERV_ID when that is set, else
+    the topmost (a server adds its header above those the message arrived with, which anyone can write).
+    """
+    trusted = settings.INLOOP_INBOUND_AUTHSERV_ID.strip().lower()
+    try:
+        headers = [str(value) for value in message.get_all("Authentication-Results") or []]
+    except Exception:  # noqa: BLE001 (an unreadable header is no evidence either way)
+        return ""
+    for header in headers:
+        server = header.split(";", 1)[0].split()
+        if trusted and (not server or server[0].lower() != trusted):
+            continue
+        verdict = _DMARC.search(header)
+        if verdict is None:
+            return ""
+        named = _HEADER_FROM.search(verdict["properties"])
+        domain = sender.rpartition("@")[2].lower()
+        if named is not None and named["domain"].lower() != domain:
+            return ""
+        result = verdict["result"].lower()
+        return result if result in ("pass", "fail") else ""
+    return ""
 
 
 def _read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
@@ -116,7 +179,8 @@ def _read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
     for name in ("In-Reply-To", "References"):
         reading.references += _MESSAGE_ID.findall(_header(message, name))
     reading.automatic = _is_automatic(message, reading)
-    reading.text = inbound_text.body_text(message)
+    reading.dmarc = _dmarc(message, reading.sender) if reading.sender else ""
+    reading.text = _stored(inbound_text.body_text(message))
     if message.get_content_type() != "multipart/report":
         reading.attachments = sum(1 for _part in message.iter_attachments())
     return reading
@@ -147,9 +211,10 @@ def reply_thread(reply: InboundMessage) -> tuple[str, str]:
     return message_id, " ".join([*chain, message_id])
 
 
-def _match(reading: Reading) -> tuple[OutboundMessage | None, str]:
-    """The outbox message this one answers, or why there is none."""
+def _match(reading: Reading) -> tuple[Match | None, str]:
+    """The outbox message this one answers and how sure we are of its sender, or why there is none."""
     problem = ""
+    handed_over = OutboundMessage.objects.filter(status__in=HANDED_OVER).select_related("candidate")
     for address in reading.recipients:
         check = reply_token_check(address)
         if check is None:
@@ -157,24 +222,29 @@ def _match(reading: Reading) -> tuple[OutboundMessage | None, str]:
         if check.message_id is None:
             problem = check.problem
             continue
-        found = OutboundMessage.objects.filter(pk=check.message_id).select_related("candidate").first()
+        found = handed_over.filter(pk=check.message_id).first()
         if found is not None:
-            return found, ""
-        problem = "its reply address names a message we no longer have"
+            return _verdict(found, reading, doubt=""), ""
+        problem = "its reply address names a message we no longer have, or one that was never sent"
     if reading.references:
-        found = (
-            OutboundMessage.objects.filter(message_id__in=reading.references[-20:])
-            .select_related("candidate")
-            .order_by("-created_at")
-            .first()
-        )
-        # Our Message-IDs are derived from guessable keys, so they prove nothing on their own: without a
-        # signed reply address, only the person the message went to may answer it this way.
+        found = handed_over.filter(message_id__in=reading.references[-20:]).order_by("-created_at").first()
+        # Without a signed reply address, only the person the message went to may answer it this way.
         if found is not None and reading.sender.lower() == found.to_address.lower():
-            return found, ""
+            doubt = (
+                "it came without the signed reply address of the message it answers: its sender is not proven"
+                if settings.INLOOP_REPLY_DOMAIN
+                else ""
+            )
+            return _verdict(found, reading, doubt=doubt), ""
         if found is not None:
             problem = problem or "it names one of our messages but has no reply address and is not from its recipient"
-    return None, problem or "it answers no message of ours (no reply address, no known Message-ID)"
+    return None, problem or "it answers no message of ours that was sent (no reply address, no known Message-ID)"
+
+
+def _verdict(message: OutboundMessage, reading: Reading, *, doubt: str) -> Match:
+    if not doubt and reading.dmarc == "fail":
+        doubt = "the receiving server says its From address failed DMARC: it may be forged"
+    return Match(message=message, verified=not doubt, doubt=doubt)
 
 
 def _application_of(message: OutboundMessage) -> Application | None:
@@ -191,20 +261,55 @@ def _application_of(message: OutboundMessage) -> Application | None:
     )
 
 
-def _summary(reading: Reading, *, from_candidate: bool, text: str) -> str:
+def _summary(reading: Reading, *, from_candidate: bool, text: str, verified: bool) -> str:
     kind = "Automatic answer" if reading.automatic else "Reply"
+    kind = kind if verified else f"Unverified {kind.lower()}"
     who = "" if from_candidate else f" from {reading.sender or 'an unknown sender'}, not the candidate's address"
     extra = f"\n\n({reading.attachments} attachment(s) not kept.)" if reading.attachments else ""
     return f"{kind} by email{who}: {reading.subject or '(no subject)'}\n\n{text}{extra}"[:5000]
 
 
+def _outcome_note(reading: Reading, inbound: InboundMessage, *, nothing: str) -> str:
+    if reading.automatic:
+        return f" (automatic: {nothing})"
+    return "" if inbound.verified else f" (unverified: {nothing})"
+
+
 def _reject(inbound: InboundMessage, reason: str) -> InboundMessage:
-    inbound.status, inbound.reason = Status.REJECTED, reason[:300]
+    inbound.status, inbound.reason, inbound.verified = Status.REJECTED, reason[:300], False
     inbound.save()
     audit_log_record(actor=None, action="inbound.reject", obj=inbound, details={"reason": inbound.reason})
     # The sender's address stays out of the log (personal data); the row has it.
     logger.warning("Inbound email #%s from %s rejected: %s", inbound.pk, inbound.source, inbound.reason)
     return inbound
+
+
+def _part_depth(message: EmailMessage) -> int:
+    """How many levels of parts the message has, counted without recursion."""
+    deepest, waiting = 0, [(message, 1)]
+    while waiting:
+        part, depth = waiting.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_PART_DEPTH and part.is_multipart():
+            waiting.extend((inner, depth + 1) for inner in part.get_payload())
+    return deepest
+
+
+def inbound_post_refuse(*, raw_bytes: bytes, source: str, size: int, reason: str) -> InboundMessage:
+    """Store what a route could not hand over as an email (a post too large, or one the provider's format
+    could not be read from), with the reason; the same post twice is kept once. Returns the row."""
+    digest = hashlib.sha256(raw_bytes + str(size).encode() + b"refused").hexdigest()
+    existing = InboundMessage.objects.filter(digest=digest).first()
+    if existing is not None:
+        return existing
+    inbound = InboundMessage(
+        source=source[:40], digest=digest, raw=raw_bytes[: settings.INLOOP_INBOUND_RAW_KEEP_BYTES], raw_size=size
+    )
+    try:
+        with transaction.atomic():
+            return _reject(inbound, reason)
+    except IntegrityError:
+        return InboundMessage.objects.get(digest=digest)
 
 
 def inbound_email_receive(*, raw_bytes: bytes, source: str, envelope_recipient: str = "", size: int | None = None):
@@ -238,7 +343,12 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
     )
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw_bytes)
+        depth = _part_depth(message)
+        if depth > MAX_PART_DEPTH:
+            return _reject(inbound, f"nested too deep: parts inside parts more than {MAX_PART_DEPTH} levels down")
         reading = _read(message, envelope_recipient=envelope_recipient)
+    except RecursionError:
+        return _reject(inbound, "nested too deep to read: parts inside parts beyond what can be followed")
     except Exception as error:  # noqa: BLE001 (malformed mail of any kind is stored as a rejection)
         logger.info("Inbound email could not be parsed: %s", type(error).__name__)
         return _reject(inbound, f"unreadable message ({type(error).__name__})")
@@ -252,10 +362,11 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
         )
     if not reading.sender and not reading.automatic:
         return _reject(inbound, "no readable sender address (broken From header)")
-    answered, problem = _match(reading)
-    if answered is None:
+    match, problem = _match(reading)
+    if match is None:
         return _reject(inbound, problem)
-    inbound.message = answered
+    answered = inbound.message = match.message
+    inbound.verified, inbound.reason = match.verified, match.doubt[:300]
     inbound.recipient = (
         inbound.recipient or next((address for address in reading.recipients if reply_token_check(address)), "")[:254]
     )
@@ -281,9 +392,10 @@ def _accept(inbound: InboundMessage, reading: Reading, *, application: Applicati
     contact, _prompt = reply_record(
         application=application,
         at=timezone.now(),
-        summary=_summary(reading, from_candidate=inbound.from_candidate, text=inbound.text),
+        summary=_summary(reading, from_candidate=inbound.from_candidate, text=inbound.text, verified=inbound.verified),
         automatic=reading.automatic,
         from_candidate=inbound.from_candidate,
+        verified=inbound.verified,
     )
     inbound.contact, inbound.status = contact, Status.ACCEPTED
     inbound.save()
@@ -291,14 +403,19 @@ def _accept(inbound: InboundMessage, reading: Reading, *, application: Applicati
         actor=None,
         action="inbound.accept",
         obj=inbound,
-        details={"application": application.pk, "message": inbound.message_id, "automatic": reading.automatic},
+        details={
+            "application": application.pk,
+            "message": inbound.message_id,
+            "automatic": reading.automatic,
+            "verified": inbound.verified,
+        },
     )
     logger.info(
         "Inbound email #%s from %s accepted for application #%s%s.",
         inbound.pk,
         inbound.source,
         application.pk,
-        " (automatic: no reply owed)" if reading.automatic else "",
+        _outcome_note(reading, inbound, nothing="no reply owed"),
     )
     if inbound.attachments:
         logger.warning(
@@ -318,6 +435,7 @@ def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMe
         text=text[:20000],
         automatic=reading.automatic,
         attachments=reading.attachments,
+        verified=inbound.verified,
     )
     contacts = client_reply_record(chase_message_id=inbound.message_id, words=words)
     if not contacts:
@@ -337,6 +455,7 @@ def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMe
             "applications": [contact.application_id for contact in contacts],
             "message": inbound.message_id,
             "automatic": reading.automatic,
+            "verified": inbound.verified,
             "client": True,
         },
     )
@@ -345,9 +464,14 @@ def _accept_client_reply(inbound: InboundMessage, reading: Reading) -> InboundMe
         inbound.pk,
         inbound.source,
         len(contacts),
-        " (automatic: nothing changes)" if reading.automatic else "",
+        _outcome_note(reading, inbound, nothing="nothing changes"),
     )
     return inbound
+
+
+class UnwritableEmail(Exception):
+    """The provider parsed an email that cannot be written out again (parts nested too deep, for one):
+    the webhook stores the post it came in as refused, with this reason."""
 
 
 def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
@@ -355,7 +479,10 @@ def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
     try:
         raw = message.as_bytes()
     except Exception:  # noqa: BLE001 (a message the provider parsed but that cannot be serialised as is)
-        raw = message.as_string().encode("utf-8", "surrogateescape")
+        try:
+            raw = message.as_string().encode("utf-8", "surrogateescape")
+        except Exception as error:  # noqa: BLE001
+            raise UnwritableEmail(f"the email could not be written out ({type(error).__name__})") from error
     inbound_email_receive(
         raw_bytes=raw, source=f"webhook:{esp_name.lower()}", envelope_recipient=message.envelope_recipient or ""
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -234,6 +234,19 @@ def _ensure_can_act_on_message(by: User | None, message: OutboundMessage) -> Non
         ensure_can_act(by, message.recipient_user_id or 0)
 
 
+def _ensure_can_edit_message(by: User | None, message: OutboundMessage) -> None:
+    """Editing a request to a hiring manager rewrites what the client reads about every candidate it names,
+    one-click answer links included: only who may act on all of them may edit it."""
+    _ensure_can_act_on_message(by, message)
+    if message.application_id is None and message.template_code == MessageTemplate.Code.CLIENT_CHASE:
+        owners = set(ClientChase.objects.filter(message=message).values_list("application__owner_id", flat=True))
+        if not all(can_act_on(by, owner_id) for owner_id in owners):
+            raise PermissionDenied(
+                "This request names candidates of recruiters you cannot act for: only who may act on all of them "
+                "can edit it."
+            )
+
+
 def _ensure_transition(message: OutboundMessage, to_status: str, doing: str) -> None:
     if to_status not in TRANSITIONS[message.status]:
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it cannot be {doing}.")
@@ -247,7 +260,7 @@ def message_edit(*, message: OutboundMessage, subject: str, body_text: str, by: 
     sent back because a date it stated had passed is held again once edited, for its recruiter to send.
     """
     message = _message_lock(message)
-    _ensure_can_act_on_message(by, message)
+    _ensure_can_edit_message(by, message)
     if message.status not in (*WAITING, Status.RETURNED):
         raise ValidationError(f"This message is {message.get_status_display().lower()}: it can no longer be edited.")
     # Compared with the text it would go with now (what the person was shown): saved unchanged, it is no

@@ -23,7 +23,6 @@ it must have gone by (`must_send_by`, the safety net's): then it goes now. News 
 meantime (the application moved on) was already cancelled by the stage change itself.
 """
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from candidates.models import Candidate
 from recruiting import calendar, policy, selectors
@@ -78,9 +78,14 @@ LATE_AFTER = timedelta(minutes=15)
 WAKE_WITH_ETA_WITHIN = timedelta(minutes=15)
 
 
+MESSAGE_ID_SALT = "inloop.message-id"
+
+
 def message_id_for(idempotency_key: str) -> str:
-    """A Message-ID that is the same on every try of the same message, so receivers can deduplicate."""
-    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    """A Message-ID that is the same on every try of the same message, so receivers can deduplicate, and
+    that nobody can work out from what they know of the message (the keys are made of ids and dates): it
+    is an HMAC of the key with the project's secret key."""
+    digest = salted_hmac(MESSAGE_ID_SALT, idempotency_key, algorithm="sha256").hexdigest()[:40]
     return f"<{digest}@{settings.INLOOP_MESSAGE_ID_DOMAIN}>"
 
 

@@ -5,7 +5,8 @@ each application the chase asked about gets the words on its timeline (an inboun
 client), the client's clock stops ("answered in words, awaiting review": no call prompt, no next chase),
 any call prompt still open is settled, and the owner is prompted to review. The review settles it: the
 recruiter moves the application on, or records the date the manager promised, which starts the clock
-again. An automatic answer (an out-of-office) is on the timeline and changes nothing else.
+again. An automatic answer (an out-of-office), or a reply whose sender is not proven (unverified: it did
+not come to the chase's signed reply address), is on the timeline and changes nothing else.
 """
 
 from dataclasses import dataclass
@@ -33,10 +34,13 @@ class ClientReplyWords:
     text: str
     automatic: bool
     attachments: int = 0
+    # False when the sender is not proven (see notifications.services.inbound): shown so, and nothing stops.
+    verified: bool = True
 
 
 def _summary(words: ClientReplyWords, *, manager_name: str, manager_email: str) -> str:
     kind = "Automatic answer" if words.automatic else "Reply"
+    kind = kind if words.verified else f"Unverified {kind.lower()}"
     sent_from = ""
     if words.sender and words.sender.lower() != manager_email.lower():
         # Someone holding the reply address (a colleague it was forwarded to) wrote, not the manager.
@@ -97,7 +101,7 @@ def client_reply_record(*, chase_message_id: int, words: ClientReplyWords) -> li
             summary=_summary(words, manager_name=manager.name, manager_email=manager.email),
         )
         prompt = None
-        if not words.automatic and application.stage in ACTIVE_STAGES:
+        if words.verified and not words.automatic and application.stage in ACTIVE_STAGES:
             prompt = _answered_in_words(application, chase=chases[application.pk], now=now)
         audit_log_record(
             actor=None,
@@ -107,6 +111,7 @@ def client_reply_record(*, chase_message_id: int, words: ClientReplyWords) -> li
                 "contact": contact.pk,
                 "hiring_manager": manager.pk,
                 "automatic": words.automatic,
+                "verified": words.verified,
                 "prompt": prompt.pk if prompt else None,
             },
         )

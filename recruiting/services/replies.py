@@ -68,15 +68,22 @@ def _record(
 
 @transaction.atomic
 def reply_record(
-    *, application: Application, at: datetime, summary: str, automatic: bool, from_candidate: bool
+    *,
+    application: Application,
+    at: datetime,
+    summary: str,
+    automatic: bool,
+    from_candidate: bool,
+    verified: bool = True,
 ) -> tuple[ContactEvent, RecruiterPrompt | None]:
-    """An email that came back for this application: on the timeline, and owed a reply unless automatic.
+    """An email that came back for this application: on the timeline, and owed a reply unless automatic
+    or unverified (its sender not proven: the summary says so, and nobody is prompted by a forgery).
 
     A reply while a reply is already owed joins that prompt (one open per application and reason). A
     candidate who asked not to be contacted prompts nobody: the recruiter sees the reply and decides.
     """
     at = min(at, timezone.now())
-    if automatic:
+    if automatic or not verified:
         owed = ""
     elif application.candidate.do_not_contact:
         # On the timeline for the recruiter to read, but nobody is prompted to write to them (rule 5).
@@ -92,7 +99,7 @@ def reply_record(
         summary=summary,
         action="reply.record",
         owed=owed,
-        details={"automatic": automatic, "from_candidate": from_candidate},
+        details={"automatic": automatic, "from_candidate": from_candidate, "verified": verified},
     )
 
 

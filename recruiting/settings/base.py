@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "recruiting.input_guard.NulCharacterGuard",
+    # Last, so that it reads each page as it goes out: signed links only for who may act on what they open.
+    "recruiting.signed_links.SignedLinkMask",
 ]
 
 ROOT_URLCONF = "recruiting.urls"
@@ -213,6 +215,8 @@ if INLOOP_TRACKING_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
 
 # Replies (docs/operations.md, "Replies"). Off without a reply domain: Reply-To is then the recruiter.
 INLOOP_REPLY_DOMAIN = env.str("INLOOP_REPLY_DOMAIN", default="").strip().lower()
+# The authserv-id of the server that receives replies: only its Authentication-Results header is heard.
+INLOOP_INBOUND_AUTHSERV_ID = env.str("INLOOP_INBOUND_AUTHSERV_ID", default="").strip().lower()
 # The provider whose inbound webhook may post replies; off when unset.
 INLOOP_INBOUND_ESP = env.str("INLOOP_INBOUND_ESP", default="").strip().lower()
 if INLOOP_INBOUND_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):

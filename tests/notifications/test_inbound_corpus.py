@@ -74,11 +74,6 @@ ACCEPTED_REPLIES = [
     ),
     ("latin1_quoted_printable.eml", ["Très bien, à mardi prochain. Je serai là à 10 h."], ["aimerait vous rencontrer"]),
     ("windows1252_labelled_latin1.eml", ["The \u201cstart date\u201d works \u2013 and the \u20ac55,000 salary"], []),
-    (
-        "outlook_top_posting_references_only.eml",
-        ["Yes, please put me forward for the role."],
-        ["may we put you forward", "Sent:"],
-    ),
 ]
 
 
@@ -88,7 +83,7 @@ def test_a_reply_lands_on_its_application_with_the_new_words_only(sent, name, ke
 
     assert (inbound.status, inbound.reason) == (InboundMessage.Status.ACCEPTED, "")
     assert inbound.message == sent and inbound.application == sent.application
-    assert inbound.from_candidate and not inbound.automatic
+    assert inbound.from_candidate and inbound.verified and not inbound.automatic
     for words in kept:
         assert words in inbound.text
     for words in dropped:
@@ -235,7 +230,29 @@ def test_replies_are_off_without_a_reply_domain(sent, settings):
     raw = _raw("forged_token.eml", sent)
     settings.INLOOP_REPLY_DOMAIN = ""
     inbound = inbound_email_receive(raw_bytes=raw, source="pipe")
-    assert inbound.reason == "it answers no message of ours (no reply address, no known Message-ID)"
+    assert inbound.reason == "it answers no message of ours that was sent (no reply address, no known Message-ID)"
+
+
+def test_a_reply_by_message_id_alone_is_kept_unverified_and_owes_nothing(sent):
+    # It came to no signed reply address: its From header proves nothing, so nobody is prompted by it.
+    inbound = _receive("outlook_top_posting_references_only.eml", sent)
+
+    assert (inbound.status, inbound.message, inbound.verified) == (InboundMessage.Status.ACCEPTED, sent, False)
+    assert "without the signed reply address" in inbound.reason
+    assert "Yes, please put me forward for the role." in inbound.text
+    assert "may we put you forward" not in inbound.text and "Sent:" not in inbound.text
+    assert inbound.contact.summary.startswith("Unverified reply by email")
+    assert _reply_owed(sent) is None
+
+
+def test_without_a_reply_domain_a_reply_by_message_id_from_the_recipient_is_verified(sent, settings):
+    # In-Reply-To is then the only way back, and our Message-IDs cannot be worked out.
+    raw = _raw("outlook_top_posting_references_only.eml", sent)
+    settings.INLOOP_REPLY_DOMAIN = ""
+    inbound = inbound_email_receive(raw_bytes=raw, source="pipe")
+
+    assert (inbound.status, inbound.verified, inbound.reason) == (InboundMessage.Status.ACCEPTED, True, "")
+    assert _reply_owed(sent) is not None
 
 
 def test_a_known_message_id_alone_does_not_let_a_stranger_in(sent):

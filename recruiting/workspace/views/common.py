@@ -2,7 +2,7 @@
 pages, a service's ValidationError shown on its form, the error pages and the health check."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -13,10 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from candidates.links import signed_links_masked
-from notifications.rendering import RenderedMessage
 from recruiting.models import Application, Role
-from recruiting.permissions import can_act_on, role_of, team_member_ids
+from recruiting.permissions import role_of, team_member_ids
 from recruiting.ratelimit import over_limit
 from recruiting.workspace import forms
 
@@ -168,15 +166,6 @@ def actable_applications(user, applications: list[Application]) -> list[Applicat
         for application in applications
         if application.owner_id in owners or application.job.owner_id in owners
     ]
-
-
-def rendered_for(user, candidate_owner_id: int, rendered: RenderedMessage | None) -> RenderedMessage | None:
-    """A rendered email as this user may see it: a candidate's signed links only for who may act on them."""
-    if rendered is None or can_act_on(user, candidate_owner_id):
-        return rendered
-    return replace(
-        rendered, body_text=signed_links_masked(rendered.body_text), body_html=signed_links_masked(rendered.body_html)
-    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -30,7 +30,6 @@ from recruiting.workspace.views.common import (
     ids_from,
     is_htmx,
     page_of,
-    rendered_for,
     safe_next,
 )
 
@@ -117,7 +116,7 @@ def _move_preview(user, application: Application, to_stage: str, next_step_date:
         return None, None, note
     moved = _after_move(application, to_stage, next_step_date)
     preview = template_services.template_preview(application=moved, template_code=code)
-    return code, rendered_for(user, application.candidate.owner_id, preview), note
+    return code, preview, note
 
 
 def _in_the_past(day: date | None) -> bool:

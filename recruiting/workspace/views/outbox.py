@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from candidates.links import signed_links_masked
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
 from notifications.services import freshness
 from notifications.services import messages as message_services
 from recruiting import calendar
 from recruiting.permissions import can_act_on, can_act_on_application, team_member_ids
+from recruiting.signed_links import signed_links_masked
 from recruiting.workspace import forms
 from recruiting.workspace import selectors as ws
 from recruiting.workspace.tables import Scope
@@ -122,9 +122,9 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         # A feedback request to a hiring manager: the owner of any candidate it names may act on it.
         can_act = any(can_act_on(request.user, owner) for owner in ws.client_chase_owner_ids(message=message))
-    if message.candidate_id and not can_act_on(request.user, message.candidate.owner_id):
-        # Shown, never saved: the candidate's signed links are for who may act on the candidate.
-        message.body_text = signed_links_masked(message.body_text)
+    # The page is served with the signed links the user may not act on masked (recruiting.signed_links):
+    # such a text is read, never edited, or saving it would save the masks in place of the links.
+    whole = signed_links_masked(message.body_text, viewer=request.user) == message.body_text
     return render(
         request,
         "notifications/workspace/outbox_message.html",
@@ -133,7 +133,8 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "attempts": list(message.attempt_log.all()[:50]),
             "can_act": can_act,
-            "editable": message.status
+            "editable": whole
+            and message.status
             in (OutboundMessage.Status.HELD, OutboundMessage.Status.QUEUED, OutboundMessage.Status.RETURNED),
         },
         status=400 if request.method == "POST" else 200,

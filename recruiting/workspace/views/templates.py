@@ -15,7 +15,7 @@ from notifications.services import templates as template_services
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of, team_member_ids
 from recruiting.workspace import forms
-from recruiting.workspace.views.common import call_service, done, ids_from, page_of, rendered_for
+from recruiting.workspace.views.common import call_service, done, ids_from, page_of
 
 
 @login_required
@@ -91,7 +91,7 @@ def _template_preview(
         )
     except ValidationError as error:
         return None, error.messages
-    return rendered_for(request.user, application.candidate.owner_id, preview), []
+    return preview, []
 
 
 @login_required
