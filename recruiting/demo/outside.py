@@ -48,7 +48,8 @@ def _raw_email(
         message["Auto-Submitted"] = "auto-replied"
     sent = timezone.localtime(answered.sent_at or now, calendar.firm_time_zone())
     quoted = "\n".join(f"> {line}" for line in (answered.body_text or "").splitlines()[:6])
-    message.set_content(f"{words}\n\nOn {sent:%d %B %Y at %H:%M}, {settings.DEFAULT_FROM_EMAIL} wrote:\n{quoted}\n")
+    when = f"{calendar.day_words(sent, weekday=False, year=True)} at {sent:%H:%M}"
+    message.set_content(f"{words}\n\nOn {when}, {settings.DEFAULT_FROM_EMAIL} wrote:\n{quoted}\n")
     return message.as_bytes()
 
 

@@ -103,7 +103,7 @@ def test_a_spoofed_email_from_the_hiring_manager_stops_no_client_clock(chase):
     for application in applications:
         assert not _open(application, Reason.CLIENT_ANSWERED)
         contact = ContactEvent.objects.get(application=application)
-        assert contact.summary.startswith("Unverified reply by email from Dana Park (client)")
+        assert contact.summary.startswith("Unverified reply by email from Dana Park (hiring manager)")
 
 
 def test_the_managers_own_reply_to_the_signed_address_still_stops_the_clock(chase):

@@ -11,7 +11,6 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
-from candidates.links import signed_links_masked
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.services import messages as message_services
 from notifications.services import sending
@@ -20,6 +19,7 @@ from notifications.services.reply_addresses import reply_address
 from recruiting.models import ClientChase, ContactEvent, HiringManager, Role, Stage
 from recruiting.services import application_clock_recompute, application_move, contact_log
 from recruiting.services.clients import client_answers_chase
+from recruiting.signed_links import signed_links_masked
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -181,7 +181,10 @@ def test_after_a_logged_call_the_outbox_shows_the_text_the_sender_then_sends(cli
     assert sending.messages_send_due(worker="w").sent == 1
     sent = mail.outbox[0]
     # Exactly the same text; only the signature of the candidate's own links is made afresh when it goes.
-    assert (sent.subject, signed_links_masked(sent.body)) == (subject, signed_links_masked(body))
+    assert (sent.subject, signed_links_masked(sent.body, viewer=None)) == (
+        subject,
+        signed_links_masked(body, viewer=None),
+    )
 
 
 def test_a_new_promise_and_a_renamed_job_show_in_the_outbox_list_and_page(client, recruiter, december_first):
@@ -201,7 +204,10 @@ def test_a_new_promise_and_a_renamed_job_show_in_the_outbox_list_and_page(client
     assert "The next step is planned for Wednesday 9 December 2026." in body
     december_first.move_to(message.send_after)
     sending.messages_send_due(worker="w")
-    assert (mail.outbox[0].subject, signed_links_masked(mail.outbox[0].body)) == (subject, signed_links_masked(body))
+    assert (mail.outbox[0].subject, signed_links_masked(mail.outbox[0].body, viewer=None)) == (
+        subject,
+        signed_links_masked(body, viewer=None),
+    )
 
 
 def test_saving_the_shown_text_unchanged_is_no_edit_and_it_stays_rendered_at_send_time(client, recruiter):
