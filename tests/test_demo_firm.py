@@ -1,9 +1,10 @@
 """The demo firm as a person meets it: every page reachable by a link, as every one of its people, and every
 beat job run once against it; on the suite's database and once more on SQLite (`make run`'s default).
 
-The firm is what `seed_demo` builds, read generically: its people from the database, its pages from the
-links on its pages, its candidates' and hiring managers' pages from the links in its messages. The clock is
-a Tuesday morning (the digests' window open), so the walk and the jobs see the same world on any day.
+The firm is what `seed_demo` builds, after a round of the beat jobs, read generically: its people from the
+database, its pages from the links on its pages, its candidates' and hiring managers' pages from the links in
+its messages. The clock is a Tuesday morning (the digests' window open), so the walk and the jobs see the same
+world on any day.
 """
 
 import re
@@ -33,7 +34,7 @@ from recruiting.models import Application, RecruiterPrompt, SafetyNet
 from tests.support.sqlite import pytest_on_sqlite, suite_on_sqlite
 
 MOMENT = datetime(2026, 12, 8, 9, 40, tzinfo=UTC)
-# Objects of one URL shape (one route, one set of query parameters) visited per person.
+# URLs of one shape (a route with one of its query parameters, or with none: _shapes) visited per person.
 PER_SHAPE = 3
 SITE = urlsplit(settings.INLOOP_BASE_URL).netloc
 MESSAGE_LINK = re.compile(re.escape(settings.INLOOP_BASE_URL) + r"(/[^\s\"'<>)\]]*)")
@@ -58,6 +59,13 @@ def demo_firm(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(demo_firm, db):
     """Each test's changes are rolled back: every test starts from the firm as seeded."""
+
+
+@pytest.fixture
+def demo_after_beat(demo):
+    """The firm as a person meets it in `make run`, whose beat runs each job as it starts: prompts opened,
+    safety nets acted on, digests queued."""
+    beat_jobs_run()
 
 
 class _Links(HTMLParser):
@@ -181,7 +189,7 @@ def beat_jobs_run() -> dict[str, object]:
     return results
 
 
-def test_every_page_a_person_reaches_answers_without_a_server_error(demo):
+def test_every_page_a_person_reaches_answers_without_a_server_error(demo_after_beat):
     """As every person of the firm (recruiters, team lead, admin: /admin/ too) and as someone signed out."""
     people = list(get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk"))
     assert len(people) >= 5
@@ -209,11 +217,9 @@ def test_every_page_a_person_reaches_answers_without_a_server_error(demo):
             assert routes["candidate_detail"] >= PER_SHAPE, person.username
 
 
-def test_every_candidate_and_hiring_manager_page_in_the_messages_answers(demo):
-    """Every status page and answer page the firm's messages link to, and the pages they link to, for the
-    person who got the message (signed out); after a round of the beat jobs, whose safety net writes to the
-    long-silent candidates."""
-    beat_jobs_run()
+def test_every_candidate_and_hiring_manager_page_in_the_messages_answers(demo_after_beat):
+    """Every status page and answer page the firm's messages link to (the safety net's emails to long-silent
+    candidates among them), and the pages they link to, for the person who got the message (signed out)."""
     links = _message_links()
     status_pages, answer_pages = links["candidates:status"], links["candidates:client_answer"]
     assert status_pages and answer_pages, dict(links)
