@@ -43,6 +43,9 @@ def is_automated(template_code: str) -> bool:
 
 
 def _candidates_lock(candidate_ids: set[int]) -> None:
+    """Serialise claims of these candidates' messages: an advisory lock per candidate on PostgreSQL, taken in
+    one order so two workers never wait on each other. Nothing on SQLite, which lets one writer at a time
+    hold the database (the embedded mode's transactions begin IMMEDIATE), so no other claim can interleave."""
     if not candidate_ids or connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:

@@ -37,8 +37,6 @@ from . import ports
 from .clock import safety_net_hold, safety_net_window
 from .prompts import SETTLED_CLOSED, Reason, prompts_open_many
 
-# Safety nets claimed per INSERT statement.
-CLAIM_CHUNK = 1000
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
 REANALYZE_AFTER = 500
 
@@ -259,7 +257,7 @@ def _prompts_escalate_to_leads(*, prompt_ids: list[int], lead_of_recruiter: dict
 def _safety_nets_claim(*, now: datetime) -> list[Application]:
     """The applications whose safety net is due and was not acted on for their current silence, claimed:
     one row each in SafetyNet, inserted ON CONFLICT DO NOTHING, so that of two scans at once only the
-    one that inserted a row acts on it. Loaded with what their email is written from."""
+    one that inserted a row acts on it (_safety_nets_insert). Loaded with what their email is written from."""
     silence_started = Coalesce("last_informed_at", "created_at")
     acted = SafetyNet.objects.filter(application=OuterRef("pk"), silence_started_at=OuterRef("silence_started"))
     due = list(
@@ -271,25 +269,46 @@ def _safety_nets_claim(*, now: datetime) -> list[Application]:
     )
     if not due:
         return []
+    claimed = _safety_nets_insert(
+        rows=[(application.pk, application.silence_started, _safety_net_kind(application), now) for application in due]
+    )
+    return [application for application in due if application.pk in claimed]
+
+
+# Rows a claim inserts per statement: 4 parameters each, well under both databases' limit on parameters.
+CLAIM_BATCH = 1000
+
+
+def _safety_nets_insert(*, rows: list[tuple[int, datetime, str, datetime]]) -> set[int]:
+    """Insert (application, silence started, kind, acted at) rows, skipping those whose silence already has
+    one, and return the applications whose row this call inserted.
+
+    Raw SQL for ON CONFLICT DO NOTHING ... RETURNING, which PostgreSQL and SQLite both speak and which says
+    exactly which rows went in: bulk_create(ignore_conflicts=True) cannot. A plain multi-row VALUES list, the
+    values prepared by the model's fields, so that SQLite stores datetimes as Django reads them back. Of two
+    claims at once, PostgreSQL makes the second wait on the first's uncommitted row and then skip it; SQLite
+    serialises writers, so the second reads the first's committed rows and skips them.
+    """
+    fields = [SafetyNet._meta.get_field(name) for name in ("application", "silence_started_at", "kind", "acted_at")]
     table = connection.ops.quote_name(SafetyNet._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     claimed: set[int] = set()
-    # One VALUES row per application, the same statement on PostgreSQL and SQLite (3.35+ returns rows), in
-    # chunks that stay inside both databases' limits on parameters.
-    for first in range(0, len(due), CLAIM_CHUNK):
-        chunk = due[first : first + CLAIM_CHUNK]
-        params = []
-        for application in chunk:
-            params += [application.pk, adapt(application.silence_started), _safety_net_kind(application), adapt(now)]
-        rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CLAIM_BATCH):
+            batch = rows[start : start + CLAIM_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+            params = [
+                field.get_db_prep_save(value, connection)
+                for row in batch
+                for field, value in zip(fields, row, strict=True)
+            ]
             cursor.execute(
-                f"INSERT INTO {table} (application_id, silence_started_at, kind, acted_at) VALUES {rows} "  # noqa: S608 (names from the model)
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 (names from the model, values bound)
                 "ON CONFLICT DO NOTHING RETURNING application_id",
                 params,
             )
             claimed.update(pk for (pk,) in cursor.fetchall())
-    return [application for application in due if application.pk in claimed]
+    return claimed
 
 
 def _safety_net_kind(application: Application) -> str:

@@ -40,6 +40,7 @@ from recruiting.models import (
 )
 from recruiting.services import application_create, application_move, contact_log, scan
 from tests.factories import CandidateFactory, JobFactory, TeamFactory, UserFactory
+from tests.support.sqlite import pytest_on_sqlite, suite_on_sqlite
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2027, 3, 15, 7, tzinfo=UTC)  # a Monday morning
@@ -290,3 +291,9 @@ def test_a_month_sends_each_candidate_at_most_one_automated_email_a_day(month):
     for candidate_id, sent_at, zone in automated.values_list("candidate_id", "sent_at", "candidate__time_zone"):
         per_day[(candidate_id, sent_at.astimezone(ZoneInfo(zone)).date())] += 1
     assert max(per_day.values()) == 1
+
+
+@pytest.mark.skipif(suite_on_sqlite(), reason="this run is the SQLite one")
+def test_the_month_holds_on_sqlite_too(tmp_path):
+    """The same month on SQLite, the embedded default of `make run`, in a child pytest."""
+    assert pytest_on_sqlite(__file__, tmp_path, select="not sqlite_too") == 2

@@ -243,6 +243,21 @@ def test_a_dry_run_reports_the_safety_nets_and_acts_on_none(team, sent_tasks):
     assert sent_tasks == []
 
 
+def test_a_claim_of_several_statements_inserts_each_silence_once_and_says_which_it_inserted(team, monkeypatch):
+    owner, _lead = team
+    monkeypatch.setattr(scan, "CLAIM_BATCH", 2)
+    first = silent_application(owner)
+    assert scan_at(first.safety_net_at).safety_net_emails == 1
+    others = [silent_application(owner) for _ in range(4)]
+    with time_machine.travel(first.safety_net_at, tick=False):
+        rows = [(a.pk, a.created_at, SafetyNet.Kind.EMAIL, first.safety_net_at) for a in [first, *others]]
+        assert scan._safety_nets_insert(rows=rows) == {a.pk for a in others}
+        assert scan._safety_nets_insert(rows=rows) == set()
+    assert set(SafetyNet.objects.values_list("application_id", "silence_started_at")) == {
+        (a.pk, a.created_at) for a in [first, *others]
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_scans_at_once_act_on_each_safety_net_once(requires_postgres, team):
     owner, _lead = team

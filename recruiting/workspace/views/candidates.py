@@ -273,7 +273,7 @@ def candidate_email(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    context = {"search_query": query, "query": query}
+    context = {"query": query}
     if query.strip():
         context["candidates"] = page_of(ws.candidates_search(query=query), request, "candidates_page")
         context["jobs"] = page_of(ws.jobs_search(query=query), request, "jobs_page")

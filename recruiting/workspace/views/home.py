@@ -54,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
         application.waiting = waiting.get(application.pk)
         application.why = _why_overdue(application, policies, now)
         application.prompt = prompts.get(application.pk)
+        application.prompt_pk = application.prompt.pk if application.prompt else None
         application.snoozed = bool(
             application.prompt and application.prompt.snoozed_until and application.prompt.snoozed_until > now
         )

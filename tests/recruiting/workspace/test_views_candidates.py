@@ -45,6 +45,19 @@ def test_the_candidate_page_shows_applications_and_one_timeline(client, recruite
     assert application.job.title in page
 
 
+def test_a_stage_change_nobody_made_reads_as_the_systems(client, recruiter):
+    """A candidate who applied on their own (no author on the entry into "new") is shown, not a server error."""
+    candidate = CandidateFactory(owner=recruiter)
+    application_create(candidate=candidate, job=JobFactory(owner=recruiter), by=None, notify=False)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("candidate_detail", args=[candidate.pk]))
+
+    assert response.status_code == 200
+    assert [entry.item.by for entry in response.context["timeline"] if entry.kind == "stage"] == [None]
+    assert "by the system" in " ".join(response.content.decode().split())
+
+
 def test_a_sent_message_shows_once_with_its_delivery_state(client, recruiter):
     candidate = CandidateFactory(owner=recruiter)
     application = ApplicationFactory(candidate=candidate, owner=recruiter)
