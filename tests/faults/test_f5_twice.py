@@ -23,8 +23,9 @@ from tests.support.processes import celery_worker, wait_for, worker_env
 RECRUITERS = 4
 OVERDUE_EACH = 30
 TASKS = ("recruiting.tasks.scan_overdue", "notifications.tasks.digests.send_digests")
-# Digests go out on a business morning of the recipient's zone: the drill and its workers (same_clock) run
-# on a Wednesday at 10:00 in London, whatever the day, with the digest window open from 09:00.
+# Digests go out on a business morning of the recipient's zone (and client chases in business hours): the
+# drills and their workers (same_clock) run on a Wednesday at 10:00 in London, whatever the day, with the
+# digest window open from 09:00.
 BUSINESS_MORNING = datetime(2026, 11, 18, 10, tzinfo=UTC)
 ZONE = "Europe/London"
 DIGEST_HOUR = 9
