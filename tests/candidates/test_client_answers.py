@@ -52,10 +52,13 @@ def application(manager, owner):
     return application
 
 
-def url_for(application, manager, due_at=None) -> str:
-    token = client_answer_token(
-        application_id=application.pk, hiring_manager_id=manager.pk, due_at=due_at or application.client_answer_due
-    )
+def url_for(application, manager, due_at=None, signed_at=MONDAY) -> str:
+    """The link as the chase would carry it, signed at `signed_at`: its age, hence its expiry, never depends on
+    the day the suite runs."""
+    with time_machine.travel(signed_at, tick=False):
+        token = client_answer_token(
+            application_id=application.pk, hiring_manager_id=manager.pk, due_at=due_at or application.client_answer_due
+        )
     return f"/c/answer/{token}/"
 
 
@@ -153,17 +156,17 @@ def test_after_more_time_the_old_link_is_answered_and_a_new_step_gets_a_new_link
     post(client, old, kind="more_time", more_time_until="2026-11-27")
     assert "already been answered" in post(client, old, at=AFTER_THE_WINDOW, kind="not_a_fit").content.decode()
     application.refresh_from_db()
-    post(client, url_for(application, manager), at=datetime(2026, 11, 30, 10, tzinfo=UTC), kind="not_a_fit")
+    new_step = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    post(client, url_for(application, manager, signed_at=new_step), at=new_step, kind="not_a_fit")
     assert ClientAnswer.objects.count() == 2
     assert RecruiterPrompt.objects.filter(reason="client_answered", resolved_at__isnull=True).count() == 1
 
 
 def test_a_tampered_link_is_refused(client, application, manager):
-    token = client_answer_token(
-        application_id=application.pk, hiring_manager_id=manager.pk, due_at=application.client_answer_due
-    )
+    token = url_for(application, manager).split("/")[-2]
     value, _, signature = token.rpartition(":")
-    forged = signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{application.pk + 1}.{manager.pk}.0")
+    with time_machine.travel(MONDAY, tick=False):
+        forged = signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{application.pk + 1}.{manager.pk}.0")
     for bad in (value + ":" + signature[:-2] + "xx", token.replace(f"{application.pk}.", "999."), "nonsense"):
         response = post(client, f"/c/answer/{bad}/", kind="not_a_fit")
         assert response.status_code == 404

@@ -4,7 +4,8 @@ Each drill gets its own redis-server (tests/support/redis_server.py) as the brok
 starts and for this test process, so that it can stop the broker without touching anyone else's and
 never meets a task left over by another test. Candidates in the drills have no time zone, hence no
 send window: business hours are not what these drills are about (F11 is), and without a window a drill
-behaves the same at night and on a Sunday.
+behaves the same at night and on a Sunday. The drills whose work waits for a business morning (client
+chases, digests) travel to one, their workers with them (`celery_worker(..., same_clock=True)`).
 """
 
 from contextlib import contextmanager

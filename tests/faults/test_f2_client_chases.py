@@ -15,7 +15,7 @@ from notifications.services.relay import messages_relay
 from recruiting.models import ClientChase, HiringManager, Stage
 from recruiting.services.clients import client_answers_chase
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
-from tests.faults.test_f5_client_chases import zone_in_business_hours
+from tests.faults.test_f5_twice import BUSINESS_MORNING, ZONE
 from tests.support.processes import celery_worker, wait_for, worker_env
 
 MANAGERS = 4
@@ -23,14 +23,15 @@ MANAGERS = 4
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(INLOOP_HOLD_MINUTES=0)
-def test_f2_a_chase_during_a_broker_outage_is_sent_once_after(requires_postgres, broker, sink):
-    zone = zone_in_business_hours()
+def test_f2_a_chase_during_a_broker_outage_is_sent_once_after(requires_postgres, broker, sink, time_machine):
+    # Chases go in the manager's business hours: the drill and its worker run on a business morning.
+    time_machine.move_to(BUSINESS_MORNING, tick=True)
     owner = UserFactory()
     now = timezone.now()
     managers = []
     for index in range(MANAGERS):
         manager = HiringManager.objects.create(
-            client=ClientFactory(), name=f"Manager {index}", email=f"m{index}@client.example", time_zone=zone
+            client=ClientFactory(), name=f"Manager {index}", email=f"m{index}@client.example", time_zone=ZONE
         )
         managers.append(manager)
         job = JobFactory(client=manager.client, owner=owner)
@@ -45,7 +46,7 @@ def test_f2_a_chase_during_a_broker_outage_is_sent_once_after(requires_postgres,
             )
 
     env = worker_env(smtp_port=sink.port, CELERY_BROKER_URL=broker.url)
-    with celery_worker(env, name="f2c", concurrency=2) as worker:
+    with celery_worker(env, name="f2c", concurrency=2, same_clock=True) as worker:
         broker.stop()
         result = client_answers_chase()
         assert len(result.chased) == MANAGERS * 2

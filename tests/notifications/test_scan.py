@@ -177,8 +177,9 @@ def _run_concurrently(target, count: int) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_scans_open_each_prompt_once(requires_postgres):
-    applications = [overdue(next_update_due=datetime.now(UTC) - timedelta(hours=1)) for _ in range(40)]
+def test_two_concurrent_scans_open_each_prompt_once(requires_postgres, time_machine):
+    time_machine.move_to(NOW, tick=True)
+    applications = [overdue(next_update_due=NOW - timedelta(hours=1)) for _ in range(40)]
 
     results = _run_concurrently(scan.prompts_scan_overdue, 2)
 
@@ -189,10 +190,11 @@ def test_two_concurrent_scans_open_each_prompt_once(requires_postgres):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres):
+def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres, time_machine):
+    time_machine.move_to(NOW, tick=True)
     lead = UserFactory(profile__role="team_lead")
     owner = UserFactory(profile__team=TeamFactory(lead=lead))
-    long_ago = datetime.now(UTC) - timedelta(days=10)
+    long_ago = NOW - timedelta(days=10)
     for _ in range(30):
         overdue(candidate__owner=owner, next_update_due=long_ago)
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,19 @@ pytestmark = pytest.mark.django_db
 
 BASIC_AUTH = "inloop-hooks:a-long-webhook-password"
 SIGNING_KEY = "key-webhook-signing-0123456789abcdef"
+# Events older than INLOOP_TRACKING_EVENT_MAX_AGE_DAYS are refused: the provider's dates are written relative
+# to this moment, and the tests run at it, so that they hold on any day.
+NOW = datetime(2026, 11, 25, 17, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def _postmark_time(ago: timedelta, fraction: str = "") -> str:
+    """A Postmark timestamp `ago` before NOW, in its own format ("2026-11-25T16:33:54.9070259Z")."""
+    return f"{NOW - ago:%Y-%m-%dT%H:%M:%S}{fraction}Z"
 
 
 @pytest.fixture
@@ -244,7 +258,7 @@ def test_postmark_bounce_delivered_twice(client, postmark, candidate):
             "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
             "Email": candidate.email,
             "From": "updates@inloop.example",
-            "BouncedAt": "2026-11-25T16:33:54.9070259Z",
+            "BouncedAt": _postmark_time(timedelta(minutes=26, seconds=6), fraction=".9070259"),
             "DumpAvailable": True,
             "Inactive": True,
             "CanActivate": True,
@@ -270,7 +284,7 @@ def test_postmark_delivery_without_event_id_is_deduplicated(client, postmark, ca
             "MessageID": "00000000-0000-0000-0000-000000000000",
             "Recipient": candidate.email,
             "Tag": "",
-            "DeliveredAt": "2026-11-25T16:34:10Z",
+            "DeliveredAt": _postmark_time(timedelta(minutes=25, seconds=50)),
             "Details": "Test delivery webhook details",
             "Metadata": {},
         }

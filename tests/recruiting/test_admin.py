@@ -1,8 +1,9 @@
 """The Django admin with the demo data: every page answers within a query budget, actions go through services."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -34,13 +35,17 @@ from tests.factories import MessageAttemptFactory
 # choices, inlines. Never a query per row.
 PAGE_QUERY_BUDGET = 12
 OUR_APPS = ("recruiting", "candidates", "notifications")
+# The tests of this module run on a Tuesday morning, whatever the day: on a Saturday night nothing of the
+# demo falls due in the next 24 hours (updates are owed on business days), and the owed filter has a
+# choice for each.
+TUESDAY_MORNING = datetime(2026, 11, 17, 10, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def demo_firm(django_db_setup, django_db_blocker):
     """The demo data plus a few records of each kind the admin shows (a fresh move's email, an attempt, a
-    bounce, an import, an unmatched email), rolled back after."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    bounce, an import, an unmatched email), rolled back after; on a Tuesday morning, whatever today is."""
+    with time_machine.travel(TUESDAY_MORNING, tick=True), django_db_blocker.unblock(), transaction.atomic():
         demo.demo_data_load()
         prompts_scan_overdue()
         application = Application.objects.filter(stage=Stage.NEW, candidate__do_not_contact=False).first()

@@ -11,9 +11,15 @@ The worker runs `celery -A recruiting worker` with DJANGO_SETTINGS_MODULE=recrui
 database of this pytest run (tests must use `django_db(transaction=True)` so that it sees their rows)
 and this run's broker (CELERY_BROKER_URL, a Redis database of its own). It is stopped with SIGTERM, then
 SIGKILL after a grace period; `worker.kill()` sends SIGKILL at once (a crash, for the fault drills).
+
+`celery_worker(env, same_clock=True)` starts the worker with this process's clock, moved by time-machine
+or not: libfaketime (Debian's `faketime`) moves the worker's clock by as much as ours, so that a drill that
+needs a business morning travels there, it and its workers together, on any day.
 """
 
+import glob
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,8 +29,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+import time_machine
+
 ROOT = Path(__file__).resolve().parents[2]
 RUN_DIR = ROOT / ".run" / "test-workers"
+# The dynamic loader reads $LIB itself (lib/x86_64-linux-gnu and the like), as faketime(1) writes it.
+LIBFAKETIME = "/usr/$LIB/faketime/libfaketime.so.1"
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.1) -> None:
@@ -64,6 +75,44 @@ def worker_env(*, smtp_port: int | None = None, **overrides: str) -> dict[str, s
         env |= {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port)}
     env |= overrides
     return env
+
+
+def libfaketime_installed() -> bool:
+    return bool(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+
+
+def _moved_by_libfaketime() -> float:
+    """How far libfaketime moved this process's clock, in seconds: 0 unless the run is under faketime(1)."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return 0.0
+    spec = os.environ.get("FAKETIME", "")
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", spec):
+        raise AssertionError(
+            f"This run's clock is moved by libfaketime with FAKETIME={spec!r}: a worker can share it only when it"
+            " is an offset in seconds, as faketime(1) writes it ('+556876')."
+        )
+    return float(spec)
+
+
+def same_clock_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a process whose clock is this process's clock, time-machine's travel included.
+
+    libfaketime moves the child's clock by the same offset from the machine's clock as ours, so every
+    worker started this way reads the same time as this process and as each other, to the microsecond:
+    a message one worker makes due now is due for the other. Any offset this process inherited (a whole
+    run under faketime(1)) is part of it. The monotonic clock is left to libfaketime: with
+    FAKETIME_DONT_FAKE_MONOTONIC, Python's time.sleep fails with EINVAL.
+    """
+    if not libfaketime_installed():
+        from django.conf import settings
+
+        if settings.REQUIRE_SERVICES:
+            pytest.fail("libfaketime is required (INLOOP_REQUIRE_SERVICES=1): Debian package faketime")
+        pytest.skip("needs libfaketime (Debian package faketime) to move a worker's clock")
+    machine_now = time_machine.escape_hatch.time.time() if time_machine.escape_hatch.is_travelling() else time.time()
+    offset = time.time() - machine_now + _moved_by_libfaketime()
+    inherited = {name: value for name, value in env.items() if not name.startswith("FAKETIME")}
+    return inherited | {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": f"{offset:+.6f}"}
 
 
 class WorkerProcess:
@@ -119,8 +168,12 @@ def celery_worker(
     queues: str = "mail,default",
     concurrency: int = 1,
     ready_timeout: float = 60.0,
+    same_clock: bool = False,
 ) -> Iterator[WorkerProcess]:
-    """Start a worker with a unique node name, wait until it is ready, and always stop it afterwards."""
+    """Start a worker with a unique node name, wait until it is ready, and always stop it afterwards.
+
+    With `same_clock`, the worker's clock is this process's (same_clock_env), even when time-machine moved it.
+    """
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     node = f"{name}-{uuid.uuid4().hex[:8]}"
     log_path = RUN_DIR / f"{node}.log"
@@ -129,6 +182,8 @@ def celery_worker(
         "-Q", queues, "-c", str(concurrency), "-P", "prefork", "-n", f"{node}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
     ]  # fmt: skip
+    if same_clock:
+        env = same_clock_env(env)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

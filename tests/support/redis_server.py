@@ -10,6 +10,7 @@ queue would. Only the process this object started is ever signalled; the shared 
 never touched.
 """
 
+import os
 import random
 import socket
 import subprocess
@@ -37,6 +38,17 @@ def _free_port_in(ports: range) -> int:
     raise RuntimeError(f"no free port for a private redis-server in {ports.start}-{ports.stop - 1}")
 
 
+def real_clock_env() -> dict[str, str]:
+    """This process's environment without libfaketime: redis-server does not start with a moved clock.
+
+    A run of the suite with every clock moved (faketime(1) preloads libfaketime and sets FAKETIME*) still
+    needs a working broker; what the drills test is our processes, whose clocks stay moved.
+    """
+    return {
+        name: value for name, value in os.environ.items() if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+
+
 class RedisServer:
     def __init__(self, port: int | None = None):
         self.port = port or _free_port_in(PORTS)
@@ -60,6 +72,7 @@ class RedisServer:
                  "--dir", self._folder.name],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                env=real_clock_env(),
             )  # fmt: skip
             wait_for(
                 lambda: _answers(self.port) or not self.running(),

@@ -1,6 +1,6 @@
 """The "needs update" home page and its one-click actions."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,6 +12,15 @@ from recruiting.services import application_clock_recompute
 from tests.factories import ApplicationFactory, OutboundMessageFactory, PromptFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# What is due "today" ends at midnight: a row due a minute from now is tomorrow's in the day's last minute.
+# The page is read on a Wednesday morning, whatever the hour of the run.
+WEDNESDAY_MORNING = datetime(2026, 11, 18, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def wednesday_morning(time_machine):
+    time_machine.move_to(WEDNESDAY_MORNING, tick=True)
 
 
 def overdue_application(owner, *, days: int = 10, stage: str = Stage.SCREENING, **kwargs):
