@@ -29,6 +29,11 @@ class Candidate(models.Model):
     link_version = models.PositiveIntegerField(default=1)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["last_name", "first_name"])]

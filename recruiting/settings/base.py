@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "recruiting.workspace",
     "candidates",
     "notifications",
+    # The REST API; ninja is listed so that its docs page is served from our static files, not a CDN.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -300,3 +304,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The REST API (api/): requests per key per window before it answers 429 with Retry-After, and how long an
+# Idempotency-Key's answer is kept for replay.
+INLOOP_API_RATE_LIMIT = env.int("INLOOP_API_RATE_LIMIT", default=600)
+INLOOP_API_RATE_WINDOW_SECONDS = env.int("INLOOP_API_RATE_WINDOW_SECONDS", default=60)
+INLOOP_API_IDEMPOTENCY_DAYS = env.int("INLOOP_API_IDEMPOTENCY_DAYS", default=7)
