@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from candidates.models import Candidate
 from notifications.models import OutboundMessage
@@ -199,7 +199,7 @@ def applications_list(request: HttpRequest, params: Query[ListParams]):
 @router.post("/applications", response={201: ApplicationOut, **PROBLEMS}, tags=["applications"])
 def applications_create(request: HttpRequest, payload: ApplicationIn):
     with writing(request):
-        return 201, _application_create(request, payload, payload.external_id)
+        return Status(201, _application_create(request, payload, payload.external_id))
 
 
 @router.get("/applications/{int:pk}", response={200: ApplicationOut, **PROBLEMS}, tags=["applications"])
@@ -229,14 +229,14 @@ def applications_upsert(request: HttpRequest, external_id: str, payload: Applica
     with writing(request):
         application = _applications().filter(external_id=external_id).first()
         if application is None:
-            return 201, _application_create(request, payload, external_id)
+            return Status(201, _application_create(request, payload, external_id))
         candidate = record_ref(
             Candidate, pk=payload.candidate_id, external_id=payload.candidate_external_id, field="candidate"
         )
         job = record_ref(Job, pk=payload.job_id, external_id=payload.job_external_id, field="job")
         if (candidate.pk, job.pk) != (application.candidate_id, application.job_id):
             raise ValidationError({"external_id": "This external id is another candidate's or job's application."})
-        return 200, application
+        return Status(200, application)
 
 
 @router.post("/applications/{int:pk}/move", response={200: ApplicationOut, **PROBLEMS}, tags=["applications"])
@@ -270,7 +270,7 @@ def applications_contact(request: HttpRequest, pk: int, payload: ContactIn):
             at=payload.at,
             next_step_date=payload.next_step_date,
         )
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.post("/applications/{int:pk}/promise", response={200: ApplicationOut, **PROBLEMS}, tags=["applications"])

@@ -1,8 +1,8 @@
 """Cursor pagination over (updated_at, id), oldest change first, with an updated_since filter.
 
 A client that keeps the last page's cursor (or the greatest updated_at it saw) reads every later change
-once. updated_at is the database's transaction time, so a poll should overlap the previous one by a
-minute: a write that committed late carries the time its transaction began.
+once. updated_at is the database's clock when the row was written, and the write commits a moment
+later, so a poll by updated_since should overlap the previous one by a minute.
 """
 
 import base64

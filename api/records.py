@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from candidates.models import Candidate
 from candidates.services.external_ids import candidate_external_id_set
@@ -148,7 +148,7 @@ def candidates_list(request: HttpRequest, params: Query[ListParams]):
 @router.post("/candidates", response={201: CandidateOut, **PROBLEMS}, tags=["candidates"])
 def candidates_create(request: HttpRequest, payload: CandidateIn):
     with writing(request):
-        return 201, _candidate_create(request, payload, payload.external_id)
+        return Status(201, _candidate_create(request, payload, payload.external_id))
 
 
 @router.get("/candidates/{int:pk}", response={200: CandidateOut, **PROBLEMS}, tags=["candidates"])
@@ -176,10 +176,10 @@ def candidates_upsert(request: HttpRequest, external_id: str, payload: Candidate
     with writing(request):
         candidate = _candidates().filter(external_id=external_id).first()
         if candidate is None:
-            return 201, _candidate_create(request, payload, external_id)
+            return Status(201, _candidate_create(request, payload, external_id))
         fields = payload.dict()
         fields["external_id"] = external_id
-        return 200, _candidate_update(request, candidate, fields)
+        return Status(200, _candidate_update(request, candidate, fields))
 
 
 # Clients ------------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def clients_list(request: HttpRequest, params: Query[ListParams]):
 @router.post("/clients", response={201: ClientOut, **PROBLEMS}, tags=["clients"])
 def clients_create(request: HttpRequest, payload: ClientIn):
     with writing(request):
-        return 201, _client_create(request, payload, payload.external_id)
+        return Status(201, _client_create(request, payload, payload.external_id))
 
 
 @router.get("/clients/{int:pk}", response={200: ClientOut, **PROBLEMS}, tags=["clients"])
@@ -275,8 +275,8 @@ def clients_upsert(request: HttpRequest, external_id: str, payload: ClientIn):
     with writing(request):
         client = Client.objects.filter(external_id=external_id).first()
         if client is None:
-            return 201, _client_create(request, payload, external_id)
-        return 200, _client_update(request, client, {**payload.dict(), "external_id": external_id})
+            return Status(201, _client_create(request, payload, external_id))
+        return Status(200, _client_update(request, client, {**payload.dict(), "external_id": external_id}))
 
 
 # Hiring managers ----------------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def hiring_managers_list(request: HttpRequest, params: Query[ListParams]):
 @router.post("/hiring-managers", response={201: HiringManagerOut, **PROBLEMS}, tags=["hiring managers"])
 def hiring_managers_create(request: HttpRequest, payload: HiringManagerIn):
     with writing(request):
-        return 201, _hiring_manager_create(request, payload, payload.external_id)
+        return Status(201, _hiring_manager_create(request, payload, payload.external_id))
 
 
 @router.get("/hiring-managers/{int:pk}", response={200: HiringManagerOut, **PROBLEMS}, tags=["hiring managers"])
@@ -394,8 +394,8 @@ def hiring_managers_upsert(request: HttpRequest, external_id: str, payload: Hiri
     with writing(request):
         manager = _managers().filter(external_id=external_id).first()
         if manager is None:
-            return 201, _hiring_manager_create(request, payload, external_id)
-        return 200, _hiring_manager_update(request, manager, {**payload.dict(), "external_id": external_id})
+            return Status(201, _hiring_manager_create(request, payload, external_id))
+        return Status(200, _hiring_manager_update(request, manager, {**payload.dict(), "external_id": external_id}))
 
 
 # Jobs ---------------------------------------------------------------------------------------------------
@@ -484,7 +484,7 @@ def jobs_list(request: HttpRequest, params: Query[ListParams]):
 @router.post("/jobs", response={201: JobOut, **PROBLEMS}, tags=["jobs"])
 def jobs_create(request: HttpRequest, payload: JobIn):
     with writing(request):
-        return 201, _job_create(request, payload, payload.external_id)
+        return Status(201, _job_create(request, payload, payload.external_id))
 
 
 @router.get("/jobs/{int:pk}", response={200: JobOut, **PROBLEMS}, tags=["jobs"])
@@ -508,5 +508,5 @@ def jobs_upsert(request: HttpRequest, external_id: str, payload: JobIn):
     with writing(request):
         job = _jobs().filter(external_id=external_id).first()
         if job is None:
-            return 201, _job_create(request, payload, external_id)
-        return 200, _job_update(request, job, {**payload.dict(), "external_id": external_id})
+            return Status(201, _job_create(request, payload, external_id))
+        return Status(200, _job_update(request, job, {**payload.dict(), "external_id": external_id}))

@@ -12,7 +12,7 @@ def _touch_triggers(tables):
             if connection.vendor == "postgresql":
                 cursor.execute(
                     "CREATE OR REPLACE FUNCTION inloop_touch_updated_at() RETURNS trigger AS $$ "
-                    "BEGIN NEW.updated_at := now(); RETURN NEW; END $$ LANGUAGE plpgsql"
+                    "BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
                 for table in tables:
                     cursor.execute(
