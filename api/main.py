@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -12,7 +13,21 @@ from . import applications, records
 from .auth import ApiKeyAuth, RateLimited
 from .problems import django_validation_errors, ninja_validation_errors, problem_response
 
-api = NinjaAPI(
+
+class InloopAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs) -> dict:
+        """Ninja's document, with every error answer described as what it is: application/problem+json."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+
+api = InloopAPI(
     title="Inloop API",
     version="1",
     description="Candidates, clients, hiring managers, jobs and applications for the firm's applicant tracking "
@@ -79,6 +94,9 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return problem_response(status=error.status_code, detail=str(error.message), instance=request.path)
 
 
+# Nothing to protect (it reads and writes nothing); without the exemption a PUT or PATCH to a wrong address
+# would get the CSRF check's HTML page instead of the problem.
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/v1/: a problem too, not the workspace's page."""
     return problem_response(status=404, detail="The API has no such address.", instance=request.path)

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from ninja import Schema
 
 PROBLEM_TYPE_BASE = "https://inloop.invalid/problems/"
+PROBLEM_TYPE = "application/problem+json"
 
 TITLES = {
     400: "Bad request",
@@ -58,7 +59,7 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    response = HttpResponse(json.dumps(body), status=status, content_type="application/problem+json")
+    response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -87,4 +88,4 @@ def ninja_validation_errors(errors: list[dict]) -> list[dict]:
 
 
 # Documented on every operation: the errors it may answer with.
-PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}
+PROBLEMS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}

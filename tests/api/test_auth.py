@@ -137,3 +137,14 @@ def test_a_user_revokes_their_own_key_but_not_anothers(api_for, recruiter):
         api_key_revoke(api_key=theirs, by=recruiter)
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
+
+
+def test_errors_answered_before_the_api_are_problems_too(api_for, recruiter):
+    api = api_for(recruiter)
+    # The NUL guard in front of every view, and a method the route does not take.
+    assert_problem(api.get("/candidates", cursor="a\x00b"), 400)
+    response = api.client.delete("/api/v1/candidates", headers=api.headers)
+    assert_problem(response, 405)
+    assert "GET" in response["Allow"]
+    # A wrong address written to (the CSRF check would otherwise answer with its HTML page).
+    assert_problem(api.patch("/candidates/not-a-number", {}), 404)

@@ -1,4 +1,4 @@
-"""Idempotency-Key on every POST of the API: the same key and body give the same answer once.
+"""The API's middleware: every error under /api/v1/ a problem, and Idempotency-Key on every POST.
 
 A POST with the header runs in one transaction with its record (key and user, the request's hash and the
 answer): a retry of the same request gets the stored answer back (header Idempotent-Replayed: true) and
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .keys import api_key_user
 from .models import IdempotentRequest
-from .problems import problem_response
+from .problems import PROBLEM_TYPE, problem_response
 
 API_PREFIX = "/api/v1/"
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -48,13 +48,30 @@ def _replay(record: IdempotentRequest, request_hash: str, path: str) -> HttpResp
     return response
 
 
-class IdempotencyMiddleware:
+class ApiMiddleware:
+    """Under /api/v1/: Idempotency-Key on POSTs, and every error a problem, those answered before the API
+    is reached included (the NUL guard, the CSRF check of a wrong address)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        response = self._idempotent(request)
+        if response.status_code >= 400 and response.get("Content-Type") != PROBLEM_TYPE:
+            problem = problem_response(
+                status=response.status_code,
+                detail="The API could not take this request.",
+                instance=request.path,
+                headers={name: response[name] for name in ("Allow", "Retry-After") if response.has_header(name)},
+            )
+            return problem
+        return response
+
+    def _idempotent(self, request: HttpRequest) -> HttpResponse:
         key = request.META.get(HEADER)
-        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+        if request.method != "POST" or key is None:
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH:
             return problem_response(
