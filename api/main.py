@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from . import applications, records
+from . import applications, records, webhook_routes
 from .auth import ApiKeyAuth, RateLimited
 from .problems import django_validation_errors, ninja_validation_errors, problem_response
 
@@ -39,6 +39,7 @@ api = InloopAPI(
 )
 api.add_router("", records.router)
 api.add_router("", applications.router)
+api.add_router("", webhook_routes.router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -310,3 +310,6 @@ LOGGING = {
 INLOOP_API_RATE_LIMIT = env.int("INLOOP_API_RATE_LIMIT", default=600)
 INLOOP_API_RATE_WINDOW_SECONDS = env.int("INLOOP_API_RATE_WINDOW_SECONDS", default=60)
 INLOOP_API_IDEMPOTENCY_DAYS = env.int("INLOOP_API_IDEMPOTENCY_DAYS", default=7)
+# Webhook deliveries to private, loopback and link-local addresses (and over plain http): off, except for
+# tests and receivers on the firm's own network.
+INLOOP_WEBHOOKS_ALLOW_PRIVATE = env.bool("INLOOP_WEBHOOKS_ALLOW_PRIVATE", default=False)
