@@ -2,7 +2,7 @@
 the keep-in-the-loop clock says about each (its clock, messages and open prompts) and the firm's figures.
 
 Through the same services as the workspace's pages, so the clock, the held emails, the prompts, the
-audit rows and every rule behave the same (rule 13).
+audit rows and every rule behave the same (docs/rules.md#ats-is-a-user).
 """
 
 from datetime import date, datetime

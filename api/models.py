@@ -7,7 +7,7 @@ from django.utils import timezone
 
 
 class ApiKey(models.Model):
-    """A key the firm's applicant tracking system signs in with; it acts as its user (rule 13).
+    """A key the firm's applicant tracking system signs in with; it acts as its user (docs/rules.md#ats-is-a-user).
 
     Only a hash of the key is kept: the key itself is shown once, when it is made. The prefix (the key's
     first characters) finds the row and names the key in lists and audit rows.

@@ -19,7 +19,7 @@ from .models import AuditLog
 User = AbstractBaseUser
 
 # Details every audit row written in the current context carries besides its own: the API names the key a
-# write came through (rule 13), whichever service records it.
+# write came through (docs/rules.md#ats-is-a-user), whichever service records it.
 _context_details: ContextVar[dict | None] = ContextVar("audit_context_details", default=None)
 
 

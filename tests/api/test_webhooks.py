@@ -190,3 +190,20 @@ def test_the_delivery_log_and_a_redelivery(api_for, recruiter, admin_user, recei
     webhooks_relay()
     assert [json.loads(body)["type"] for _headers, body in receiver.received] == ["application.moved"] * 2
     assert len({headers["webhook-id"] for headers, _body in receiver.received}) == 1
+
+
+def test_the_admin_lists_keys_and_revokes_them_through_the_service(api_for, admin_user, recruiter, client):
+    from django.urls import reverse
+
+    api = api_for(recruiter)
+    client.force_login(admin_user)
+    changelist = reverse("admin:api_apikey_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [api.api_key.pk]})
+    assert response.status_code == 302
+    api.api_key.refresh_from_db()
+    assert api.api_key.revoked_at is not None
+    assert AuditLog.objects.filter(action="api_key.revoke", object_id=api.api_key.pk, actor=admin_user).exists()
+    assert_problem(api.get("/jobs"), 401)
+    for name in ("admin:api_webhooksubscription_changelist", "admin:api_webhookdelivery_changelist"):
+        assert client.get(reverse(name)).status_code == 200
