@@ -108,3 +108,11 @@ class ApiMiddleware:
             if record is None:
                 raise
             return _replay(record, request_hash, request.path)
+
+
+def idempotent_requests_purge() -> int:
+    """Forget the answers kept longer than INLOOP_API_IDEMPOTENCY_DAYS (they hold what the requests
+    carried, personal data included); how many were forgotten."""
+    kept_since = timezone.now() - timedelta(days=settings.INLOOP_API_IDEMPOTENCY_DAYS)
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=kept_since).delete()
+    return deleted

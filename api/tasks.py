@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .middleware import idempotent_requests_purge
 from .webhooks import webhook_deliver as deliver
 from .webhooks import webhooks_relay as relay
 
@@ -14,3 +15,8 @@ def webhook_deliver(delivery_id: int) -> str:
 @shared_task(name="api.tasks.webhooks_relay")
 def webhooks_relay() -> int:
     return relay()
+
+
+@shared_task(name="api.tasks.idempotency_purge")
+def idempotency_purge() -> int:
+    return idempotent_requests_purge()

@@ -153,3 +153,21 @@ def test_an_idempotency_key_without_a_valid_api_key_is_still_401(api_for, recrui
 
     assert_problem(ApiClient(None).post("/candidates", {}, headers={"Idempotency-Key": "k"}), 401)
     assert_problem(api_for(recruiter).post("/candidates", {}, headers={"Idempotency-Key": "x" * 201}), 400)
+
+
+def test_kept_answers_are_forgotten_after_their_days(api_for, recruiter, settings):
+    import time_machine
+
+    from api.middleware import idempotent_requests_purge
+    from api.models import IdempotentRequest
+
+    settings.INLOOP_API_IDEMPOTENCY_DAYS = 7
+    api = api_for(recruiter)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        api.post("/clients", {"name": "Acme"}, headers={"Idempotency-Key": "c-1"})
+        clock.shift(timedelta(days=6))
+        assert idempotent_requests_purge() == 0
+        clock.shift(timedelta(days=1, seconds=1))
+        assert idempotent_requests_purge() == 1
+    assert not IdempotentRequest.objects.exists()
