@@ -207,3 +207,22 @@ def test_the_admin_lists_keys_and_revokes_them_through_the_service(api_for, admi
     assert_problem(api.get("/jobs"), 401)
     for name in ("admin:api_webhooksubscription_changelist", "admin:api_webhookdelivery_changelist"):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_beat_entries_name_registered_tasks_that_run(recruiter, admin_user, receiver):
+    from recruiting.celery import app
+
+    webhook_subscription_create(url=receiver.url, event_types=["application.moved"], by=admin_user)
+    from recruiting.services import application_move
+
+    application_move(
+        application=ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING),
+        to_stage=Stage.SUBMITTED,
+        by=recruiter,
+    )
+    app.loader.import_default_modules()
+    relay = app.tasks[app.conf.beat_schedule["relay-webhooks"]["task"]]
+    assert relay.apply().get() == 1
+    assert len(receiver.received) == 1
+    purge = app.tasks[app.conf.beat_schedule["purge-idempotency-keys"]["task"]]
+    assert purge.apply().get() == 0
