@@ -124,7 +124,7 @@ def _candidate_create(request: HttpRequest, payload: CandidateIn, external_id: s
     )
     if external_id:
         candidate = candidate_external_id_set(candidate=candidate, external_id=external_id, by=request.user)
-    return candidate
+    return _candidates().get(pk=candidate.pk)
 
 
 def _candidate_update(request: HttpRequest, candidate: Candidate, fields: dict) -> Candidate:
@@ -137,7 +137,7 @@ def _candidate_update(request: HttpRequest, candidate: Candidate, fields: dict) 
     )
     if "external_id" in fields:
         candidate = candidate_external_id_set(candidate=candidate, external_id=fields["external_id"], by=request.user)
-    return candidate
+    return _candidates().get(pk=candidate.pk)
 
 
 @router.get("/candidates", response={200: CandidatePage, **PROBLEMS}, tags=["candidates"])
@@ -222,7 +222,7 @@ def _client_create(request: HttpRequest, payload: ClientIn, external_id: str | N
     )
     if external_id:
         client = record_external_id_set(record=client, external_id=external_id, by=request.user)
-    return client
+    return Client.objects.get(pk=client.pk)
 
 
 def _client_update(request: HttpRequest, client: Client, fields: dict) -> Client:
@@ -238,7 +238,7 @@ def _client_update(request: HttpRequest, client: Client, fields: dict) -> Client
         )
     if "external_id" in fields:
         client = record_external_id_set(record=client, external_id=fields["external_id"], by=request.user)
-    return client
+    return Client.objects.get(pk=client.pk)
 
 
 @router.get("/clients", response={200: ClientPage, **PROBLEMS}, tags=["clients"])
@@ -333,7 +333,7 @@ def _hiring_manager_create(request: HttpRequest, payload: HiringManagerIn, exter
     )
     if external_id:
         manager = record_external_id_set(record=manager, external_id=external_id, by=request.user)
-    return manager
+    return _managers().get(pk=manager.pk)
 
 
 def _hiring_manager_update(request: HttpRequest, manager: HiringManager, fields: dict) -> HiringManager:
@@ -347,7 +347,7 @@ def _hiring_manager_update(request: HttpRequest, manager: HiringManager, fields:
         )
     if "external_id" in fields:
         manager = record_external_id_set(record=manager, external_id=fields["external_id"], by=request.user)
-    return manager
+    return _managers().get(pk=manager.pk)
 
 
 def _managers():
@@ -453,7 +453,7 @@ def _job_create(request: HttpRequest, payload: JobIn, external_id: str | None) -
     )
     if external_id:
         job = record_external_id_set(record=job, external_id=external_id, by=request.user)
-    return job
+    return _jobs().get(pk=job.pk)
 
 
 def _job_update(request: HttpRequest, job: Job, fields: dict) -> Job:
