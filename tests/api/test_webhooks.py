@@ -226,3 +226,28 @@ def test_the_beat_entries_name_registered_tasks_that_run(recruiter, admin_user, 
     assert len(receiver.received) == 1
     purge = app.tasks[app.conf.beat_schedule["purge-idempotency-keys"]["task"]]
     assert purge.apply().get() == 0
+
+
+def test_with_the_broker_down_the_move_commits_and_the_relay_delivers_its_event(
+    api_for, recruiter, admin_user, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    from recruiting.celery import app
+
+    refused = []
+
+    def broker_down(name, *args, **kwargs):
+        refused.append(name)
+        raise ConnectionError("the broker is not answering")
+
+    monkeypatch.setattr(app, "send_task", broker_down)
+    webhook_subscription_create(url=receiver.url, event_types=["application.moved"], by=admin_user)
+    application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(recruiter).post(f"/applications/{application.pk}/move", {"stage": "submitted"})
+    assert response.status_code == 200, response.content
+    assert "api.tasks.webhook_deliver" in refused
+    application.refresh_from_db()
+    assert application.stage == Stage.SUBMITTED
+    assert receiver.received == [] and WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
+    assert webhooks_relay() == 1
+    assert json.loads(receiver.received[0][1])["data"]["to_stage"] == "submitted"
