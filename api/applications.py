@@ -24,6 +24,7 @@ from .auth import writing
 from .pagination import ListParams, paginate
 from .problems import PROBLEMS
 from .records import Page, get_or_404, record_ref, user_named
+from .schemas import InputSchema
 
 router = Router()
 
@@ -32,7 +33,7 @@ ChannelName = Literal[tuple(ContactEvent.Channel.values)]
 DirectionName = Literal[tuple(ContactEvent.Direction.values)]
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(InputSchema):
     candidate_id: int | None = None
     candidate_external_id: str | None = None
     job_id: int | None = None
@@ -41,7 +42,7 @@ class ApplicationIn(Schema):
     external_id: str | None = None
 
 
-class ApplicationPatch(Schema):
+class ApplicationPatch(InputSchema):
     owner: str | None = None
     external_id: str | None = None
 
@@ -70,14 +71,14 @@ class ApplicationPage(Page):
     items: list[ApplicationOut]
 
 
-class MoveIn(Schema):
+class MoveIn(InputSchema):
     stage: StageName
     next_step_date: date | None = None
     note: str = ""
     notify: bool = True
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     channel: ChannelName
     direction: DirectionName = ContactEvent.Direction.OUTBOUND
     summary: str = ""
@@ -95,7 +96,7 @@ class ContactOut(Schema):
     informs_candidate: bool
 
 
-class PromiseIn(Schema):
+class PromiseIn(InputSchema):
     next_step_date: date | None
     note: str = ""
 

@@ -21,6 +21,7 @@ from recruiting.services.jobs_clients import client_create, client_update, job_c
 from .auth import writing
 from .pagination import ListParams, paginate
 from .problems import PROBLEMS
+from .schemas import InputSchema
 
 router = Router()
 
@@ -60,7 +61,7 @@ class Page(Schema):
 # Candidates ---------------------------------------------------------------------------------------------
 
 
-class CandidateIn(Schema):
+class CandidateIn(InputSchema):
     first_name: str
     last_name: str = ""
     email: str
@@ -70,7 +71,7 @@ class CandidateIn(Schema):
     external_id: str | None = None
 
 
-class CandidatePatch(Schema):
+class CandidatePatch(InputSchema):
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -185,14 +186,14 @@ def candidates_upsert(request: HttpRequest, external_id: str, payload: Candidate
 # Clients ------------------------------------------------------------------------------------------------
 
 
-class ClientIn(Schema):
+class ClientIn(InputSchema):
     name: str
     industry: str = ""
     name_visible_before_submission: bool = False
     external_id: str | None = None
 
 
-class ClientPatch(Schema):
+class ClientPatch(InputSchema):
     name: str | None = None
     industry: str | None = None
     name_visible_before_submission: bool | None = None
@@ -282,7 +283,7 @@ def clients_upsert(request: HttpRequest, external_id: str, payload: ClientIn):
 # Hiring managers ----------------------------------------------------------------------------------------
 
 
-class HiringManagerIn(Schema):
+class HiringManagerIn(InputSchema):
     client_id: int | None = None
     client_external_id: str | None = None
     name: str
@@ -292,7 +293,7 @@ class HiringManagerIn(Schema):
     external_id: str | None = None
 
 
-class HiringManagerPatch(Schema):
+class HiringManagerPatch(InputSchema):
     name: str | None = None
     email: str | None = None
     time_zone: str | None = None
@@ -401,7 +402,7 @@ def hiring_managers_upsert(request: HttpRequest, external_id: str, payload: Hiri
 # Jobs ---------------------------------------------------------------------------------------------------
 
 
-class JobIn(Schema):
+class JobIn(InputSchema):
     client_id: int | None = None
     client_external_id: str | None = None
     title: str
@@ -410,7 +411,7 @@ class JobIn(Schema):
     external_id: str | None = None
 
 
-class JobPatch(Schema):
+class JobPatch(InputSchema):
     title: str | None = None
     location: str | None = None
     owner: str | None = None

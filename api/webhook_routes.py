@@ -11,6 +11,7 @@ from .auth import writing
 from .models import WebhookDelivery, WebhookSubscription
 from .problems import PROBLEMS
 from .records import get_or_404
+from .schemas import InputSchema
 from .webhooks import (
     webhook_delivery_redeliver,
     webhook_subscription_create,
@@ -20,12 +21,12 @@ from .webhooks import (
 router = Router(tags=["webhooks"])
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(InputSchema):
     url: str
     event_types: list[str]
 
 
-class SubscriptionPatch(Schema):
+class SubscriptionPatch(InputSchema):
     url: str | None = None
     event_types: list[str] | None = None
     active: bool | None = None

@@ -148,3 +148,8 @@ def test_errors_answered_before_the_api_are_problems_too(api_for, recruiter):
     assert "GET" in response["Allow"]
     # A wrong address written to (the CSRF check would otherwise answer with its HTML page).
     assert_problem(api.patch("/candidates/not-a-number", {}), 404)
+
+
+def test_a_nul_character_in_a_body_is_a_422_naming_the_field(api_for, recruiter):
+    body = assert_problem(api_for(recruiter).post("/clients", {"name": "Acme\x00"}), 422)
+    assert body["errors"][0]["field"] == "name"
