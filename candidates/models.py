@@ -46,6 +46,12 @@ class Candidate(models.Model):
     # the person's erasure finds what was written to them under those too.
     merged_details = models.JSONField(default=list, blank=True, editable=False)
 
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
     objects = CandidateQuerySet.as_manager()
 
     class Meta:

@@ -5,7 +5,9 @@ module imports the models and nothing else of the project.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,6 +18,25 @@ from .models import AuditLog
 
 User = AbstractBaseUser
 
+# Details every audit row written in the current context carries besides its own: the API names the key a
+# write came through (docs/rules.md#ats-is-a-user), whichever service records it.
+_context_details: ContextVar[dict | None] = ContextVar("audit_context_details", default=None)
+
+
+@contextmanager
+def audit_context(**details: object) -> Iterator[None]:
+    """Add `details` to every audit row written inside the block."""
+    token = _context_details.set({**(_context_details.get() or {}), **details})
+    try:
+        yield
+    finally:
+        _context_details.reset(token)
+
+
+def _in_context(details: dict | None) -> dict:
+    extra = _context_details.get()
+    return {**(details or {}), **extra} if extra else details or {}
+
 
 def audit_log_record(*, actor: User | None, action: str, obj: models.Model, details: dict | None = None) -> AuditLog:
     """One audit row; call it inside the transaction of the change it records."""
@@ -24,7 +45,7 @@ def audit_log_record(*, actor: User | None, action: str, obj: models.Model, deta
         action=action,
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
-        details=details or {},
+        details=_in_context(details),
     )
 
 
@@ -52,6 +73,9 @@ def audit_log_record_each(
     """
     if not entries:
         return 0
+    if _context_details.get():
+        merged: dict[int, dict] = {}
+        entries = [(pk, merged.setdefault(id(details), _in_context(details))) for pk, details in entries]
     serialised: dict[int, str] = {}
 
     def as_json(details: dict) -> str:
@@ -89,5 +113,5 @@ def audit_log_record_for(
     """One audit row about something named by label and id (a row that may be gone, such as a deleted
     holiday); call it inside the transaction of the change it records."""
     return AuditLog.objects.create(
-        actor=actor, action=action, object_type=object_type, object_id=object_id, details=details or {}
+        actor=actor, action=action, object_type=object_type, object_id=object_id, details=_in_context(details)
     )

@@ -46,6 +46,8 @@ app.conf.update(
         "chase-client-answers": {"task": "recruiting.tasks.chase_client_answers", "schedule": 300.0},
         "send-digests": {"task": "notifications.tasks.digests.send_digests", "schedule": crontab(minute="*/15")},
         "record-figure-weeks": {"task": "recruiting.tasks.figure_weeks_record", "schedule": crontab(minute=7)},
+        "relay-webhooks": {"task": "api.tasks.webhooks_relay", "schedule": 60.0},
+        "purge-idempotency-keys": {"task": "api.tasks.idempotency_purge", "schedule": crontab(minute=23)},
     },
 )
 app.autodiscover_tasks()

@@ -79,6 +79,11 @@ class Client(models.Model):
         default=False, help_text="Candidates may see the client's name before they are submitted to it."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return self.name
@@ -94,6 +99,11 @@ class HiringManager(models.Model):
     do_not_email = models.BooleanField(default=False, help_text="Never chase this person by email; call instead.")
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -125,6 +135,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Who at the client answers for this job's candidates (and is chased for that answer).
     hiring_managers = models.ManyToManyField(HiringManager, blank=True, related_name="jobs")
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
@@ -186,6 +201,11 @@ class Application(models.Model):
     client_promised_date = models.DateField(null=True, blank=True)
     client_chased_at = models.DateTimeField(null=True, blank=True)
     client_answered_at = models.DateTimeField(null=True, blank=True)
+    # The firm's applicant tracking system's id for the record (set through the API), unique when given.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Kept by a database trigger (the api_external_ids migration) on every insert and update: the pipeline writes with
+    # queryset update(), which auto_now would miss. The API's updated_since filter reads it.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.main import urls as api_urls
+
 from . import health
 from .auth_views import ThrottledPasswordResetView
 from .workspace.views import (
@@ -107,4 +109,6 @@ urlpatterns = [
     path("c/", include("candidates.urls")),
     path("n/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    # The REST API (api/).
+    path("api/v1/", api_urls()),
 ]

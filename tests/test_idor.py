@@ -294,7 +294,8 @@ def _object_url_names(patterns, prefix=""):
             yield from _object_url_names(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern) and pattern.name and pattern.pattern.converters:
             route = prefix + str(pattern.pattern)
-            if not route.startswith(("c/", "n/")):  # candidate pages (signed links) and webhooks
+            # Candidate pages (signed links), provider webhooks and the REST API (tests/api/).
+            if not route.startswith(("c/", "n/", "api/")):
                 yield pattern.name
 
 

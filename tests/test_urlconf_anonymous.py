@@ -22,6 +22,9 @@ PUBLIC = {
     # Browsers ask for it on every page, signed in or not.
     "favicon",
     "admin:login",
+    # The REST API's description and docs page: they describe the API, not the firm's data.
+    "api:openapi-json",
+    "api:openapi-view",
 }
 # The candidate's own pages: reached by signed link, no login. A made-up token shows nothing.
 SIGNED_NAMESPACES = {"candidates"}
@@ -96,6 +99,10 @@ def test_every_url_is_closed_to_anonymous_visitors(client, url, name, namespace,
         assert _ends_on_a_login_page(client, response) or response.status_code in allowed, (
             f"{method.upper()} {url} ({name}) answered {response.status_code} instead of asking to sign in"
         )
+        return
+    if namespace == "api":
+        # The REST API asks for its key (401) rather than sending a program to a sign-in page.
+        assert response.status_code in (401, 404, 405), f"{method.upper()} {url} answered {response.status_code}"
         return
     assert _ends_on_a_login_page(client, response) or response.status_code in (403, 404, 405), (
         f"{method.upper()} {url} ({name}) answered {response.status_code} to an anonymous visitor"

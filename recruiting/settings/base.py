@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "recruiting.workspace",
     "candidates",
     "notifications",
+    # The REST API; ninja is listed so that its docs page is served from our static files, not a CDN.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -317,3 +321,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The REST API (api/): requests per key per window before it answers 429 with Retry-After, and how long an
+# Idempotency-Key's answer is kept for replay.
+INLOOP_API_RATE_LIMIT = env.int("INLOOP_API_RATE_LIMIT", default=600)
+INLOOP_API_RATE_WINDOW_SECONDS = env.int("INLOOP_API_RATE_WINDOW_SECONDS", default=60)
+INLOOP_API_IDEMPOTENCY_DAYS = env.int("INLOOP_API_IDEMPOTENCY_DAYS", default=7)
+# Webhook deliveries to private, loopback and link-local addresses (and over plain http): off, except for
+# tests and receivers on the firm's own network.
+INLOOP_WEBHOOKS_ALLOW_PRIVATE = env.bool("INLOOP_WEBHOOKS_ALLOW_PRIVATE", default=False)
