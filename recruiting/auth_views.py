@@ -1,4 +1,5 @@
-"""Sign-in pages that need more than Django's own views: the password reset, throttled.
+"""Sign-in pages that need more than Django's own views: the login form's length check, and the password
+reset, throttled.
 
 Each request counts against its client address (too many answer 429) and each email address asked for
 counts against that address (beyond the limit, no further email goes out, but the answer is the same
@@ -12,6 +13,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
@@ -20,6 +23,16 @@ from .ratelimit import client_address, over_limit
 logger = logging.getLogger(__name__)
 
 RESET_WINDOW_SECONDS = 60 * 60
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the username's length checked before anyone reads it. Django sets only the
+    field's max_length (the input's maxlength), which a hand-made post ignores; the lock-out records each
+    failed name in a column of 255 characters, so a longer one answered 500 instead of "too long"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
 
 
 def _account_key(email: str) -> str:

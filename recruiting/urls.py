@@ -5,7 +5,7 @@ from django.urls import include, path
 from api.main import urls as api_urls
 
 from . import health
-from .auth_views import ThrottledPasswordResetView
+from .auth_views import LoginForm, ThrottledPasswordResetView
 from .workspace.views import (
     branding,
     candidates,
@@ -31,7 +31,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", branding.favicon, name="favicon"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,3 +114,12 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored(client, recruit
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in_through_proxy(client, recruiter.username, "wrong", forwarded_for=CLIENT_A)
     assert sign_in_through_proxy(client, recruiter.username, PASSWORD, forwarded_for=CLIENT_B).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_username_longer_than_any_account_is_refused_with_a_message_not_a_server_error(client):
+    response = client.post(reverse("login"), {"username": "x" * 300, "password": "anything"})
+
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
