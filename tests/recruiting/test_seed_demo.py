@@ -136,14 +136,24 @@ def test_some_overdue_some_promised_some_do_not_contact(seeded):
     promised = Application.objects.filter(stage__in=ACTIVE_STAGES, promised_next_step_date__isnull=False)
     assert promised.count() >= 5
     # A promise whose day has passed without news makes the update owed by the next business day after it.
+    # A candidate told something once that moment had come (say a check-in answering the overdue prompt)
+    # has had their news: the promise is spent, and the stage's limit runs again from that contact.
     tz, holidays = calendar.firm_time_zone(), selectors.firm_holidays()
     passed = promised.filter(
         promised_next_step_date__lt=timezone.localdate(timezone=tz), candidate__do_not_contact=False
     )
     for application in passed:
-        grace = policy.DEFAULT_POLICIES[application.stage].grace_business_days
-        day = policy.add_business_days(application.promised_next_step_date, grace, holidays)
-        assert application.next_update_due <= datetime.combine(day, time.min, tzinfo=tz), application.pk
+        stage_policy = policy.DEFAULT_POLICIES[application.stage]
+        day = policy.add_business_days(application.promised_next_step_date, stage_policy.grace_business_days, holidays)
+        promise_due = datetime.combine(day, time.min, tzinfo=tz)
+        told = application.last_informed_at
+        if told is None or told < promise_due:
+            assert application.next_update_due <= promise_due, application.pk
+        else:
+            told_local = told.astimezone(tz)
+            cap_day = policy.add_business_days(told_local.date(), stage_policy.max_silent_business_days, holidays)
+            cap = datetime.combine(cap_day, told_local.timetz().replace(tzinfo=None), tzinfo=tz)
+            assert told < application.next_update_due <= cap, application.pk
     silent = Candidate.objects.filter(do_not_contact=True)
     assert silent.count() == demo.DO_NOT_CONTACT_COUNT
     assert not silent.filter(do_not_contact_reason="").exists()
