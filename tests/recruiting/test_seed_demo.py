@@ -129,9 +129,9 @@ def test_stage_histories_spread_over_the_last_two_months(seeded):
 def test_some_overdue_some_promised_some_do_not_contact(seeded):
     now = timezone.now()
     demo_user = get_user_model().objects.get(username="demo")
-    everyone = set(get_user_model().objects.values_list("pk", flat=True))
-    # What the home pages list: the demo login opens on a morning with work to do.
-    assert ws.applications_overdue_for(owner_ids=everyone, now=now).count() >= 10
+    # What the home page lists: the demo login opens on a morning with work to do (the story leaves its
+    # prompts alone for its last business days; how many of the others' fall due depends on the minute the
+    # story ends, so only the demo login's are promised).
     assert ws.applications_overdue_for(owner_ids={demo_user.pk}, now=now).count() >= demo.DEMO_OVERDUE_MINIMUM
     promised = Application.objects.filter(stage__in=ACTIVE_STAGES, promised_next_step_date__isnull=False)
     assert promised.count() >= 5
