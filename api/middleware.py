@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -58,7 +59,15 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        response = self._idempotent(request)
+        try:
+            response = self._idempotent(request)
+        except RequestDataTooBig:
+            # Read for the Idempotency-Key's hash before the API sees it: answered here, as a problem.
+            return problem_response(
+                status=413,
+                detail=f"The request body is larger than the API takes ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
+                instance=request.path,
+            )
         if response.status_code >= 400 and response.get("Content-Type") != PROBLEM_TYPE:
             problem = problem_response(
                 status=response.status_code,

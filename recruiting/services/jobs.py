@@ -202,12 +202,15 @@ class JobCloseProgress:
         return self.state in ("finished", "failed")
 
 
-def job_close_progress(*, job: Job, close_id: str) -> JobCloseProgress:
-    """Where a closing stands: what the worker recorded, checked against the database.
+def job_close_progress(*, job: Job, close_id: str) -> JobCloseProgress | None:
+    """Where a closing stands: what the worker recorded, checked against the database; None when this job
+    has no such closing (the page must not say that one is waiting).
 
     The database is the truth (batches commit as they go), so the page is right even when the worker's
     cache is not shared with the web server.
     """
+    if not JobClosing.objects.filter(job=job, close_id=close_id).exists():
+        return None
     recorded = lossy_get(_progress_key(close_id)) or {}
     if not recorded:
         # The cache lost it or is down: the request's audit row says how many were live.

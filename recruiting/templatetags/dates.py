@@ -5,12 +5,14 @@ reads is written the one way of recruiting.calendar.day_words and moment_words.
 - `{{ value|day_month }}`: "9 December";
 - `{{ value|moment }}`: "Wednesday 9 December, 14:05", in the active time zone;
 - the argument "year" writes the year always (what a candidate or a hiring manager reads of their
-  applications); `moment` also takes "zone" (the zone's abbreviation) and "seconds", comma-separated.
+  applications); `moment` also takes "zone" (the zone's abbreviation) and "seconds", comma-separated;
+- `{% if value|past %}`: whether a moment (or a day, in the firm's calendar) is already behind us.
 """
 
 from datetime import date, datetime
 
 from django import template
+from django.utils import timezone
 
 from recruiting import calendar
 
@@ -46,3 +48,12 @@ def moment(value, arg: str = "") -> str:
         return ""
     options = _options(arg)
     return calendar.moment_words(value, zone="zone" in options, seconds="seconds" in options, year=_year(options))
+
+
+@register.filter
+def past(value) -> bool:
+    if isinstance(value, datetime):
+        return value < timezone.now()
+    if isinstance(value, date):
+        return value < timezone.localdate(timezone=calendar.firm_time_zone())
+    return False

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, Application, Client, Job, Role, Stage
-from recruiting.permissions import role_of, team_member_ids
+from recruiting.permissions import role_of, team_member_ids, team_of
 
 PER_PAGE = 25
 
@@ -76,10 +76,12 @@ class ApplicationFilter(django_filters.FilterSet):
             field.widget.attrs["class"] = "form-select form-select-sm"
 
     def filter_scope(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # With split desks an application is also its job owner's: "Mine" lists those on one's own jobs.
         if value == Scope.MINE:
-            return queryset.filter(owner=self.user)
+            return queryset.filter(Q(owner=self.user) | Q(job__owner=self.user))
         if value == Scope.TEAM:
-            return queryset.filter(owner_id__in=team_member_ids(self.user))
+            people = _team_ids(self.user)
+            return queryset.filter(Q(owner_id__in=people) | Q(job__owner_id__in=people))
         return queryset
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
@@ -221,8 +223,13 @@ class JobFilter(django_filters.FilterSet):
         if value == Scope.MINE:
             return queryset.filter(owner=self.user)
         if value == Scope.TEAM:
-            return queryset.filter(owner_id__in=team_member_ids(self.user))
+            return queryset.filter(owner_id__in=_team_ids(self.user))
         return queryset
+
+
+def _team_ids(user) -> set[int]:
+    """Whose work "My team's" lists: the user's teammates, and for a lead the teams they lead too."""
+    return team_member_ids(user) | team_of(user.pk)
 
 
 class JobTable(tables.Table):

@@ -153,3 +153,19 @@ def test_errors_answered_before_the_api_are_problems_too(api_for, recruiter):
 def test_a_nul_character_in_a_body_is_a_422_naming_the_field(api_for, recruiter):
     body = assert_problem(api_for(recruiter).post("/clients", {"name": "Acme\x00"}), 422)
     assert body["errors"][0]["field"] == "name"
+
+
+@pytest.mark.parametrize("idempotency", [{}, {"Idempotency-Key": "big-one"}])
+def test_a_body_larger_than_the_api_takes_is_a_problem_not_a_page(api_for, recruiter, settings, idempotency):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_for(recruiter).post("/candidates", {"first_name": "Ada", "notes": "x" * 5000}, headers=idempotency)
+
+    body = assert_problem(response, 413 if idempotency else 400)
+    assert "first_name" not in body["detail"]
+
+
+def test_the_docs_page_asks_no_outside_server_to_validate_the_document(client):
+    page = client.get("/api/v1/docs").content.decode()
+
+    assert '"validatorUrl": null' in page
+    assert "https://" not in page.split("<body", 1)[-1].split("swagger_settings", 1)[0]

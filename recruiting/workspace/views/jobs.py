@@ -274,5 +274,7 @@ def job_close_progress(request: HttpRequest, pk: int, close_id: str) -> HttpResp
     if not CLOSE_ID.fullmatch(close_id):
         raise Http404("No such closing.")
     progress = job_services.job_close_progress(job=job, close_id=close_id)
+    if progress is None:
+        raise Http404("No such closing.")
     template = "recruiting/_job_close_status.html" if is_htmx(request) else "recruiting/job_close_progress.html"
     return render(request, template, {"job": job, "progress": progress, "close_id": close_id})

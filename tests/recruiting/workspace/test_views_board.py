@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from recruiting import calendar
-from recruiting.models import ACTIVE_STAGES, Application, Job, RecruiterPrompt, Role, Stage, StageChange
+from recruiting.models import ACTIVE_STAGES, Application, Job, JobClosing, RecruiterPrompt, Role, Stage, StageChange
 from recruiting.services import application_clock_recompute
 from recruiting.services.jobs import job_close, job_close_progress
 from tests.factories import ApplicationFactory, JobFactory, TeamFactory, UserFactory
@@ -428,6 +428,7 @@ def test_progress_comes_from_the_database_when_the_worker_cache_is_elsewhere(rec
     job = JobFactory(owner=recruiter)
     for _ in range(4):
         application_in(job, recruiter)
+    _closing_requested(job, "abc")
     cache.set("inloop:job-close:abc", {"state": "waiting", "done": 0, "total": 4})
     Application.objects.filter(pk__in=list(job.applications.values_list("pk", flat=True)[:1])).update(
         stage=Stage.WITHDRAWN, closed_at=timezone.now()
@@ -441,6 +442,7 @@ def test_progress_comes_from_the_database_when_the_worker_cache_is_elsewhere(rec
 def test_the_progress_page_polls_until_finished(client, recruiter):
     job = JobFactory(owner=recruiter)
     application_in(job, recruiter)
+    _closing_requested(job, "xyz")
     cache.set("inloop:job-close:xyz", {"state": "running", "done": 0, "total": 1})
     client.force_login(recruiter)
 
@@ -505,6 +507,7 @@ def test_the_close_task_records_a_failure_for_the_progress_page(recruiter):
     job = JobFactory(owner=recruiter)
     application_in(job, recruiter)
 
+    _closing_requested(job, "broken")
     with pytest.raises(Exception, match="rejected or withdrawn"):
         job_close_run(job.pk, recruiter.pk, Stage.OFFER, True, "broken")
 
@@ -521,6 +524,7 @@ def test_the_close_task_moves_everything_and_records_it(recruiter):
     for _ in range(3):
         application_in(job, recruiter)
 
+    _closing_requested(job, "fine")
     assert job_close_run(job.pk, recruiter.pk, Stage.WITHDRAWN, False, "fine") == 3
 
     assert cache.get("inloop:job-close:fine")["state"] == "finished"
@@ -548,3 +552,19 @@ def test_the_board_offers_move_only_on_cards_the_user_may_move(client, recruiter
 
     assert reverse("application_move", args=[mine.pk]) in page
     assert reverse("application_move", args=[theirs.pk]) not in page
+
+
+def _closing_requested(job, close_id):
+    """The row a close request writes before any work starts (the progress page reads only real closings)."""
+    return JobClosing.objects.create(job=job, close_id=close_id, outcome=Stage.WITHDRAWN, notify=False)
+
+
+def test_the_progress_page_of_a_closing_that_was_never_requested_is_not_found(client, recruiter):
+    job = JobFactory(owner=recruiter)
+    application_in(job, recruiter)
+    client.force_login(recruiter)
+
+    response = client.get(reverse("job_close_progress", args=[job.pk, "abcdef"]))
+
+    assert response.status_code == 404
+    assert Job.objects.get(pk=job.pk).status == Job.Status.OPEN

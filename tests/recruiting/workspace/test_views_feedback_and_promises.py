@@ -187,3 +187,19 @@ def test_the_admin_sets_and_clears_the_date_through_the_service(client, admin_us
     client.post(url, _admin_form(client, url) | {"owner": application.owner_id, "next_step_date": ""})
     application.refresh_from_db()
     assert application.promised_next_step_date is None
+
+
+def test_feedback_owed_past_its_day_reads_overdue_on_the_home_and_candidate_pages(client, recruiter, late_rejection):
+    prompt = RecruiterPrompt.objects.get(application=late_rejection, reason="feedback_owed")
+    client.force_login(recruiter)
+    candidate_page = reverse("candidate_detail", args=[late_rejection.candidate_id])
+
+    before = client.get(reverse("home")).content.decode(), client.get(candidate_page).content.decode()
+    with time_machine.travel(prompt.due_at + dt.timedelta(days=5), tick=False):
+        after = client.get(reverse("home")).content.decode(), client.get(candidate_page).content.decode()
+
+    day = calendar.day_words(prompt.due_at)
+    assert f"Due {day}" in before[0] and "Overdue</span> since" not in before[0]
+    assert f"Feedback owed by {day}" in before[1]
+    assert f"Overdue</span> since {day}" in after[0] and f"Due {day}" not in after[0]
+    assert f"Feedback overdue since {day}" in after[1] and "Feedback owed by" not in after[1]

@@ -247,3 +247,21 @@ def test_the_job_table_heads_its_columns_plainly(client):
 
     headers = [column.header for column in response.context["table"].columns]
     assert headers[:4] == ["Job", "Client", "Owner", "Status"]
+
+
+def test_my_teams_scope_lists_the_whole_team_and_mine_includes_applications_on_my_jobs(client):
+    team = TeamFactory()
+    me, teammate, stranger = (UserFactory(profile__team=team), UserFactory(profile__team=team), UserFactory())
+    own = ApplicationFactory(owner=me, candidate__owner=me, job__owner=me)
+    teammates = ApplicationFactory(owner=teammate, candidate__owner=teammate, job__owner=teammate)
+    put_forward_to_me = ApplicationFactory(owner=stranger, candidate__owner=stranger, job__owner=me)
+    elsewhere = ApplicationFactory(owner=stranger, candidate__owner=stranger, job__owner=stranger)
+    client.force_login(me)
+
+    def listed(scope):
+        table = client.get(reverse("application_list"), {"scope": scope}).context["table"]
+        return {row.record.pk for row in table.rows}
+
+    assert listed("mine") == {own.pk, put_forward_to_me.pk}
+    assert listed("team") == {own.pk, teammates.pk, put_forward_to_me.pk}
+    assert elsewhere.pk in listed("all")
