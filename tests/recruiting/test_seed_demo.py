@@ -4,10 +4,11 @@ running with its clock moved, and that a second run changes nothing."""
 import os
 import subprocess
 import sys
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -42,11 +43,16 @@ from recruiting.models import (
 from recruiting.selectors.client_figures import client_figures
 from recruiting.workspace import selectors as ws
 
+# The demo's story ends at the moment it is loaded, and which candidates are overdue or which client was
+# quick depends on that moment: the module loads it at one fixed moment, so that every run checks the same
+# firm whatever the day (the crawl of tests/test_demo_firm.py meets it at another moment).
+LOADED_AT = datetime(2026, 11, 17, 9, 40, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def demo_firm(django_db_setup, django_db_blocker):
     """The demo data, loaded once for the module through the command and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with time_machine.travel(LOADED_AT, tick=False), django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
         call_command("seed_demo", stdout=out)
         yield out.getvalue()
