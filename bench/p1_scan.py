@@ -1,6 +1,6 @@
 """P1: the keep-in-the-loop scan over 100,000 and then 1,000,000 applications, 10,000 of them overdue.
 
-Targets (quality.md): the scan takes at most 1 s at both sizes, in the same number of queries, and
+Targets (docs/benchmarks.md): the scan takes at most 1 s at both sizes, in the same number of queries, and
 about the same time at both sizes (it reads only the overdue applications, through the next_update_due
 index; EXPLAIN must show that index).
 

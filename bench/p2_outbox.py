@@ -12,7 +12,7 @@
    (.run/bench-venv, the `bench` extra of pyproject.toml) with its defaults; run with one process and
    with one per core, the better of the two counts.
 
-Targets (quality.md): ours >= 0.6 x the raw ceiling (the better of its two figures) and faster than
+Targets (docs/benchmarks.md): ours >= 0.6 x the raw ceiling (the better of its two figures) and faster than
 post-office. The sink counts by Message-ID, so a duplicate would show.
 
     .venv/bin/python -m bench.p2_outbox [--messages N] [--concurrency N]

@@ -1,6 +1,6 @@
 """When is the next update owed to a candidate? Pure functions: no ORM, no clock, no settings.
 
-Rules (product.md):
+Rules (docs/rules.md#promised-date, #silence-cap):
 - With a promised next-step date, the update is due `grace` business days after that date
   (start of that day in the firm's time zone), whatever the stage's silence cap says.
 - Without one, the update is due `max_silent` business days after the candidate was last told
@@ -36,7 +36,7 @@ class SilencePolicy:
     feedback_due_business_days: int = 3
 
 
-# Defaults of product.md rule 3, used for stages without a StagePolicy row.
+# Defaults of docs/rules.md#silence-cap, used for stages without a StagePolicy row.
 DEFAULT_POLICIES: dict[str, SilencePolicy] = {
     "new": SilencePolicy(3),
     "screening": SilencePolicy(5),
@@ -188,7 +188,7 @@ def next_send_time(
     return _next_open_moment(earliest, tz=tz, hours=hours, open_day=lambda day: is_business_day(day, holidays))
 
 
-# The schedule of a silent candidate (product.md rule 3; docs/architecture.md explains it in words).
+# The schedule of a silent candidate (docs/rules.md#silence-cap; docs/architecture.md explains it in words).
 
 
 @dataclass(frozen=True)

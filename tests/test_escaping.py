@@ -1,4 +1,4 @@
-"""quality.md B2: markup typed into names, notes and job titles is shown as text on every page that shows it."""
+"""Bad input: markup typed into names, notes and job titles is shown as text on every page that shows it."""
 
 import pytest
 from django.urls import reverse

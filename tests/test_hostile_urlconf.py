@@ -1,6 +1,6 @@
 """The proof of "no 500 for any input": walk the whole URLconf as each role with hostile path arguments,
 query strings and form bodies, and check that nothing answers 5xx and nothing is written that the role
-may not write (hypothesis, quality.md bad input and security).
+may not write (hypothesis; bad input and security).
 
 Roles: anonymous, a recruiter, a team lead, an admin, and a candidate or hiring manager holding their own
 signed links. Every role but the admin must leave another team's records exactly as they were, and no page

@@ -1,4 +1,4 @@
-"""Every workspace URL that names an object refuses a recruiter who may not act on it (quality.md, security).
+"""Every workspace URL that names an object refuses a recruiter who may not act on it (security).
 
 The rule (docs/architecture.md, recruiting/permissions.py): every recruiter reads the firm's candidates,
 jobs and boards, but changes only what they own; a team lead acts for their team, an admin for everyone.

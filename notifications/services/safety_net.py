@@ -1,4 +1,4 @@
-"""The safety net's email (product.md rule 3): "no news yet, you are not forgotten", with the next real date.
+"""The safety net's email (docs/rules.md#silence-cap): "no news yet, you are not forgotten", with the next real date.
 
 The overdue scan decides when the safety net acts and for whom (recruiting.services.scan) and hands the
 emails it owes to `safety_nets_email` through the pipeline's port (recruiting.services.ports), inside

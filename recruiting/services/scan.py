@@ -1,4 +1,4 @@
-"""The keep-in-the-loop scan (product.md rules 3 and 4), a beat job: settle, open, escalate, safety net.
+"""The keep-in-the-loop scan (docs/rules.md#silence-cap), a beat job: settle, open, escalate, safety net.
 
 Each active application carries its schedule (policy.silence_schedule, written by services.clock):
 next_update_due, when its owner is prompted; escalate_at, when the team lead is told; safety_net_at,

@@ -232,7 +232,7 @@ INLOOP_INBOUND_RAW_KEEP_BYTES = env.int("INLOOP_INBOUND_RAW_KEEP_BYTES", default
 # Celery. The broker URL decides the run mode: filesystem:// is the embedded default.
 # With Redis, a publish (the wake-up after a commit, the relay) fails fast when the broker is down instead
 # of sitting in kombu's reconnect loop (about 6 s): the outbox row is the truth and the relay finds it later,
-# so a recruiter's request never waits on a dead broker (quality.md F2).
+# so a recruiter's request never waits on a dead broker (tests/faults/test_f2_broker_outage.py).
 REDIS_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "max_retries": 1,

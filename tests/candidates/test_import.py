@@ -1,4 +1,4 @@
-"""CSV import (quality.md B7): good rows in, each bad row reported with its line and reason, nothing
+"""CSV import (bad input): good rows in, each bad row reported with its line and reason, nothing
 half-written; internationalised names and addresses kept exactly (B4)."""
 
 import io

@@ -1,4 +1,4 @@
-"""Candidate services: creation with every kind of address and name (quality.md B4), new links,
+"""Candidate services: creation with every kind of address and name (bad input), new links,
 asking for an update."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""The candidate's status page (quality.md B5): signed links, rule 8, GET changes nothing."""
+"""The candidate's status page (bad input): signed links, docs/rules.md#confidential-client, GET changes nothing."""
 
 from datetime import timedelta
 

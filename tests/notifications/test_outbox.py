@@ -1,5 +1,5 @@
 """Queueing: one outbox row per event, in the event's transaction, held, in business hours, never against
-the candidate's wishes (product.md rules 5-9)."""
+the candidate's wishes (docs/rules.md#candidate-wishes to #no-surprise)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

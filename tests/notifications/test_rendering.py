@@ -1,4 +1,4 @@
-"""The sandboxed rendering: plain merge fields in, safe subject / text / HTML out (quality.md B1-B3)."""
+"""The sandboxed rendering: plain merge fields in, safe subject / text / HTML out (bad input)."""
 
 import datetime as dt
 

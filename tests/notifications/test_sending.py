@@ -1,4 +1,4 @@
-"""Sending: claim, re-check, hand over once, record the outcome (architecture.md flow 2, quality.md F6-F11).
+"""Sending: claim, re-check, hand over once, record the outcome (architecture.md flow 2, fault drills F6-F11).
 
 These run the services in the test process, over Django's in-memory backend or, for the SMTP outcomes,
 the phase-aware backend against the loopback sink of tests/support/smtp_sink.py.

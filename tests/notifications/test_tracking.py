@@ -1,4 +1,4 @@
-"""Tracking webhooks through django-anymail (quality.md F10): real Mailgun and Postmark payloads,
+"""Tracking webhooks through django-anymail (forged and repeated events): real Mailgun and Postmark payloads,
 delivered twice and forged. One suppression per address, the recruiter prompted, forged requests 400."""
 
 import base64

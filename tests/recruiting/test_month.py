@@ -1,4 +1,4 @@
-"""A month of a small firm, simulated (product.md rule 3 and the issue's proof): the real services and the
+"""A month of a small firm, simulated (docs/rules.md#silence-cap): the real services and the
 functions the beat jobs call, with time moved by time-machine.
 
 Four recruiters in two teams, of whom one per team ignores every prompt; one team lead who deals with

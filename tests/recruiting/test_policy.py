@@ -1,4 +1,4 @@
-"""The keep-in-the-loop clock (product.md rules 2 and 3), table-driven, plus properties."""
+"""The keep-in-the-loop clock (docs/rules.md#promised-date, #silence-cap), table-driven, plus properties."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""The safety net (product.md rule 3): before fourteen days of silence the system acts itself, once per
+"""The safety net (docs/rules.md#silence-cap): before fourteen days of silence the system acts itself, once per
 silence: a held email to a candidate who gets automated email, a call asked of the lead otherwise."""
 
 import threading

@@ -1,4 +1,4 @@
-"""A private redis-server on its own port, that a drill may stop and start again (quality.md F2).
+"""A private redis-server on its own port, that a drill may stop and start again (the broker-outage drill).
 
     with RedisServer() as redis:          # a free port in 6390-6399 unless one is given
         redis.url                         # redis://127.0.0.1:<port>/0, for CELERY_BROKER_URL

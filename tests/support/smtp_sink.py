@@ -12,7 +12,7 @@
 
 Steps: "accept", "<code>" (4xx/5xx at end of DATA), "<code>@rcpt" (at RCPT TO), and "stall" (reads the
 body, then sleeps `stall_seconds` before answering 250: the client times out after handing the body
-over, the situation of quality.md F8). A stalled body counts as delivered: for the sender's purposes it
+over, the stalled-SMTP drill). A stalled body counts as delivered: for the sender's purposes it
 may well have been. `attempts` records every step taken, for asserting retries.
 """
 

@@ -1,5 +1,5 @@
 """What actually reaches the broker when the outbox wakes a worker: ids, never personal data
-(quality.md Security). Reads the raw Redis list of the `mail` queue; no worker runs in this module."""
+(security: ids only in task arguments). Reads the raw Redis list of the `mail` queue; no worker runs in this module."""
 
 import base64
 import json

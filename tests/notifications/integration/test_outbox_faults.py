@@ -1,5 +1,5 @@
 """The outbox with real processes: a Celery worker subprocess, Redis, PostgreSQL and an SMTP sink on
-loopback (quality.md F1, F6, F7, F8, F9, F11). Each asserts at the sink how often a message arrived."""
+loopback (fault drills F1, F6, F7, F8, F9, F11). Each asserts at the sink how often a message arrived."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

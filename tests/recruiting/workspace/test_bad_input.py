@@ -1,4 +1,4 @@
-"""No 500 for any input (quality.md, bad input): far page numbers, ids longer than any row's, far dates,
+"""No 500 for any input (bad input): far page numbers, ids longer than any row's, far dates,
 searches of a thousand words, message bodies of megabytes. Each answers with a page or a message."""
 
 from datetime import timedelta

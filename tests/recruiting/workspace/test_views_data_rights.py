@@ -1,4 +1,4 @@
-"""A candidate's data-access and erasure requests from the workspace: admins only (quality.md, security)."""
+"""A candidate's data-access and erasure requests from the workspace: admins only (security)."""
 
 import json
 
