@@ -15,7 +15,7 @@ Life of a message (status, see TRANSITIONS):
   queue, a row with `handover_at` set becomes `unknown`. It then wakes workers for due rows: the Celery
   message is only a hint, so a broker outage delays mail and loses none.
 
-Late messages (a send window expired in an outage). A message more than LATE_AFTER past its send time was held up (broker
+Late messages. A message more than LATE_AFTER past its send time was held up (broker
 or worker outage, mail server down). It is never dropped: if the recipient's business hours are open,
 or the message has no send window, it goes out now with a note in `status_reason`; otherwise it moves
 to the start of the recipient's next business hours, again with a note, unless that is past the moment
