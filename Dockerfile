@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=recruiting.settings.production \
+    DJANGO_SETTINGS_MODULE=inloop.settings.production \
     INLOOP_RUN_DIR=/var/lib/inloop
 
 WORKDIR /app
@@ -34,4 +34,4 @@ USER inloop
 EXPOSE 8000
 # gunicorn.conf.py sets the worker count, the request timeout and the graceful timeout (WEB_CONCURRENCY,
 # GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT in the environment change them).
-CMD ["gunicorn", "recruiting.wsgi:application", "--config", "gunicorn.conf.py"]
+CMD ["gunicorn", "inloop.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .keys import api_key_revoke
-from .models import ApiKey, WebhookDelivery, WebhookSubscription
-from .webhooks import webhook_delivery_redeliver, webhook_subscription_update
+from api.keys import api_key_revoke
+from api.models import ApiKey, WebhookDelivery, WebhookSubscription
+from api.webhooks import webhook_delivery_redeliver, webhook_subscription_update
 
 
 class _ReadOnly(admin.ModelAdmin):

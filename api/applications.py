@@ -12,6 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from api.auth import writing
+from api.pagination import ListParams, paginate
+from api.problems import PROBLEMS
+from api.records import Page, get_or_404, record_ref, user_named
+from api.schemas import InputSchema
 from candidates.models import Candidate
 from notifications.models import OutboundMessage
 from recruiting import selectors, services
@@ -19,12 +24,6 @@ from recruiting.models import Application, ContactEvent, Job, Stage
 from recruiting.permissions import ensure_can_act_for_all
 from recruiting.services.external_ids import record_external_id_set
 from recruiting.services.jobs_clients import application_add
-
-from .auth import writing
-from .pagination import ListParams, paginate
-from .problems import PROBLEMS
-from .records import Page, get_or_404, record_ref, user_named
-from .schemas import InputSchema
 
 router = Router()
 

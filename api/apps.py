@@ -6,11 +6,10 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        from recruiting.services import ports
-
         # The webhook events of the pipeline's stage changes, written in the pipeline's transaction; and
-        # the tasks registered in every process (recruiting.celery.enqueue finds them by name).
-        from . import tasks  # noqa: F401
-        from .webhooks import stage_changes_record
+        # the tasks registered in every process (inloop.celery.enqueue finds them by name).
+        from api import tasks  # noqa: F401
+        from api.webhooks import stage_changes_record
+        from recruiting.services import ports
 
         ports.stage_changes_subscribe(stage_changes_record)

@@ -10,11 +10,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from api.keys import api_key_authenticate
+from api.models import ApiKey
 from recruiting.audit import audit_context
 from recruiting.ratelimit import window_hit
-
-from .keys import api_key_authenticate
-from .models import ApiKey
 
 
 class RateLimited(Exception):  # noqa: N818 (named for what the client is told)

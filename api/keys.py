@@ -15,10 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from api.models import ApiKey
 from recruiting.audit import audit_log_record
 from recruiting.permissions import ensure_admin
-
-from .models import ApiKey
 
 User = AbstractBaseUser
 

@@ -9,9 +9,9 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from . import applications, records, webhook_routes
-from .auth import ApiKeyAuth, RateLimited
-from .problems import django_validation_errors, ninja_validation_errors, problem_response
+from api import applications, records, webhook_routes
+from api.auth import ApiKeyAuth, RateLimited
+from api.problems import django_validation_errors, ninja_validation_errors, problem_response
 
 
 class InloopAPI(NinjaAPI):

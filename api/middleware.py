@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .keys import api_key_user
-from .models import IdempotentRequest
-from .problems import PROBLEM_TYPE, problem_response
+from api.keys import api_key_user
+from api.models import IdempotentRequest
+from api.problems import PROBLEM_TYPE, problem_response
 
 API_PREFIX = "/api/v1/"
 HEADER = "HTTP_IDEMPOTENCY_KEY"

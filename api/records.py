@@ -10,6 +10,10 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from api.auth import writing
+from api.pagination import ListParams, paginate
+from api.problems import PROBLEMS
+from api.schemas import InputSchema
 from candidates.models import Candidate
 from candidates.services.external_ids import candidate_external_id_set
 from candidates.services.people import candidate_create, candidate_update
@@ -17,11 +21,6 @@ from recruiting.models import Client, HiringManager, Job
 from recruiting.services.external_ids import record_external_id_set
 from recruiting.services.hiring_managers import hiring_manager_save
 from recruiting.services.jobs_clients import client_create, client_update, job_create, job_update
-
-from .auth import writing
-from .pagination import ListParams, paginate
-from .problems import PROBLEMS
-from .schemas import InputSchema
 
 router = Router()
 

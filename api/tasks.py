@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from .middleware import idempotent_requests_purge
-from .webhooks import webhook_deliver as deliver
-from .webhooks import webhooks_relay as relay
+from api.middleware import idempotent_requests_purge
+from api.webhooks import webhook_deliver as deliver
+from api.webhooks import webhooks_relay as relay
 
 
 @shared_task(name="api.tasks.webhook_deliver")

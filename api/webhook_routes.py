@@ -5,18 +5,17 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from recruiting.permissions import ensure_admin
-
-from .auth import writing
-from .models import WebhookDelivery, WebhookSubscription
-from .problems import PROBLEMS
-from .records import get_or_404
-from .schemas import InputSchema
-from .webhooks import (
+from api.auth import writing
+from api.models import WebhookDelivery, WebhookSubscription
+from api.problems import PROBLEMS
+from api.records import get_or_404
+from api.schemas import InputSchema
+from api.webhooks import (
     webhook_delivery_redeliver,
     webhook_subscription_create,
     webhook_subscription_update,
 )
+from recruiting.permissions import ensure_admin
 
 router = Router(tags=["webhooks"])
 

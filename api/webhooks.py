@@ -33,12 +33,11 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from recruiting.audit import audit_log_record
-from recruiting.celery import TaskCall, enqueue_on_commit
 from recruiting.models import StageChange
 from recruiting.permissions import ensure_admin
-
-from .models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from recruiting.task_calls import TaskCall, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 User = AbstractBaseUser

@@ -102,7 +102,7 @@ def database_recreate(name: str) -> str:
 def bench_environment(*, db_url: str, broker_url: str = "memory://", smtp_port: int | None = None) -> dict[str, str]:
     """The environment of the benchmark process and of every worker it starts."""
     env = {
-        "DJANGO_SETTINGS_MODULE": "recruiting.settings.local",
+        "DJANGO_SETTINGS_MODULE": "inloop.settings.local",
         "DJANGO_DEBUG": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
         "DATABASE_URL": db_url,

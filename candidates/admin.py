@@ -9,13 +9,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 
+from candidates.models import Candidate, CandidateImport
+from candidates.services.data_rights import ERASE_CONFIRMATION, candidate_erase
+from candidates.services.merge import candidates_merge
+from candidates.services.people import candidate_create, candidate_set_preferences
 from recruiting.admin import ReadOnlyInline, error_text, run_per_object
 from recruiting.models import Application
-
-from .models import Candidate, CandidateImport
-from .services.data_rights import ERASE_CONFIRMATION, candidate_erase
-from .services.merge import candidates_merge
-from .services.people import candidate_create, candidate_set_preferences
 
 
 class ApplicationInline(ReadOnlyInline):

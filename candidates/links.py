@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from .models import Candidate
+from candidates.models import Candidate
 
 STATUS_SALT = "inloop.candidates.status"
 UNSUBSCRIBE_SALT = "inloop.candidates.unsubscribe"

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from candidates.validators import email_key
 from recruiting.validators import validate_time_zone
-
-from .validators import email_key
 
 
 class CandidateQuerySet(models.QuerySet):

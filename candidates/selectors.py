@@ -5,12 +5,11 @@ from datetime import datetime, timedelta
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from candidates.models import Candidate
+from candidates.validators import email_key
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
 from recruiting.selectors import clients as client_selectors
 from recruiting.services.replies import FEEDBACK_ACTION
-
-from .models import Candidate
-from .validators import email_key
 
 # How often a candidate may ask for news on one application, and the audit action that records an ask.
 UPDATE_REQUEST_INTERVAL = timedelta(days=7)

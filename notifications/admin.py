@@ -12,13 +12,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from notifications.models import (
+    InboundMessage,
+    MessageAttempt,
+    MessageTemplate,
+    OutboundMessage,
+    Suppression,
+    TrackingEvent,
+)
+from notifications.services import messages as message_services
+from notifications.services import templates
 from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, run_per_object
 from recruiting.models import Role
 from recruiting.permissions import can_act_on, role_of
-
-from .models import InboundMessage, MessageAttempt, MessageTemplate, OutboundMessage, Suppression, TrackingEvent
-from .services import messages as message_services
-from .services import templates
 
 
 class MessageTemplateForm(forms.ModelForm):

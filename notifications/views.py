@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
-from .services.inbound import UnwritableEmail, inbound_post_refuse
+from notifications.services.inbound import UnwritableEmail, inbound_post_refuse
 
 logger = logging.getLogger(__name__)
 TRACKING_SUFFIX = "_tracking_webhook"
@@ -121,7 +121,7 @@ def inbound_webhook(request: HttpRequest, esp: str) -> HttpResponse:
     return HttpResponse()
 
 
-# The site's input guard leaves the body to this view (recruiting.input_guard).
+# The site's input guard leaves the body to this view (inloop.input_guard).
 inbound_webhook.reads_raw_body = True
 
 

@@ -19,10 +19,8 @@ from django.utils import timezone
 
 from notifications.services import promises
 from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
-
-from . import services
-from .celery import TaskCall, enqueue_on_commit
-from .models import (
+from recruiting import services
+from recruiting.models import (
     CLOSED_STAGES,
     Application,
     AuditLog,
@@ -44,10 +42,11 @@ from .models import (
     StagePolicy,
     Team,
 )
-from .services import hiring_managers
-from .services import prompts as prompt_services
-from .services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
-from .validators import validate_coming_date
+from recruiting.services import hiring_managers
+from recruiting.services import prompts as prompt_services
+from recruiting.services.branding import LOGO_MAX_BYTES, firm_settings_update, logo_type_of
+from recruiting.task_calls import TaskCall, enqueue_on_commit
+from recruiting.validators import validate_coming_date
 
 
 def error_text(error: Exception) -> str:

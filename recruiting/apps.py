@@ -6,6 +6,6 @@ class RecruitingConfig(AppConfig):
     verbose_name = "Recruiting"
 
     def ready(self) -> None:
-        # Registers the app's tasks in every process, web included: recruiting.celery.enqueue finds a
+        # Registers the app's tasks in every process, web included: inloop.celery.enqueue finds a
         # task by name, so that no service imports a task module.
-        from . import tasks  # noqa: F401
+        from recruiting import tasks  # noqa: F401

@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
-from .models import AuditLog
+from recruiting.models import AuditLog
 
 User = AbstractBaseUser
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .models import FirmSettings
+from recruiting.models import FirmSettings
 
 
 def firm_settings() -> FirmSettings:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from .validators import validate_time_zone
+from recruiting.validators import validate_time_zone
 
 
 class Role(models.TextChoices):
@@ -230,7 +230,7 @@ class Application(models.Model):
                 condition=Q(client_answer_due__isnull=False, client_chased_at__isnull=False),
                 name="application_client_chased_idx",
             ),
-            # The pipeline list sorted by days silent (recruiting/workspace/tables.py), read in index order.
+            # The pipeline list sorted by days silent (workspace/tables.py), read in index order.
             models.Index(Coalesce("last_informed_at", "created_at"), "id", name="application_silent_since"),
         ]
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
-from .models import Application, RecruiterProfile, Role
+from recruiting.models import Application, RecruiterProfile, Role
 
 PUT_FORWARD_FIRM = "firm"
 PUT_FORWARD_TEAM = "team"

@@ -6,19 +6,18 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from candidates.services import import_runs as candidate_import_runs
-
-from .models import Job
-from .services import figure_weeks
-from .services.clients import client_answers_chase, client_prompts_scan
-from .services.clock import clocks_recompute
-from .services.jobs import (
+from recruiting.models import Job
+from recruiting.services import figure_weeks
+from recruiting.services.clients import client_answers_chase, client_prompts_scan
+from recruiting.services.clock import clocks_recompute
+from recruiting.services.jobs import (
     job_close,
     job_close_progress_record,
     job_closing_begin,
     job_closing_finish,
 )
-from .services.jobs import job_closings_relay as job_closings_relay_service
-from .services.scan import prompts_scan_overdue
+from recruiting.services.jobs import job_closings_relay as job_closings_relay_service
+from recruiting.services.scan import prompts_scan_overdue
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from . import calendar
+from recruiting import calendar
 
 
 @cache

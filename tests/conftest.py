@@ -13,8 +13,8 @@ class SentTask(NamedTuple):
 
 @pytest.fixture
 def sent_tasks(monkeypatch):
-    """The task messages the code sends (recruiting.celery.enqueue_on_commit), recorded instead of sent."""
-    from recruiting.celery import app
+    """The task messages the code sends (inloop.celery.enqueue_on_commit), recorded instead of sent."""
+    from inloop.celery import app
 
     sent: list[SentTask] = []
 

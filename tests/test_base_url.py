@@ -17,7 +17,7 @@ PRINT_BASE_URL = "from django.conf import settings; print(settings.INLOOP_BASE_U
     ],
 )
 def test_the_base_url_follows_the_port_when_not_set(env, expected):
-    result = manage("shell", "-c", PRINT_BASE_URL, DJANGO_SETTINGS_MODULE="recruiting.settings.local", **env)
+    result = manage("shell", "-c", PRINT_BASE_URL, DJANGO_SETTINGS_MODULE="inloop.settings.local", **env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
@@ -29,7 +29,7 @@ def test_the_readme_documents_the_default_the_settings_use():
         for line in (settings.BASE_DIR / "README.md").read_text().splitlines()
         if line.startswith("| `INLOOP_BASE_URL` |")
     )
-    default = manage("shell", "-c", PRINT_BASE_URL, DJANGO_SETTINGS_MODULE="recruiting.settings.local")
+    default = manage("shell", "-c", PRINT_BASE_URL, DJANGO_SETTINGS_MODULE="inloop.settings.local")
 
     documented = row.split("|")[2]
     assert f"`{default.stdout.strip().splitlines()[-1]}`" in documented

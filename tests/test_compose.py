@@ -95,7 +95,7 @@ def test_every_service_restarts_unless_stopped(composed):
 
 def test_the_web_server_runs_gunicorn_with_explicit_workers_and_timeouts(composed):
     web = composed["web"]
-    assert "exec gunicorn recruiting.wsgi:application --config gunicorn.conf.py" in " ".join(web.split())
+    assert "exec gunicorn inloop.wsgi:application --config gunicorn.conf.py" in " ".join(web.split())
     assert setting(web, "WEB_CONCURRENCY") == "3"
     assert setting(web, "GUNICORN_TIMEOUT") == "30"
     assert setting(web, "GUNICORN_GRACEFUL_TIMEOUT") == "25"

@@ -27,9 +27,9 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from inloop.celery import app
 from notifications.models import OutboundMessage
 from recruiting import selectors
-from recruiting.celery import app
 from recruiting.models import Application, RecruiterPrompt, SafetyNet
 from tests.support.sqlite import pytest_on_sqlite, suite_on_sqlite
 

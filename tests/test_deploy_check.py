@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "recruiting.settings.production",
+    "DJANGO_SETTINGS_MODULE": "inloop.settings.production",
     "DATABASE_URL": "postgres://inloop:secret@db.internal:5432/inloop",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "DJANGO_ALLOWED_HOSTS": "inloop.example.com",

@@ -40,7 +40,7 @@ def resolved(command: list[str], **env: str) -> dict[str, str]:
 
 def test_the_image_command_reads_the_config_file():
     command = image_command()
-    assert command[:2] == ["gunicorn", "recruiting.wsgi:application"]
+    assert command[:2] == ["gunicorn", "inloop.wsgi:application"]
     assert command[command.index("--config") + 1] == "gunicorn.conf.py"
     assert CONF.exists()
 

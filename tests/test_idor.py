@@ -137,8 +137,8 @@ OBJECT_URLS = {
 REFUSED_ON_THE_FORM = {"candidate_application_add", "job_application_add"}
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
 READ_ONLY = {"picker", "job_board", "job_stage", "job_close_progress", "candidate_detail"}
-# By role, not by owner: templates for team leads and admins (tests/recruiting/workspace/test_views_*), a
-# candidate's data export and erasure for admins (tests/recruiting/workspace/test_views_data_rights.py).
+# By role, not by owner: templates for team leads and admins (tests/workspace/test_views_*), a
+# candidate's data export and erasure for admins (tests/workspace/test_views_data_rights.py).
 ROLE_ONLY = {
     "client_edit",
     "template_edit",

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.services
 
 START_DEADLINE_SECONDS = 180
 STOP_DEADLINE_SECONDS = 40
-PING = "import django; django.setup()\nfrom recruiting.celery import ping\nprint(ping.delay().get(timeout=60))\n"
+PING = "import django; django.setup()\nfrom inloop.celery import ping\nprint(ping.delay().get(timeout=60))\n"
 
 
 def free_port() -> int:
@@ -41,7 +41,7 @@ def embedded_env(run_dir: Path, port: int) -> dict[str, str]:
         if not key.startswith(("DATABASE_", "CELERY_", "EMAIL_", "DJANGO_", "INLOOP_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="recruiting.settings.local",
+        DJANGO_SETTINGS_MODULE="inloop.settings.local",
         INLOOP_RUN_DIR=str(run_dir),
         INLOOP_HOST="127.0.0.1",
         INLOOP_PORT=str(port),

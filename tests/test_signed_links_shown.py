@@ -24,7 +24,6 @@ from recruiting.client_links import client_answer_url
 from recruiting.models import ClientAnswer, HiringManager, Stage
 from recruiting.services import application_move
 from recruiting.services.clients import client_answers_chase
-from recruiting.signed_links import signed_links_masked
 from tests.factories import (
     ApplicationFactory,
     ClientFactory,
@@ -33,6 +32,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from workspace.signed_links import signed_links_masked
 
 pytestmark = pytest.mark.django_db
 

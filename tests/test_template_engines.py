@@ -1,12 +1,12 @@
 """In the test settings our own templates fail loudly on a variable that does not resolve; the admin's and the
-other third-party templates keep Django's silent empty string (recruiting/settings/test.py)."""
+other third-party templates keep Django's silent empty string (inloop/settings/test.py)."""
 
 import pytest
 from django.template import engines
 from django.template.loader import get_template
 from django.urls import reverse
 
-from recruiting.settings.test import UndefinedTemplateVariable
+from inloop.settings.test import UndefinedTemplateVariable
 
 
 class Person:
@@ -34,7 +34,7 @@ def test_what_does_resolve_and_an_absent_name_in_a_condition_render_as_always():
 
 def test_our_templates_are_read_by_the_loud_engine_and_the_admins_by_the_silent_one():
     assert get_template("base.html").backend.name == "inloop"
-    assert get_template("recruiting/candidate_detail.html").backend.name == "inloop"
+    assert get_template("workspace/candidate_detail.html").backend.name == "inloop"
     assert get_template("admin/index.html").backend.name == "third_party"
     assert get_template("django_tables2/bootstrap5.html").backend.name == "third_party"
     assert engines["third_party"].from_string("{{ person.nickname }}").render({"person": Person()}) == ""

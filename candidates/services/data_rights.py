@@ -23,6 +23,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from candidates.models import Candidate
 from notifications.models import InboundMessage, OutboundMessage, TrackingEvent
 from notifications.services import data_rights as notification_rights
 from notifications.services import mail_files
@@ -32,8 +33,6 @@ from recruiting.permissions import ensure_admin
 from recruiting.services import data_rights as pipeline_rights
 from recruiting.services.data_rights import ERASED, AuditRefs, person, when
 from recruiting.services.hiring_managers import hiring_manager_erase
-
-from ..models import Candidate
 
 User = AbstractBaseUser
 ERASED_NAME = "Erased"

@@ -4,11 +4,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from candidates.models import Candidate
 from recruiting.audit import audit_log_record
 from recruiting.permissions import ensure_can_act
 from recruiting.services.external_ids import external_id_clean
-
-from ..models import Candidate
 
 User = AbstractBaseUser
 

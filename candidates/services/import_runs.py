@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from candidates.models import CandidateImport
+from candidates.services.imports import ImportFileError, ImportReport, candidates_import_csv
 from recruiting.audit import audit_log_record
-from recruiting.celery import TaskCall, enqueue_on_commit
 from recruiting.models import Role
 from recruiting.permissions import role_of
-
-from ..models import CandidateImport
-from .imports import ImportFileError, ImportReport, candidates_import_csv
+from recruiting.task_calls import TaskCall, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

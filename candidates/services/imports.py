@@ -26,13 +26,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from candidates.models import Candidate
+from candidates.services.people import candidate_create
+from candidates.validators import email_key
 from recruiting.models import Application, Job, Stage
 from recruiting.permissions import can_act_on
 from recruiting.services import application_create, application_move
-
-from ..models import Candidate
-from ..validators import email_key
-from .people import candidate_create
 
 User = AbstractBaseUser
 REQUIRED_COLUMNS = ("first_name", "email")

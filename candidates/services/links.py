@@ -5,12 +5,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
+from candidates import links
+from candidates.models import Candidate
 from notifications.services.outbox import message_queue
 from recruiting.audit import audit_log_record
 from recruiting.permissions import ensure_can_act
-
-from .. import links
-from ..models import Candidate
 
 User = AbstractBaseUser
 

@@ -11,14 +11,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from candidates.models import Candidate
 from notifications.services import merge as notification_merge
 from recruiting.audit import audit_log_record
 from recruiting.models import Application
 from recruiting.permissions import ensure_admin
 from recruiting.services import application_clock_recompute
 from recruiting.services.applications import application_delete_folded, application_history_fold
-
-from ..models import Candidate
 
 User = AbstractBaseUser
 

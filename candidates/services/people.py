@@ -10,6 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from candidates import selectors
+from candidates.models import Candidate
+from candidates.selectors import UPDATE_REQUEST_ACTION
+from candidates.validators import email_address_clean, email_key, person_name_clean, phone_clean
 from recruiting.audit import audit_log_record
 from recruiting.models import SUBMITTED_STAGES, Application, RecruiterPrompt, Stage, StageChange
 from recruiting.permissions import ensure_can_act, ensure_can_act_for_all
@@ -17,11 +21,6 @@ from recruiting.services import application_clock_recompute
 from recruiting.services.prompts import prompt_open
 from recruiting.services.replies import feedback_request_record
 from recruiting.validators import validate_time_zone
-
-from .. import selectors
-from ..models import Candidate
-from ..selectors import UPDATE_REQUEST_ACTION
-from ..validators import email_address_clean, email_key, person_name_clean, phone_clean
 
 STOP_CONTACT_REASON = "Asked on their status page"
 

@@ -15,14 +15,13 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from notifications import rendering
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services.outbox import MessageDraft, messages_create
 from recruiting import calendar
 from recruiting.client_links import client_answer_url
 from recruiting.models import Application, HiringManager
 from recruiting.services.ports import ClientChaseSent
-
-from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
-from .outbox import MessageDraft, messages_create
 
 
 def client_chase_key(*, hiring_manager_id: int, local_day) -> str:

@@ -25,12 +25,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications import rendering
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services.outbox import ON_REQUEST, WAITING, Status, moment_words, send_time
 from recruiting import calendar
 from recruiting.audit import audit_log_record_each
-
-from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
-from .outbox import ON_REQUEST, WAITING, Status, moment_words, send_time
 
 Code = MessageTemplate.Code
 # The first key of the advisory lock that serialises claims of one candidate's messages.

@@ -8,11 +8,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from notifications.models import InboundMessage, MessageAttempt, OutboundMessage, Suppression, TrackingEvent
+from notifications.services.outbox import WAITING, Status
 from recruiting.models import ClientChase
 from recruiting.services.data_rights import when
-
-from ..models import InboundMessage, MessageAttempt, OutboundMessage, Suppression, TrackingEvent
-from .outbox import WAITING, Status
 
 
 def _messages(*, candidate_id: int, application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:

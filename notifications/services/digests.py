@@ -23,11 +23,10 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services import outbox
 from recruiting import calendar, policy, selectors
 from recruiting.models import Application, RecruiterPrompt
-
-from ..models import MessageTemplate, OutboundMessage
-from . import outbox
 
 logger = logging.getLogger(__name__)
 

@@ -26,13 +26,12 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from notifications import rendering
+from notifications.models import MessageStatus, MessageTemplate, OutboundMessage
+from notifications.services.templates import template_render, templates_in_force
 from recruiting import calendar, selectors
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
 from recruiting.services.clock import clock_set
-
-from .. import rendering
-from ..models import MessageStatus, MessageTemplate, OutboundMessage
-from .templates import template_render, templates_in_force
 
 Code = MessageTemplate.Code
 

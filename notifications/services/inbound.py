@@ -32,14 +32,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications import inbound_text
+from notifications.models import InboundMessage, MessageStatus, MessageTemplate, OutboundMessage
+from notifications.services.reply_addresses import reply_token_check
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application
 from recruiting.services.client_replies import ClientReplyWords, client_reply_record
 from recruiting.services.replies import reply_record
-
-from .. import inbound_text
-from ..models import InboundMessage, MessageStatus, MessageTemplate, OutboundMessage
-from .reply_addresses import reply_token_check
 
 logger = logging.getLogger(__name__)
 Status = InboundMessage.Status

@@ -3,7 +3,7 @@ rows, the messages written to the other record and the replies received about it
 
 from django.db import transaction
 
-from ..models import InboundMessage, OutboundMessage
+from notifications.models import InboundMessage, OutboundMessage
 
 
 @transaction.atomic

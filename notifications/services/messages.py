@@ -12,16 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from recruiting import calendar
-from recruiting.audit import audit_log_record
-from recruiting.models import Application, ClientChase, RecruiterPrompt
-from recruiting.permissions import can_act_on, ensure_can_act, ensure_can_act_on_application
-from recruiting.services import prompts
-
-from .. import rendering
-from ..models import InboundMessage, MessageTemplate, OutboundMessage
-from . import daily, freshness, inbound
-from .outbox import (
+from notifications import rendering
+from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
+from notifications.services import daily, freshness, inbound
+from notifications.services.outbox import (
     TRANSITIONS,
     WAITING,
     MessageDraft,
@@ -31,7 +25,12 @@ from .outbox import (
     send_time,
     wake_after_commit,
 )
-from .templates import template_preview
+from notifications.services.templates import template_preview
+from recruiting import calendar
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, ClientChase, RecruiterPrompt
+from recruiting.permissions import can_act_on, ensure_can_act, ensure_can_act_on_application
+from recruiting.services import prompts
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code

@@ -37,14 +37,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from candidates.models import Candidate
+from notifications.models import MessageStatus, MessageTemplate, OutboundMessage, Suppression
+from notifications.services.templates import TemplateParts, template_render, templates_in_force
 from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
-from recruiting.celery import TaskCall, enqueue_on_commit
 from recruiting.models import Application, StageChange
 from recruiting.permissions import ensure_can_act_on_application
-
-from ..models import MessageStatus, MessageTemplate, OutboundMessage, Suppression
-from .templates import TemplateParts, template_render, templates_in_force
+from recruiting.task_calls import TaskCall, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -8,12 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services import freshness
+from notifications.services.outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 from recruiting.models import Application
 from recruiting.services import application_promise_set
-
-from ..models import MessageTemplate, OutboundMessage
-from . import freshness
-from .outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 
 User = AbstractBaseUser
 REPLACED_REASON = "Cancelled: a newer next-step date replaced it."

@@ -17,12 +17,11 @@ from django.db.models import F, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
+from notifications.services.outbox import Status, wake_after_commit
 from recruiting.audit import audit_log_record
 from recruiting.models import RecruiterPrompt
 from recruiting.services import EmailSent, contact_log_emails_sent, prompts
-
-from ..models import MessageAttempt, MessageTemplate, OutboundMessage
-from .outbox import Status, wake_after_commit
 
 logger = logging.getLogger(__name__)
 

@@ -11,14 +11,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from recruiting.celery import TaskCall, enqueue
+from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
+from notifications.services import recording
+from notifications.services.outbox import WAITING, Status
+from notifications.services.sending import BATCH_SIZE
 from recruiting.models import RecruiterPrompt
 from recruiting.services import prompts
-
-from ..models import MessageAttempt, MessageTemplate, OutboundMessage
-from . import recording
-from .outbox import WAITING, Status
-from .sending import BATCH_SIZE
+from recruiting.task_calls import TaskCall, enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
+from notifications import rendering
+from notifications.models import MessageTemplate
+from notifications.services.outbox import WAITING, MessageDraft, messages_create
 from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
 from recruiting.services.ports import SafetyNetEmail
-
-from .. import rendering
-from ..models import MessageTemplate
-from .outbox import WAITING, MessageDraft, messages_create
 
 
 def safety_net_key(email: SafetyNetEmail) -> str:

@@ -25,15 +25,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from candidates import links
-from recruiting import branding, calendar, policy, selectors
-from recruiting.audit import audit_log_record_each
-from recruiting.models import OFFER_STAGES, Application, ClientChase, FirmSettings
-
-from .. import rendering
-from ..backends import Phase
-from ..models import MessageAttempt, MessageTemplate, OutboundMessage
-from . import daily, freshness
-from .outbox import (
+from notifications import rendering
+from notifications.backends import Phase
+from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
+from notifications.services import daily, freshness
+from notifications.services.outbox import (
     LATE_AFTER,
     ON_REQUEST,
     WAITING,
@@ -45,7 +41,7 @@ from .outbox import (
     suppression_list,
     suppression_reason,
 )
-from .recording import (
+from notifications.services.recording import (
     SendError,
     SendReport,
     SentGroup,
@@ -54,8 +50,11 @@ from .recording import (
     record_returned,
     record_suppressed,
 )
-from .reply_addresses import reply_address
-from .stage_emails import REJECTIONS, RULE_7_REASON
+from notifications.services.reply_addresses import reply_address
+from notifications.services.stage_emails import REJECTIONS, RULE_7_REASON
+from recruiting import branding, calendar, policy, selectors
+from recruiting.audit import audit_log_record_each
+from recruiting.models import OFFER_STAGES, Application, ClientChase, FirmSettings
 
 logger = logging.getLogger(__name__)
 

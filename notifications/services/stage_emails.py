@@ -15,6 +15,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import rendering
+from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services.outbox import (
+    WAITING,
+    MessageDraft,
+    Status,
+    messages_cancel_waiting,
+    messages_create,
+    suppression_reason,
+)
 from recruiting import calendar, policy, selectors
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -28,10 +38,6 @@ from recruiting.models import (
     StagePolicy,
 )
 from recruiting.services import prompts
-
-from .. import rendering
-from ..models import MessageTemplate, OutboundMessage
-from .outbox import WAITING, MessageDraft, Status, messages_cancel_waiting, messages_create, suppression_reason
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code

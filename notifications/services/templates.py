@@ -14,12 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from notifications import rendering
+from notifications.models import MessageTemplate
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of
-
-from .. import rendering
-from ..models import MessageTemplate
 
 DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "notifications" / "email"
 

@@ -25,13 +25,12 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from candidates.services.people import candidates_email_status_set
+from notifications.models import OutboundMessage, Suppression, TrackingEvent
 from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
 from recruiting.services import application_clock_recompute, contact_mark_undelivered
 from recruiting.services.prompts import prompt_open
-
-from ..models import OutboundMessage, Suppression, TrackingEvent
 
 logger = logging.getLogger(__name__)
 

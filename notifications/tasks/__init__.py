@@ -1,3 +1,3 @@
 """Celery tasks: thin wrappers that take ids, re-read rows and call services."""
 
-from . import digests, outbox  # noqa: F401  (registers the tasks)
+from notifications.tasks import digests, outbox  # noqa: F401  (registers the tasks)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from ..services import digests
+from notifications.services import digests
 
 logger = logging.getLogger(__name__)
 

@@ -4,11 +4,10 @@ relay finds every due row again within a minute."""
 from celery import shared_task
 from django.utils import timezone
 
-from recruiting.celery import TaskCall, enqueue
+from notifications.services import relay, sending
+from recruiting.task_calls import TaskCall, enqueue
 
-from ..services import relay, sending
-
-# Inside recruiting/celery.py's global limits (300 s hard): a batch stops starting new messages at
+# Inside inloop/celery.py's global limits (300 s hard): a batch stops starting new messages at
 # sending.BATCH_TIME_BUDGET_SECONDS and releases the rest.
 _LIMITS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 240, "time_limit": 300}
 

@@ -1,16 +1,16 @@
 """Every non-trivial read of the pipeline, by subject: the clock, timelines, prompts, the figures. The
 names below are the pipeline's read API for the layers above."""
 
-from .clock import applications_due_today, applications_overdue, firm_holidays, stage_policies
-from .figures import loop_figures
-from .prompts import (
+from recruiting.selectors.clock import applications_due_today, applications_overdue, firm_holidays, stage_policies
+from recruiting.selectors.figures import loop_figures
+from recruiting.selectors.prompts import (
     prompts_escalated_to,
     prompts_open,
     prompts_open_for_application,
     prompts_open_for_user,
     prompts_snoozed_for_user,
 )
-from .timeline import TimelineEntry, application_timeline
+from recruiting.selectors.timeline import TimelineEntry, application_timeline
 
 __all__ = [
     "TimelineEntry",

@@ -12,8 +12,8 @@ from datetime import timedelta
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q
 
-from ..models import ACTIVE_STAGES, Application, Client, ClientAnswer, ClientChase, HiringManager, Stage
-from .figures import PercentileCont, _days, _percentile
+from recruiting.models import ACTIVE_STAGES, Application, Client, ClientAnswer, ClientChase, HiringManager, Stage
+from recruiting.selectors.figures import PercentileCont, _days, _percentile
 
 STEPS = {"submission": Stage.SUBMITTED, "interview": Stage.INTERVIEWING}
 CLIENT_FIGURE_COLUMNS = (

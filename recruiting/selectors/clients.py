@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from ..models import ACTIVE_STAGES, Application, ClientChase, HiringManager, RecruiterPrompt
+from recruiting.models import ACTIVE_STAGES, Application, ClientChase, HiringManager, RecruiterPrompt
 
 
 def hiring_managers_reachable() -> QuerySet[HiringManager]:

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from .. import calendar, policy
-from ..models import Application, FirmHoliday, RecruiterPrompt, StagePolicy
+from recruiting import calendar, policy
+from recruiting.models import Application, FirmHoliday, RecruiterPrompt, StagePolicy
 
 
 def firm_holidays() -> frozenset[date]:

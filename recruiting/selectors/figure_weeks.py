@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from ..models import FigureWeek
+from recruiting.models import FigureWeek
 
 WEEKS_SHOWN = 12
 

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import ACTIVE_STAGES, Application, RecruiterPrompt, Stage, Team
+from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt, Stage, Team
 
 # Open prompts that mean the candidate is owed news whatever the clock says: feedback after a late
 # rejection not yet given, and an email that bounced (told means delivered).

@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ..models import RecruiterPrompt, Role
-from ..permissions import role_of
+from recruiting.models import RecruiterPrompt, Role
+from recruiting.permissions import role_of
 
 User = AbstractBaseUser
 

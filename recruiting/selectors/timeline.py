@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from ..models import ClientAnswer, ContactEvent, StageChange
+from recruiting.models import ClientAnswer, ContactEvent, StageChange
 
 
 @dataclass(frozen=True)

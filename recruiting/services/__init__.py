@@ -3,7 +3,7 @@ jobs, data rights, and the port to the layers above. The names below are the mos
 layers above (the other modules are imported by name, e.g. `recruiting.services.prompts`); inside the
 package the modules import each other directly."""
 
-from .applications import (
+from recruiting.services.applications import (
     application_create,
     application_move,
     application_promise_set,
@@ -12,8 +12,8 @@ from .applications import (
     application_transition_check,
     applications_move_locked,
 )
-from .clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
-from .contacts import EmailSent, contact_log, contact_log_emails_sent, contact_mark_undelivered
+from recruiting.services.clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
+from recruiting.services.contacts import EmailSent, contact_log, contact_log_emails_sent, contact_mark_undelivered
 
 __all__ = [
     "CLOCKS_RECOMPUTE_BATCH",

@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import policy, selectors
-from ..audit import audit_log_record, audit_log_record_each
-from ..models import (
+from recruiting import policy, selectors
+from recruiting.audit import audit_log_record, audit_log_record_each
+from recruiting.models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
     Application,
@@ -26,15 +26,15 @@ from ..models import (
     StageChange,
     allowed_transitions,
 )
-from ..permissions import (
+from recruiting.permissions import (
     ensure_can_act_for_all,
     ensure_can_act_on_application,
     ensure_can_give_to,
     put_forward_refusal,
 )
-from ..validators import validate_coming_date
-from . import clients, ports, prompts
-from .clock import application_clock_recompute, applications_clock_save, clock_set
+from recruiting.services import clients, ports, prompts
+from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
+from recruiting.validators import validate_coming_date
 
 User = AbstractBaseUser
 

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import audit_log_record
-from ..models import FirmSettings
-from ..permissions import ensure_admin
+from recruiting.audit import audit_log_record
+from recruiting.models import FirmSettings
+from recruiting.permissions import ensure_admin
 
 User = AbstractBaseUser
 

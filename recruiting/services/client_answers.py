@@ -20,14 +20,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .. import calendar, selectors
-from ..audit import audit_log_record
-from ..client_links import ClientAnswerLink, due_stamp
-from ..models import ACTIVE_STAGES, Application, AuditLog, ClientAnswer, HiringManager, Job, RecruiterPrompt
-from ..validators import validate_coming_date
-from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client, client_promise_due
-from .clock import application_clock_recompute
-from .prompts import prompt_open
+from recruiting import calendar, selectors
+from recruiting.audit import audit_log_record
+from recruiting.client_links import ClientAnswerLink, due_stamp
+from recruiting.models import ACTIVE_STAGES, Application, AuditLog, ClientAnswer, HiringManager, Job, RecruiterPrompt
+from recruiting.services.clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client, client_promise_due
+from recruiting.services.clock import application_clock_recompute
+from recruiting.services.prompts import prompt_open
+from recruiting.validators import validate_coming_date
 
 Kind = ClientAnswer.Kind
 

@@ -15,10 +15,18 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import audit_log_record
-from ..models import ACTIVE_STAGES, Application, AuditLog, ClientChase, ContactEvent, HiringManager, RecruiterPrompt
-from .clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client
-from .prompts import prompt_open
+from recruiting.audit import audit_log_record
+from recruiting.models import (
+    ACTIVE_STAGES,
+    Application,
+    AuditLog,
+    ClientChase,
+    ContactEvent,
+    HiringManager,
+    RecruiterPrompt,
+)
+from recruiting.services.clients import SETTLED_CLIENT_ANSWERED, _prompts_settle_client
+from recruiting.services.prompts import prompt_open
 
 Reason = RecruiterPrompt.Reason
 REPLACED = "A newer answer from the client replaced it."

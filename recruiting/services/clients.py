@@ -18,13 +18,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import calendar, policy, selectors
-from ..audit import audit_log_record, audit_log_record_each, audit_log_record_many
-from ..models import Application, ClientChase, RecruiterProfile, RecruiterPrompt
-from ..permissions import ensure_can_act_on_application
-from ..selectors import clients as client_selectors
-from ..validators import validate_coming_date
-from . import ports, prompts
+from recruiting import calendar, policy, selectors
+from recruiting.audit import audit_log_record, audit_log_record_each, audit_log_record_many
+from recruiting.models import Application, ClientChase, RecruiterProfile, RecruiterPrompt
+from recruiting.permissions import ensure_can_act_on_application
+from recruiting.selectors import clients as client_selectors
+from recruiting.services import ports, prompts
+from recruiting.validators import validate_coming_date
 
 User = AbstractBaseUser
 Reason = RecruiterPrompt.Reason

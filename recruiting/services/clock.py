@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
-from .. import calendar, policy, selectors
-from ..audit import audit_log_record_for
-from ..models import ACTIVE_STAGES, Application
+from recruiting import calendar, policy, selectors
+from recruiting.audit import audit_log_record_for
+from recruiting.models import ACTIVE_STAGES, Application
 
 User = AbstractBaseUser
 

@@ -11,13 +11,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .. import selectors
-from ..audit import audit_log_record, audit_log_record_each
-from ..models import Application, ContactEvent
-from ..permissions import ensure_can_act_on_application
-from ..validators import validate_coming_date
-from . import prompts
-from .clock import application_clock_recompute, applications_clock_save, clock_set
+from recruiting import selectors
+from recruiting.audit import audit_log_record, audit_log_record_each
+from recruiting.models import Application, ContactEvent
+from recruiting.permissions import ensure_can_act_on_application
+from recruiting.services import prompts
+from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
+from recruiting.validators import validate_coming_date
 
 User = AbstractBaseUser
 

@@ -12,10 +12,9 @@ from django.db.models import Q
 from django.db.models.functions import Cast
 
 from candidates.wording import client_display_name
-
-from ..models import SUBMITTED_STAGES, Application, AuditLog, ContactEvent, RecruiterPrompt, StageChange
-from . import prompts
-from .clock import application_clock_recompute
+from recruiting.models import SUBMITTED_STAGES, Application, AuditLog, ContactEvent, RecruiterPrompt, StageChange
+from recruiting.services import prompts
+from recruiting.services.clock import application_clock_recompute
 
 ERASED = "[erased]"
 # Audit detail keys that only ever hold codes, dates or ids; every other string of a row about the

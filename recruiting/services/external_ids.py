@@ -10,9 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from ..audit import audit_log_record
-from ..models import Application, Client, HiringManager, Job
-from ..permissions import ensure_can_act
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, Client, HiringManager, Job
+from recruiting.permissions import ensure_can_act
 
 User = AbstractBaseUser
 

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .. import calendar
-from ..models import FigureWeek
-from ..selectors.figures import loop_figures
+from recruiting import calendar
+from recruiting.models import FigureWeek
+from recruiting.selectors.figures import loop_figures
 
 
 def week_start_of(moment: datetime) -> date:

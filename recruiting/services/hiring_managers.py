@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import audit_log_record
-from ..models import Client, HiringManager, Job
-from ..permissions import ensure_admin, ensure_can_act
-from .client_replies import client_replies_unname
-from .prompts import prompts_unname
+from recruiting.audit import audit_log_record
+from recruiting.models import Client, HiringManager, Job
+from recruiting.permissions import ensure_admin, ensure_can_act
+from recruiting.services.client_replies import client_replies_unname
+from recruiting.services.prompts import prompts_unname
 
 User = AbstractBaseUser
 

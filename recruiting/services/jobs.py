@@ -16,13 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import selectors
-from ..audit import audit_log_record
-from ..celery import TaskCall, enqueue, enqueue_on_commit
-from ..models import ACTIVE_STAGES, Application, AuditLog, Job, JobClosing, Stage
-from ..permissions import ensure_can_act
-from ..ratelimit import lossy_get, lossy_set
-from .applications import application_transition_check, applications_move_locked
+from recruiting import selectors
+from recruiting.audit import audit_log_record
+from recruiting.models import ACTIVE_STAGES, Application, AuditLog, Job, JobClosing, Stage
+from recruiting.permissions import ensure_can_act
+from recruiting.ratelimit import lossy_get, lossy_set
+from recruiting.services.applications import application_transition_check, applications_move_locked
+from recruiting.task_calls import TaskCall, enqueue, enqueue_on_commit
 
 User = AbstractBaseUser
 

@@ -11,10 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from ..audit import audit_log_record
-from ..models import Application, Client, Job, Role
-from ..permissions import ensure_can_act, put_forward_refusal, role_of
-from .applications import application_create
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, Client, Job, Role
+from recruiting.permissions import ensure_can_act, put_forward_refusal, role_of
+from recruiting.services.applications import application_create
 
 User = AbstractBaseUser
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from ..models import Application, StageChange
+from recruiting.models import Application, StageChange
 
 StageChangesSubscriber = Callable[..., object]
 

@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import calendar, policy
-from ..audit import audit_log_record, audit_log_record_each, audit_log_record_many
-from ..models import Application, ContactEvent, RecruiterPrompt, Stage
-from ..permissions import ensure_can_act
-from ..validators import validate_coming_date
+from recruiting import calendar, policy
+from recruiting.audit import audit_log_record, audit_log_record_each, audit_log_record_many
+from recruiting.models import Application, ContactEvent, RecruiterPrompt, Stage
+from recruiting.permissions import ensure_can_act
+from recruiting.validators import validate_coming_date
 
 User = AbstractBaseUser
 Reason = RecruiterPrompt.Reason

@@ -11,10 +11,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .. import calendar, policy, selectors
-from ..audit import audit_log_record
-from ..models import Application, AuditLog, ContactEvent, RecruiterPrompt
-from .prompts import prompt_open
+from recruiting import calendar, policy, selectors
+from recruiting.audit import audit_log_record
+from recruiting.models import Application, AuditLog, ContactEvent, RecruiterPrompt
+from recruiting.services.prompts import prompt_open
 
 Reason = RecruiterPrompt.Reason
 # A reply is owed within this many business days of the candidate's message.

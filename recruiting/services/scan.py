@@ -24,18 +24,18 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import calendar, policy, selectors
-from ..audit import audit_log_record_many
-from ..models import (
+from recruiting import calendar, policy, selectors
+from recruiting.audit import audit_log_record_many
+from recruiting.models import (
     ESCALATING_REASONS,
     Application,
     RecruiterProfile,
     RecruiterPrompt,
     SafetyNet,
 )
-from . import ports
-from .clock import safety_net_hold, safety_net_window
-from .prompts import SETTLED_CLOSED, Reason, prompts_open_many
+from recruiting.services import ports
+from recruiting.services.clock import safety_net_hold, safety_net_window
+from recruiting.services.prompts import SETTLED_CLOSED, Reason, prompts_open_many
 
 # A scan that opens at least this many prompts refreshes the table's planner statistics.
 REANALYZE_AFTER = 500

@@ -210,7 +210,7 @@ def test_the_admin_lists_keys_and_revokes_them_through_the_service(api_for, admi
 
 
 def test_the_beat_entries_name_registered_tasks_that_run(recruiter, admin_user, receiver):
-    from recruiting.celery import app
+    from inloop.celery import app
 
     webhook_subscription_create(url=receiver.url, event_types=["application.moved"], by=admin_user)
     from recruiting.services import application_move
@@ -231,7 +231,7 @@ def test_the_beat_entries_name_registered_tasks_that_run(recruiter, admin_user, 
 def test_with_the_broker_down_the_move_commits_and_the_relay_delivers_its_event(
     api_for, recruiter, admin_user, receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from recruiting.celery import app
+    from inloop.celery import app
 
     refused = []
 

@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from candidates.models import Candidate
-from recruiting import demo
+from inloop import demo
 from recruiting.models import ACTIVE_STAGES, Application, ContactEvent, Job, Role, Stage
-from recruiting.workspace import selectors as ws
 from tests.e2e import test_recruiter_flow as flow
+from workspace import selectors as ws
 
 pytestmark = pytest.mark.e2e
 

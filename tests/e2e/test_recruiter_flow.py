@@ -72,7 +72,7 @@ def contexts(browser, live_server):
 @pytest.fixture
 def eager_tasks():
     """Run Celery tasks in-process (the send after "send now", in the live server's thread): no worker needed."""
-    from recruiting.celery import app
+    from inloop.celery import app
 
     app.conf.task_always_eager = True
     try:

@@ -33,7 +33,7 @@ def _celery_app_on(url: str):
     """
     from kombu import pools
 
-    from recruiting.celery import app
+    from inloop.celery import app
 
     def repoint(target: str | None) -> None:
         # kombu keeps one pool per broker address for the whole process: drop them all, or a later drill

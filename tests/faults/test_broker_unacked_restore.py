@@ -3,10 +3,10 @@ starts again must reconnect, not exit.
 
 kombu 5.7, closing the lost connection, restores those messages through a client it can no longer make
 and raises AttributeError, which Celery treats as unrecoverable: without the workaround in
-recruiting/celery.py the worker exited in the first outage of this drill, every time it was run.
+inloop/celery.py the worker exited in the first outage of this drill, every time it was run.
 """
 
-from recruiting.celery import app
+from inloop.celery import app
 from tests.support.processes import celery_worker, wait_for, worker_env
 
 HELD = 10

@@ -82,7 +82,7 @@ def test_a_candidates_choices_are_recorded_while_the_cache_is_down_and_healthz_s
     outage = [message for name, _, message in logged if name == "recruiting.ratelimit"]
     assert len(outage) == 1, "one warning for the outage, not one per request"
     assert outage[0].startswith("The cache is not answering")
-    assert any(name == "recruiting.health" and "the cache is down" in message for name, _, message in logged)
+    assert any(name == "inloop.health" and "the cache is down" in message for name, _, message in logged)
 
     cache_server.start()
     with caplog.at_level(logging.WARNING, logger="recruiting.ratelimit"):

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inloop.celery import app
 from notifications.models import MessageTemplate, OutboundMessage
-from recruiting.celery import app
 from recruiting.models import Application, ClientChase, HiringManager, Stage
 from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserFactory
 from tests.faults.test_f5_twice import BUSINESS_MORNING, ZONE, drained

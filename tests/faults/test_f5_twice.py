@@ -14,8 +14,8 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from inloop.celery import app
 from notifications.models import MessageTemplate, OutboundMessage
-from recruiting.celery import app
 from recruiting.models import RecruiterPrompt, Stage
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, UserFactory
 from tests.support.processes import celery_worker, wait_for, worker_env

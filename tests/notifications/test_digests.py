@@ -180,7 +180,7 @@ def test_two_digest_runs_at_once_send_one_digest_per_recruiter(requires_postgres
 
 
 def test_the_beat_task_sends_the_digests_under_the_name_the_schedule_uses():
-    from recruiting.celery import app
+    from inloop.celery import app
 
     user = recruiter_in("UTC")
     owes_an_update(user)

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from inloop.celery import app as celery_app
 from notifications.models import OutboundMessage
 from notifications.services import stage_emails
-from recruiting.celery import app as celery_app
 from recruiting.models import AuditLog, RecruiterPrompt, Stage, StagePolicy
 from recruiting.services import application_create, applications_move_locked, prompts
 from tests.factories import ApplicationFactory, CandidateFactory, JobFactory, PromptFactory

@@ -19,7 +19,6 @@ from notifications.services.reply_addresses import reply_address
 from recruiting.models import ClientChase, ContactEvent, HiringManager, Role, Stage
 from recruiting.services import application_clock_recompute, application_move, contact_log
 from recruiting.services.clients import client_answers_chase
-from recruiting.signed_links import signed_links_masked
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -29,6 +28,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from workspace.signed_links import signed_links_masked
 
 pytestmark = pytest.mark.django_db
 Status = OutboundMessage.Status

@@ -208,7 +208,7 @@ def test_two_concurrent_scans_escalate_each_prompt_once(requires_postgres, time_
 
 @pytest.mark.django_db
 def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
-    from recruiting.celery import app
+    from inloop.celery import app
 
     overdue()
     app.loader.import_default_modules()

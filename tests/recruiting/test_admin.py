@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateImport
+from inloop import demo
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.inbound import inbound_email_receive
 from notifications.services.tracking import tracking_event_record
-from recruiting import demo, services
+from recruiting import services
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,

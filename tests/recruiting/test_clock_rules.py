@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from inloop.celery import app
 from recruiting import services
-from recruiting.celery import app
 from recruiting.models import Application, AuditLog, FirmHoliday, Stage, StagePolicy
 from tests.factories import CandidateFactory, JobFactory, UserFactory
 

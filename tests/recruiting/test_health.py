@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from recruiting import health
-from recruiting.celery import app as celery_app
+from inloop import health
+from inloop.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_all_parts_answer(client, requires_redis):
 
 def test_a_broker_that_is_down_is_reported_degraded_with_a_log_line(client, broker_at, caplog):
     broker_at(NOTHING_LISTENS)
-    with caplog.at_level(logging.WARNING, logger="recruiting.health"):
+    with caplog.at_level(logging.WARNING, logger="inloop.health"):
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
@@ -57,7 +57,7 @@ def test_a_broker_that_is_down_is_reported_degraded_with_a_log_line(client, brok
 def test_a_cache_that_hangs_does_not_hold_the_answer_up(client, settings, silent_server, caplog):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": silent_server}}
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="recruiting.health"):
+    with caplog.at_level(logging.WARNING, logger="inloop.health"):
         response = client.get("/healthz")
     # A fault bar, not a performance figure: a load balancer's probe must get an answer.
     assert time.monotonic() - started < health.CHECK_TIMEOUT_SECONDS + 2

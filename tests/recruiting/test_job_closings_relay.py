@@ -49,7 +49,7 @@ def test_a_stalled_closing_is_handed_over_again_and_a_finished_one_never(closing
 
 
 def test_the_relay_is_on_the_beat_schedule():
-    from recruiting.celery import app
+    from inloop.celery import app
 
     entry = app.conf.beat_schedule["relay-job-closings"]
     assert app.tasks[entry["task"]] is not None and entry["schedule"] <= 60

@@ -41,7 +41,7 @@ from recruiting.models import (
     Team,
 )
 from recruiting.selectors.client_figures import client_figures
-from recruiting.workspace import selectors as ws
+from workspace import selectors as ws
 
 # The demo's story ends at the moment it is loaded, and which candidates are overdue or which client was
 # quick depends on that moment: the module loads it at one fixed moment, so that every run checks the same
@@ -296,7 +296,7 @@ def test_the_demo_login_is_recreated_when_missing(seeded):
 def test_the_demo_is_never_loaded_with_production_settings():
     env = {
         "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "recruiting.settings.production",
+        "DJANGO_SETTINGS_MODULE": "inloop.settings.production",
         "DJANGO_SECRET_KEY": "a-real-deployment-would-have-a-long-random-secret-here",
         "DATABASE_URL": "postgres://inloop@db.invalid:5432/inloop",
         "CELERY_BROKER_URL": "redis://redis.invalid:6379/0",
@@ -314,7 +314,7 @@ def test_the_demo_is_never_loaded_with_production_settings():
 
 
 def test_the_banner_lists_every_demo_login_and_each_one_signs_in(seeded):
-    from recruiting.management.commands.seed_demo import demo_logins_text
+    from inloop.management.commands.seed_demo import demo_logins_text
 
     text = demo_logins_text()
 

@@ -6,7 +6,7 @@
         wait_for(lambda: ..., timeout=30, what="the message to be sent")
         worker.log()                          # the worker's output, for failure messages
 
-The worker runs `celery -A recruiting worker` with DJANGO_SETTINGS_MODULE=recruiting.settings.test
+The worker runs `celery -A inloop worker` with DJANGO_SETTINGS_MODULE=inloop.settings.test
 (the test settings, plus real SMTP to the sink and outbox timings from the environment), the test
 database of this pytest run (tests must use `django_db(transaction=True)` so that it sees their rows)
 and this run's broker (CELERY_BROKER_URL, a Redis database of its own). It is stopped with SIGTERM, then
@@ -66,7 +66,7 @@ def worker_env(*, smtp_port: int | None = None, **overrides: str) -> dict[str, s
 
     env = dict(os.environ)
     env |= {
-        "DJANGO_SETTINGS_MODULE": "recruiting.settings.test",
+        "DJANGO_SETTINGS_MODULE": "inloop.settings.test",
         "DATABASE_URL": run_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
@@ -151,7 +151,7 @@ class WorkerProcess:
 def purge_broker(env: dict[str, str]) -> None:
     """Drop every task left in this run's queues by an earlier test."""
     subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "recruiting", "purge", "-f", "-Q", "mail,default"],
+        [sys.executable, "-m", "celery", "-A", "inloop", "purge", "-f", "-Q", "mail,default"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -178,7 +178,7 @@ def celery_worker(
     node = f"{name}-{uuid.uuid4().hex[:8]}"
     log_path = RUN_DIR / f"{node}.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "recruiting", "worker",
+        sys.executable, "-m", "celery", "-A", "inloop", "worker",
         "-Q", queues, "-c", str(concurrency), "-P", "prefork", "-n", f"{node}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
     ]  # fmt: skip
