@@ -6,10 +6,6 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        # The webhook events of the pipeline's stage changes, written in the pipeline's transaction; and
-        # the tasks registered in every process (inloop.celery.enqueue finds them by name).
+        # The tasks registered in every process (recruiting.task_calls finds them by name). The webhook
+        # events it writes for the pipeline's events are listed in inloop/subscriptions.py.
         from api import tasks  # noqa: F401
-        from api.webhooks import stage_changes_record
-        from recruiting.services import ports
-
-        ports.stage_changes_subscribe(stage_changes_record)

@@ -1,6 +1,6 @@
 """Webhooks: subscriptions, events written with the change they report, and signed deliveries.
 
-An event row is written by a subscriber to the pipeline's port (recruiting.services.ports), inside the
+An event row is written by a subscriber to the pipeline's events (inloop/subscriptions.py), inside the
 pipeline's transaction, with one delivery row per subscription listening to it: the change and what
 reports it commit together, and a broker that is down loses nothing (the beat relay finds the pending
 deliveries). Each delivery is signed as the Standard Webhooks specification says, with the same

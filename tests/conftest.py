@@ -13,7 +13,7 @@ class SentTask(NamedTuple):
 
 @pytest.fixture
 def sent_tasks(monkeypatch):
-    """The task messages the code sends (inloop.celery.enqueue_on_commit), recorded instead of sent."""
+    """The task messages the code sends (recruiting.task_calls.enqueue_on_commit), recorded instead of sent."""
     from inloop.celery import app
 
     sent: list[SentTask] = []

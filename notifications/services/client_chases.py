@@ -20,8 +20,8 @@ from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services.outbox import MessageDraft, messages_create
 from recruiting import calendar
 from recruiting.client_links import client_answer_url
+from recruiting.events import ClientChaseSent
 from recruiting.models import Application, HiringManager
-from recruiting.services.ports import ClientChaseSent
 
 
 def client_chase_key(*, hiring_manager_id: int, local_day) -> str:

@@ -1,8 +1,8 @@
 """The safety net's email (docs/rules.md#silence-cap): "no news yet, you are not forgotten", with the next real date.
 
 The overdue scan decides when the safety net acts and for whom (recruiting.services.scan) and hands the
-emails it owes to `safety_nets_email` through the pipeline's port (recruiting.services.ports), inside
-its transaction; NotificationsConfig.ready() subscribes it. Each email is held until the send time the
+messages it owes to `safety_nets_write` as the event recruiting.events.SafetyNetsDue, inside
+its transaction; inloop/subscriptions.py subscribes it. Each email is held until the send time the
 scan computed (policy.safety_net_send_time: after the usual hold, in the candidate's business hours when
 any are left before the ceiling) and carries the moment it must have gone by, which the outbox's
 late-message step never moves it past. One per application and silence: the idempotency key names the
@@ -18,20 +18,20 @@ from notifications import rendering
 from notifications.models import MessageTemplate
 from notifications.services.outbox import WAITING, MessageDraft, messages_create
 from recruiting import calendar
+from recruiting.events import SafetyNetOwed
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
-from recruiting.services.ports import SafetyNetEmail
 
 
-def safety_net_key(email: SafetyNetEmail) -> str:
+def safety_net_key(email: SafetyNetOwed) -> str:
     return f"safety_net:{email.application.pk}:{email.silence_started_at.isoformat()}"
 
 
-def safety_nets_email(*, emails: Sequence[SafetyNetEmail], holidays: frozenset) -> set[int]:
+def safety_nets_write(*, owed: Sequence[SafetyNetOwed], holidays: frozenset) -> set[int]:
     """Write the safety nets' emails; returns the ids of the applications whose email waits to go (a
     suppressed one, say to an address on the suppression list, tells nobody: the scan asks for a call)."""
-    if not emails:
+    if not owed:
         return set()
-    application_ids = [email.application.pk for email in emails]
+    application_ids = [email.application.pk for email in owed]
     # What the merge fields read for each application, read once for the batch.
     reached_client = set(
         StageChange.objects.filter(application__in=application_ids, to_stage__in=SUBMITTED_STAGES).values_list(
@@ -40,11 +40,11 @@ def safety_nets_email(*, emails: Sequence[SafetyNetEmail], holidays: frozenset) 
     )
     alive: dict[int, set[int]] = defaultdict(set)
     for candidate_id, pk in Application.objects.filter(
-        candidate_id__in={email.application.candidate_id for email in emails}, stage__in=ACTIVE_STAGES
+        candidate_id__in={email.application.candidate_id for email in owed}, stage__in=ACTIVE_STAGES
     ).values_list("candidate_id", "pk"):
         alive[candidate_id].add(pk)
     drafts = []
-    for email in emails:
+    for email in owed:
         application = email.application
         candidate = application.candidate
         fields = rendering.application_merge_fields(

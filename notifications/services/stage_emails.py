@@ -1,7 +1,7 @@
 """Which email a stage change owes the candidate (rules 6, 7 and the stage policies), and writing it.
 
 The pipeline hands every batch of stage changes to stage_changes_notify through its port
-(recruiting.services.ports), inside the move's transaction; NotificationsConfig.ready() subscribes it.
+(recruiting.events.ApplicationsMoved), inside the move's transaction; inloop/subscriptions.py subscribes it.
 """
 
 from collections import defaultdict

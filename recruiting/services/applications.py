@@ -1,7 +1,7 @@
 """Applications through the pipeline: created, moved, reopened, promised a date, reassigned.
 
 Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stage changes is handed to
-the layers above through the one port (ports.stage_changes_publish), inside the transaction.
+the layers above as an event (recruiting.events.ApplicationsMoved), inside the transaction.
 """
 
 from datetime import date, datetime
@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from recruiting import policy, selectors
+from recruiting import events, policy, selectors
 from recruiting.audit import audit_log_record, audit_log_record_each
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -32,7 +32,7 @@ from recruiting.permissions import (
     ensure_can_give_to,
     put_forward_refusal,
 )
-from recruiting.services import clients, ports, prompts
+from recruiting.services import clients, prompts
 from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
 from recruiting.validators import validate_coming_date
 
@@ -94,7 +94,7 @@ def application_create(
         details={"job": job.pk, "job_owner": job.owner_id, "owner": application.owner_id},
     )
     application_clock_recompute(application=application)
-    ports.stage_changes_publish(stage_changes=[stage_change], by=by, holidays=None)
+    events.publish(events.ApplicationsMoved(stage_changes=[stage_change], by=by, holidays=None))
     return application
 
 
@@ -225,7 +225,7 @@ def applications_move_locked(
             for application, from_stage in zip(applications, from_stages, strict=True)
         ],
     )
-    ports.stage_changes_publish(stage_changes=stage_changes, by=by, holidays=holidays)
+    events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
     return stage_changes
 
 

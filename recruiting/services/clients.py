@@ -18,12 +18,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recruiting import calendar, policy, selectors
+from recruiting import calendar, events, policy, selectors
 from recruiting.audit import audit_log_record, audit_log_record_each, audit_log_record_many
 from recruiting.models import Application, ClientChase, RecruiterProfile, RecruiterPrompt
 from recruiting.permissions import ensure_can_act_on_application
 from recruiting.selectors import clients as client_selectors
-from recruiting.services import ports, prompts
+from recruiting.services import prompts
 from recruiting.validators import validate_coming_date
 
 User = AbstractBaseUser
@@ -165,7 +165,15 @@ def client_answers_chase(*, now: datetime | None = None) -> ClientChaseResult:
             return result
         reachable = [application for application in due if application.job.reachable_managers]
         unreachable = [application for application in due if not application.job.reachable_managers]
-        sent = ports.client_chases_publish(applications=reachable, now=now) if reachable else []
+        sent = (
+            [
+                chase
+                for chases in events.publish(events.ClientAnswersDue(applications=reachable, now=now))
+                for chase in chases
+            ]
+            if reachable
+            else []
+        )
         due_of = {application.pk: application.client_answer_due for application in due}
         ClientChase.objects.bulk_create(
             [

@@ -24,7 +24,7 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from recruiting import calendar, policy, selectors
+from recruiting import calendar, events, policy, selectors
 from recruiting.audit import audit_log_record_many
 from recruiting.models import (
     ESCALATING_REASONS,
@@ -33,7 +33,6 @@ from recruiting.models import (
     RecruiterPrompt,
     SafetyNet,
 )
-from recruiting.services import ports
 from recruiting.services.clock import safety_net_hold, safety_net_window
 from recruiting.services.prompts import SETTLED_CLOSED, Reason, prompts_open_many
 
@@ -344,7 +343,7 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
             last_informed_at=send_at, policy=policies[application.stage], tz=tz, holidays=holidays
         )
         emails.append(
-            ports.SafetyNetEmail(
+            events.SafetyNetOwed(
                 application=application,
                 silence_started_at=application.silence_started,
                 send_at=send_at,
@@ -352,7 +351,10 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
                 next_update_by=next_update_by,
             )
         )
-    written = ports.safety_nets_publish(emails=emails, holidays=holidays) if emails else set()
+    written: set[int] = set()
+    if emails:
+        for answer in events.publish(events.SafetyNetsDue(owed=emails, holidays=holidays)):
+            written |= answer
     calls = [application for application in claimed if application.pk not in written]
     if calls:
         SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.EMAIL).update(kind=SafetyNet.Kind.PERSONAL)

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate
+from inloop import demo
 from notifications.models import InboundMessage, OutboundMessage, Suppression, TrackingEvent
-from recruiting import calendar, demo, policy, selectors
+from recruiting import calendar, policy, selectors
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,
