@@ -1,10 +1,11 @@
-"""How the pipeline reads to a candidate: stages in plain words and the client's name (rule 8)."""
+"""How the pipeline reads to a candidate: stages in plain words, late news and the client's answers (the
+client's own name is recruiting.client_names, docs/rules.md#confidential-client)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from recruiting import calendar
-from recruiting.models import Client, Stage
+from recruiting.models import Stage
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,6 @@ def stage_words(*, stage: str, stage_entered_at: datetime, last_informed_at: dat
     if stage == Stage.REJECTED and (last_informed_at is None or last_informed_at < stage_entered_at):
         return OUTCOME_NOT_YET_TOLD
     return STAGE_FOR_CANDIDATE[stage]
-
-
-def client_display_name(*, client: Client, client_has_seen_candidate: bool) -> str:
-    """The client's name once the candidate was put forward to it, or when it allows it earlier;
-    otherwise a description that does not give it away."""
-    if client_has_seen_candidate or client.name_visible_before_submission:
-        return client.name
-    if client.industry:
-        return f"a client of ours in {client.industry}"
-    return "a client of ours"
 
 
 def late_update_words(*, recruiter_name: str, owner_reminded: bool, lead_reminded: bool) -> str:

@@ -22,8 +22,8 @@ from django.template.defaulttags import IfNode, TemplateLiteral
 
 from candidates import links
 from candidates.wording import STAGE_FOR_CANDIDATE, client_asked_words
-from candidates.wording import client_display_name as worded_client_name
 from recruiting import calendar
+from recruiting.client_names import client_display_name as worded_client_name
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES
 from recruiting.selectors import clients as client_selectors
 

@@ -5,7 +5,6 @@ import logging
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from candidates.services import import_runs as candidate_import_runs
 from recruiting.models import Job
 from recruiting.services import figure_weeks
 from recruiting.services.clients import client_answers_chase, client_prompts_scan
@@ -76,12 +75,6 @@ def scan_overdue() -> dict[str, int]:
     }
     logger.info("Overdue scan: %s", counts)
     return counts
-
-
-@shared_task(name="recruiting.tasks.candidate_import_run", acks_late=True)
-def candidate_import_run(import_id: int) -> str:
-    """A stored CSV import, row by row with progress. Safe to deliver twice: a started import is left alone."""
-    return candidate_import_runs.candidate_import_run(import_id=import_id).status
 
 
 @shared_task(name="recruiting.tasks.figure_weeks_record")

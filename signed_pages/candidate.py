@@ -25,12 +25,12 @@ from candidates.services import links as link_services
 from candidates.services import people
 from candidates.wording import (
     client_asked_words,
-    client_display_name,
     late_update_words,
     personal_news_words,
     stage_words,
 )
 from recruiting import calendar, policy
+from recruiting.client_names import client_display_name
 from recruiting.models import Application, Stage
 from signed_pages.ratelimit import rate_limited_post
 

@@ -48,7 +48,7 @@ def candidate_import_start(*, content: bytes, file_name: str, by: User) -> Candi
         raise ValidationError({"file": "The file is larger than 20 MB; split it into smaller files."})
     run = CandidateImport.objects.create(uploaded_by=by, file_name=file_name[:255], content=content)
     audit_log_record(actor=by, action="candidate_import.start", obj=run, details={"bytes": len(content)})
-    enqueue_on_commit(TaskCall("recruiting.tasks.candidate_import_run", args=(run.pk,)))
+    enqueue_on_commit(TaskCall("candidates.tasks.candidate_import_run", args=(run.pk,)))
     return run
 
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
 
-from candidates.wording import client_display_name
+from recruiting.client_names import client_display_name
 from recruiting.models import SUBMITTED_STAGES, Application, AuditLog, ContactEvent, RecruiterPrompt, StageChange
 from recruiting.services import prompts
 from recruiting.services.clock import application_clock_recompute
@@ -36,8 +36,8 @@ def person(user) -> dict[str, str] | None:
 
 
 def applications_export(*, candidate_id: int) -> list[dict[str, Any]]:
-    """The candidate's applications with their history, contacts and prompts, oldest first. Client names
-    follow rule 8: a client the candidate was never put forward to is described, not named."""
+    """The candidate's applications with their history, contacts and prompts, oldest first. A client
+    the candidate was never put forward to is described, not named (docs/rules.md#confidential-client)."""
     applications = (
         Application.objects.filter(candidate_id=candidate_id)
         .select_related("job__client", "owner")

@@ -36,7 +36,7 @@ def test_the_upload_answers_at_once_and_the_task_carries_an_id_only(
 
     run = CandidateImport.objects.get()
     assert response.status_code == 302 and response.url == reverse("import_progress", args=[run.pk])
-    assert [(task.name, task.args) for task in sent_tasks] == [("recruiting.tasks.candidate_import_run", [run.pk])]
+    assert [(task.name, task.args) for task in sent_tasks] == [("candidates.tasks.candidate_import_run", [run.pk])]
     assert not Candidate.objects.exists()  # nothing imported inside the request
     page = client.get(response.url).content.decode()
     assert "Waiting for a worker" in page and 'hx-trigger="every 2s"' in page
