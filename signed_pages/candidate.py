@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates import links, selectors
 from candidates.models import Candidate
-from candidates.services import links as link_services
 from candidates.services import people
 from candidates.wording import (
     client_asked_words,
@@ -29,6 +28,7 @@ from candidates.wording import (
     personal_news_words,
     stage_words,
 )
+from notifications.services.status_links import candidate_link_rotate
 from recruiting import calendar, policy
 from recruiting.client_names import client_display_name
 from recruiting.models import Application, Stage
@@ -289,7 +289,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
         candidate = links.candidate_from_token(token, salt=links.STATUS_SALT, max_age=links.NEW_LINK_MAX_AGE)
     except (signing.BadSignature, Candidate.DoesNotExist, ValueError):
         return _invalid_link_response(request, token, InvalidLink())
-    link_services.candidate_link_rotate(candidate=candidate, by=None)
+    candidate_link_rotate(candidate=candidate, by=None)
     return render(request, "candidates/new_link_sent.html")
 
 

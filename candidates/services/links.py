@@ -1,13 +1,11 @@
-"""A fresh signed link to the status page, emailed to the candidate: the one write of the candidates
-app that sends mail (through the outbox), hence above notifications in the layers."""
+"""Retiring a candidate's signed links: the candidates app's part of sending them a fresh one (the email
+itself is notifications.services.status_links.candidate_link_rotate)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
-from candidates import links
 from candidates.models import Candidate
-from notifications.services.outbox import message_queue
 from recruiting.audit import audit_log_record
 from recruiting.permissions import ensure_can_act
 
@@ -15,12 +13,11 @@ User = AbstractBaseUser
 
 
 @transaction.atomic
-def candidate_link_rotate(*, candidate: Candidate, by: User | None) -> Candidate:
-    """Retire every signed link the candidate holds and email them a fresh one.
+def candidate_links_retire(*, candidate: Candidate, by: User | None) -> Candidate:
+    """Retire every signed link the candidate holds (a new link version); the candidate, re-read.
 
-    `by=None` when the candidate asks on their page (a link they think went astray, or one that
-    expired); a recruiter may do it for them. The email goes to the address on file, never to whoever
-    made the request.
+    `by=None` when the candidate asks on their page; a recruiter may do it for them, for a candidate of
+    theirs.
     """
     if by is not None:
         ensure_can_act(by, candidate.owner_id)
@@ -31,19 +28,5 @@ def candidate_link_rotate(*, candidate: Candidate, by: User | None) -> Candidate
         action="candidate.link_rotate",
         obj=candidate,
         details={"source": "recruiter" if by is not None else "candidate", "version": candidate.link_version},
-    )
-    message_queue(
-        idempotency_key=f"status-link:{candidate.pk}:{candidate.link_version}",
-        template_code="status_link",
-        to_address=candidate.email,
-        context={
-            "candidate_first_name": candidate.first_name,
-            "status_page_url": links.status_page_url(candidate),
-            "unsubscribe_url": links.unsubscribe_url(candidate),
-        },
-        candidate=candidate,
-        hold_minutes=0,
-        by=by,
-        respect_business_hours=False,
     )
     return candidate

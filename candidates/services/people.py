@@ -2,7 +2,7 @@
 candidate's ask for news or, after a late rejection, for feedback (a prompt for their recruiter).
 
 Below notifications in the layers: nothing here sends mail. A fresh status link (an email) is
-`candidates.services.links`; data rights are `data_rights`, the CSV import `imports`.
+`notifications.services.status_links`; data rights are `data_rights`, the CSV import `imports`.
 """
 
 from django.contrib.auth.models import AbstractBaseUser

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from candidates import links
 from candidates.models import Candidate
-from candidates.services.links import candidate_link_rotate
 from candidates.services.people import application_update_request, candidate_create
 from candidates.validators import email_address_clean
 from notifications.models import OutboundMessage
+from notifications.services.status_links import candidate_link_rotate
 from recruiting.models import AuditLog, RecruiterPrompt, Stage
 from tests.factories import ApplicationFactory, CandidateFactory
 

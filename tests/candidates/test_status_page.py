@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates import links
-from candidates.services.links import candidate_link_rotate
 from notifications.models import OutboundMessage
+from notifications.services.status_links import candidate_link_rotate
 from recruiting.models import AuditLog, Stage, StageChange
 from tests.factories import ApplicationFactory, CandidateFactory, ClientFactory, JobFactory, UserFactory
 
