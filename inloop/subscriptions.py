@@ -1,13 +1,18 @@
 """Who listens to which event: the one table, installed when the project starts (InloopConfig.ready).
 
-The pipeline publishes named events (recruiting.events) and never imports what follows from them. Each
-event's subscribers are listed here, in the order they run, inside the publisher's transaction. This
-module sits in the project package because its subscribers live in more than one layer above the
-pipeline (the notifications app's messages, the API's webhooks), and only the project may import both.
+The pipeline publishes named events (recruiting.events), the candidates app those of a person's data
+rights and merges (candidates.events); neither imports what follows from them. Each event's subscribers
+are listed here, in the order they run, inside the publisher's transaction. This module sits in the
+project package because its subscribers live in more than one layer above the publishers (the
+notifications app's messages, the API's webhooks), and only the project may import both.
 """
 
+from api import data_rights as api_rights
 from api import webhooks
+from candidates import events as candidate_events
 from notifications.services import client_chases, safety_net, stage_emails
+from notifications.services import data_rights as notification_rights
+from notifications.services import merge as notification_merge
 from recruiting import events
 
 SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
@@ -17,6 +22,15 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.SafetyNetsDue: [safety_net.safety_nets_write],
     # A hiring manager chased for an answer that is due.
     events.ClientAnswersDue: [client_chases.client_chases_queue],
+    # People's data rights and merges (candidates.events): the candidates app runs them, each app above
+    # handles its own rows (the pipeline's are a direct call from below).
+    candidate_events.CandidateAddressesAsked: [notification_rights.addresses_written_to],
+    candidate_events.HiringManagerAddressesAsked: [notification_rights.client_chase_addresses],
+    candidate_events.CandidateExporting: [notification_rights.candidate_rows_export],
+    candidate_events.CandidateErasing: [notification_rights.candidate_rows_erase],
+    candidate_events.HiringManagerErasing: [notification_rights.hiring_manager_rows_erase],
+    candidate_events.PersonalDataSweeping: [notification_rights.personal_data_sweep, api_rights.personal_data_sweep],
+    candidate_events.CandidatesMerging: [notification_merge.messages_candidates_merge],
 }
 
 

@@ -5,53 +5,50 @@ Erasure keeps every row that a figure counts (applications, stage changes, conta
 attempts, prompts, answers, audit entries) and removes what identifies the person: names, addresses,
 phone, free text written about them, message contents, provider details. Each app first empties the
 rows it can attribute to the person by relation; then one sweep, the same for every kind of person,
-finds the rest by content: any text (or stored raw) column of the apps' tables and of Django's admin
+finds the rest by content: any text (or stored raw) column of each app's tables and of Django's admin
 log that still holds one of the person's full names, any address they ever had (merged records, a
 changed address, the addresses emails went to) or their phone number has that string replaced, and the
 mail files of the embedded mode lose every email to or about them.
+
+Each app handles its own rows: this app its Candidate, the pipeline (below) by a direct call, the apps
+above (notifications, the API) as subscribers of the events of candidates.events.
 """
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, models, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Cast
+from django.db import transaction
 from django.utils import timezone
 
+from candidates import events as data_events
 from candidates.models import Candidate
-from notifications.models import InboundMessage, OutboundMessage, TrackingEvent
-from notifications.services import data_rights as notification_rights
-from notifications.services import mail_files
+from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, HiringManager, RecruiterPrompt
 from recruiting.permissions import ensure_admin
+from recruiting.personal_data import PersonalData, personal_data_of, tables_sweep
 from recruiting.services import data_rights as pipeline_rights
-from recruiting.services.data_rights import ERASED, AuditRefs, person, when
+from recruiting.services.data_rights import AuditRefs, person, when
 from recruiting.services.hiring_managers import hiring_manager_erase
 
 User = AbstractBaseUser
 ERASED_NAME = "Erased"
 ERASE_REASON = "Personal data erased on request"
 CONTACT_ERASE_REASON = "The recipient's data was erased."
-APPS_HOLDING_PERSONAL_DATA = ("candidates", "recruiting", "notifications", "admin")
 
 # What a person types to confirm an erasure, in the workspace and the admin.
 ERASE_CONFIRMATION = "ERASE"
 
 
-def _audit_refs(candidate: Candidate, application_ids: Iterable[int], **others: Iterable[int]) -> AuditRefs:
-    """The objects whose audit rows are about the candidate: them, their applications, and the rows of
-    other apps named by label (messages, prompts, delivery events)."""
-    return [
-        (Candidate._meta.label_lower, [candidate.pk]),
-        (Application._meta.label_lower, application_ids),
-        *((label, ids) for label, ids in others.items()),
-    ]
+def _audit_refs(candidate: Candidate, application_ids: Iterable[int]) -> AuditRefs:
+    """The objects whose audit rows are about the candidate: them and their applications."""
+    return [(Candidate._meta.label_lower, [candidate.pk]), (Application._meta.label_lower, application_ids)]
+
+
+def _parts(event: object) -> list[data_events.DataRightsPart]:
+    """What each app above answered to an export or an erasure (its DataRightsPart)."""
+    return events.publish(event)
 
 
 def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[str, Any]:
@@ -63,22 +60,14 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
     """
     ensure_admin(by, "export a candidate's data")
     candidate = Candidate.objects.select_related("owner").get(pk=candidate.pk)
-    # A subquery, not a list: each app's rows are read in the query that reads them.
-    application_ids = Application.objects.filter(candidate=candidate).values("pk")
-    personal = _candidate_personal(candidate)
-    notifications = notification_rights.messages_export(
-        candidate_id=candidate.pk, application_ids=application_ids, addresses=list(personal.addresses)
+    # A query, not a list: each app's rows are read in the query that reads them.
+    application_ids = pipeline_rights.application_ids(candidate_id=candidate.pk)
+    parts = _parts(
+        data_events.CandidateExporting(
+            candidate_id=candidate.pk, application_ids=application_ids, personal=_candidate_personal(candidate)
+        )
     )
-    # Django's admin log keys objects by text: it is read with the ids themselves.
-    admin_log_refs = _audit_refs(
-        candidate,
-        application_ids.values_list("pk", flat=True),
-        **{
-            OutboundMessage._meta.label_lower: OutboundMessage.objects.filter(candidate=candidate).values_list(
-                "pk", flat=True
-            )
-        },
-    )
+    refs = _audit_refs(candidate, application_ids)
     data = {
         "exported_at": when(timezone.now()),
         "details": {
@@ -101,78 +90,33 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
             "do_not_contact_at": when(candidate.do_not_contact_at),
         },
         "applications": pipeline_rights.applications_export(candidate_id=candidate.pk),
-        **notifications,
-        "audit": pipeline_rights.audit_export(refs=_audit_refs(candidate, application_ids)),
-        "admin_log": pipeline_rights.admin_log_export(refs=admin_log_refs),
-        "mail_files": mail_files.mail_files_export(addresses=list(personal.addresses), strings=personal.strings),
+        **{name: section for part in parts for name, section in part.sections.items()},
+        "audit": pipeline_rights.audit_export(refs=refs),
+        "admin_log": pipeline_rights.admin_log_export(refs=[*refs, *(ref for part in parts for ref in part.refs)]),
     }
     with transaction.atomic():
         audit_log_record(actor=by, action="candidate.export", obj=candidate)
     return data
 
 
-def _replace_strings(value: Any, pattern: re.Pattern) -> Any:
-    if isinstance(value, dict):
-        return {k: _replace_strings(v, pattern) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_strings(v, pattern) for v in value]
-    if isinstance(value, str):
-        return pattern.sub(ERASED, value)
-    return value
-
-
-@dataclass(frozen=True)
-class PersonalData:
-    """What identifies one person wherever it was written: every address they ever had, their full names
-    (as typed, in the orders people write them) and phone numbers."""
-
-    addresses: tuple[str, ...]
-    names: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-
-    @property
-    def strings(self) -> list[str]:
-        return list(dict.fromkeys(s for s in (*self.addresses, *self.names, *self.phones) if s))
-
-
-def _full_names(first: str, last: str) -> list[str]:
-    """A first or last name alone would also match unrelated words ("Ann" in "Announcement"), so names
-    are searched for only in full."""
-    if not (first and last):
-        return []
-    return [f"{first} {last}", f"{last} {first}", f"{last}, {first}"]
-
-
-def _phone(phone: str) -> list[str]:
-    return [phone] if len(re.sub(r"\D", "", phone)) >= 6 else []
+def _addresses(event: object) -> list[str]:
+    return [address for addresses in events.publish(event) for address in addresses]
 
 
 def _candidate_personal(candidate: Candidate) -> PersonalData:
-    """The candidate's details, those of every record merged into theirs, and every address the outbox
+    """The candidate's details, those of every record merged into theirs, and every address the apps
     wrote to them at (an address corrected since is still theirs)."""
-    identities = [
-        {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "email": candidate.email,
-            "phone": candidate.phone,
-        },
-        *candidate.merged_details,
-    ]
-    written_to = notification_rights.addresses_written_to(candidate_id=candidate.pk)
-    return PersonalData(
-        addresses=tuple(dict.fromkeys(a for a in [*(i.get("email", "") for i in identities), *written_to] if a)),
-        names=tuple(
-            dict.fromkeys(n for i in identities for n in _full_names(i.get("first_name", ""), i.get("last_name", "")))
-        ),
-        phones=tuple(dict.fromkeys(p for i in identities for p in _phone(i.get("phone", "")))),
+    own = {key: getattr(candidate, key) for key in ("first_name", "last_name", "email", "phone")}
+    return personal_data_of(
+        identities=[own, *candidate.merged_details],
+        addresses=_addresses(data_events.CandidateAddressesAsked(candidate_id=candidate.pk)),
     )
 
 
 def _hiring_manager_personal(manager: HiringManager) -> PersonalData:
     """A manager's one name field holds their full name; it is searched for when it is one (two words or
     more), like a candidate's. Their address, and every address the feedback requests went to."""
-    written_to = notification_rights.client_chase_addresses(hiring_manager_id=manager.pk)
+    written_to = _addresses(data_events.HiringManagerAddressesAsked(hiring_manager_id=manager.pk))
     name = manager.name.strip()
     return PersonalData(
         addresses=tuple(dict.fromkeys(a for a in [manager.email, *written_to] if a)),
@@ -180,107 +124,13 @@ def _hiring_manager_personal(manager: HiringManager) -> PersonalData:
     )
 
 
-# The records of people: another record of the same person is erased on its own, never mangled by a sweep.
-PERSON_MODELS = (Candidate, HiringManager)
-
-
-def _pattern(strings: list[str]) -> re.Pattern:
-    """The strings as whole words (a name inside a longer word is someone else's), longest first."""
-    alternatives = "|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def _bytes_as_text(field: models.Field) -> tuple[models.Func, Callable[[str], str]]:
-    """A binary column read as text by the database, and how a string is written in that text: what lets
-    the database find the rows whose stored bytes hold a string (ASCII letters in any case)."""
-    if connection.vendor == "postgresql":
-        # encode(..., 'escape') writes each byte outside printable ASCII as \ooo, and a backslash as \\.
-        def written(value: str) -> str:
-            return "".join(
-                "\\\\" if b == 0x5C else (f"\\{b:03o}" if b >= 0x80 or b < 0x20 else chr(b)) for b in value.encode()
-            )
-
-        return models.Func(
-            F(field.attname), Value("escape"), function="encode", output_field=models.TextField()
-        ), written
-    return Cast(F(field.attname), models.TextField()), str
-
-
-def _sweep(personal: PersonalData) -> int:
-    """Replace the person's strings in every free-text column of the apps' tables (Django's admin log
-    included: the names it kept of objects and its change messages) and in their stored raw bytes;
-    returns how many rows changed.
-
-    One scan per table (all its text columns at once); columns with fixed choices hold only codes and
-    are skipped, and so are the records of people (PERSON_MODELS).
-    """
-    strings = personal.strings
-    if not strings:
-        return 0
-    pattern = _pattern(strings)
-    raw_pattern = re.compile(pattern.pattern.encode(), re.IGNORECASE)
-    changed = 0
-    for app_label in APPS_HOLDING_PERSONAL_DATA:
-        for model in apps.get_app_config(app_label).get_models():
-            if model in PERSON_MODELS:
-                continue
-            changed += _sweep_text(model, strings, pattern) + _sweep_binary(model, strings, raw_pattern)
-    return changed
-
-
-def _sweep_text(model: type[models.Model], strings: list[str], pattern: re.Pattern) -> int:
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if isinstance(f, models.CharField | models.TextField | models.JSONField) and not f.choices
-    ]
-    if not fields:
-        return 0
-    condition = Q()
-    for field in fields:
-        for value in strings:
-            condition |= Q(**{f"{field.attname}__icontains": value})
-    changed = 0
-    for row in model.objects.filter(condition).only("pk", *(f.attname for f in fields)):
-        updates = {}
-        for field in fields:
-            value = getattr(row, field.attname)
-            new = _replace_strings(value, pattern)
-            if new != value:
-                is_address = isinstance(field, models.EmailField)
-                updates[field.attname] = (
-                    f"erased-{model._meta.model_name}-{row.pk}@erased.invalid" if is_address else new
-                )
-        if updates:
-            model.objects.filter(pk=row.pk).update(**updates)
-            changed += 1
-    return changed
-
-
-def _sweep_binary(model: type[models.Model], strings: list[str], pattern: re.Pattern) -> int:
-    """Stored raw bytes (a received email's source, an uploaded file) lose the person's strings too."""
-    changed = 0
-    for field in (f for f in model._meta.concrete_fields if isinstance(f, models.BinaryField)):
-        as_text, written = _bytes_as_text(field)
-        hits = Q()
-        for value in strings:
-            hits |= Q(raw_text__icontains=written(value))
-        found = model.objects.annotate(raw_text=as_text).filter(hits)
-        for pk, value in found.values_list("pk", field.attname):
-            new = pattern.sub(ERASED.encode(), bytes(value))
-            if new != bytes(value):
-                model.objects.filter(pk=pk).update(**{field.attname: new})
-                changed += 1
-    return changed
-
-
 def _personal_data_sweep(personal: PersonalData) -> int:
-    """The one sweep every erasure ends with, whoever the person: the tables by content now, the mail
-    files once the erasure is committed (files are not rolled back with the database)."""
-    swept = _sweep(personal)
-    addresses, strings = list(personal.addresses), personal.strings
-    transaction.on_commit(lambda: mail_files.mail_files_erase(addresses=addresses, strings=strings))
-    return swept
+    """The one sweep every erasure ends with, whoever the person: each app's tables (the records of people
+    are erased on their own, never mangled by a sweep), and what the apps above keep elsewhere (the mail
+    files, once the erasure is committed). How many rows changed."""
+    swept = tables_sweep(app_label="candidates", personal=personal, skip=[Candidate])
+    swept += pipeline_rights.personal_data_sweep(personal=personal)
+    return swept + sum(events.publish(data_events.PersonalDataSweeping(personal=personal)))
 
 
 @transaction.atomic
@@ -297,24 +147,21 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
     if candidate.erased_at is not None:
         return candidate
     personal = _candidate_personal(candidate)
-    application_ids = list(Application.objects.filter(candidate=candidate).values_list("pk", flat=True))
-    erased = notification_rights.messages_erase(
-        candidate_id=candidate.pk,
-        application_ids=application_ids,
-        addresses=list(personal.addresses),
-        erased_address=_erased_address(candidate),
-        reason=ERASE_REASON,
+    application_ids = list(pipeline_rights.application_ids(candidate_id=candidate.pk))
+    parts = _parts(
+        data_events.CandidateErasing(
+            candidate_id=candidate.pk,
+            application_ids=application_ids,
+            personal=personal,
+            erased_address=_erased_address(candidate),
+            reason=ERASE_REASON,
+        )
     )
-    refs = _audit_refs(
-        candidate,
-        application_ids,
-        **{
-            OutboundMessage._meta.label_lower: erased["messages"],
-            RecruiterPrompt._meta.label_lower: pipeline_rights.prompt_ids(application_ids=application_ids),
-            TrackingEvent._meta.label_lower: erased["delivery_events"],
-            InboundMessage._meta.label_lower: erased["inbound"],
-        },
-    )
+    refs = [
+        *_audit_refs(candidate, application_ids),
+        (RecruiterPrompt._meta.label_lower, pipeline_rights.prompt_ids(application_ids=application_ids)),
+        *(ref for part in parts for ref in part.refs),
+    ]
     pipeline_rights.audit_scrub(refs=refs)
     admin_entries = pipeline_rights.admin_log_scrub(refs=refs)
     _candidate_anonymise(candidate)
@@ -326,7 +173,7 @@ def candidate_erase(*, candidate: Candidate, by: User | None) -> Candidate:
         obj=candidate,
         details={
             "applications": len(application_ids),
-            "messages": len(erased["messages"]),
+            "messages": sum(part.counts.get("messages", 0) for part in parts),
             "other_rows_cleaned": swept,
             "admin_log_entries": admin_entries,
         },
@@ -365,20 +212,21 @@ def hiring_manager_data_erase(*, hiring_manager: HiringManager, by: User | None)
         return {"emails": 0, "other_rows_cleaned": 0}
     personal = _hiring_manager_personal(manager)
     manager = hiring_manager_erase(hiring_manager=manager, by=by)
-    erased = notification_rights.client_chase_messages_erase(
-        hiring_manager_id=manager.pk,
-        addresses=list(personal.addresses),
-        erased_address=manager.email,
-        reason=CONTACT_ERASE_REASON,
+    parts = _parts(
+        data_events.HiringManagerErasing(
+            hiring_manager_id=manager.pk,
+            personal=personal,
+            erased_address=manager.email,
+            reason=CONTACT_ERASE_REASON,
+        )
     )
-    refs = [
-        (HiringManager._meta.label_lower, [manager.pk]),
-        (OutboundMessage._meta.label_lower, erased["messages"]),
-        (TrackingEvent._meta.label_lower, erased["delivery_events"]),
-        (InboundMessage._meta.label_lower, erased["inbound"]),
-    ]
+    refs = [(HiringManager._meta.label_lower, [manager.pk]), *(ref for part in parts for ref in part.refs)]
     admin_entries = pipeline_rights.admin_log_scrub(refs=refs)
     swept = _personal_data_sweep(personal)
-    details = {"emails": len(erased["messages"]), "other_rows_cleaned": swept, "admin_log_entries": admin_entries}
+    details = {
+        "emails": sum(part.counts.get("messages", 0) for part in parts),
+        "other_rows_cleaned": swept,
+        "admin_log_entries": admin_entries,
+    }
     audit_log_record(actor=by, action="hiring_manager.erase_everywhere", obj=manager, details=details)
     return details

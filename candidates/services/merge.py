@@ -1,32 +1,26 @@
 """Joining two records of the same person into one: what the admin's "merge two candidates" runs.
 
-Above notifications in the layers because a candidate's outbox rows move with them. Nothing is lost:
-applications, their history, contacts, prompts, safety nets, the client's chases and answers, messages and
-replies all end on the record that is kept, each app moving its own rows through its own service; the
-kept record remembers the other's details (its erasure must find what was written to them); the other
-record is then deleted (its audit rows stay, naming the record it was merged into).
+Nothing is lost: applications, their history, contacts, prompts, safety nets, the client's chases and
+answers, messages and replies all end on the record that is kept, each app moving its own rows through
+its own service: the pipeline's by a direct call (recruiting.services.applications), the apps above as
+subscribers of candidates.events.CandidatesMerging. The kept record remembers the other's details (its
+erasure must find what was written to them); the other record is then deleted (its audit rows stay,
+naming the record it was merged into).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from candidates.events import CandidatesMerging
 from candidates.models import Candidate
-from notifications.services import merge as notification_merge
+from recruiting import events
 from recruiting.audit import audit_log_record
-from recruiting.models import Application
 from recruiting.permissions import ensure_admin
 from recruiting.services import application_clock_recompute
-from recruiting.services.applications import application_delete_folded, application_history_fold
+from recruiting.services.applications import applications_delete_folded, applications_merge
 
 User = AbstractBaseUser
-
-
-def _application_fold(*, duplicate: Application, keeper: Application) -> None:
-    """Two applications of one person for the same job: the kept one takes everything of the other."""
-    application_history_fold(duplicate=duplicate, keeper=keeper)
-    notification_merge.messages_application_fold(duplicate_id=duplicate.pk, keeper_id=keeper.pk)
-    application_delete_folded(duplicate=duplicate)
 
 
 def _details(candidate: Candidate) -> list[dict[str, str]]:
@@ -51,17 +45,9 @@ def candidates_merge(*, keep: Candidate, merge: Candidate, by: User | None) -> C
     )
     if keep.erased_at or merge.erased_at:
         raise ValidationError("An erased candidate cannot be merged.")
-    kept_by_job = {application.job_id: application for application in keep.applications.select_for_update()}
-    folded = moved = 0
-    for application in merge.applications.select_for_update().order_by("pk"):
-        if application.job_id in kept_by_job:
-            _application_fold(duplicate=application, keeper=kept_by_job[application.job_id])
-            folded += 1
-        else:
-            application.candidate = keep
-            application.save(update_fields=["candidate"])
-            moved += 1
-    notification_merge.messages_candidate_move(from_candidate_id=merge.pk, to_candidate_id=keep.pk)
+    applications = applications_merge(keep_id=keep.pk, merge_id=merge.pk)
+    events.publish(CandidatesMerging(keep_id=keep.pk, merge_id=merge.pk, folded=applications.folded))
+    applications_delete_folded(duplicate_ids=applications.folded)
     keep.merged_details = [*keep.merged_details, *_details(merge)]
     if merge.do_not_contact and not keep.do_not_contact:
         keep.do_not_contact, keep.do_not_contact_at = True, merge.do_not_contact_at
@@ -76,6 +62,10 @@ def candidates_merge(*, keep: Candidate, merge: Candidate, by: User | None) -> C
         actor=by,
         action="candidate.merge",
         obj=keep,
-        details={"merged": merged_pk, "applications_moved": moved, "applications_folded": folded},
+        details={
+            "merged": merged_pk,
+            "applications_moved": applications.moved,
+            "applications_folded": len(applications.folded),
+        },
     )
     return keep

@@ -1,16 +1,21 @@
-"""The notifications app's part of a candidate's data rights: the messages written to them (with their
-tries), the emails that came back from them or about them, the suppression of their address and the
-provider's events about it, listed for an export and emptied for an erasure. Asked for by
-candidates.services.data_rights."""
+"""The notifications app's part of a person's data rights: the messages written to them (with their
+tries), the emails that came back from them or about them, the suppression of their address, the
+provider's events about it and the mail files of the embedded mode, listed for an export and emptied for
+an erasure; then its tables swept of the person's strings. Subscribers of the candidates app's events
+(candidates.events), listed in inloop/subscriptions.py."""
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from candidates.events import DataRightsPart
 from notifications.models import InboundMessage, MessageAttempt, OutboundMessage, Suppression, TrackingEvent
+from notifications.services import mail_files
 from notifications.services.outbox import WAITING, Status
 from recruiting.models import ClientChase
+from recruiting.personal_data import PersonalData, tables_sweep
 from recruiting.services.data_rights import when
 
 
@@ -51,7 +56,7 @@ def _chases_naming(application_ids: Iterable[int]) -> QuerySet[OutboundMessage]:
     return OutboundMessage.objects.filter(pk__in=chases.values("message_id"))
 
 
-def messages_export(*, candidate_id: int, application_ids: Iterable[int], addresses: list[str]) -> dict[str, list]:
+def _messages_export(*, candidate_id: int, application_ids: Iterable[int], addresses: list[str]) -> dict[str, list]:
     messages = (
         _messages(candidate_id=candidate_id, application_ids=application_ids)
         .prefetch_related("attempt_log")
@@ -101,7 +106,7 @@ def _message_export(message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def messages_erase(
+def _messages_erase(
     *, candidate_id: int, application_ids: list[int], addresses: list[str], erased_address: str, reason: str
 ) -> dict[str, list[int]]:
     """Cancel what still waits, empty every message and try, and forget the address in the suppression
@@ -133,7 +138,7 @@ def messages_erase(
     return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}
 
 
-def client_chase_messages_erase(
+def _client_chase_messages_erase(
     *, hiring_manager_id: int, addresses: list[str], erased_address: str, reason: str
 ) -> dict[str, list[int]]:
     """A hiring manager's erasure: the feedback requests written to them are emptied (what still waits is
@@ -161,3 +166,58 @@ def client_chase_messages_erase(
         sender="", sender_name="", recipient="", subject="", text="", raw=b"", header_message_id=""
     )
     return {"messages": message_ids, "delivery_events": event_ids, "inbound": inbound_ids}
+
+
+def _refs(erased: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+    return [
+        (OutboundMessage._meta.label_lower, erased["messages"]),
+        (TrackingEvent._meta.label_lower, erased["delivery_events"]),
+        (InboundMessage._meta.label_lower, erased["inbound"]),
+    ]
+
+
+def candidate_rows_export(
+    *, candidate_id: int, application_ids: Iterable[int], personal: PersonalData
+) -> DataRightsPart:
+    """CandidateExporting: the messages, suppressions, replies, delivery events and mail files about the
+    candidate; the admin log is read about the messages written to them."""
+    addresses = list(personal.addresses)
+    sections = _messages_export(candidate_id=candidate_id, application_ids=application_ids, addresses=addresses)
+    sections["mail_files"] = mail_files.mail_files_export(addresses=addresses, strings=personal.strings)
+    written_to_them = OutboundMessage.objects.filter(candidate_id=candidate_id).values_list("pk", flat=True)
+    return DataRightsPart(sections=sections, refs=[(OutboundMessage._meta.label_lower, written_to_them)])
+
+
+def candidate_rows_erase(
+    *, candidate_id: int, application_ids: list[int], personal: PersonalData, erased_address: str, reason: str
+) -> DataRightsPart:
+    """CandidateErasing: the messages to them or about them emptied (see _messages_erase)."""
+    erased = _messages_erase(
+        candidate_id=candidate_id,
+        application_ids=application_ids,
+        addresses=list(personal.addresses),
+        erased_address=erased_address,
+        reason=reason,
+    )
+    return DataRightsPart(refs=_refs(erased), counts={"messages": len(erased["messages"])})
+
+
+def hiring_manager_rows_erase(
+    *, hiring_manager_id: int, personal: PersonalData, erased_address: str, reason: str
+) -> DataRightsPart:
+    """HiringManagerErasing: the feedback requests to them and their emails emptied."""
+    erased = _client_chase_messages_erase(
+        hiring_manager_id=hiring_manager_id,
+        addresses=list(personal.addresses),
+        erased_address=erased_address,
+        reason=reason,
+    )
+    return DataRightsPart(refs=_refs(erased), counts={"messages": len(erased["messages"])})
+
+
+def personal_data_sweep(*, personal: PersonalData) -> int:
+    """PersonalDataSweeping: the app's tables now; the mail files once the erasure is committed (files are
+    not rolled back with the database). How many rows changed."""
+    addresses, strings = list(personal.addresses), personal.strings
+    transaction.on_commit(lambda: mail_files.mail_files_erase(addresses=addresses, strings=strings))
+    return tables_sweep(app_label="notifications", personal=personal)

@@ -4,6 +4,8 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above as an event (recruiting.events.ApplicationsMoved), inside the transaction.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -312,7 +314,7 @@ def application_history_fold(*, duplicate: Application, keeper: Application) -> 
     """Two applications of one person for the same job (their records merged): the kept one takes the
     other's history, contacts, prompts, safety nets and the client's chases and answers, and the later of
     the two last-told moments. The pipeline's rows only: each other app moves its own (the outbox its
-    messages and replies) before the other application is deleted with `application_delete_folded`."""
+    messages and replies) before the other application is deleted with `applications_delete_folded`."""
     StageChange.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
     ContactEvent.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
     prompts.prompts_fold(duplicate_id=duplicate.pk, keeper_id=keeper.pk, resolution=MERGED_RESOLUTION)
@@ -334,15 +336,45 @@ def _step(row, fields: tuple[str, ...]) -> tuple:
     return tuple(getattr(row, name) for name in fields)
 
 
+@dataclass(frozen=True)
+class ApplicationsMerged:
+    folded: dict[int, int]  # duplicate application id -> the kept one it was folded into
+    moved: int
+
+
 @transaction.atomic
-def application_delete_folded(*, duplicate: Application) -> None:
-    """Delete an application whose rows were all folded into another; refused while it still holds any
-    (a row some app did not move would go with it)."""
-    held = [
-        related.related_model._meta.label
-        for related in Application._meta.related_objects
-        if related.related_model.objects.filter(**{related.field.name: duplicate.pk}).exists()
-    ]
-    if held:
-        raise ValidationError(f"Application #{duplicate.pk} still holds rows: {', '.join(sorted(held))}.")
-    Application.objects.filter(pk=duplicate.pk).delete()
+def applications_merge(*, keep_id: int, merge_id: int) -> ApplicationsMerged:
+    """Two records of one person joined (candidates.services.merge): the merged record's applications move
+    to the kept one, except one for a job the kept record applied to as well, which is folded into that
+    application (application_history_fold). Each other app then moves its own rows from the folded ones, before
+    `applications_delete_folded`."""
+    kept_by_job = {
+        application.job_id: application
+        for application in Application.objects.select_for_update().filter(candidate_id=keep_id)
+    }
+    folded, moved = {}, 0
+    for application in Application.objects.select_for_update().filter(candidate_id=merge_id).order_by("pk"):
+        keeper = kept_by_job.get(application.job_id)
+        if keeper is not None:
+            application_history_fold(duplicate=application, keeper=keeper)
+            folded[application.pk] = keeper.pk
+        else:
+            application.candidate_id = keep_id
+            application.save(update_fields=["candidate"])
+            moved += 1
+    return ApplicationsMerged(folded=folded, moved=moved)
+
+
+@transaction.atomic
+def applications_delete_folded(*, duplicate_ids: Iterable[int]) -> None:
+    """Delete applications whose rows were all folded into others; refused while one still holds any (a
+    row some app did not move would go with it)."""
+    for duplicate_id in duplicate_ids:
+        held = [
+            related.related_model._meta.label
+            for related in Application._meta.related_objects
+            if related.related_model.objects.filter(**{related.field.name: duplicate_id}).exists()
+        ]
+        if held:
+            raise ValidationError(f"Application #{duplicate_id} still holds rows: {', '.join(sorted(held))}.")
+        Application.objects.filter(pk=duplicate_id).delete()

@@ -1,6 +1,7 @@
-"""The pipeline's part of a candidate's data rights: its rows about their applications, listed for an
-export and cleared of personal text for an erasure. The candidates app asks each app for its own rows
-(candidates.services.data_rights); the rows that figures count are kept, their free text is not."""
+"""The pipeline's part of a person's data rights: its rows about a candidate's applications, listed for an
+export and cleared of personal text for an erasure, and its tables (with Django's admin log) swept of any
+person's strings. The candidates app asks each app for its own rows (candidates.services.data_rights), the
+pipeline's by a direct call; the rows that figures count are kept, their free text is not."""
 
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -12,11 +13,19 @@ from django.db.models import Q
 from django.db.models.functions import Cast
 
 from recruiting.client_names import client_display_name
-from recruiting.models import SUBMITTED_STAGES, Application, AuditLog, ContactEvent, RecruiterPrompt, StageChange
+from recruiting.models import (
+    SUBMITTED_STAGES,
+    Application,
+    AuditLog,
+    ContactEvent,
+    HiringManager,
+    RecruiterPrompt,
+    StageChange,
+)
+from recruiting.personal_data import ERASED, PersonalData, tables_sweep
 from recruiting.services import prompts
 from recruiting.services.clock import application_clock_recompute
 
-ERASED = "[erased]"
 # Audit detail keys that only ever hold codes, dates or ids; every other string of a row about the
 # candidate is replaced.
 AUDIT_SAFE_KEYS = frozenset({"from", "to", "notify", "next_step_date", "channel", "direction", "source", "version"})
@@ -33,6 +42,11 @@ def person(user) -> dict[str, str] | None:
     if user is None:
         return None
     return {"name": user.get_full_name() or user.get_username(), "email": user.email}
+
+
+def application_ids(*, candidate_id: int) -> models.QuerySet:
+    """The ids of the candidate's applications, as a query (a subquery wherever it is used)."""
+    return Application.objects.filter(candidate_id=candidate_id).values_list("pk", flat=True)
 
 
 def applications_export(*, candidate_id: int) -> list[dict[str, Any]]:
@@ -186,3 +200,10 @@ def admin_log_scrub(*, refs: AuditRefs) -> int:
         entry.object_repr = f"{entry.content_type.name} #{entry.object_id} {ERASED}"
     LogEntry.objects.bulk_update(entries, ["object_repr"])
     return len(entries)
+
+
+def personal_data_sweep(*, personal: PersonalData) -> int:
+    """The person's strings replaced wherever left in the pipeline's tables (the records of hiring
+    managers are each erased on their own) and in Django's admin log; how many rows changed."""
+    swept = tables_sweep(app_label="recruiting", personal=personal, skip=[HiringManager])
+    return swept + tables_sweep(app_label="admin", personal=personal)
