@@ -1,4 +1,4 @@
-"""The feedback request to a hiring manager (rule 10): one email per manager per day, for every
+"""The feedback request to a hiring manager (docs/rules.md#client-owes): one email per manager per day, for every
 candidate whose answer they owe, held for the recruiter and sent in the manager's business hours.
 
 The pipeline's chase (recruiting.services.clients.client_answers_chase) hands the due applications to

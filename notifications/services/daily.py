@@ -1,4 +1,5 @@
-"""At most one automated email per candidate per day (rule 5): the candidate's local day is the window.
+"""At most one automated email per candidate per day (docs/rules.md#candidate-wishes): the candidate's local day is the
+window.
 
 Several applications of one candidate often change together (a client decides on three of them, a job
 closes). Their messages fall due together, and they go as one email:

@@ -69,7 +69,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 WAITING = (Status.HELD, Status.QUEUED)
 # Emails a person asked for (the recruiter's own, the candidate's new link): pausing automated updates
-# does not stop them (rule 5).
+# does not stop them (docs/rules.md#candidate-wishes).
 ON_REQUEST = (MessageTemplate.Code.PERSONAL, MessageTemplate.Code.STATUS_LINK)
 
 LATE_AFTER = timedelta(minutes=15)
@@ -197,7 +197,8 @@ class MessageDraft:
     stage_change: StageChange | None
     hold_minutes: int
     window_tz: str
-    # Given when the caller already decided (rule 7 writes the row cancelled); else the suppression check.
+    # Given when the caller already decided (docs/rules.md#many-jobs writes the row cancelled); else the suppression
+    # check.
     status: str | None = None
     status_reason: str = ""
     # Given when the caller computed the send time itself (the safety net's, policy.safety_net_send_time),

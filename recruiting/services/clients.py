@@ -1,4 +1,4 @@
-"""The client's answer (rule 10): a clock per application, the chase, the call prompt, the answer.
+"""The client's answer (docs/rules.md#client-owes): a clock per application, the chase, the call prompt, the answer.
 
 After a submission, and again after a client interview, the client owes the firm an answer by a due
 time (settings.INLOOP_CLIENT_ANSWER_DAYS business days, or the day after a date the client promised).

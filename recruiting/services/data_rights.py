@@ -36,8 +36,8 @@ def person(user) -> dict[str, str] | None:
 
 
 def applications_export(*, candidate_id: int) -> list[dict[str, Any]]:
-    """The candidate's applications with their history, contacts and prompts, oldest first. Client names
-    follow rule 8: a client the candidate was never put forward to is described, not named."""
+    """The candidate's applications with their history, contacts and prompts, oldest first. Client names follow
+    docs/rules.md#confidential-client: a client the candidate was never put forward to is described, not named."""
     applications = (
         Application.objects.filter(candidate_id=candidate_id)
         .select_related("job__client", "owner")
