@@ -94,7 +94,7 @@ def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | 
     )
 
 
-RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job."
+OFFER_ELSEWHERE_REASON = "Not sent: the candidate holds an offer or placement for another job."
 # The automated rejections docs/rules.md#many-jobs holds back.
 REJECTIONS = (Code.REJECTION_EARLY, Code.REJECTION_LATE)
 
@@ -114,7 +114,7 @@ def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | 
     )
     return messages_cancel_waiting(
         cancels=[
-            (message_id, RULE_7_REASON, {"application": offer_of[candidate_id].pk})
+            (message_id, OFFER_ELSEWHERE_REASON, {"application": offer_of[candidate_id].pk})
             for message_id, candidate_id in waiting
         ],
         by=by,
@@ -257,7 +257,7 @@ def _stage_email_decide(
         return StageEmail(None, note="No automated email for this stage.")
     hold = stage_hold_minutes(to_stage, row)
     if code in REJECTIONS and holds_offer_elsewhere():
-        return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
+        return StageEmail(code, hold, note=OFFER_ELSEWHERE_REASON, cancel_reason=OFFER_ELSEWHERE_REASON)
     note = (
         f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
         "then goes out in the candidate's business hours."

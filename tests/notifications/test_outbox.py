@@ -249,7 +249,7 @@ def test_an_offer_cancels_the_rejections_still_held_for_other_jobs_many_jobs():
     moved(other, Stage.SUBMITTED, Stage.OFFER)
     held_rejection = messages(rejected)[-1]
     assert held_rejection.status == Status.CANCELLED
-    assert held_rejection.status_reason == stage_emails.RULE_7_REASON
+    assert held_rejection.status_reason == stage_emails.OFFER_ELSEWHERE_REASON
     assert messages(other)[-1].template_code == "offer" and messages(other)[-1].status == Status.HELD
 
 

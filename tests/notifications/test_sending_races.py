@@ -84,7 +84,7 @@ def test_a_rejection_whose_candidate_got_an_offer_meanwhile_is_not_sent_many_job
     rejection.refresh_from_db()
     assert (report.sent, report.suppressed, len(mail.outbox)) == (0, 1, 0)
     assert rejection.status == Status.SUPPRESSED
-    assert rejection.status_reason == stage_emails.RULE_7_REASON
+    assert rejection.status_reason == stage_emails.OFFER_ELSEWHERE_REASON
 
 
 @pytest.mark.django_db

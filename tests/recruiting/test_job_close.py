@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from candidates.services.people import candidate_set_preferences
 from notifications.models import OutboundMessage, Suppression
-from notifications.services.stage_emails import RULE_7_REASON
+from notifications.services.stage_emails import OFFER_ELSEWHERE_REASON
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,
@@ -272,7 +272,7 @@ def test_what_closing_a_job_owes_each_candidate(closer):
     # docs/rules.md#many-jobs: an offer or placement elsewhere, the rejection is written cancelled with the reason.
     for name in ("offer_elsewhere", "placed_elsewhere"):
         message = closing(apps[name])
-        assert (message.status, message.status_reason) == (Status.CANCELLED, RULE_7_REASON), name
+        assert (message.status, message.status_reason) == (Status.CANCELLED, OFFER_ELSEWHERE_REASON), name
     # docs/rules.md#candidate-wishes: do not contact, paused, or an address on the suppression list.
     assert closing(apps["do_not_contact"]).status_reason == "The candidate asked not to be contacted: Found a job"
     assert closing(apps["paused"]).status_reason == "The candidate paused automated updates."
