@@ -1,8 +1,8 @@
 """Which email a stage change owes the candidate (docs/rules.md#rejection-by-depth,
 docs/rules.md#many-jobs and the stage policies), and writing it.
 
-The pipeline hands every batch of stage changes to stage_changes_notify through its port
-(recruiting.events.ApplicationsMoved), inside the move's transaction; inloop/subscriptions.py subscribes it.
+The pipeline publishes every batch of stage changes as the event recruiting.events.ApplicationsMoved, inside the
+move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to it.
 """
 
 from collections import defaultdict
