@@ -166,7 +166,8 @@ def events_record(*, events: Sequence[tuple[str, dict]]) -> list[WebhookEvent]:
 
 
 def stage_changes_record(*, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset[date] | None):
-    """The pipeline's port subscriber: application.created / application.moved for each stage change."""
+    """Subscribed to recruiting.events.ApplicationsMoved: application.created / application.moved for each stage
+    change."""
     events = []
     for change in stage_changes:
         application = change.application

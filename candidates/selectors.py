@@ -31,13 +31,12 @@ def application_update_requested_at(*, application: Application) -> datetime | N
 def candidate_status_applications(*, candidate: Candidate) -> QuerySet[Application]:
     """A candidate's applications for their status page, open ones first, in one query.
 
-    Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the
-    client saw the candidate, which lets rule 8 show the client's name), `update_requested_at`
-    (when the candidate last asked for news, inside the seven-day window), `owner_reminded` and
-    `lead_reminded` (an open overdue prompt, escalated to the team lead) and `feedback_due_at` (the
-    feedback owed after a late rejection, while it is) and `feedback_requested_at` (when they asked
-    for feedback after a late rejection, if they did), and `client_asked_sent_at`
-    (when our request for the client's decision on the current step was sent, if it was).
+    Annotated with `client_has_seen_candidate` (the application ever reached a stage in which the client saw the
+    candidate, which lets docs/rules.md#confidential-client show the client's name), `update_requested_at` (when the
+    candidate last asked for news, inside the seven-day window), `owner_reminded` and `lead_reminded` (an open overdue
+    prompt, escalated to the team lead) and `feedback_due_at` (the feedback owed after a late rejection, while it is)
+    and `feedback_requested_at` (when they asked for feedback after a late rejection, if they did), and
+    `client_asked_sent_at` (when our request for the client's decision on the current step was sent, if it was).
     """
     since = timezone.now() - UPDATE_REQUEST_INTERVAL
     reached_client = StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)

@@ -42,8 +42,8 @@ STAGE_FOR_CANDIDATE: dict[str, StageWords] = {
 }
 
 
-# A rejection the candidate has not been told about yet: their recruiter tells them first (rule 6), so
-# the page must not break the news on its own.
+# A rejection the candidate has not been told about yet: their recruiter tells them first
+# (docs/rules.md#rejection-by-depth), so the page must not break the news on its own.
 OUTCOME_NOT_YET_TOLD = StageWords(
     "Update on its way", "Your recruiter will be in touch with you about this application very soon."
 )
@@ -66,7 +66,8 @@ def late_update_words(*, recruiter_name: str, owner_reminded: bool, lead_reminde
 
 
 def personal_news_words(*, recruiter_name: str, due_on: date | None, late: bool, lead_reminded: bool) -> str:
-    """After a late rejection the recruiter tells the candidate in person (rule 6): by when, or that it is late."""
+    """After a late rejection the recruiter tells the candidate in person (docs/rules.md#rejection-by-depth): by when,
+    or that it is late."""
     if late:
         whom = f"{recruiter_name} and their team lead" if lead_reminded else recruiter_name
         return f"Your recruiter's message is late. We have reminded {whom}."
@@ -79,6 +80,7 @@ def personal_news_words(*, recruiter_name: str, due_on: date | None, late: bool,
 
 
 def client_asked_words(*, client_name: str, asked_on: date) -> str:
-    """That we asked the client for its decision, and when: said only once the request was actually sent
-    (the caller passes rule 8's display name, which is the client's own name only once it has seen them)."""
+    """That we asked the client for its decision, and when: said only once the request was actually sent (the caller
+    passes the display name of docs/rules.md#confidential-client, which is the client's own name only once it has seen
+    them)."""
     return f"We asked {client_name} for their decision on {calendar.day_words(asked_on)}."

@@ -337,7 +337,7 @@ def format_day(value) -> str:
 
 
 def other_applications_sentence(count: int) -> str:
-    """Rule 7: a closing message must not read like the end of everything when other doors are open."""
+    """docs/rules.md#many-jobs: a closing message must not read like the end of everything when other doors are open."""
     if count <= 0:
         return ""
     if count == 1:
@@ -352,7 +352,8 @@ def other_applications_sentence(count: int) -> str:
 
 
 def client_display_name(application, *, reached_client: bool | None = None) -> str:
-    """Rule 8, as the candidate's own pages word it: named once the client has seen the candidate.
+    """docs/rules.md#confidential-client, as the candidate's own pages word it: named once the client has seen the
+    candidate.
 
     `reached_client` says whether the application ever entered a submitted stage, when the caller read
     that for a whole batch; without it the history is looked up.

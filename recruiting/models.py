@@ -31,9 +31,11 @@ class Stage(models.TextChoices):
 PIPELINE = (Stage.NEW, Stage.SCREENING, Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER, Stage.PLACED)
 ACTIVE_STAGES = (Stage.NEW, Stage.SCREENING, Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER)
 CLOSED_STAGES = (Stage.PLACED, Stage.REJECTED, Stage.WITHDRAWN)
-# Stages in which the client has already seen the candidate (rule 8: its name may then be shown).
+# Stages in which the client has already seen the candidate (docs/rules.md#confidential-client: its name may then
+# be shown).
 SUBMITTED_STAGES = (Stage.SUBMITTED, Stage.INTERVIEWING, Stage.OFFER, Stage.PLACED)
-# A candidate with an application in one of these gets no automated rejection for other jobs (rule 7).
+# A candidate with an application in one of these gets no automated rejection for other jobs
+# (docs/rules.md#many-jobs).
 OFFER_STAGES = (Stage.OFFER, Stage.PLACED)
 
 
@@ -193,8 +195,8 @@ class Application(models.Model):
     safety_net_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # The client's answer (rule 10), written only by recruiting.services.clients: since when the client
-    # owes one, by when (null when it owes none), the date the client itself promised, when the due step
+    # The client's answer (docs/rules.md#client-owes), written only by recruiting.services.clients: since when the
+    # client owes one, by when (null when it owes none), the date the client itself promised, when the due step
     # was chased, and when the client last answered.
     client_asked_at = models.DateTimeField(null=True, blank=True)
     client_answer_due = models.DateTimeField(null=True, blank=True)
@@ -286,8 +288,8 @@ class ContactEvent(models.Model):
     message = models.OneToOneField(
         "notifications.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
     )
-    # False once the mail provider reported the email bounced or was marked as spam: it stays on the
-    # timeline, but it told the candidate nothing (rule 5: told means delivered).
+    # False once the mail provider reported the email bounced or was marked as spam: it stays on the timeline, but it
+    # told the candidate nothing (told means delivered: docs/rules.md#news-owed).
     delivered = models.BooleanField(default=True)
 
     class Meta:

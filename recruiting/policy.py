@@ -1,6 +1,6 @@
 """When is the next update owed to a candidate? Pure functions: no ORM, no clock, no settings.
 
-Rules (docs/rules.md#promised-date, #silence-cap):
+Rules (docs/rules.md#promised-date, docs/rules.md#silence-cap):
 - With a promised next-step date, the update is due `grace` business days after that date
   (start of that day in the firm's time zone), whatever the stage's silence cap says.
 - Without one, the update is due `max_silent` business days after the candidate was last told
@@ -32,7 +32,7 @@ class SilencePolicy:
     grace_business_days: int = 1
     escalate_after_business_days: int = 2
     # After a rejection from this stage once the client saw the candidate: business days until the
-    # recruiter's personal feedback is due (rule 6).
+    # recruiter's personal feedback is due (docs/rules.md#rejection-by-depth).
     feedback_due_business_days: int = 3
 
 
@@ -86,7 +86,8 @@ def _stage_or_promise_due(
     promised_date: date | None,
     holidays: Collection[date],
 ) -> datetime:
-    """Rules 2 and 3 before the ceiling: the stage's silence limit, or the first day after a pending promise."""
+    """docs/rules.md#promised-date and docs/rules.md#silence-cap before the ceiling: the stage's silence limit, or the
+    first day after a pending promise."""
     informed_local = last_informed_at.astimezone(tz)
     cap_day = add_business_days(informed_local.date(), policy.max_silent_business_days, holidays)
     due = datetime.combine(cap_day, informed_local.timetz().replace(tzinfo=None), tzinfo=tz)
@@ -332,7 +333,8 @@ def silence_schedule(
     """The steps of an active application from the last time its candidate was told something.
 
     Naturally (times in the firm's zone `tz`, business days skip weekends and `holidays`):
-    - prompt_at: the stage's silence limit, or the first day after a pending promised date (rules 2, 3);
+    - prompt_at: the stage's silence limit, or the first day after a pending promised date
+      (docs/rules.md#promised-date, docs/rules.md#silence-cap);
     - escalate_at: `escalate_after_business_days` after the prompt;
     - safety_net_at: as many business days after the escalation.
     The ceiling (14 days after the last contact) is fixed: the safety net is pulled earlier so that its

@@ -78,7 +78,7 @@ class ApplicationRow:
     # A late update said plainly (who has been reminded), with the next date we can keep, if any.
     late_words: str = ""
     latest_news_by: date | None = None
-    # After a late rejection: the recruiter tells them in person, by when (rule 6).
+    # After a late rejection: the recruiter tells them in person, by when (docs/rules.md#rejection-by-depth).
     personal_news: str = ""
     # Turned down after a client saw them: they may ask for feedback, once.
     feedback_owed: bool = False
@@ -99,8 +99,8 @@ def _gets_automated_email(candidate: Candidate) -> bool:
 
 
 def _latest_news_by(application: Application, candidate: Candidate, now: datetime, tz: ZoneInfo) -> date | None:
-    """The date a late candidate hears from us at the latest: the safety net's email goes out before two
-    weeks of silence (rule 3), for a candidate who gets automated email. None when we cannot promise it."""
+    """The date a late candidate hears from us at the latest: the safety net's email goes out before two weeks of
+    silence (docs/rules.md#silence-cap), for a candidate who gets automated email. None when we cannot promise it."""
     if not _gets_automated_email(candidate):
         return None
     latest = policy.silence_ceiling(application.last_informed_at or application.created_at) - policy.SAFETY_NET_MARGIN
@@ -108,7 +108,7 @@ def _latest_news_by(application: Application, candidate: Candidate, now: datetim
 
 
 def _row_timing(application: Application, candidate: Candidate, now: datetime, tz: ZoneInfo) -> dict:
-    """What the row says about when they will hear: never a date that has passed (rule 9)."""
+    """What the row says about when they will hear: never a date that has passed (docs/rules.md#no-surprise)."""
     owner = application.owner
     name = owner.get_full_name() or owner.get_username()
     today = now.astimezone(tz).date()

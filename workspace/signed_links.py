@@ -1,18 +1,9 @@
 """Signed links in what people read: shown only to whoever may act on what the link opens.
 
-A signed link is a key. A candidate's status link shows their applications and pauses or stops their
-email, their unsubscribe link stops it, a hiring manager's answer link records the client's answer about an
-application, a reply address makes an email count as the answer to our message, a password reset link
-opens an account. Emails carry them, and emails are read on many pages: the outbox and its messages,
-timelines, the Replies tab (an out-of-office note or a bounce quotes the email it answers), the home
-page, previews, the admin. So the mask is not applied page by page but to every page served to someone
-signed in (SignedLinkMask below): a page added later is masked as well. Pages open to anyone (the
-candidate's and the hiring manager's own pages, which carry their own links) are left alone.
-
-A link stays readable for whoever may act on what it opens (recruiting.permissions.can_act_on): on the
-candidate for a status or unsubscribe link, on the application for an answer link, on every application
-the message is about for a reply address. A password reset link is its account holder's alone: always
-masked. So is a token we cannot read (altered, or cut short by a shortened preview).
+A signed link is a key (a status page, an unsubscribe, a client's answer, a reply address, a password reset), and
+the emails that carry them are read on many pages. So the mask (SignedLinkMask below) applies to every page served
+to someone signed in, a page added later included; the pages open to anyone carry their own links and are left
+alone. Who may read which link: "Roles" in docs/architecture.md.
 """
 
 import re

@@ -272,7 +272,8 @@ DEMO_REPLIES = (
 )
 
 
-# Default automated email per stage entry (rule 6 and 9 of the product: rejections held longest).
+# Default automated email per stage entry (docs/rules.md#rejection-by-depth and docs/rules.md#no-surprise: rejections
+# held longest).
 STAGE_TEMPLATES = {
     Stage.NEW: "acknowledgment",
     Stage.SCREENING: "screening",

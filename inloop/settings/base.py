@@ -298,8 +298,8 @@ if INLOOP_PUT_FORWARD_SCOPE not in ("firm", "team"):
 INLOOP_DIGEST_HOUR = env.int("INLOOP_DIGEST_HOUR", default=8)
 # A digest goes out only in this many hours after the digest hour; a missed window waits for the next morning.
 INLOOP_DIGEST_WINDOW_HOURS = env.int("INLOOP_DIGEST_WINDOW_HOURS", default=3)
-# The client's answer (rule 10), in business days: owed after a submission and after a client interview,
-# then the recruiter is prompted to call this long after the chase, and the team lead told this long after
+# The client's answer (docs/rules.md#client-owes), in business days: owed after a submission and after a client
+# interview, then the recruiter is prompted to call this long after the chase, and the team lead told this long after
 # that. A manager's one-click answer link lives this many days.
 INLOOP_CLIENT_ANSWER_DAYS = {
     "submitted": env.int("INLOOP_CLIENT_ANSWER_DAYS_AFTER_SUBMISSION", default=3),

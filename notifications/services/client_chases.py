@@ -1,11 +1,10 @@
-"""The feedback request to a hiring manager (rule 10): one email per manager per day, for every
+"""The feedback request to a hiring manager (docs/rules.md#client-owes): one email per manager per day, for every
 candidate whose answer they owe, held for the recruiter and sent in the manager's business hours.
 
-The pipeline's chase (recruiting.services.clients.client_answers_chase) hands the due applications to
-client_chases_queue through its port; NotificationsConfig.ready() subscribes it. A manager already
-chased today (their day, in their zone) is left for tomorrow: the applications stay unchased and the
-next scan picks them up. The managers are locked while their email is written, so two scans at once
-write one email each.
+The pipeline's chase (recruiting.services.clients.client_answers_chase) publishes the due applications as the
+event recruiting.events.ClientAnswersDue; inloop/subscriptions.py subscribes client_chases_queue. A manager already
+chased today (their day, in their zone) is left for tomorrow: the applications stay unchased and the next scan
+picks them up. The managers are locked while their email is written, so two scans at once write one email each.
 """
 
 from collections import defaultdict

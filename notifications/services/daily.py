@@ -1,21 +1,11 @@
-"""At most one automated email per candidate per day (rule 5): the candidate's local day is the window.
+"""At most one automated email per candidate per day (docs/rules.md#candidate-wishes), the candidate's local day being
+the window.
 
-Several applications of one candidate often change together (a client decides on three of them, a job
-closes). Their messages fall due together, and they go as one email:
-
-- when a worker claims a due automated message, it claims the candidate's other due automated messages
-  with it (never one still in its hold: the recruiter may still read or cancel it);
-- a candidate who already had an automated email today (sent, on the wire or of unknown outcome) gets
-  nothing more today: their due messages move to the start of their business hours on their next day,
-  where they go together. Claims of one candidate are serialised by a transaction-scoped advisory lock,
-  so two workers never both decide that nothing has gone yet. A message with no send window (a person
-  pressed "send now", or the safety net before two weeks of silence) is not moved: it is owed now;
-- in the batch, a candidate's messages become one email: the first is its lead, the others are marked
-  `combined_into` it. The lead's hand-over mark, Message-ID, outcome and retries are theirs too, so the
-  outbox's guarantees (idempotency, unknown after hand-over, the relay) hold for the email as a whole,
-  and each message is recorded sent on its own application's timeline.
-
-Personal emails and the status-page link are not automated: a person asked for them.
+A worker claims a candidate's due automated messages together (never one still in its hold), under a
+transaction-scoped advisory lock per candidate, and sends them as one email: the first is its lead, the others are
+`combined_into` it. A candidate already written to today gets the rest at the opening of their next business day;
+a message with no send window is owed now. Personal emails and the status-page link are not automated. Why and how:
+"One automated email per candidate per day" in docs/architecture.md.
 """
 
 from collections import defaultdict

@@ -1,20 +1,9 @@
 """Dates that hold: a message says what is true at the moment it goes out, not when it was queued.
 
-An automated message about an application is written when its event happens, then waits (its hold, the
-candidate's business hours, an outage). By the time it goes, the dates it states may have passed, rule
-7's sentence may no longer be true, the client may have seen the candidate. So a sending worker renders
-every unedited message again, just before the hand-over, from the template in force and the
-application's facts read then, for the whole batch at once:
-
-- `next_update_by` is the next due date *after this message*: the message is news, so the clock starts
-  again from it (the same computation the clock makes when it is recorded);
-- a promised next-step date that has passed is not stated;
-- rule 7's "your other applications are still open" and rule 8's client name are decided now.
-
-A message a person edited is sent as written: we cannot rewrite their words. If a date it states (in the
-way our emails write dates, "Friday 20 November 2026") was still ahead when they edited it and has passed
-by the time it is due, it is not sent: it goes back to its recruiter (status `returned`, with the reason),
-who edits it again or cancels it.
+Just before the hand-over, a sending worker renders every unedited message again, from the template in force and
+the application's facts read then, for the whole batch at once. A message a person edited is sent as written, unless
+a date it states has passed by the time it is due: then it goes back to its recruiter (`returned`). What is decided
+at that moment: "Dates that hold" in docs/architecture.md.
 """
 
 import re
@@ -176,8 +165,8 @@ def _messages_text_save(messages: list[OutboundMessage]) -> None:
 
 
 def _application_facts(application_ids: set[int]) -> dict[int, tuple[bool, int]]:
-    """Per application, in one query: did it ever reach the client (rule 8), and how many other live
-    applications has its candidate (rule 7)."""
+    """Per application, in one query: did it ever reach the client (docs/rules.md#confidential-client), and how many
+    other live applications has its candidate (docs/rules.md#many-jobs)."""
     others = (
         Application.objects.filter(candidate_id=OuterRef("candidate_id"), stage__in=ACTIVE_STAGES)
         .exclude(pk=OuterRef("pk"))

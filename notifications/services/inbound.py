@@ -1,21 +1,11 @@
 """Email that comes back: replies to our messages, automatic answers and delivery reports.
 
-Two routes bring a raw message here: `manage.py receive_email` (a Postfix or Exim pipe) and the mail
-provider's inbound webhook (django-anymail). Every message is stored, once (a digest of its source is
-unique), whatever becomes of it: matched to the outbox message it answers (by the signed token of its
-reply address, else by In-Reply-To / References against our Message-IDs) and handed to the pipeline as
-an inbound contact, or rejected with its reason and a log line. Nothing a sender writes raises here: a
-message we cannot read is a stored rejection, never an error for the mail server or the provider.
-
-Anyone can write a From header, and anyone who saw one of our emails can quote its Message-ID. So a reply
-counts as its sender's (a reply owed to a candidate, a client's answer that stops the client's clock) only
-when it is verified: it came to the signed reply address of a message we handed over, or, where no reply
-domain is configured (In-Reply-To is then the only way back), it quotes the Message-ID of such a message
-and comes from the address that message went to. The receiving server's Authentication-Results header,
-where present, is heard too: a DMARC failure for the From domain makes any reply unverified. An
-unverified reply is kept on the timeline, marked so, and opens nothing. Only messages that were handed
-over to the mail server are answered: a reply naming one that is held, cancelled or never sent matches
-nothing.
+`manage.py receive_email` (a mail server's pipe) and the provider's inbound webhook bring the raw message here.
+Every message is stored once, then matched to the outbox message it answers and handed to the pipeline as an
+inbound contact, or rejected with its reason; nothing a sender writes raises here. A reply counts as its sender's
+only when verified (its signed reply address, or our Message-ID quoted from the address that message went to, and
+no DMARC failure); an unverified one is kept, marked so, and opens nothing (docs/rules.md#replies; "Replies" in
+docs/architecture.md).
 """
 
 import hashlib

@@ -81,7 +81,8 @@ def message_personal_queue(
     idempotency_key: str | None = None,
     answering: InboundMessage | None = None,
 ) -> OutboundMessage:
-    """A recruiter's own email to the candidate: goes out now, paused candidates included (rule 5).
+    """A recruiter's own email to the candidate: goes out now, paused candidates included
+    (docs/rules.md#candidate-wishes).
 
     Give `idempotency_key` (e.g. from the form) so that a double submit does not send it twice. Given
     `answering`, an email of theirs that came back, it goes as the answer to it, in the same thread of the

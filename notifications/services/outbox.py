@@ -1,26 +1,10 @@
 """The outbox: every email owed to someone is a row first, and goes out from a worker after commit.
 
-Life of a message (status, see TRANSITIONS):
-- Written `held` (in its hold window) or `queued` in the transaction of the event that owes it, with a
-  unique idempotency key: the same event twice gives one row. A candidate who may not be written to
-  gets the row as `suppressed`, with the reason, so that the recruiter sees what did not go and why.
-- A worker claims due rows (`select_for_update(skip_locked=True)`, status `sending`, a lease) and commits
-  before it talks to the mail server. It re-checks suppression, marks `handover_at` just before handing
-  the message over, and records the outcome: `sent` (then a contact on the timeline, which resets the
-  keep-in-the-loop clock), `failed` (permanent; the recruiter is prompted), `queued` again with
-  exponential backoff and jitter (temporary), or `unknown` (the connection died after the body was
-  handed over: it may have been delivered, so it is never sent again automatically; the recruiter is
-  prompted).
-- The relay (beat, every minute) reclaims expired leases: a row never handed over goes back to the
-  queue, a row with `handover_at` set becomes `unknown`. It then wakes workers for due rows: the Celery
-  message is only a hint, so a broker outage delays mail and loses none.
-
-Late messages. A message more than LATE_AFTER past its send time was held up (broker
-or worker outage, mail server down). It is never dropped: if the recipient's business hours are open,
-or the message has no send window, it goes out now with a note in `status_reason`; otherwise it moves
-to the start of the recipient's next business hours, again with a note, unless that is past the moment
-it must have gone by (`must_send_by`, the safety net's): then it goes now. News that became stale in the
-meantime (the application moved on) was already cancelled by the stage change itself.
+A row is written `held`, `queued` or `suppressed` (with the reason) in the transaction of the event that owes it,
+under a unique idempotency key; TRANSITIONS below is the one table of its statuses. Workers claim, hand over and
+record (notifications.services.sending), the relay reclaims expired leases, and a late message is never dropped:
+it goes now or at the recipient's next opening, never past its `must_send_by`. The life of a message: "The
+outbox" in docs/architecture.md.
 """
 
 import logging
@@ -69,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 WAITING = (Status.HELD, Status.QUEUED)
 # Emails a person asked for (the recruiter's own, the candidate's new link): pausing automated updates
-# does not stop them (rule 5).
+# does not stop them (docs/rules.md#candidate-wishes).
 ON_REQUEST = (MessageTemplate.Code.PERSONAL, MessageTemplate.Code.STATUS_LINK)
 
 LATE_AFTER = timedelta(minutes=15)
@@ -197,7 +181,8 @@ class MessageDraft:
     stage_change: StageChange | None
     hold_minutes: int
     window_tz: str
-    # Given when the caller already decided (rule 7 writes the row cancelled); else the suppression check.
+    # Given when the caller already decided (docs/rules.md#many-jobs writes the row cancelled); else the suppression
+    # check.
     status: str | None = None
     status_reason: str = ""
     # Given when the caller computed the send time itself (the safety net's, policy.safety_net_send_time),

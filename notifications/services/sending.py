@@ -51,7 +51,7 @@ from notifications.services.recording import (
     record_suppressed,
 )
 from notifications.services.reply_addresses import reply_address
-from notifications.services.stage_emails import REJECTIONS, RULE_7_REASON
+from notifications.services.stage_emails import OFFER_ELSEWHERE_REASON, REJECTIONS
 from recruiting import branding, calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
 from recruiting.models import OFFER_STAGES, Application, ClientChase, FirmSettings
@@ -259,10 +259,10 @@ def _close_quietly(mailer) -> None:
 
 
 def _rejections_of_candidates_with_offers(messages: list[OutboundMessage]) -> set[int]:
-    """Rule 7 again at send time: the rejections of this batch whose candidate now holds an offer or a
-    placement for another job. Queueing already checks, and an offer cancels the rejections waiting, but
-    a move made while a job was being closed may have crossed the close's read. One query, and none for a
-    batch without rejections."""
+    """docs/rules.md#many-jobs again at send time: the rejections of this batch whose candidate now holds an offer or a
+    placement for another job. Queueing already checks, and an offer cancels the rejections waiting, but a move made
+    while a job was being closed may have crossed the close's read. One query, and none for a batch without
+    rejections."""
     rejections = [message for message in messages if message.template_code in REJECTIONS and message.candidate_id]
     if not rejections:
         return set()
@@ -293,8 +293,8 @@ def _safety_net_overtaken(message: OutboundMessage) -> str:
 
 
 def _messages_to_send(messages: list[OutboundMessage], *, worker: str, report: SendReport) -> list[OutboundMessage]:
-    """The claimed messages that may go as they are now: suppression and rule 7 checked again, an edited
-    message whose date has passed sent back to its recruiter, the others rendered for this moment."""
+    """The claimed messages that may go as they are now: suppression and docs/rules.md#many-jobs checked again, an
+    edited message whose date has passed sent back to its recruiter, the others rendered for this moment."""
     now = timezone.now()
     listed = suppression_list([message.to_address for message in messages])
     offered = _rejections_of_candidates_with_offers(messages)
@@ -307,7 +307,7 @@ def _messages_to_send(messages: list[OutboundMessage], *, worker: str, report: S
                 automated=message.template_code not in ON_REQUEST,
                 listed=listed,
             )
-            or (RULE_7_REASON if message.pk in offered else "")
+            or (OFFER_ELSEWHERE_REASON if message.pk in offered else "")
             or _safety_net_overtaken(message)
         )
         if reason:

@@ -1,7 +1,8 @@
-"""Which email a stage change owes the candidate (rules 6, 7 and the stage policies), and writing it.
+"""Which email a stage change owes the candidate (docs/rules.md#rejection-by-depth,
+docs/rules.md#many-jobs and the stage policies), and writing it.
 
-The pipeline hands every batch of stage changes to stage_changes_notify through its port
-(recruiting.events.ApplicationsMoved), inside the move's transaction; inloop/subscriptions.py subscribes it.
+The pipeline publishes every batch of stage changes as the event recruiting.events.ApplicationsMoved, inside the
+move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to it.
 """
 
 from collections import defaultdict
@@ -93,13 +94,13 @@ def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | 
     )
 
 
-RULE_7_REASON = "Not sent: the candidate holds an offer or placement for another job (rule 7)."
-# The automated rejections rule 7 holds back.
+OFFER_ELSEWHERE_REASON = "Not sent: the candidate holds an offer or placement for another job."
+# The automated rejections docs/rules.md#many-jobs holds back.
 REJECTIONS = (Code.REJECTION_EARLY, Code.REJECTION_LATE)
 
 
 def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | None) -> int:
-    """Rule 7: an offer or placement cancels the automated rejections still waiting for other jobs."""
+    """docs/rules.md#many-jobs: an offer or placement cancels the automated rejections still waiting for other jobs."""
     offer_of = {application.candidate_id: application for application in applications}
     waiting = list(
         OutboundMessage.objects.select_for_update()
@@ -113,7 +114,7 @@ def _rejections_elsewhere_cancel(*, applications: list[Application], by: User | 
     )
     return messages_cancel_waiting(
         cancels=[
-            (message_id, RULE_7_REASON, {"application": offer_of[candidate_id].pk})
+            (message_id, OFFER_ELSEWHERE_REASON, {"application": offer_of[candidate_id].pk})
             for message_id, candidate_id in waiting
         ],
         by=by,
@@ -136,9 +137,9 @@ FEEDBACK_OWED_DETAIL = (
 
 
 def _feedback_prompts_open(*, changes: list[StageChange], holidays: frozenset) -> None:
-    """Rule 6: feedback is owed on each application, due the stage policy's feedback_due_business_days
-    (of the stage it was rejected from) after now, same time of day, and escalated to the team lead the
-    policy's escalate-after business days later if it is still not given."""
+    """docs/rules.md#rejection-by-depth: feedback is owed on each application, due the stage policy's
+    feedback_due_business_days (of the stage it was rejected from) after now, same time of day, and escalated to the
+    team lead the policy's escalate-after business days later if it is still not given."""
     tz = calendar.firm_time_zone()
     now = timezone.now()
     policies = selectors.stage_policies()
@@ -171,13 +172,14 @@ class StageEmail:
     code: str | None
     hold_minutes: int = 0
     note: str = ""
-    # Set when the email is written but must not go (rule 7): the row is created cancelled with this.
+    # Set when the email is written but must not go (docs/rules.md#many-jobs): the row is created cancelled with this.
     cancel_reason: str = ""
     feedback_owed: bool = False
 
 
 def stage_default_hold_minutes(stage: str) -> int:
-    """The hold of a stage's email when its policy says nothing: 24 hours for rejections (rule 6)."""
+    """The hold of a stage's email when its policy says nothing: 24 hours for rejections
+    (docs/rules.md#rejection-by-depth)."""
     return settings.INLOOP_REJECTION_HOLD_MINUTES if stage == Stage.REJECTED else settings.INLOOP_HOLD_MINUTES
 
 
@@ -200,11 +202,14 @@ def _hold_words(minutes: int) -> str:
 def stage_email_decision(
     *, application: Application, from_stage: str, to_stage: str, notify: bool = True
 ) -> StageEmail:
-    """Decide the automated email of a move from `from_stage` to `to_stage` (rules 6, 7 and the policy).
+    """Decide the automated email of a move from `from_stage` to `to_stage` (docs/rules.md#rejection-by-depth,
+    docs/rules.md#many-jobs and the policy).
 
     - a backward move is a correction and sends nothing;
-    - a rejection after the client saw the candidate sends nothing automated: feedback is owed (rule 6);
-    - an early rejection of a candidate holding an offer or placement elsewhere is cancelled (rule 7);
+    - a rejection after the client saw the candidate sends nothing automated: feedback is owed
+      (docs/rules.md#rejection-by-depth);
+    - an early rejection of a candidate holding an offer or placement elsewhere is cancelled
+      (docs/rules.md#many-jobs);
     - otherwise the stage's policy row, or the defaults: the stage's template, and the row's hold or, when
       it leaves the hold empty, the stage's default (stage_hold_minutes).
     """
@@ -252,7 +257,7 @@ def _stage_email_decide(
         return StageEmail(None, note="No automated email for this stage.")
     hold = stage_hold_minutes(to_stage, row)
     if code in REJECTIONS and holds_offer_elsewhere():
-        return StageEmail(code, hold, note=RULE_7_REASON, cancel_reason=RULE_7_REASON)
+        return StageEmail(code, hold, note=OFFER_ELSEWHERE_REASON, cancel_reason=OFFER_ELSEWHERE_REASON)
     note = (
         f"The '{Code(code).label}' email waits {_hold_words(hold)} for you to read, edit or cancel it, "
         "then goes out in the candidate's business hours."
@@ -350,9 +355,9 @@ def stage_changes_notify(
 ) -> list[OutboundMessage | None]:
     """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
 
-    For each change: cancels the automated messages still waiting for its application (moved on, moved
-    back, reopened) and, on an offer or placement, the rejections still waiting for the candidate's other
-    jobs (rule 7); then writes the one message the change owes, if any (see stage_email_decision). A late
+    For each change: cancels the automated messages still waiting for its application (moved on, moved back, reopened)
+    and, on an offer or placement, the rejections still waiting for the candidate's other jobs
+    (docs/rules.md#many-jobs); then writes the one message the change owes, if any (see stage_email_decision). A late
     rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
 
     A constant number of queries for the batch, whatever its size: each fact (waiting messages,

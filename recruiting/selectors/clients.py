@@ -1,4 +1,4 @@
-"""The client's side of the loop (rule 10): whose answer is due, who is waiting on which client."""
+"""The client's side of the loop (docs/rules.md#client-owes): whose answer is due, who is waiting on which client."""
 
 from datetime import datetime
 

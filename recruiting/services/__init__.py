@@ -1,5 +1,5 @@
 """Every write of the pipeline, by sub-domain: applications, clock, contacts, prompts, the overdue scan,
-jobs, data rights, and the port to the layers above. The names below are the most used ones, for the
+jobs, data rights. The names below are the most used ones, for the
 layers above (the other modules are imported by name, e.g. `recruiting.services.prompts`); inside the
 package the modules import each other directly."""
 

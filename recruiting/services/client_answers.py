@@ -1,4 +1,4 @@
-"""A hiring manager's one-click answer about one application (rule 10), from a signed link.
+"""A hiring manager's one-click answer about one application (docs/rules.md#client-owes), from a signed link.
 
 The answer goes on the application's timeline (a ClientAnswer row), settles the client's clock (or
 moves it to the date the manager asked for), sets the candidate's promised date when the manager gave

@@ -1,4 +1,4 @@
-"""A hiring manager's reply in words to a chase email (rule 10): on every application the chase named.
+"""A hiring manager's reply in words to a chase email (docs/rules.md#client-owes): on every application the chase named.
 
 A manager who writes back instead of clicking has answered, though in words only the recruiter can read:
 each application the chase asked about gets the words on its timeline (an inbound contact from the

@@ -1,9 +1,9 @@
-"""The client's answer (rule 10): a clock per application, the chase, the call prompt, the answer.
+"""The client's answer (docs/rules.md#client-owes): a clock per application, the chase, the call prompt, the answer.
 
 After a submission, and again after a client interview, the client owes the firm an answer by a due
 time (settings.INLOOP_CLIENT_ANSWER_DAYS business days, or the day after a date the client promised).
-A due answer is chased once per due step through the client-chase port (the email is written by the
-notifications layer); still unanswered INLOOP_CLIENT_CALL_AFTER_DAYS business days after the chase, the
+A due answer is chased once per due step through the event recruiting.events.ClientAnswersDue (the email is written by
+the notifications layer); still unanswered INLOOP_CLIENT_CALL_AFTER_DAYS business days after the chase, the
 owner is prompted to call, and the team lead told INLOOP_CLIENT_ESCALATE_AFTER_DAYS after that. The
 Application's client_* columns are written here and nowhere else.
 """

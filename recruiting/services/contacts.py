@@ -35,10 +35,10 @@ def contact_log(
 ) -> ContactEvent:
     """Record a call, meeting, email or note. Telling the candidate something resets their clock.
 
-    Telling also spends a promised next-step date, on, before or after that date (rule 2 is met): the
-    next update then follows the stage's limit from this contact, unless the recruiter gives a new date
-    (`next_step_date`), which becomes the promise. Emails the outbox sent are recorded by
-    contact_log_emails_sent, a group at a time.
+    Telling also spends a promised next-step date, on, before or after that date (docs/rules.md#promised-date is met):
+    the next update then follows the stage's limit from this contact, unless the recruiter gives a new date
+    (`next_step_date`), which becomes the promise. Emails the outbox sent are recorded by contact_log_emails_sent, a
+    group at a time.
     """
     now = timezone.now()
     at = at or now

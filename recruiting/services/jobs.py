@@ -60,7 +60,8 @@ def job_close(
     Not one transaction on purpose: the job is closed first (so no application joins it meanwhile), then
     the applications move in batches, each batch atomic. A run that stops half-way leaves every batch
     either done or untouched, and running it again finishes the rest. Each move is the pipeline's own
-    stage change (history, audit, clock, outbox message per the stage's rules, rule 6 and 7 included),
+    stage change (history, audit, clock, outbox message per the stage's rules, docs/rules.md#rejection-by-depth
+    and docs/rules.md#many-jobs included),
     made for a whole batch at once in a constant number of queries, with the policies and holidays read
     once for the whole job.
     """

@@ -220,7 +220,7 @@ def _snooze_ceiling(application: Application) -> datetime:
 
 @transaction.atomic
 def prompt_snooze(*, prompt: RecruiterPrompt, until: datetime | date, reason: str, by: User | None) -> RecruiterPrompt:
-    """Put a prompt aside until a date, with a reason; never past two weeks of silence (rule 3).
+    """Put a prompt aside until a date, with a reason; never past two weeks of silence (docs/rules.md#silence-cap).
 
     A date means the start of that day in the firm's time zone. While snoozed the prompt is neither
     listed as overdue nor escalated; escalation counts again from the end of the snooze.

@@ -86,7 +86,8 @@ def reply_record(
     if automatic or not verified:
         owed = ""
     elif application.candidate.do_not_contact:
-        # On the timeline for the recruiter to read, but nobody is prompted to write to them (rule 5).
+        # On the timeline for the recruiter to read, but nobody is prompted to write to them
+        # (docs/rules.md#candidate-wishes).
         owed = ""
     elif from_candidate:
         owed = "The candidate replied to our email. Please answer them."

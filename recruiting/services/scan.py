@@ -1,18 +1,10 @@
 """The keep-in-the-loop scan (docs/rules.md#silence-cap), a beat job: settle, open, escalate, safety net.
 
-Each active application carries its schedule (policy.silence_schedule, written by services.clock):
-next_update_due, when its owner is prompted; escalate_at, when the team lead is told; safety_net_at,
-when the system acts before fourteen days of silence. The scan opens one overdue prompt per application
-whose next update is due, settles the ones whose application no longer owes news (closed, or a
-candidate who asked not to be contacted; telling the candidate settles the others, in contacts),
-tells the owner's team lead about prompts whose step has come (an overdue prompt at its application's
-escalate_at, a feedback-owed or failed-delivery prompt at its own), and acts on every application whose
-safety net is due: a held email to a candidate who gets automated email, else a prompt to call,
-escalated to the team lead at once and listed for the firm's admins.
-Every step is safe to run twice or twice at once: the partial unique index
-`one_open_prompt_per_application_and_reason` refuses a second open prompt, escalation is a conditional
-update of rows locked with SKIP LOCKED, and a safety net is acted on only by the scan that inserted its
-row (`one_safety_net_per_silence`: one per application and last-told moment).
+It opens one overdue prompt per application whose next update is due, settles the prompts of applications that owe
+nothing any more, tells the team lead about prompts whose step has come, and acts on every safety net that is due.
+Every step is safe to run twice or twice at once (partial unique indexes, rows locked with SKIP LOCKED, a safety net
+acted on only by the scan that inserted its row). The schedule it follows: "The schedule of a silent candidate" in
+docs/architecture.md.
 """
 
 from collections import defaultdict

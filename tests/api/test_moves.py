@@ -1,4 +1,4 @@
-"""Moves, contacts and promises through the API behave as through the pages' services (rule 13), and
+"""Moves, contacts and promises through the API behave as through the pages' services (docs/rules.md#ats-is-a-user), and
 Idempotency-Key replays a POST's answer once."""
 
 from datetime import timedelta

@@ -90,7 +90,7 @@ def test_after_a_late_rejection_the_page_says_the_recruiter_will_be_in_touch_per
 
     page = page_of(client, overdue.candidate)
 
-    assert "Not going ahead" not in page  # the recruiter breaks the news (rule 6)
+    assert "Not going ahead" not in page  # the recruiter breaks the news (docs/rules.md#rejection-by-depth)
     assert (
         "Your recruiter, Dana Whitlock, will be in touch with you personally about this application by "
         "Thursday 3 December 2026."

@@ -1,5 +1,5 @@
 """The feedback request to a hiring manager in the outbox: its text, suppression, the recruiter's hold,
-and what the candidate may be told once it was sent (rule 8 kept)."""
+and what the candidate may be told once it was sent (docs/rules.md#confidential-client kept)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo

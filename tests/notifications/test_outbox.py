@@ -1,5 +1,6 @@
-"""Queueing: one outbox row per event, in the event's transaction, held, in business hours, never against
-the candidate's wishes (docs/rules.md#candidate-wishes to #no-surprise)."""
+"""Queueing: one outbox row per event, in the event's transaction, held, in business hours, never against the
+candidate's wishes (docs/rules.md#candidate-wishes, docs/rules.md#rejection-by-depth, docs/rules.md#many-jobs,
+docs/rules.md#confidential-client, docs/rules.md#no-surprise)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -213,7 +214,7 @@ def test_a_message_already_sent_or_a_personal_one_is_not_cancelled_by_a_move():
     assert personal.status == Status.QUEUED
 
 
-# --- rules 6 and 7 ------------------------------------------------------------------------------------
+# --- docs/rules.md#rejection-by-depth and docs/rules.md#many-jobs -------------------------------------------
 
 
 def test_a_late_rejection_sends_nothing_and_prompts_for_feedback_in_three_business_days():
@@ -232,7 +233,7 @@ def test_a_rejection_after_moving_back_from_the_client_is_still_late():
     assert RecruiterPrompt.objects.filter(application=application, reason="feedback_owed").exists()
 
 
-def test_a_candidate_with_an_offer_elsewhere_gets_no_automated_rejection_rule_7():
+def test_a_candidate_with_an_offer_elsewhere_gets_no_automated_rejection_many_jobs():
     application = new_application()
     ApplicationFactory(candidate=application.candidate, stage=Stage.OFFER)
     moved(application, Stage.REJECTED)
@@ -242,24 +243,24 @@ def test_a_candidate_with_an_offer_elsewhere_gets_no_automated_rejection_rule_7(
     assert "offer or placement for another job" in rejection.status_reason
 
 
-def test_an_offer_cancels_the_rejections_still_held_for_other_jobs_rule_7():
+def test_an_offer_cancels_the_rejections_still_held_for_other_jobs_many_jobs():
     rejected = moved(new_application(), Stage.REJECTED)
     other = application_create(candidate=rejected.candidate, job=JobFactory(owner=rejected.owner), by=rejected.owner)
     moved(other, Stage.SUBMITTED, Stage.OFFER)
     held_rejection = messages(rejected)[-1]
     assert held_rejection.status == Status.CANCELLED
-    assert held_rejection.status_reason == stage_emails.RULE_7_REASON
+    assert held_rejection.status_reason == stage_emails.OFFER_ELSEWHERE_REASON
     assert messages(other)[-1].template_code == "offer" and messages(other)[-1].status == Status.HELD
 
 
-def test_a_rejection_while_other_applications_are_alive_says_so_rule_7():
+def test_a_rejection_while_other_applications_are_alive_says_so_many_jobs():
     application = new_application()
     ApplicationFactory(candidate=application.candidate, stage=Stage.SCREENING)
     moved(application, Stage.REJECTED)
     assert "This decision is only about this one role" in messages(application)[-1].body_text
 
 
-def test_confidential_client_name_is_not_in_the_screening_email_rule_8():
+def test_confidential_client_name_is_not_in_the_screening_email_confidential_client():
     application = new_application()
     application.job.client.industry = "logistics"
     application.job.client.save()

@@ -130,7 +130,7 @@ def test_digest_fields_are_not_candidate_fields():
 
 
 @pytest.mark.django_db
-def test_the_client_stays_confidential_before_submission_rule_8():
+def test_the_client_stays_confidential_before_submission_confidential_client():
     job = JobFactory(client=ClientFactory(name="Northwind Ledger", industry="fintech"))
     application = ApplicationFactory(job=job, stage=Stage.SCREENING)
     assert rendering.application_merge_fields(application=application)["client_display_name"] == (
@@ -174,7 +174,7 @@ def test_merge_fields_are_plain_strings_with_dates_in_words_and_signed_links():
 
 
 @pytest.mark.django_db
-def test_other_live_applications_are_mentioned_kindly_rule_7():
+def test_other_live_applications_are_mentioned_kindly_many_jobs():
     application = ApplicationFactory(stage=Stage.REJECTED)
     ApplicationFactory(candidate=application.candidate, stage=Stage.SCREENING)
     ApplicationFactory(candidate=application.candidate, stage=Stage.WITHDRAWN)

@@ -75,7 +75,7 @@ def test_the_demo_check_in_sent_on_1_december_states_no_date_in_the_past(decembe
     )
 
 
-def test_rule_7_is_decided_when_the_rejection_goes_not_when_it_was_queued(december_first):
+def test_many_jobs_is_decided_when_the_rejection_goes_not_when_it_was_queued(december_first):
     candidate = CandidateFactory(time_zone="UTC")
     other = ApplicationFactory(candidate=candidate, stage=Stage.SCREENING)
     rejected = ApplicationFactory(candidate=candidate, stage=Stage.SCREENING)

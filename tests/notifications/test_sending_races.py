@@ -1,5 +1,5 @@
-"""Sending under races and partial failures: a person's action on a message a worker holds, deadlocks while
-recording a group, rule 7 crossing a job close, a backend that sent nothing (review of the grouped path)."""
+"""Sending under races and partial failures: a person's action on a message a worker holds, deadlocks while recording a
+group, docs/rules.md#many-jobs crossing a job close, a backend that sent nothing (review of the grouped path)."""
 
 import datetime as dt
 import threading
@@ -67,7 +67,7 @@ def test_send_now_on_a_message_accepted_but_not_yet_recorded_is_refused_and_it_g
 
 
 @pytest.mark.django_db
-def test_a_rejection_whose_candidate_got_an_offer_meanwhile_is_not_sent_rule_7(wednesday_morning, no_wake_ups):
+def test_a_rejection_whose_candidate_got_an_offer_meanwhile_is_not_sent_many_jobs(wednesday_morning, no_wake_ups):
     candidate = CandidateFactory()
     owner = candidate.owner
     rejected = application_create(candidate=candidate, job=JobFactory(owner=owner), by=owner, notify=False)
@@ -84,7 +84,7 @@ def test_a_rejection_whose_candidate_got_an_offer_meanwhile_is_not_sent_rule_7(w
     rejection.refresh_from_db()
     assert (report.sent, report.suppressed, len(mail.outbox)) == (0, 1, 0)
     assert rejection.status == Status.SUPPRESSED
-    assert rejection.status_reason == stage_emails.RULE_7_REASON
+    assert rejection.status_reason == stage_emails.OFFER_ELSEWHERE_REASON
 
 
 @pytest.mark.django_db

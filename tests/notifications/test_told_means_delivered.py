@@ -1,5 +1,5 @@
-"""Told means delivered (rule 5): a bounce or complaint after sending un-tells the candidate; tracking events
-apply only to their own message's recipient and only while recent."""
+"""Told means delivered (docs/rules.md#news-owed, docs/rules.md#candidate-wishes): a bounce or complaint after sending
+un-tells the candidate; tracking events apply only to their own message's recipient and only while recent."""
 
 import logging
 from datetime import UTC, datetime, timedelta

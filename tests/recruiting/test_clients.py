@@ -1,4 +1,5 @@
-"""The client's answer (rule 10): the clock per application, the chase, the call prompt and escalation."""
+"""The client's answer (docs/rules.md#client-owes): the clock per application, the chase, the call prompt and
+escalation."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo

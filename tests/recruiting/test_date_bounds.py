@@ -101,7 +101,7 @@ def test_a_snooze_is_bounded(client, submitted, day):
 
 @pytest.mark.parametrize("day", ["9000-01-01", "9999-12-31", "2026-11-16"])
 def test_the_admin_bounds_a_new_promised_date(client, admin_user, submitted, day):
-    from tests.recruiting.workspace.test_views_feedback_and_promises import _admin_form
+    from tests.workspace.test_views_feedback_and_promises import _admin_form
 
     client.force_login(admin_user)
     url = reverse("admin:recruiting_application_change", args=[submitted.pk])
@@ -116,7 +116,7 @@ def test_the_admin_bounds_a_new_promised_date(client, admin_user, submitted, day
 def test_a_date_already_promised_that_has_passed_does_not_block_other_changes_in_the_admin(
     client, admin_user, submitted, tuesday
 ):
-    from tests.recruiting.workspace.test_views_feedback_and_promises import _admin_form
+    from tests.workspace.test_views_feedback_and_promises import _admin_form
 
     client.force_login(admin_user)
     url = reverse("admin:recruiting_application_change", args=[submitted.pk])

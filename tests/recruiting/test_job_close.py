@@ -1,5 +1,6 @@
 """Closing a job moves its live applications in bulk, a batch at a time: the same rows as moving them one by
-one (history, audit, clock, messages, prompts; rules 5 to 7), in a number of queries that does not grow
+one (history, audit, clock, messages, prompts; docs/rules.md#candidate-wishes,
+docs/rules.md#rejection-by-depth, docs/rules.md#many-jobs), in a number of queries that does not grow
 with the batch."""
 
 import datetime as dt
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from candidates.services.people import candidate_set_preferences
 from notifications.models import OutboundMessage, Suppression
-from notifications.services.stage_emails import RULE_7_REASON
+from notifications.services.stage_emails import OFFER_ELSEWHERE_REASON
 from recruiting.models import (
     ACTIVE_STAGES,
     Application,
@@ -249,7 +250,7 @@ def test_what_closing_a_job_owes_each_candidate(closer):
     assert acknowledgment.status == Status.CANCELLED
     assert acknowledgment.status_reason == "Cancelled: superseded by the move to Rejected."
     assert "This decision is only about this one role" not in early.body_text
-    # Rule 8: a client that never saw the candidate stays unnamed.
+    # docs/rules.md#confidential-client: a client that never saw the candidate stays unnamed.
     assert "a client of ours in fintech" in early.body_text
     assert job.client.name not in early.body_text + early.subject
     assert "your other application with us is still open" in closing(apps["one_other_live"]).body_text
@@ -268,11 +269,11 @@ def test_what_closing_a_job_owes_each_candidate(closer):
     assert owed.due_at == dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
     assert not RecruiterPrompt.objects.filter(application=apps["do_not_contact_late"]).exists()
 
-    # Rule 7: an offer or placement elsewhere, the rejection is written cancelled with the reason.
+    # docs/rules.md#many-jobs: an offer or placement elsewhere, the rejection is written cancelled with the reason.
     for name in ("offer_elsewhere", "placed_elsewhere"):
         message = closing(apps[name])
-        assert (message.status, message.status_reason) == (Status.CANCELLED, RULE_7_REASON), name
-    # Rule 5: do not contact, paused, or an address on the suppression list.
+        assert (message.status, message.status_reason) == (Status.CANCELLED, OFFER_ELSEWHERE_REASON), name
+    # docs/rules.md#candidate-wishes: do not contact, paused, or an address on the suppression list.
     assert closing(apps["do_not_contact"]).status_reason == "The candidate asked not to be contacted: Found a job"
     assert closing(apps["paused"]).status_reason == "The candidate paused automated updates."
     assert closing(apps["suppressed_address"]).status_reason.startswith("The address is on the suppression list")
@@ -324,7 +325,7 @@ def test_closing_twice_writes_each_message_once(closer, django_capture_on_commit
 
 
 def mixed_job(size):
-    """A job with `size` live applications of every kind (early, late, rule 7, do not contact, the wording)."""
+    """A job with `size` live applications of every kind (early, late, offer elsewhere, do not contact, the wording)."""
     job = JobFactory()
     kinds = [
         lambda: applicant(job),

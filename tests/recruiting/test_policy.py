@@ -1,4 +1,5 @@
-"""The keep-in-the-loop clock (docs/rules.md#promised-date, #silence-cap), table-driven, plus properties."""
+"""The keep-in-the-loop clock (docs/rules.md#promised-date, docs/rules.md#silence-cap), table-driven, plus
+properties."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def test_add_business_days_refuses_negative_counts():
 @pytest.mark.parametrize(
     ("stage", "informed", "promised", "holidays", "expected"),
     [
-        # Rule 3: silence capped per stage, in business days, same time of day.
+        # docs/rules.md#silence-cap: silence capped per stage, in business days, same time of day.
         ("new", at(MON), None, (), at(date(2026, 11, 26))),
         ("screening", at(MON), None, (), at(date(2026, 11, 30))),
         ("submitted", at(MON), None, (), at(date(2026, 12, 2))),
@@ -56,7 +57,8 @@ def test_add_business_days_refuses_negative_counts():
         ("new", at(MON), None, (HOLIDAY,), at(date(2026, 11, 27))),
         # Informed on a Friday evening: business days start on Monday.
         ("offer", at(date(2026, 11, 27), 19), None, (), at(date(2026, 12, 1), 19)),
-        # Rule 2: a promised date wins, due the first business day after it (grace 1), at the day's start.
+        # docs/rules.md#promised-date: a promised date wins, due the first business day after it (grace 1), at the day's
+        # start.
         ("submitted", at(MON), date(2026, 11, 27), (), at(date(2026, 11, 30), 0)),
         ("offer", at(MON), date(2026, 11, 27), (), at(date(2026, 11, 30), 0)),  # later than the cap: still wins
         ("new", at(MON), date(2026, 11, 25), (HOLIDAY,), at(date(2026, 11, 27), 0)),

@@ -47,7 +47,8 @@ def application(frozen):
 
 def test_application_create_starts_the_clock_and_audits(application):
     assert application.stage == Stage.NEW
-    assert application.next_update_due == MONDAY_10 + timedelta(days=3)  # rule 3: new, 3 business days
+    # docs/rules.md#silence-cap: new, 3 business days.
+    assert application.next_update_due == MONDAY_10 + timedelta(days=3)
     change = application.stage_changes.get()
     assert (change.from_stage, change.to_stage, change.by) == ("", Stage.NEW, application.owner)
     assert AuditLog.objects.filter(action="application.create", object_id=application.pk).count() == 1
@@ -118,7 +119,7 @@ def test_move_records_note_promise_and_recomputes_the_clock(application, frozen)
     assert change.note == "Sent to the client with the portfolio"
     assert change.next_step_date == date(2026, 11, 27)
     assert application.promised_next_step_date == date(2026, 11, 27)
-    # Rule 2: due the first business day after the promised Friday, at the start of the day.
+    # docs/rules.md#promised-date: due the first business day after the promised Friday, at the start of the day.
     assert application.next_update_due == datetime(2026, 11, 30, tzinfo=UTC)
     assert application.stage_entered_at == MONDAY_10
 

@@ -1,6 +1,7 @@
-"""What counts as telling the candidate: a logged contact spends a promise (rule 2), only telling settles an
-overdue prompt (rule 4), feedback after a late rejection is owed by a date (rule 6), and the holds of
-stage emails (rule 9)."""
+"""What counts as telling the candidate (docs/rules.md#news-owed): a logged contact spends a promise
+(docs/rules.md#promised-date), only telling settles an overdue prompt (docs/rules.md#prompt-then-escalate), feedback
+after a late rejection is owed by a date (docs/rules.md#rejection-by-depth), and the holds of stage emails
+(docs/rules.md#no-surprise)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -52,7 +53,7 @@ def call(application, *, at, **kwargs):
         )
 
 
-# --- rule 2: a logged contact on or before a promised date counts ---------------------------------------
+# --- docs/rules.md#promised-date: a logged contact on or before a promised date counts ----------------------
 
 
 @pytest.mark.parametrize("called_on", [date(2026, 11, 4), date(2026, 11, 6)], ids=["before", "on the day"])
@@ -111,7 +112,7 @@ def test_a_note_spends_nothing(owner):
     assert application.promised_next_step_date == date(2026, 11, 6)
 
 
-# --- rule 4: only telling settles an overdue prompt ------------------------------------------------------
+# --- docs/rules.md#prompt-then-escalate: only telling settles an overdue prompt -----------------------------
 
 
 def overdue_prompt(application):
@@ -154,7 +155,7 @@ def test_the_prompt_left_open_still_escalates_at_the_schedules_step(owner, lead)
     assert prompt.escalated_to == lead
 
 
-# --- rule 6: feedback owed by a date ---------------------------------------------------------------------
+# --- docs/rules.md#rejection-by-depth: feedback owed by a date ----------------------------------------------
 
 
 def late_rejection(owner, *, at):
@@ -187,7 +188,7 @@ def test_feedback_is_due_by_the_rejected_stages_policy_and_escalates(owner, lead
     assert figures["firm"]["active"] == 0  # written: off the figures, like any closed application
 
 
-# --- rule 9: the holds of stage emails -------------------------------------------------------------------
+# --- docs/rules.md#no-surprise: the holds of stage emails ---------------------------------------------------
 
 
 def test_a_rejection_policy_without_a_hold_holds_a_day(owner, settings):
