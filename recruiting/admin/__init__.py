@@ -4,6 +4,9 @@ Applications, stage changes, contacts and the audit log are read-only here: an a
 application_create, moved or reopened with the actions (application_move, application_reopen), given to
 another recruiter with application_reassign, and a contact is logged with contact_log. Reference data
 (teams, profiles, clients, jobs, stage policies, holidays) is edited as plain admin records.
+
+One module per sub-domain, each registering its admins when imported here (Django's autodiscovery imports
+this package); `base` holds the helpers the other apps' admins share.
 """
 
 from recruiting.admin import applications, clients, clock, firm, prompts
