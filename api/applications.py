@@ -15,7 +15,8 @@ from ninja import Query, Router, Schema, Status
 from api.auth import writing
 from api.pagination import ListParams, paginate
 from api.problems import PROBLEMS
-from api.records import Page, get_or_404, record_ref, user_named
+from api.record_schemas import Page
+from api.records import get_or_404, record_ref, user_named
 from api.schemas import InputSchema
 from candidates.models import Candidate
 from notifications.models import OutboundMessage

@@ -1,19 +1,35 @@
 """Candidates, clients, hiring managers and jobs: create, read, list, update, and create-or-update by the
-external id of the firm's applicant tracking system. Every write goes through the owning app's services."""
-
-from datetime import datetime
+external id of the firm's applicant tracking system. Every write goes through the owning app's services.
+The request and response bodies: api.record_schemas."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from api.auth import writing
 from api.pagination import ListParams, paginate
 from api.problems import PROBLEMS
-from api.schemas import InputSchema
+from api.record_schemas import (
+    CandidateIn,
+    CandidateOut,
+    CandidatePage,
+    CandidatePatch,
+    ClientIn,
+    ClientOut,
+    ClientPage,
+    ClientPatch,
+    HiringManagerIn,
+    HiringManagerOut,
+    HiringManagerPage,
+    HiringManagerPatch,
+    JobIn,
+    JobOut,
+    JobPage,
+    JobPatch,
+)
 from candidates.models import Candidate
 from candidates.services.external_ids import candidate_external_id_set
 from candidates.services.people import candidate_create, candidate_update
@@ -53,59 +69,7 @@ def record_ref[M: Model](model: type[M], *, pk: int | None, external_id: str | N
     return found
 
 
-class Page(Schema):
-    next_cursor: str | None
-
-
 # Candidates ---------------------------------------------------------------------------------------------
-
-
-class CandidateIn(InputSchema):
-    first_name: str
-    last_name: str = ""
-    email: str
-    phone: str = ""
-    time_zone: str = "UTC"
-    owner: str | None = None
-    external_id: str | None = None
-
-
-class CandidatePatch(InputSchema):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    time_zone: str | None = None
-    external_id: str | None = None
-
-
-class CandidateOut(Schema):
-    id: int
-    external_id: str | None
-    first_name: str
-    last_name: str
-    email: str
-    phone: str
-    time_zone: str
-    owner: str
-    automated_updates_paused: bool
-    do_not_contact: bool
-    email_status: str
-    erased: bool
-    created_at: datetime
-    updated_at: datetime
-
-    @staticmethod
-    def resolve_owner(obj: Candidate) -> str:
-        return obj.owner.get_username()
-
-    @staticmethod
-    def resolve_erased(obj: Candidate) -> bool:
-        return obj.erased_at is not None
-
-
-class CandidatePage(Page):
-    items: list[CandidateOut]
 
 
 def _candidates():
@@ -185,34 +149,6 @@ def candidates_upsert(request: HttpRequest, external_id: str, payload: Candidate
 # Clients ------------------------------------------------------------------------------------------------
 
 
-class ClientIn(InputSchema):
-    name: str
-    industry: str = ""
-    name_visible_before_submission: bool = False
-    external_id: str | None = None
-
-
-class ClientPatch(InputSchema):
-    name: str | None = None
-    industry: str | None = None
-    name_visible_before_submission: bool | None = None
-    external_id: str | None = None
-
-
-class ClientOut(Schema):
-    id: int
-    external_id: str | None
-    name: str
-    industry: str
-    name_visible_before_submission: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-class ClientPage(Page):
-    items: list[ClientOut]
-
-
 def _client_create(request: HttpRequest, payload: ClientIn, external_id: str | None) -> Client:
     client = client_create(
         name=payload.name,
@@ -280,45 +216,6 @@ def clients_upsert(request: HttpRequest, external_id: str, payload: ClientIn):
 
 
 # Hiring managers ----------------------------------------------------------------------------------------
-
-
-class HiringManagerIn(InputSchema):
-    client_id: int | None = None
-    client_external_id: str | None = None
-    name: str
-    email: str
-    time_zone: str = "UTC"
-    do_not_email: bool = False
-    external_id: str | None = None
-
-
-class HiringManagerPatch(InputSchema):
-    name: str | None = None
-    email: str | None = None
-    time_zone: str | None = None
-    do_not_email: bool | None = None
-    external_id: str | None = None
-
-
-class HiringManagerOut(Schema):
-    id: int
-    external_id: str | None
-    client_id: int
-    name: str
-    email: str
-    time_zone: str
-    do_not_email: bool
-    erased: bool
-    created_at: datetime
-    updated_at: datetime
-
-    @staticmethod
-    def resolve_erased(obj: HiringManager) -> bool:
-        return obj.erased_at is not None
-
-
-class HiringManagerPage(Page):
-    items: list[HiringManagerOut]
 
 
 def _hiring_manager_create(request: HttpRequest, payload: HiringManagerIn, external_id: str | None) -> HiringManager:
@@ -399,43 +296,6 @@ def hiring_managers_upsert(request: HttpRequest, external_id: str, payload: Hiri
 
 
 # Jobs ---------------------------------------------------------------------------------------------------
-
-
-class JobIn(InputSchema):
-    client_id: int | None = None
-    client_external_id: str | None = None
-    title: str
-    location: str = ""
-    owner: str | None = None
-    external_id: str | None = None
-
-
-class JobPatch(InputSchema):
-    title: str | None = None
-    location: str | None = None
-    owner: str | None = None
-    status: str | None = None
-    external_id: str | None = None
-
-
-class JobOut(Schema):
-    id: int
-    external_id: str | None
-    client_id: int
-    title: str
-    location: str
-    owner: str
-    status: str
-    created_at: datetime
-    updated_at: datetime
-
-    @staticmethod
-    def resolve_owner(obj: Job) -> str:
-        return obj.owner.get_username()
-
-
-class JobPage(Page):
-    items: list[JobOut]
 
 
 def _jobs():

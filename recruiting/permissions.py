@@ -91,6 +91,11 @@ def team_of(user_id: int) -> set[int]:
     return set(RecruiterProfile.objects.filter(team_id=team_id).values_list("user_id", flat=True)) | {user_id}
 
 
+def team_view_ids(user: AbstractBaseUser) -> set[int]:
+    """Whose work a "My team's" list shows: the user's teammates, and for a lead the teams they lead too."""
+    return team_member_ids(user) | team_of(user.pk)
+
+
 def put_forward_job_owner_ids(user: AbstractBaseUser | None, *, candidate_owner_id: int) -> set[int] | None:
     """Whose open jobs the user may put a candidate of `candidate_owner_id` forward to: None for anyone's,
     an empty set when the candidate is not theirs to put forward (put_forward_refusal, as a set)."""

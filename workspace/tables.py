@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, Application, Client, Job, Role, Stage
-from recruiting.permissions import role_of, team_member_ids, team_of
+from recruiting.permissions import role_of, team_member_ids, team_view_ids
 
 PER_PAGE = 25
 
@@ -80,7 +80,7 @@ class ApplicationFilter(django_filters.FilterSet):
         if value == Scope.MINE:
             return queryset.filter(Q(owner=self.user) | Q(job__owner=self.user))
         if value == Scope.TEAM:
-            people = _team_ids(self.user)
+            people = team_view_ids(self.user)
             return queryset.filter(Q(owner_id__in=people) | Q(job__owner_id__in=people))
         return queryset
 
@@ -223,13 +223,8 @@ class JobFilter(django_filters.FilterSet):
         if value == Scope.MINE:
             return queryset.filter(owner=self.user)
         if value == Scope.TEAM:
-            return queryset.filter(owner_id__in=_team_ids(self.user))
+            return queryset.filter(owner_id__in=team_view_ids(self.user))
         return queryset
-
-
-def _team_ids(user) -> set[int]:
-    """Whose work "My team's" lists: the user's teammates, and for a lead the teams they lead too."""
-    return team_member_ids(user) | team_of(user.pk)
 
 
 class JobTable(tables.Table):

@@ -48,6 +48,25 @@ def client_chases_queue(*, applications: Sequence[Application], now: datetime) -
             owed[manager.pk].append(application)
     if not owed:
         return []
+    drafts: list[MessageDraft] = []
+    chased: list[tuple[int, list[Application]]] = []
+    for manager, key in _managers_not_chased_today(owed, now=now):
+        waiting = sorted(owed[manager.pk], key=lambda application: (application.client_asked_at, application.pk))
+        drafts.append(_chase_draft(manager, key=key, waiting=waiting))
+        chased.append((manager.pk, waiting))
+    if not drafts:
+        return []
+    messages = messages_create(drafts=drafts, by=None)
+    return [
+        ClientChaseSent(application_id=application.pk, hiring_manager_id=pk, message_id=message.pk)
+        for (pk, waiting), message in zip(chased, messages, strict=True)
+        for application in waiting
+    ]
+
+
+def _managers_not_chased_today(owed: dict[int, list[Application]], *, now: datetime) -> list[tuple[HiringManager, str]]:
+    """The managers owed an answer, locked, with today's key (their day, in their zone), leaving out those
+    whose email today is already written."""
     managers = {
         manager.pk: manager
         for manager in HiringManager.objects.select_for_update()
@@ -64,40 +83,28 @@ def client_chases_queue(*, applications: Sequence[Application], now: datetime) -
     chased_today = set(
         OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list("idempotency_key", flat=True)
     )
-    drafts: list[MessageDraft] = []
-    chased: list[tuple[int, list[Application]]] = []
-    for pk, manager in managers.items():
-        if keys[pk] in chased_today:
-            continue
-        waiting = sorted(owed[pk], key=lambda application: (application.client_asked_at, application.pk))
-        recruiters = sorted({_person(application.owner) for application in waiting})
-        drafts.append(
-            MessageDraft(
-                idempotency_key=keys[pk],
-                template_code=MessageTemplate.Code.CLIENT_CHASE,
-                to_address=manager.email,
-                fields={
-                    "manager_name": manager.name,
-                    "client_name": manager.client.name,
-                    "candidates_count": len(waiting),
-                    "several_candidates": "yes" if len(waiting) > 1 else "",
-                    "candidates_list": "\n\n".join(_paragraph(application, manager) for application in waiting),
-                    "recruiter_names": rendering.names_listed(recruiters),
-                },
-                candidate=None,
-                application=None,
-                recipient_user=None,
-                stage_change=None,
-                hold_minutes=settings.INLOOP_HOLD_MINUTES,
-                window_tz=manager.time_zone,
-            )
-        )
-        chased.append((pk, waiting))
-    if not drafts:
-        return []
-    messages = messages_create(drafts=drafts, by=None)
-    return [
-        ClientChaseSent(application_id=application.pk, hiring_manager_id=pk, message_id=message.pk)
-        for (pk, waiting), message in zip(chased, messages, strict=True)
-        for application in waiting
-    ]
+    return [(manager, keys[pk]) for pk, manager in managers.items() if keys[pk] not in chased_today]
+
+
+def _chase_draft(manager: HiringManager, *, key: str, waiting: list[Application]) -> MessageDraft:
+    """The manager's one email for the day, naming every candidate whose answer they owe."""
+    recruiters = sorted({_person(application.owner) for application in waiting})
+    return MessageDraft(
+        idempotency_key=key,
+        template_code=MessageTemplate.Code.CLIENT_CHASE,
+        to_address=manager.email,
+        fields={
+            "manager_name": manager.name,
+            "client_name": manager.client.name,
+            "candidates_count": len(waiting),
+            "several_candidates": "yes" if len(waiting) > 1 else "",
+            "candidates_list": "\n\n".join(_paragraph(application, manager) for application in waiting),
+            "recruiter_names": rendering.names_listed(recruiters),
+        },
+        candidate=None,
+        application=None,
+        recipient_user=None,
+        stage_change=None,
+        hold_minutes=settings.INLOOP_HOLD_MINUTES,
+        window_tz=manager.time_zone,
+    )

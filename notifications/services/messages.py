@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
-from notifications.services import daily, freshness, inbound
+from notifications.services import daily, freshness
+from notifications.services.inbound_reading import reply_thread
 from notifications.services.outbox import (
     TRANSITIONS,
     WAITING,
@@ -103,7 +104,7 @@ def message_personal_queue(
         if answering.application is None or answering.application.candidate_id != application.candidate_id:
             errors["body"] = "The email you are answering is not this candidate's: open their page again."
         else:
-            in_reply_to, references = inbound.reply_thread(answering)
+            in_reply_to, references = reply_thread(answering)
     if errors:
         raise ValidationError(errors)
     candidate = application.candidate

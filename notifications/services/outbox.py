@@ -189,7 +189,7 @@ class MessageDraft:
     # with the moment the message must have gone by; else the hold and the window decide.
     send_after: datetime | None = None
     must_send_by: datetime | None = None
-    # An answer to an email that came back: the headers that thread it (inbound.reply_thread).
+    # An answer to an email that came back: the headers that thread it (inbound_reading.reply_thread).
     in_reply_to: str = ""
     references: str = ""
 

@@ -137,6 +137,19 @@ def loop_figures(
     by_team = _clock_rows(applications.filter(owner__profile__team__isnull=False), "owner__profile__team_id", now)
     firm = _clock_rows(applications, None, now).get(None)
 
+    prompts_by_recruiter, prompts_by_team, prompts_firm = _open_prompt_counts()
+    recruiters = _recruiter_rows(by_recruiter, prompts_by_recruiter, recruiter_ids)
+    teams = _team_rows(by_team, prompts_by_team, team_ids)
+    return {
+        "now": now,
+        "recruiters": recruiters,
+        "teams": teams,
+        "firm": _figure_row(pk=None, name="Whole firm", clock=firm, prompts=prompts_firm),
+    }
+
+
+def _open_prompt_counts() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]], dict[str, int]]:
+    """Open prompts by reason per recruiter, per team and for the whole firm, in one query."""
     prompts_by_recruiter: dict[int, dict[str, int]] = defaultdict(dict)
     prompts_by_team: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     prompts_firm: dict[str, int] = defaultdict(int)
@@ -151,12 +164,18 @@ def loop_figures(
         if row["recruiter__profile__team_id"] is not None:
             prompts_by_team[row["recruiter__profile__team_id"]][row["reason"]] += row["count"]
         prompts_firm[row["reason"]] += row["count"]
+    return prompts_by_recruiter, prompts_by_team, prompts_firm
 
+
+def _recruiter_rows(
+    by_recruiter: dict, prompts_by_recruiter: dict[int, dict[str, int]], recruiter_ids: Iterable[int] | None
+) -> list[dict]:
+    """One figure row per recruiter with applications or open prompts (those named, if any), by name."""
     user_ids = set(by_recruiter) | set(prompts_by_recruiter)
     if recruiter_ids is not None:
         user_ids &= set(recruiter_ids)
     users = get_user_model().objects.filter(pk__in=user_ids)
-    recruiters = sorted(
+    return sorted(
         (
             _figure_row(
                 pk=user.pk,
@@ -168,16 +187,14 @@ def loop_figures(
         ),
         key=lambda row: row["name"].lower(),
     )
+
+
+def _team_rows(by_team: dict, prompts_by_team: dict[int, dict[str, int]], team_ids: Iterable[int] | None) -> list[dict]:
+    """One figure row per team with applications or open prompts (those named, if any), by name."""
     team_rows = Team.objects.filter(pk__in=set(by_team) | set(prompts_by_team)).order_by("name")
     if team_ids is not None:
         team_rows = team_rows.filter(pk__in=list(team_ids))
-    teams = [
+    return [
         _figure_row(pk=team.pk, name=team.name, clock=by_team.get(team.pk), prompts=prompts_by_team.get(team.pk, {}))
         for team in team_rows
     ]
-    return {
-        "now": now,
-        "recruiters": recruiters,
-        "teams": teams,
-        "firm": _figure_row(pk=None, name="Whole firm", clock=firm, prompts=prompts_firm),
-    }

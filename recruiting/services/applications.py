@@ -171,6 +171,47 @@ def applications_move_locked(
         policies = policies if policies is not None else selectors.stage_policies()
         holidays = holidays if holidays is not None else selectors.firm_holidays()
     client_values = clients.client_clock_values(to_stage=to_stage, now=now, holidays=holidays)
+    _applications_stage_write(
+        applications,
+        to_stage=to_stage,
+        now=now,
+        next_step_date=next_step_date,
+        client_values=client_values,
+        policies=policies,
+        holidays=holidays,
+    )
+    clients.client_clocks_followed(applications=applications, values=client_values, now=now)
+    if to_stage in CLOSED_STAGES:
+        prompts.prompts_settle_on_closing(
+            application_ids=[application.pk for application in applications], by=by, now=now
+        )
+    stage_changes = _stage_changes_record(
+        applications,
+        from_stages,
+        to_stage=to_stage,
+        by=by,
+        now=now,
+        note=note,
+        next_step_date=next_step_date,
+        notify=notify,
+        action=action,
+    )
+    events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
+    return stage_changes
+
+
+def _applications_stage_write(
+    applications: list[Application],
+    *,
+    to_stage: str,
+    now: datetime,
+    next_step_date: date | None,
+    client_values: dict,
+    policies: dict[str, policy.SilencePolicy] | None,
+    holidays: frozenset[date] | None,
+) -> None:
+    """The applications' new stage, closing and clock, on the objects and in one update (a second when
+    their clocks differ)."""
     for application in applications:
         application.stage = to_stage
         application.stage_entered_at = now
@@ -195,11 +236,21 @@ def applications_move_locked(
     )
     if not shared:
         applications_clock_save(applications)
-    clients.client_clocks_followed(applications=applications, values=client_values, now=now)
-    if to_stage in CLOSED_STAGES:
-        prompts.prompts_settle_on_closing(
-            application_ids=[application.pk for application in applications], by=by, now=now
-        )
+
+
+def _stage_changes_record(
+    applications: list[Application],
+    from_stages: list[str],
+    *,
+    to_stage: str,
+    by: User | None,
+    now: datetime,
+    note: str,
+    next_step_date: date | None,
+    notify: bool,
+    action: str,
+) -> list[StageChange]:
+    """One stage change per application in one insert, and their audit rows in another."""
     stage_changes = StageChange.objects.bulk_create(
         [
             StageChange(
@@ -227,7 +278,6 @@ def applications_move_locked(
             for application, from_stage in zip(applications, from_stages, strict=True)
         ],
     )
-    events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
     return stage_changes
 
 

@@ -212,11 +212,27 @@ def client_answer_record(
             answer.save()
     except IntegrityError as error:
         raise ClientAnswerRefused(ANSWERED) from error
+    _application_answered(application, answer, now=now)
+    _recruiter_asked_to_review(question, answer, now=now)
+    audit_log_record(
+        actor=None,
+        action="application.client_answer",
+        obj=application,
+        details={"kind": kind, "hiring_manager": manager.pk, "answer": answer.pk, "before": before},
+    )
+    return answer
+
+
+def _application_answered(application: Application, answer: ClientAnswer, *, now: datetime) -> None:
+    """The client's clock after an answer (stopped, or moved to the date asked for), the candidate's date
+    the answer gives, and the candidate's clock recomputed from them."""
     application.client_answered_at = now
     application.client_chased_at = None
-    if kind == Kind.MORE_TIME:
-        application.client_promised_date = next_step_date
-        application.client_answer_due = client_promise_due(promised=next_step_date, holidays=selectors.firm_holidays())
+    if answer.kind == Kind.MORE_TIME:
+        application.client_promised_date = answer.next_step_date
+        application.client_answer_due = client_promise_due(
+            promised=answer.next_step_date, holidays=selectors.firm_holidays()
+        )
     else:
         application.client_answer_due = None
     if answer.next_step_date is not None:
@@ -231,6 +247,11 @@ def client_answer_record(
         ]
     )
     application_clock_recompute(application=application)
+
+
+def _recruiter_asked_to_review(question: ClientQuestion, answer: ClientAnswer, *, now: datetime) -> None:
+    """The prompts the client's silence opened are settled; one prompt asks the recruiter to review the answer."""
+    application = answer.application
     _prompts_settle_client(application_ids=[application.pk], resolution=SETTLED_CLIENT_ANSWERED, now=now)
     RecruiterPrompt.objects.filter(
         application=application, reason=RecruiterPrompt.Reason.CLIENT_ANSWERED, resolved_at__isnull=True
@@ -241,13 +262,6 @@ def client_answer_record(
         detail=_review_detail(question, answer),
         due_at=now,
     )
-    audit_log_record(
-        actor=None,
-        action="application.client_answer",
-        obj=application,
-        details={"kind": kind, "hiring_manager": manager.pk, "answer": answer.pk, "before": before},
-    )
-    return answer
 
 
 def _date_or_none(value: str | None) -> date | None:

@@ -165,46 +165,63 @@ def client_answers_chase(*, now: datetime | None = None) -> ClientChaseResult:
             return result
         reachable = [application for application in due if application.job.reachable_managers]
         unreachable = [application for application in due if not application.job.reachable_managers]
-        sent = (
-            [
-                chase
-                for chases in events.publish(events.ClientAnswersDue(applications=reachable, now=now))
-                for chase in chases
-            ]
-            if reachable
-            else []
-        )
         due_of = {application.pk: application.client_answer_due for application in due}
-        ClientChase.objects.bulk_create(
-            [
-                ClientChase(
-                    application_id=chase.application_id,
-                    hiring_manager_id=chase.hiring_manager_id,
-                    due_at=due_of[chase.application_id],
-                    at=now,
-                    message_id=chase.message_id,
-                )
-                for chase in sent
-            ],
-            ignore_conflicts=True,
-        )
+        sent = _chases_sent(reachable, due_of=due_of, now=now)
         result.chased = sorted({chase.application_id for chase in sent})
         result.unreachable = [application.pk for application in unreachable]
-        Application.objects.filter(pk__in=result.chased + result.unreachable).update(client_chased_at=now)
-        audit_log_record_each(
-            actor=None,
-            action="application.client_chase",
-            model=Application,
-            entries=[(pk, {"due": due_of[pk].isoformat()}) for pk in result.chased]
-            + [(pk, {"due": due_of[pk].isoformat(), "unreachable": True}) for pk in result.unreachable],
-        )
-        prompts.prompts_open_many(
-            applications=unreachable,
-            reason=Reason.CLIENT_SILENT,
-            detail="The client's answer is due and no hiring manager can be emailed: call them.",
-            due_at=now,
-        )
+        _chases_record(result, unreachable=unreachable, due_of=due_of, now=now)
     return result
+
+
+def _chases_sent(
+    reachable: list[Application], *, due_of: dict[int, datetime], now: datetime
+) -> list[events.ClientChaseSent]:
+    """The chases the layer that emails managers wrote for these applications, each kept as a ClientChase
+    (the unique key of application, manager and due step holds against a second chase)."""
+    sent = (
+        [
+            chase
+            for chases in events.publish(events.ClientAnswersDue(applications=reachable, now=now))
+            for chase in chases
+        ]
+        if reachable
+        else []
+    )
+    ClientChase.objects.bulk_create(
+        [
+            ClientChase(
+                application_id=chase.application_id,
+                hiring_manager_id=chase.hiring_manager_id,
+                due_at=due_of[chase.application_id],
+                at=now,
+                message_id=chase.message_id,
+            )
+            for chase in sent
+        ],
+        ignore_conflicts=True,
+    )
+    return sent
+
+
+def _chases_record(
+    result: ClientChaseResult, *, unreachable: list[Application], due_of: dict[int, datetime], now: datetime
+) -> None:
+    """The chased and the unreachable applications marked chased and audited; the owners of unreachable
+    ones prompted to call."""
+    Application.objects.filter(pk__in=result.chased + result.unreachable).update(client_chased_at=now)
+    audit_log_record_each(
+        actor=None,
+        action="application.client_chase",
+        model=Application,
+        entries=[(pk, {"due": due_of[pk].isoformat()}) for pk in result.chased]
+        + [(pk, {"due": due_of[pk].isoformat(), "unreachable": True}) for pk in result.unreachable],
+    )
+    prompts.prompts_open_many(
+        applications=unreachable,
+        reason=Reason.CLIENT_SILENT,
+        detail="The client's answer is due and no hiring manager can be emailed: call them.",
+        due_at=now,
+    )
 
 
 @dataclass

@@ -8,7 +8,7 @@ delays a closing (the relay hands it over once the broker is back) and never los
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recruiting import selectors
+from recruiting import policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application, AuditLog, Job, JobClosing, Stage
 from recruiting.permissions import ensure_can_act
@@ -66,6 +66,25 @@ def job_close(
     once for the whole job.
     """
     _check_outcome(outcome)
+    job, total = _job_status_close(job=job, by=by, outcome=outcome, notify=notify)
+    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
+    done = 0
+    if progress is not None:
+        progress(done, total)
+    while True:
+        moved = _job_close_batch(
+            job=job, by=by, outcome=outcome, notify=notify, batch_size=batch_size, policies=policies, holidays=holidays
+        )
+        if not moved:
+            break
+        done += moved
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+def _job_status_close(*, job: Job, by: User | None, outcome: str, notify: bool) -> tuple[Job, int]:
+    """The job closed (checked and audited, once), and how many live applications it has to close."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         ensure_can_act(by, job.owner_id)
@@ -76,41 +95,43 @@ def job_close(
             audit_log_record(
                 actor=by, action="job.close", obj=job, details={"from": previous, "outcome": outcome, "notify": notify}
             )
-        total = job.applications.filter(stage__in=ACTIVE_STAGES).count()
-    policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
-    note = "The job was closed."
-    done = 0
-    if progress is not None:
-        progress(done, total)
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Application.objects.select_for_update(of=("self",))
-                # Everything the candidate's email is written from, read with the batch, not per message.
-                .select_related("candidate", "job__client", "owner__profile")
-                .filter(job=job, stage__in=ACTIVE_STAGES)
-                .order_by("pk")[:batch_size]
-            )
-            for application in batch:
-                application_transition_check(application, outcome)
-            # The batch moves in bulk: a constant number of queries for it, whatever its size.
-            applications_move_locked(
-                applications=batch,
-                to_stage=outcome,
-                by=by,
-                note=note,
-                next_step_date=None,
-                notify=notify,
-                action="application.close_with_job",
-                policies=policies,
-                holidays=holidays,
-            )
-        if not batch:
-            break
-        done += len(batch)
-        if progress is not None:
-            progress(done, max(total, done))
-    return done
+        return job, job.applications.filter(stage__in=ACTIVE_STAGES).count()
+
+
+def _job_close_batch(
+    *,
+    job: Job,
+    by: User | None,
+    outcome: str,
+    notify: bool,
+    batch_size: int,
+    policies: dict[str, policy.SilencePolicy],
+    holidays: frozenset[date],
+) -> int:
+    """Move the next batch of the job's live applications to `outcome` in one transaction; how many moved."""
+    with transaction.atomic():
+        batch = list(
+            Application.objects.select_for_update(of=("self",))
+            # Everything the candidate's email is written from, read with the batch, not per message.
+            .select_related("candidate", "job__client", "owner__profile")
+            .filter(job=job, stage__in=ACTIVE_STAGES)
+            .order_by("pk")[:batch_size]
+        )
+        for application in batch:
+            application_transition_check(application, outcome)
+        # The batch moves in bulk: a constant number of queries for it, whatever its size.
+        applications_move_locked(
+            applications=batch,
+            to_stage=outcome,
+            by=by,
+            note="The job was closed.",
+            next_step_date=None,
+            notify=notify,
+            action="application.close_with_job",
+            policies=policies,
+            holidays=holidays,
+        )
+    return len(batch)
 
 
 def _progress_key(close_id: str) -> str:

@@ -1,10 +1,1 @@
-import pytest
-from django.core.cache import cache
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """The POST rate limit counts in the cache, which outlives a test's database transaction."""
-    cache.clear()
-    yield
-    cache.clear()
+from tests.support.rate_limits import _fresh_rate_limits  # noqa: F401 (an autouse fixture for this package)

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from tests.test_deploy_check import manage
+from tests.inloop.test_deploy_check import manage
 
 PRINT_BASE_URL = "from django.conf import settings; print(settings.INLOOP_BASE_URL)"
 
