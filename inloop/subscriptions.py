@@ -7,7 +7,7 @@ pipeline (the notifications app's messages, the API's webhooks), and only the pr
 """
 
 from api import webhooks
-from notifications.services import client_chases, safety_net, stage_emails
+from notifications.services import client_chases, promises, safety_net, stage_emails
 from recruiting import events
 
 SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
@@ -17,6 +17,8 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.SafetyNetsDue: [safety_net.safety_nets_write],
     # A hiring manager chased for an answer that is due.
     events.ClientAnswersDue: [client_chases.client_chases_queue],
+    # A next-step date promised: the candidate told when the recruiter asked to.
+    events.DatePromised: [promises.date_promised_notify],
 }
 
 

@@ -17,7 +17,6 @@ from recruiting.models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
     Application,
-    AuditLog,
     ClientAnswer,
     ClientChase,
     ContactEvent,
@@ -33,7 +32,7 @@ from recruiting.permissions import (
     ensure_can_give_to,
     put_forward_refusal,
 )
-from recruiting.services import clients, prompts
+from recruiting.services import clients, feedback, prompts
 from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
 from recruiting.validators import validate_coming_date
 
@@ -159,7 +158,8 @@ def applications_move_locked(
 
     A constant number of queries whatever the number of applications: their stage, closing and clock
     in one update (a second when their clocks differ), the stage changes in one insert, the audit rows
-    in one, and what the changes owe the candidates (messages, prompts) from the outbox's batch form.
+    in one, the feedback a late rejection owes (feedback.feedback_prompts_open), and what the changes owe
+    the candidates (messages) from the subscribers of ApplicationsMoved.
     One move is the batch of one.
     """
     if not applications:
@@ -226,6 +226,8 @@ def applications_move_locked(
             for application, from_stage in zip(applications, from_stages, strict=True)
         ],
     )
+    if to_stage == Stage.REJECTED:
+        feedback.feedback_prompts_open(stage_changes=stage_changes, holidays=holidays)
     events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
     return stage_changes
 
@@ -257,9 +259,6 @@ def application_reopen(
     )[0]
 
 
-PROMISE_ACTION = "application.promise"
-
-
 @transaction.atomic
 def application_promise(
     *,
@@ -273,8 +272,8 @@ def application_promise(
     """Record (or clear) the next-step date promised to the candidate, with a note; the clock follows it.
 
     The one way to promise a date: published as DatePromised, whose subscribers tell the candidate when
-    `tell_candidate` (their latest date only). Give `idempotency_key` (from the form) so that a request
-    sent twice promises once: the second finds the first's audit row and changes nothing.
+    `tell_candidate` (their latest date only); `idempotency_key` (from the form) names that message, so
+    that a form sent twice queues one.
     """
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -283,8 +282,6 @@ def application_promise(
         .get(pk=application.pk)
     )
     ensure_can_act_on_application(by, application)
-    if idempotency_key and _promised_already(application, idempotency_key):
-        return application
     if application.stage not in ACTIVE_STAGES:
         raise ValidationError({"next_step_date": "A closed application has no next step."})
     _check_promised_date(next_step_date)
@@ -292,10 +289,12 @@ def application_promise(
     application.promised_next_step_date = next_step_date
     application.save(update_fields=["promised_next_step_date"])
     application_clock_recompute(application=application)
-    details = {"next_step_date": str(next_step_date or ""), "note": note, "tell_candidate": tell_candidate}
-    if idempotency_key:
-        details["idempotency_key"] = idempotency_key
-    audit_log_record(actor=by, action=PROMISE_ACTION, obj=application, details=details)
+    audit_log_record(
+        actor=by,
+        action="application.promise",
+        obj=application,
+        details={"next_step_date": str(next_step_date or ""), "note": note},
+    )
     events.publish(
         events.DatePromised(
             application=application,
@@ -308,15 +307,6 @@ def application_promise(
         )
     )
     return application
-
-
-def _promised_already(application: Application, idempotency_key: str) -> bool:
-    return AuditLog.objects.filter(
-        action=PROMISE_ACTION,
-        object_type=Application._meta.label_lower,
-        object_id=application.pk,
-        details__idempotency_key=idempotency_key,
-    ).exists()
 
 
 @transaction.atomic
