@@ -303,13 +303,13 @@ class ContactEvent(models.Model):
 
 
 class StagePolicy(models.Model):
-    """Per stage: how long a candidate may go without news, and the automated email on entry."""
+    """Per stage: how long a candidate may go without news, and whether the candidate is notified on entry."""
 
     stage = models.CharField(max_length=20, choices=Stage.choices, unique=True)
     max_silent_business_days = models.PositiveSmallIntegerField(default=5)
     grace_business_days = models.PositiveSmallIntegerField(default=1)
     escalate_after_business_days = models.PositiveSmallIntegerField(default=2)
-    send_automated_email = models.BooleanField(default=True)
+    notify_candidate = models.BooleanField(default=True)
     template_code = models.CharField(max_length=50, blank=True)
     hold_minutes = models.PositiveIntegerField(
         null=True,
@@ -434,7 +434,8 @@ class SafetyNet(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Automated email to the candidate"
+        # Stored as "email", the only channel when it was named: the value stays, the name says what it is.
+        MESSAGE = "email", "Automated message to the candidate"
         PERSONAL = "personal", "Team lead and admins told to call"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="safety_nets")

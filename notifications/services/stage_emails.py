@@ -196,7 +196,7 @@ def _stage_email_decide(
     if _is_backward(from_stage, to_stage):
         return StageEmail(None, note="Moving back is a correction: no email is sent.")
     row = policy_row()
-    if row is not None and not row.send_automated_email:
+    if row is not None and not row.notify_candidate:
         return StageEmail(None, note="The policy of this stage sends no automated email.")
     code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
     if not code:

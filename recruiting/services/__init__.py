@@ -13,11 +13,11 @@ from recruiting.services.applications import (
     applications_move_locked,
 )
 from recruiting.services.clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
-from recruiting.services.contacts import EmailSent, contact_log, contact_log_emails_sent, contact_mark_undelivered
+from recruiting.services.contacts import MessageSent, contact_log, contact_log_messages_sent, contact_mark_undelivered
 
 __all__ = [
     "CLOCKS_RECOMPUTE_BATCH",
-    "EmailSent",
+    "MessageSent",
     "application_clock_recompute",
     "application_create",
     "application_move",
@@ -28,6 +28,6 @@ __all__ = [
     "applications_move_locked",
     "clocks_recompute",
     "contact_log",
-    "contact_log_emails_sent",
+    "contact_log_messages_sent",
     "contact_mark_undelivered",
 ]

@@ -7,7 +7,7 @@ whose next update is due, settles the ones whose application no longer owes news
 candidate who asked not to be contacted; telling the candidate settles the others, in contacts),
 tells the owner's team lead about prompts whose step has come (an overdue prompt at its application's
 escalate_at, a feedback-owed or failed-delivery prompt at its own), and acts on every application whose
-safety net is due: a held email to a candidate who gets automated email, else a prompt to call,
+safety net is due: a held message to a candidate who gets automated messages, else a prompt to call,
 escalated to the team lead at once and listed for the firm's admins.
 Every step is safe to run twice or twice at once: the partial unique index
 `one_open_prompt_per_application_and_reason` refuses a second open prompt, escalation is a conditional
@@ -57,8 +57,8 @@ class ScanResult:
     settled: int
     # Prompts due for escalation whose owner has no team lead (other than themselves) to tell.
     without_lead: int
-    # Safety nets acted on: emails written to go, and prompts to call (escalated at once).
-    safety_net_emails: int = 0
+    # Safety nets acted on: messages written to go, and prompts to call (escalated at once).
+    safety_net_messages: int = 0
     safety_net_calls: int = 0
     created_prompt_ids: tuple[int, ...] = ()
     escalated_prompt_ids: tuple[int, ...] = ()
@@ -72,7 +72,7 @@ def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) 
     INSERT ... SELECT; the escalation pass reads the prompts whose step has come with their team leads
     and escalates them in one update (plus one audit insert per team lead told); the safety-net pass
     reads the applications through the safety_net_at index, claims their silences in one insert and
-    writes their emails or prompts in bulk. A dry run does all of it in a transaction that is rolled
+    writes their messages or prompts in bulk. A dry run does all of it in a transaction that is rolled
     back, so it reports exactly what a run would do.
     """
     now = now or timezone.now()
@@ -95,7 +95,7 @@ def _scan(*, now: datetime) -> ScanResult:
     with transaction.atomic():
         escalated_ids, without_lead = _prompts_escalate(now=now)
     with transaction.atomic():
-        emails, calls = _safety_nets_act(now=now)
+        messages, calls = _safety_nets_act(now=now)
     return ScanResult(
         now=now,
         dry_run=False,
@@ -104,7 +104,7 @@ def _scan(*, now: datetime) -> ScanResult:
         escalated=len(escalated_ids),
         settled=settled,
         without_lead=without_lead,
-        safety_net_emails=emails,
+        safety_net_messages=messages,
         safety_net_calls=calls,
         created_prompt_ids=tuple(created_ids),
         escalated_prompt_ids=tuple(escalated_ids),
@@ -260,7 +260,7 @@ def _prompts_escalate_to_leads(*, prompt_ids: list[int], lead_of_recruiter: dict
 def _safety_nets_claim(*, now: datetime) -> list[Application]:
     """The applications whose safety net is due and was not acted on for their current silence, claimed:
     one row each in SafetyNet, inserted ON CONFLICT DO NOTHING, so that of two scans at once only the
-    one that inserted a row acts on it (_safety_nets_insert). Loaded with what their email is written from."""
+    one that inserted a row acts on it (_safety_nets_insert). Loaded with what their message is written from."""
     silence_started = Coalesce("last_informed_at", "created_at")
     acted = SafetyNet.objects.filter(application=OuterRef("pk"), silence_started_at=OuterRef("silence_started"))
     due = list(
@@ -316,23 +316,23 @@ def _safety_nets_insert(*, rows: list[tuple[int, datetime, str, datetime]]) -> s
 
 def _safety_net_kind(application: Application) -> str:
     if application.candidate.accepts_automated_email:
-        return SafetyNet.Kind.EMAIL
+        return SafetyNet.Kind.MESSAGE
     return SafetyNet.Kind.PERSONAL
 
 
 def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
-    """Act on every claimed safety net: the email where the candidate can get it, a call otherwise.
+    """Act on every claimed safety net: the message where the candidate can get it, a call otherwise.
 
-    Returns (emails written to go, prompts to call opened or escalated)."""
+    Returns (messages written to go, prompts to call opened or escalated)."""
     claimed = _safety_nets_claim(now=now)
     if not claimed:
         return 0, 0
     holidays = selectors.firm_holidays()
     policies = selectors.stage_policies()
     tz = calendar.firm_time_zone()
-    emails = []
+    owed = []
     for application in claimed:
-        if _safety_net_kind(application) != SafetyNet.Kind.EMAIL:
+        if _safety_net_kind(application) != SafetyNet.Kind.MESSAGE:
             continue
         window = safety_net_window(application.candidate, holidays)
         send_at = policy.safety_net_send_time(
@@ -341,12 +341,12 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
             last_informed_at=application.silence_started,
             window=window,
         )
-        # The next real date the email may promise: the owner's step of the schedule that starts when it
-        # is sent, promise spent (the email is the news).
+        # The next real date the message may promise: the owner's step of the schedule that starts when it
+        # is sent, promise spent (the message is the news).
         next_update_by = policy.next_update_due(
             last_informed_at=send_at, policy=policies[application.stage], tz=tz, holidays=holidays
         )
-        emails.append(
+        owed.append(
             events.SafetyNetOwed(
                 application=application,
                 silence_started_at=application.silence_started,
@@ -356,16 +356,18 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
             )
         )
     written: set[int] = set()
-    if emails:
-        for answer in events.publish(events.SafetyNetsDue(owed=emails, holidays=holidays)):
+    if owed:
+        for answer in events.publish(events.SafetyNetsDue(owed=owed, holidays=holidays)):
             written |= answer
     calls = [application for application in claimed if application.pk not in written]
     if calls:
-        SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.EMAIL).update(kind=SafetyNet.Kind.PERSONAL)
+        SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.MESSAGE).update(
+            kind=SafetyNet.Kind.PERSONAL
+        )
         _safety_net_calls_open(applications=calls, now=now)
     audit_log_record_many(
         actor=None,
-        action="safety_net.email",
+        action="safety_net.email",  # the stored action name: kept, the audit trail reads it
         model=Application,
         object_ids=sorted(written),
         details={"scan": now.isoformat()},

@@ -211,7 +211,7 @@ def test_the_admin_creates_a_rejection_policy_that_holds_a_day_and_says_so(clien
         "grace_business_days": 1,
         "escalate_after_business_days": 2,
         "feedback_due_business_days": 3,
-        "send_automated_email": "on",
+        "notify_candidate": "on",
         "template_code": "",
         "hold_minutes": "",
     }
