@@ -65,7 +65,7 @@ def seed(count: int, time_zone: str):
         client=Client.objects.create(name="A client of the firm"), title="Data Analyst", owner=user
     )
     StagePolicy.objects.update_or_create(
-        stage=Stage.SCREENING, defaults={"hold_minutes": 0, "send_automated_email": True, "max_silent_business_days": 5}
+        stage=Stage.SCREENING, defaults={"hold_minutes": 0, "notify_candidate": True, "max_silent_business_days": 5}
     )
     samples = [sample_message(number) for number in range(count)]
     candidates = Candidate.objects.bulk_create(

@@ -10,7 +10,7 @@ notifications app's messages, the API's webhooks), and only the project may impo
 from api import data_rights as api_rights
 from api import webhooks
 from candidates import events as candidate_events
-from notifications.services import client_chases, safety_net, stage_emails
+from notifications.services import client_chases, promises, safety_net, stage_emails
 from notifications.services import data_rights as notification_rights
 from notifications.services import merge as notification_merge
 from recruiting import events
@@ -22,6 +22,8 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.SafetyNetsDue: [safety_net.safety_nets_write],
     # A hiring manager chased for an answer that is due.
     events.ClientAnswersDue: [client_chases.client_chases_queue],
+    # A next-step date promised: the candidate told when the recruiter asked to.
+    events.DatePromised: [promises.date_promised_notify],
     # People's data rights and merges (candidates.events): the candidates app runs them, each app above
     # handles its own rows (the pipeline's are a direct call from below).
     candidate_events.CandidateAddressesAsked: [notification_rights.addresses_written_to],

@@ -70,7 +70,7 @@ def scan_overdue() -> dict[str, int]:
         "escalated": result.escalated,
         "settled": result.settled,
         "without_lead": result.without_lead,
-        "safety_net_emails": result.safety_net_emails,
+        "safety_net_messages": result.safety_net_messages,
         "safety_net_calls": result.safety_net_calls,
     }
     logger.info("Overdue scan: %s", counts)

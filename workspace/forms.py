@@ -1,23 +1,17 @@
 """Workspace forms. They only collect and clean input; the services decide and refuse."""
 
 import uuid
-from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from notifications.rendering import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from recruiting.models import ContactEvent, Stage, allowed_transitions
-from recruiting.validators import ComingDateField, coming_date_bounds
+from recruiting.validators import ComingDateField
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-def date_not_too_far(day: date) -> bool:
-    """Whether a date read from a query string (a preview) is within the horizon the forms take."""
-    return day <= coming_date_bounds()[1]
 
 
 class BoundedDateField(ComingDateField):

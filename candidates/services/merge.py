@@ -18,7 +18,7 @@ from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.permissions import ensure_admin
 from recruiting.services import application_clock_recompute
-from recruiting.services.applications import applications_delete_folded, applications_merge
+from recruiting.services.application_merge import applications_delete_folded, applications_merge
 
 User = AbstractBaseUser
 

@@ -63,7 +63,7 @@ def stage_policies_ensure() -> int:
                 "max_silent_business_days": silence.max_silent_business_days,
                 "grace_business_days": silence.grace_business_days,
                 "escalate_after_business_days": silence.escalate_after_business_days,
-                "send_automated_email": True,
+                "notify_candidate": True,
                 "template_code": STAGE_TEMPLATES[stage],
                 "hold_minutes": hold,
             },

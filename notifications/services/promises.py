@@ -1,45 +1,42 @@
-"""A next-step date given, changed or withdrawn mid-stage ("the client will decide by Friday"), and the
-candidate optionally told through the outbox (the `promise` email: "we expect news by ...")."""
+"""The candidate told of a next-step date promised mid-stage ("the client will decide by Friday"): the
+`promise` email ("we expect news by ...") queued through the outbox.
+
+The pipeline's application_promise is the one way to promise a date; it publishes DatePromised, and
+date_promised_notify (subscribed in inloop/subscriptions.py) writes the email when the candidate is to
+be told.
+"""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services import freshness
 from notifications.services.outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 from recruiting.models import Application
-from recruiting.services import application_promise_set
 
 User = AbstractBaseUser
 REPLACED_REASON = "Cancelled: a newer next-step date replaced it."
 
 
-@transaction.atomic
-def application_promise_change(
+def date_promised_notify(
     *,
     application: Application,
     next_step_date: date | None,
+    note: str,
+    tell_candidate: bool,
+    idempotency_key: str | None,
     by: User | None,
-    note: str = "",
-    tell_candidate: bool = False,
-    idempotency_key: str | None = None,
+    at: datetime,
 ) -> OutboundMessage | None:
-    """Set, change or clear (None) the promised next-step date, with a note; audited and the clock
-    recomputed by the pipeline. With `tell_candidate`, the `promise` email is queued (held, business
-    hours, rendered again when it goes) and any earlier one still waiting is cancelled: the candidate
-    reads only the latest date. Give `idempotency_key` (from the form) so a double submit queues one."""
-    if idempotency_key and (done := OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()):
-        return done  # the same form sent twice: the date is set and its email queued already
-    application_promise_set(application=application, next_step_date=next_step_date, by=by, note=note.strip())
+    """When the candidate is to be told, queue the `promise` email (held, business hours, rendered again
+    when it goes) and cancel any earlier one still waiting: the candidate reads only the latest date.
+    Inside the pipeline's transaction; the application comes loaded with its candidate, job, client and
+    owner's profile."""
     if not tell_candidate:
         return None
-    application = Application.objects.select_related("candidate", "job__client", "owner__profile").get(
-        pk=application.pk
-    )
     earlier = OutboundMessage.objects.select_for_update().filter(
         application=application, template_code=MessageTemplate.Code.PROMISE, status__in=WAITING
     )
@@ -61,3 +58,8 @@ def application_promise_change(
         window_tz=candidate.time_zone,
     )
     return messages_create(drafts=[draft], by=by)[0]
+
+
+def promise_message(*, idempotency_key: str) -> OutboundMessage | None:
+    """The email a promise made with `idempotency_key` queued, if it told the candidate."""
+    return OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()

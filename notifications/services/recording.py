@@ -1,7 +1,7 @@
 """Recording what the mail server did with each message: sent (in groups), failed, unknown, suppressed.
 
 A sent message becomes a contact on its application's timeline through the pipeline's
-contact_log_emails_sent (which resets the clock and settles the prompts); a failed or unknown one opens
+contact_log_messages_sent (which resets the clock and settles the prompts); a failed or unknown one opens
 a prompt for the recruiter through the pipeline's prompt services.
 """
 
@@ -20,8 +20,8 @@ from django.utils import timezone
 from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
 from notifications.services.outbox import Status, wake_after_commit
 from recruiting.audit import audit_log_record
-from recruiting.models import RecruiterPrompt
-from recruiting.services import EmailSent, contact_log_emails_sent, prompts
+from recruiting.models import ContactEvent, RecruiterPrompt
+from recruiting.services import MessageSent, contact_log_messages_sent, prompts
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def record_sent_many(
 
     A constant number of queries for the group: the rows locked and read, set to `sent` in one update,
     the attempts in one insert, and the contacts on the timeline, the candidates' clocks, the prompts they
-    settle and the audit rows through contact_log_emails_sent. A row the relay gave up as `unknown`
+    settle and the audit rows through contact_log_messages_sent. A row the relay gave up as `unknown`
     meanwhile did arrive after all; a row no longer this worker's (or already recorded) is left alone.
     """
     if not messages:
@@ -122,13 +122,14 @@ def record_sent_many(
         MessageAttempt(message_id=message.pk, outcome=MessageAttempt.Outcome.SENT, smtp_code=250, worker=worker[:200])
         for message in messages
     )
-    contact_log_emails_sent(
-        emails=[
-            EmailSent(
+    contact_log_messages_sent(
+        messages=[
+            MessageSent(
                 application_id=message.application_id,
                 outbound_message_id=message.pk,
                 summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
                 personal=message.template_code == MessageTemplate.Code.PERSONAL,
+                channel=ContactEvent.Channel.EMAIL,
             )
             for message in messages
             if message.application_id is not None

@@ -8,13 +8,10 @@ move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to i
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
@@ -26,19 +23,17 @@ from notifications.services.outbox import (
     messages_create,
     suppression_reason,
 )
-from recruiting import calendar, policy, selectors
+from recruiting import selectors
 from recruiting.models import (
     ACTIVE_STAGES,
     OFFER_STAGES,
     PIPELINE,
     SUBMITTED_STAGES,
     Application,
-    RecruiterPrompt,
     Stage,
     StageChange,
     StagePolicy,
 )
-from recruiting.services import prompts
 
 User = AbstractBaseUser
 Code = MessageTemplate.Code
@@ -130,41 +125,6 @@ def _reached_client(application: Application) -> bool:
     return application.stage_changes.filter(to_stage__in=SUBMITTED_STAGES).exists()
 
 
-FEEDBACK_OWED_DETAIL = (
-    "Rejected after meeting the client: tell the candidate yourself, with the client's feedback "
-    "(the 'Rejection with feedback' template is a place to start)."
-)
-
-
-def _feedback_prompts_open(*, changes: list[StageChange], holidays: frozenset) -> None:
-    """docs/rules.md#rejection-by-depth: feedback is owed on each application, due the stage policy's
-    feedback_due_business_days (of the stage it was rejected from) after now, same time of day, and escalated to the
-    team lead the policy's escalate-after business days later if it is still not given."""
-    tz = calendar.firm_time_zone()
-    now = timezone.now()
-    policies = selectors.stage_policies()
-    by_due: dict[datetime, list[StageChange]] = defaultdict(list)
-    for change in changes:
-        stage_policy = policies.get(change.from_stage) or policy.DEFAULT_POLICIES[Stage.SUBMITTED]
-        by_due[policy.feedback_due(rejected_at=now, policy=stage_policy, tz=tz, holidays=holidays)].append(change)
-    for due_at, owed in by_due.items():
-        prompts.prompts_open_many(
-            applications=[change.application for change in owed],
-            reason=RecruiterPrompt.Reason.FEEDBACK_OWED,
-            detail=FEEDBACK_OWED_DETAIL,
-            due_at=due_at,
-            escalate_at={
-                change.application_id: policy.escalation_due(
-                    prompt_due_at=due_at,
-                    policy=policies.get(change.from_stage) or policy.DEFAULT_POLICIES[Stage.SUBMITTED],
-                    tz=tz,
-                    holidays=holidays,
-                )
-                for change in owed
-            },
-        )
-
-
 @dataclass(frozen=True)
 class StageEmail:
     """What a stage change owes the candidate by email, and a sentence saying so to the recruiter."""
@@ -174,20 +134,6 @@ class StageEmail:
     note: str = ""
     # Set when the email is written but must not go (docs/rules.md#many-jobs): the row is created cancelled with this.
     cancel_reason: str = ""
-    feedback_owed: bool = False
-
-
-def stage_default_hold_minutes(stage: str) -> int:
-    """The hold of a stage's email when its policy says nothing: 24 hours for rejections
-    (docs/rules.md#rejection-by-depth)."""
-    return settings.INLOOP_REJECTION_HOLD_MINUTES if stage == Stage.REJECTED else settings.INLOOP_HOLD_MINUTES
-
-
-def stage_hold_minutes(stage: str, row: StagePolicy | None) -> int:
-    """The hold of a stage's email: the policy row's own value, else the stage's default."""
-    if row is not None and row.hold_minutes is not None:
-        return row.hold_minutes
-    return stage_default_hold_minutes(stage)
 
 
 def _hold_words(minutes: int) -> str:
@@ -211,7 +157,7 @@ def stage_email_decision(
     - an early rejection of a candidate holding an offer or placement elsewhere is cancelled
       (docs/rules.md#many-jobs);
     - otherwise the stage's policy row, or the defaults: the stage's template, and the row's hold or, when
-      it leaves the hold empty, the stage's default (stage_hold_minutes).
+      it leaves the hold empty, the stage's default (recruiting.selectors.stage_hold_minutes).
     """
     return _stage_email_decide(
         from_stage=from_stage,
@@ -243,19 +189,18 @@ def _stage_email_decide(
             None,
             note="No automated email after the client has seen the candidate: you will be prompted to tell "
             "them yourself, with the client's feedback.",
-            feedback_owed=True,
         )
     if not notify:
         return StageEmail(None, note="You chose not to email the candidate about this move.")
     if _is_backward(from_stage, to_stage):
         return StageEmail(None, note="Moving back is a correction: no email is sent.")
     row = policy_row()
-    if row is not None and not row.send_automated_email:
+    if row is not None and not row.notify_candidate:
         return StageEmail(None, note="The policy of this stage sends no automated email.")
     code = (row.template_code if row is not None else "") or DEFAULT_STAGE_TEMPLATES.get(to_stage, "")
     if not code:
         return StageEmail(None, note="No automated email for this stage.")
-    hold = stage_hold_minutes(to_stage, row)
+    hold = selectors.stage_hold_minutes(to_stage, row)
     if code in REJECTIONS and holds_offer_elsewhere():
         return StageEmail(code, hold, note=OFFER_ELSEWHERE_REASON, cancel_reason=OFFER_ELSEWHERE_REASON)
     note = (
@@ -355,14 +300,15 @@ def stage_changes_notify(
 ) -> list[OutboundMessage | None]:
     """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
 
-    For each change: cancels the automated messages still waiting for its application (moved on, moved back, reopened)
-    and, on an offer or placement, the rejections still waiting for the candidate's other jobs
-    (docs/rules.md#many-jobs); then writes the one message the change owes, if any (see stage_email_decision). A late
-    rejection opens a FEEDBACK_OWED prompt instead, unless the candidate asked not to be contacted.
+    For each change: cancels the automated messages still waiting for its application (moved on, moved
+    back, reopened) and, on an offer or placement, the rejections still waiting for the candidate's other
+    jobs (docs/rules.md#many-jobs); then writes the one message the change owes, if any (see
+    stage_email_decision). A late rejection owes none: the pipeline's move opened its FEEDBACK_OWED prompt
+    (recruiting.services.feedback).
 
     A constant number of queries for the batch, whatever its size: each fact (waiting messages,
     "reached the client", offers and live applications elsewhere, policies, templates, suppressions,
-    holidays) is read once, and messages, prompts and audit rows are written in bulk. The changes are
+    holidays) is read once, and messages and audit rows are written in bulk. The changes are
     expected on distinct applications, each loaded with its candidate, job, client, owner and owner's
     profile (the emails are written from them); `holidays` are the firm's, when the caller has them.
     """
@@ -375,13 +321,6 @@ def stage_changes_notify(
     if offers:
         _rejections_elsewhere_cancel(applications=offers, by=by)
     decisions = [facts.decision(change) for change in changes]
-    owed = [
-        change
-        for change, decision in zip(changes, decisions, strict=True)
-        if decision.feedback_owed and not change.application.candidate.do_not_contact
-    ]
-    if owed:
-        _feedback_prompts_open(changes=owed, holidays=facts.holidays)
     drafts: dict[int, MessageDraft] = {}
     for change, decision in zip(changes, decisions, strict=True):
         if decision.code is None:

@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from notifications.services import promises
 from recruiting import services
 from recruiting.admin.base import ReadOnlyAdmin, ReadOnlyInline, error_text, run_per_object
 from recruiting.models import CLOSED_STAGES, Application, ContactEvent, SafetyNet, Stage, StageChange
@@ -172,7 +171,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         elif "owner" in form.changed_data:
             services.application_reassign(application=obj, owner=form.cleaned_data["owner"], by=request.user)
         if change and "next_step_date" in form.changed_data:
-            promises.application_promise_change(
+            services.application_promise(
                 application=obj,
                 next_step_date=form.cleaned_data["next_step_date"],
                 by=request.user,

@@ -5,8 +5,8 @@ edit or a deletion recomputes every active application's clock in a worker after
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from notifications.services.stage_emails import stage_default_hold_minutes, stage_hold_minutes
 from recruiting.models import FirmHoliday, StagePolicy
+from recruiting.selectors import stage_default_hold_minutes, stage_hold_minutes
 from recruiting.task_calls import TaskCall, enqueue_on_commit
 
 
@@ -54,11 +54,11 @@ class StagePolicyAdmin(ClockRuleAdmin):
         "grace_business_days",
         "escalate_after_business_days",
         "feedback_due_business_days",
-        "send_automated_email",
+        "notify_candidate",
         "template_code",
         "hold",
     )
-    list_filter = ("send_automated_email",)
+    list_filter = ("notify_candidate",)
     readonly_fields = ("stage_default_hold",)
 
     @admin.display(description="hold (minutes)")

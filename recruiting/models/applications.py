@@ -142,7 +142,8 @@ class SafetyNet(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Automated email to the candidate"
+        # Stored as "email", the only channel when it was named: the value stays, the name says what it is.
+        MESSAGE = "email", "Automated message to the candidate"
         PERSONAL = "personal", "Team lead and admins told to call"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="safety_nets")

@@ -12,13 +12,13 @@ from recruiting.models.stages import Stage
 
 
 class StagePolicy(models.Model):
-    """Per stage: how long a candidate may go without news, and the automated email on entry."""
+    """Per stage: how long a candidate may go without news, and whether the candidate is notified on entry."""
 
     stage = models.CharField(max_length=20, choices=Stage.choices, unique=True)
     max_silent_business_days = models.PositiveSmallIntegerField(default=5)
     grace_business_days = models.PositiveSmallIntegerField(default=1)
     escalate_after_business_days = models.PositiveSmallIntegerField(default=2)
-    send_automated_email = models.BooleanField(default=True)
+    notify_candidate = models.BooleanField(default=True)
     template_code = models.CharField(max_length=50, blank=True)
     hold_minutes = models.PositiveIntegerField(
         null=True,

@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from recruiting import calendar, policy
-from recruiting.models import Application, FirmHoliday, RecruiterPrompt, StagePolicy
+from recruiting.models import Application, FirmHoliday, RecruiterPrompt, Stage, StagePolicy
 
 
 def firm_holidays() -> frozenset[date]:
@@ -25,6 +26,19 @@ def stage_policies() -> dict[str, policy.SilencePolicy]:
             feedback_due_business_days=row.feedback_due_business_days,
         )
     return policies
+
+
+def stage_default_hold_minutes(stage: str) -> int:
+    """How long a stage's message to the candidate waits before it goes when its policy says nothing:
+    24 hours for rejections (docs/rules.md#rejection-by-depth), else the firm's usual hold."""
+    return settings.INLOOP_REJECTION_HOLD_MINUTES if stage == Stage.REJECTED else settings.INLOOP_HOLD_MINUTES
+
+
+def stage_hold_minutes(stage: str, row: StagePolicy | None) -> int:
+    """How long a stage's message waits: the policy row's own value, else the stage's default."""
+    if row is not None and row.hold_minutes is not None:
+        return row.hold_minutes
+    return stage_default_hold_minutes(stage)
 
 
 def applications_overdue(*, now: datetime | None = None) -> QuerySet[Application]:

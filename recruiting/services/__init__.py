@@ -6,28 +6,28 @@ package the modules import each other directly."""
 from recruiting.services.applications import (
     application_create,
     application_move,
-    application_promise_set,
+    application_promise,
     application_reassign,
     application_reopen,
     application_transition_check,
     applications_move_locked,
 )
 from recruiting.services.clock import CLOCKS_RECOMPUTE_BATCH, application_clock_recompute, clocks_recompute
-from recruiting.services.contacts import EmailSent, contact_log, contact_log_emails_sent, contact_mark_undelivered
+from recruiting.services.contacts import MessageSent, contact_log, contact_log_messages_sent, contact_mark_undelivered
 
 __all__ = [
     "CLOCKS_RECOMPUTE_BATCH",
-    "EmailSent",
+    "MessageSent",
     "application_clock_recompute",
     "application_create",
     "application_move",
-    "application_promise_set",
+    "application_promise",
     "application_reassign",
     "application_reopen",
     "application_transition_check",
     "applications_move_locked",
     "clocks_recompute",
     "contact_log",
-    "contact_log_emails_sent",
+    "contact_log_messages_sent",
     "contact_mark_undelivered",
 ]

@@ -4,8 +4,6 @@ Keyword-only, typed, atomic, audited; each recomputes the clock. A batch of stag
 the layers above as an event (recruiting.events.ApplicationsMoved), inside the transaction.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,11 +17,7 @@ from recruiting.models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
     Application,
-    ClientAnswer,
-    ClientChase,
-    ContactEvent,
     Job,
-    SafetyNet,
     Stage,
     StageChange,
     allowed_transitions,
@@ -34,7 +28,7 @@ from recruiting.permissions import (
     ensure_can_give_to,
     put_forward_refusal,
 )
-from recruiting.services import clients, prompts
+from recruiting.services import clients, feedback, prompts
 from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
 from recruiting.validators import validate_coming_date
 
@@ -160,7 +154,8 @@ def applications_move_locked(
 
     A constant number of queries whatever the number of applications: their stage, closing and clock
     in one update (a second when their clocks differ), the stage changes in one insert, the audit rows
-    in one, and what the changes owe the candidates (messages, prompts) from the outbox's batch form.
+    in one, the feedback a late rejection owes (feedback.feedback_prompts_open), and what the changes owe
+    the candidates (messages) from the subscribers of ApplicationsMoved.
     One move is the batch of one.
     """
     if not applications:
@@ -196,6 +191,8 @@ def applications_move_locked(
         notify=notify,
         action=action,
     )
+    if to_stage == Stage.REJECTED:
+        feedback.feedback_prompts_open(stage_changes=stage_changes, holidays=holidays)
     events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
     return stage_changes
 
@@ -309,17 +306,32 @@ def application_reopen(
 
 
 @transaction.atomic
-def application_promise_set(
-    *, application: Application, next_step_date: date | None, by: User | None, note: str = ""
+def application_promise(
+    *,
+    application: Application,
+    next_step_date: date | None,
+    by: User | None,
+    note: str = "",
+    tell_candidate: bool = False,
+    idempotency_key: str | None = None,
 ) -> Application:
-    """Record (or clear) the next-step date promised to the candidate; the clock follows it."""
+    """Record (or clear) the next-step date promised to the candidate, with a note; the clock follows it.
+
+    The one way to promise a date: published as DatePromised, whose subscribers tell the candidate when
+    `tell_candidate` (their latest date only); `idempotency_key` (from the form) names that message, so
+    that a form sent twice queues one.
+    """
     application = (
-        Application.objects.select_for_update(of=("self",)).select_related("candidate", "job").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        # What the candidate's message is written from, read with the application.
+        .select_related("candidate", "job__client", "owner__profile")
+        .get(pk=application.pk)
     )
     ensure_can_act_on_application(by, application)
     if application.stage not in ACTIVE_STAGES:
         raise ValidationError({"next_step_date": "A closed application has no next step."})
     _check_promised_date(next_step_date)
+    note = note.strip()
     application.promised_next_step_date = next_step_date
     application.save(update_fields=["promised_next_step_date"])
     application_clock_recompute(application=application)
@@ -328,6 +340,17 @@ def application_promise_set(
         action="application.promise",
         obj=application,
         details={"next_step_date": str(next_step_date or ""), "note": note},
+    )
+    events.publish(
+        events.DatePromised(
+            application=application,
+            next_step_date=next_step_date,
+            note=note,
+            tell_candidate=tell_candidate,
+            idempotency_key=idempotency_key,
+            by=by,
+            at=timezone.now(),
+        )
     )
     return application
 
@@ -347,84 +370,3 @@ def application_reassign(*, application: Application, owner: User, by: User | No
         actor=by, action="application.reassign", obj=application, details={"from": previous, "to": owner.pk}
     )
     return application
-
-
-MERGED_RESOLUTION = "Merged into the candidate's other record"
-# The rows an application holds at most once per step; when both applications have one for the same step
-# (the same event recorded twice), the kept application's stays and the other's copy goes.
-_ONE_PER_STEP = (
-    (SafetyNet, ("silence_started_at",)),
-    (ClientChase, ("hiring_manager_id", "due_at")),
-    (ClientAnswer, ("due_at",)),
-)
-
-
-@transaction.atomic
-def application_history_fold(*, duplicate: Application, keeper: Application) -> None:
-    """Two applications of one person for the same job (their records merged): the kept one takes the
-    other's history, contacts, prompts, safety nets and the client's chases and answers, and the later of
-    the two last-told moments. The pipeline's rows only: each other app moves its own (the outbox its
-    messages and replies) before the other application is deleted with `applications_delete_folded`."""
-    StageChange.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
-    ContactEvent.objects.filter(application_id=duplicate.pk).update(application_id=keeper.pk)
-    prompts.prompts_fold(duplicate_id=duplicate.pk, keeper_id=keeper.pk, resolution=MERGED_RESOLUTION)
-    for model, step in _ONE_PER_STEP:
-        taken = set(model.objects.filter(application_id=keeper.pk).values_list(*step))
-        rows = list(model.objects.filter(application_id=duplicate.pk))
-        model.objects.filter(pk__in=[row.pk for row in rows if _step(row, step) not in taken]).update(
-            application_id=keeper.pk
-        )
-        # The same event on both: the kept application's record of it is the one that counts.
-        model.objects.filter(pk__in=[row.pk for row in rows if _step(row, step) in taken]).delete()
-    informed = [at for at in (keeper.last_informed_at, duplicate.last_informed_at) if at is not None]
-    if informed and max(informed) != keeper.last_informed_at:
-        keeper.last_informed_at = max(informed)
-        keeper.save(update_fields=["last_informed_at"])
-
-
-def _step(row, fields: tuple[str, ...]) -> tuple:
-    return tuple(getattr(row, name) for name in fields)
-
-
-@dataclass(frozen=True)
-class ApplicationsMerged:
-    folded: dict[int, int]  # duplicate application id -> the kept one it was folded into
-    moved: int
-
-
-@transaction.atomic
-def applications_merge(*, keep_id: int, merge_id: int) -> ApplicationsMerged:
-    """Two records of one person joined (candidates.services.merge): the merged record's applications move
-    to the kept one, except one for a job the kept record applied to as well, which is folded into that
-    application (application_history_fold). Each other app then moves its own rows from the folded ones, before
-    `applications_delete_folded`."""
-    kept_by_job = {
-        application.job_id: application
-        for application in Application.objects.select_for_update().filter(candidate_id=keep_id)
-    }
-    folded, moved = {}, 0
-    for application in Application.objects.select_for_update().filter(candidate_id=merge_id).order_by("pk"):
-        keeper = kept_by_job.get(application.job_id)
-        if keeper is not None:
-            application_history_fold(duplicate=application, keeper=keeper)
-            folded[application.pk] = keeper.pk
-        else:
-            application.candidate_id = keep_id
-            application.save(update_fields=["candidate"])
-            moved += 1
-    return ApplicationsMerged(folded=folded, moved=moved)
-
-
-@transaction.atomic
-def applications_delete_folded(*, duplicate_ids: Iterable[int]) -> None:
-    """Delete applications whose rows were all folded into others; refused while one still holds any (a
-    row some app did not move would go with it)."""
-    for duplicate_id in duplicate_ids:
-        held = [
-            related.related_model._meta.label
-            for related in Application._meta.related_objects
-            if related.related_model.objects.filter(**{related.field.name: duplicate_id}).exists()
-        ]
-        if held:
-            raise ValidationError(f"Application #{duplicate_id} still holds rows: {', '.join(sorted(held))}.")
-        Application.objects.filter(pk=duplicate_id).delete()

@@ -35,10 +35,11 @@ def contact_log(
 ) -> ContactEvent:
     """Record a call, meeting, email or note. Telling the candidate something resets their clock.
 
-    Telling also spends a promised next-step date, on, before or after that date (docs/rules.md#promised-date is met):
-    the next update then follows the stage's limit from this contact, unless the recruiter gives a new date
-    (`next_step_date`), which becomes the promise. Emails the outbox sent are recorded by contact_log_emails_sent, a
-    group at a time.
+    Telling also spends a promised next-step date, on, before or after that date
+    (docs/rules.md#promised-date is met): the next update then follows the stage's limit from this contact,
+    unless the recruiter gives a new date (`next_step_date`), which becomes the promise. Messages the outbox
+    sent are recorded by
+    contact_log_messages_sent, a group at a time.
     """
     now = timezone.now()
     at = at or now
@@ -81,48 +82,50 @@ def contact_log(
     return contact
 
 
-class EmailSent(NamedTuple):
-    """An outbox message that left for the candidate of an application."""
+class MessageSent(NamedTuple):
+    """An outbox message that left for the candidate of an application, over `channel` (a
+    ContactEvent.Channel)."""
 
     application_id: int
     outbound_message_id: int
     summary: str
-    # A person's own email (not an automated one): it answers a reply owed.
+    # A person's own message (not an automated one): it answers a reply owed.
     personal: bool = False
+    channel: str = ContactEvent.Channel.EMAIL
 
 
 @transaction.atomic
-def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> list[ContactEvent]:
-    """What contact_log does for an outbound email, for a group of sent outbox messages at once.
+def contact_log_messages_sent(*, messages: Sequence[MessageSent], at: datetime) -> list[ContactEvent]:
+    """What contact_log does for an outbound message, for a group of sent outbox messages at once.
 
-    Each becomes an email contact on its application's timeline; each application's last_informed_at
+    Each becomes a contact over its channel on its application's timeline; each application's last_informed_at
     and clock are reset (stage policies and holidays read once for the group, one update), the prompts
     the contact settles are resolved and everything is audited, in a constant number of queries. The
     outbox records its sent messages this way, a group at a time.
     """
-    if not emails:
+    if not messages:
         return []
     applications = {
         application.pk: application
         for application in Application.objects.select_for_update(of=("self",))
         .select_related("candidate")
-        .filter(pk__in={email.application_id for email in emails})
+        .filter(pk__in={message.application_id for message in messages})
         .order_by("pk")
     }
     # Built from the rows just read and locked, not from input: no full_clean and its foreign-key reads.
     # An application deleted since its message left has no timeline to write on.
-    emails = [email for email in emails if email.application_id in applications]
+    messages = [message for message in messages if message.application_id in applications]
     contacts = ContactEvent.objects.bulk_create(
         ContactEvent(
-            application=applications[email.application_id],
-            channel=ContactEvent.Channel.EMAIL,
+            application=applications[message.application_id],
+            channel=message.channel,
             direction=ContactEvent.Direction.OUTBOUND,
             by=None,
             at=at,
-            summary=email.summary,
-            message_id=email.outbound_message_id,
+            summary=message.summary,
+            message_id=message.outbound_message_id,
         )
-        for email in emails
+        for message in messages
     )
     policies, holidays = selectors.stage_policies(), selectors.firm_holidays()
     for application in applications.values():
@@ -131,14 +134,15 @@ def contact_log_emails_sent(*, emails: Sequence[EmailSent], at: datetime) -> lis
         clock_set(application, policies=policies, holidays=holidays)
     applications_clock_save(list(applications.values()))
     prompts.prompts_resolve_on_contacts(
-        contacts=contacts, personal_message_ids={email.outbound_message_id for email in emails if email.personal}
+        contacts=contacts,
+        personal_message_ids={message.outbound_message_id for message in messages if message.personal},
     )
     audit_log_record_each(
         actor=None,
         action="contact.log",
         model=Application,
         entries=[
-            (contact.application_id, {"contact": contact.pk, "channel": "email", "direction": "outbound"})
+            (contact.application_id, {"contact": contact.pk, "channel": contact.channel, "direction": "outbound"})
             for contact in contacts
         ],
     )

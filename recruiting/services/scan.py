@@ -49,8 +49,8 @@ class ScanResult:
     settled: int
     # Prompts due for escalation whose owner has no team lead (other than themselves) to tell.
     without_lead: int
-    # Safety nets acted on: emails written to go, and prompts to call (escalated at once).
-    safety_net_emails: int = 0
+    # Safety nets acted on: messages written to go, and prompts to call (escalated at once).
+    safety_net_messages: int = 0
     safety_net_calls: int = 0
     created_prompt_ids: tuple[int, ...] = ()
     escalated_prompt_ids: tuple[int, ...] = ()
@@ -64,7 +64,7 @@ def prompts_scan_overdue(*, now: datetime | None = None, dry_run: bool = False) 
     INSERT ... SELECT; the escalation pass reads the prompts whose step has come with their team leads
     and escalates them in one update (plus one audit insert per team lead told); the safety-net pass
     reads the applications through the safety_net_at index, claims their silences in one insert and
-    writes their emails or prompts in bulk. A dry run does all of it in a transaction that is rolled
+    writes their messages or prompts in bulk. A dry run does all of it in a transaction that is rolled
     back, so it reports exactly what a run would do.
     """
     now = now or timezone.now()
@@ -87,7 +87,7 @@ def _scan(*, now: datetime) -> ScanResult:
     with transaction.atomic():
         escalated_ids, without_lead = _prompts_escalate(now=now)
     with transaction.atomic():
-        emails, calls = _safety_nets_act(now=now)
+        messages, calls = _safety_nets_act(now=now)
     return ScanResult(
         now=now,
         dry_run=False,
@@ -96,7 +96,7 @@ def _scan(*, now: datetime) -> ScanResult:
         escalated=len(escalated_ids),
         settled=settled,
         without_lead=without_lead,
-        safety_net_emails=emails,
+        safety_net_messages=messages,
         safety_net_calls=calls,
         created_prompt_ids=tuple(created_ids),
         escalated_prompt_ids=tuple(escalated_ids),
@@ -179,6 +179,8 @@ def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) ->
         object_ids=created,
         details={"reason": Reason.OVERDUE.value, "scan": now.isoformat()},
     )
+    if created:
+        events.publish(events.PromptsOpened(prompt_ids=created, reason=Reason.OVERDUE, by=None, at=now))
     return created
 
 
@@ -232,6 +234,8 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
         audit_log_record_many(
             actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"to": lead}
         )
+    to_lead = {pk: lead_of_recruiter[recruiter_of[pk]] for pk in locked}
+    events.publish(events.PromptsEscalated(to_lead=to_lead, by=None, at=now))
     return locked, without_lead
 
 
@@ -248,7 +252,7 @@ def _prompts_escalate_to_leads(*, prompt_ids: list[int], lead_of_recruiter: dict
 def _safety_nets_claim(*, now: datetime) -> list[Application]:
     """The applications whose safety net is due and was not acted on for their current silence, claimed:
     one row each in SafetyNet, inserted ON CONFLICT DO NOTHING, so that of two scans at once only the
-    one that inserted a row acts on it (_safety_nets_insert). Loaded with what their email is written from."""
+    one that inserted a row acts on it (_safety_nets_insert). Loaded with what their message is written from."""
     silence_started = Coalesce("last_informed_at", "created_at")
     acted = SafetyNet.objects.filter(application=OuterRef("pk"), silence_started_at=OuterRef("silence_started"))
     due = list(
@@ -304,23 +308,23 @@ def _safety_nets_insert(*, rows: list[tuple[int, datetime, str, datetime]]) -> s
 
 def _safety_net_kind(application: Application) -> str:
     if application.candidate.accepts_automated_email:
-        return SafetyNet.Kind.EMAIL
+        return SafetyNet.Kind.MESSAGE
     return SafetyNet.Kind.PERSONAL
 
 
 def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
-    """Act on every claimed safety net: the email where the candidate can get it, a call otherwise.
+    """Act on every claimed safety net: the message where the candidate can get it, a call otherwise.
 
-    Returns (emails written to go, prompts to call opened or escalated)."""
+    Returns (messages written to go, prompts to call opened or escalated)."""
     claimed = _safety_nets_claim(now=now)
     if not claimed:
         return 0, 0
     holidays = selectors.firm_holidays()
     policies = selectors.stage_policies()
     tz = calendar.firm_time_zone()
-    emails = []
+    owed = []
     for application in claimed:
-        if _safety_net_kind(application) != SafetyNet.Kind.EMAIL:
+        if _safety_net_kind(application) != SafetyNet.Kind.MESSAGE:
             continue
         window = safety_net_window(application.candidate, holidays)
         send_at = policy.safety_net_send_time(
@@ -329,12 +333,12 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
             last_informed_at=application.silence_started,
             window=window,
         )
-        # The next real date the email may promise: the owner's step of the schedule that starts when it
-        # is sent, promise spent (the email is the news).
+        # The next real date the message may promise: the owner's step of the schedule that starts when it
+        # is sent, promise spent (the message is the news).
         next_update_by = policy.next_update_due(
             last_informed_at=send_at, policy=policies[application.stage], tz=tz, holidays=holidays
         )
-        emails.append(
+        owed.append(
             events.SafetyNetOwed(
                 application=application,
                 silence_started_at=application.silence_started,
@@ -344,20 +348,24 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
             )
         )
     written: set[int] = set()
-    if emails:
-        for answer in events.publish(events.SafetyNetsDue(owed=emails, holidays=holidays)):
+    if owed:
+        for answer in events.publish(events.SafetyNetsDue(owed=owed, holidays=holidays)):
             written |= answer
     calls = [application for application in claimed if application.pk not in written]
     if calls:
-        SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.EMAIL).update(kind=SafetyNet.Kind.PERSONAL)
+        SafetyNet.objects.filter(application__in=calls, kind=SafetyNet.Kind.MESSAGE).update(
+            kind=SafetyNet.Kind.PERSONAL
+        )
         _safety_net_calls_open(applications=calls, now=now)
     audit_log_record_many(
         actor=None,
-        action="safety_net.email",
+        action="safety_net.email",  # the stored action name: kept, the audit trail reads it
         model=Application,
         object_ids=sorted(written),
         details={"scan": now.isoformat()},
     )
+    message_owed = [application for application in claimed if application.pk in written]
+    events.publish(events.SafetyNetsActed(message_owed=message_owed, call_asked=calls, by=None, at=now))
     return len(written), len(calls)
 
 
@@ -382,3 +390,5 @@ def _safety_net_calls_open(*, applications: list[Application], now: datetime) ->
         audit_log_record_many(
             actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"safety_net": True}
         )
+        to_lead = {prompt.pk: leads[prompt.recruiter_id] for prompt in opened if prompt.pk in ids}
+        events.publish(events.PromptsEscalated(to_lead=to_lead, by=None, at=now))

@@ -117,7 +117,7 @@ def test_each_stage_sends_its_own_email_and_supersedes_the_one_still_held(stages
 
 
 def test_a_stage_policy_can_switch_the_email_off_or_change_template_and_hold():
-    StagePolicy.objects.create(stage=Stage.SCREENING, send_automated_email=False)
+    StagePolicy.objects.create(stage=Stage.SCREENING, notify_candidate=False)
     StagePolicy.objects.create(stage=Stage.SUBMITTED, template_code="check_in", hold_minutes=30)
     application = moved(new_application(), Stage.SCREENING)
     assert [m.template_code for m in messages(application)] == ["acknowledgment"]

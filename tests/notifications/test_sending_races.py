@@ -17,7 +17,7 @@ from notifications.services import messages as message_services
 from notifications.services import recording, sending, stage_emails
 from notifications.services import relay as relay_services
 from recruiting.models import Application, ContactEvent, Stage
-from recruiting.services import EmailSent, application_create, application_move, contact_log_emails_sent, prompts
+from recruiting.services import MessageSent, application_create, application_move, contact_log_messages_sent, prompts
 from tests.factories import CandidateFactory, JobFactory, UserFactory
 from tests.support.processes import wait_for
 
@@ -217,8 +217,8 @@ def test_two_groups_whose_candidates_cross_do_not_deadlock(requires_postgres):
 
     def record(group):
         try:
-            contact_log_emails_sent(
-                emails=[EmailSent(a.pk, message_of[a.pk], "Sent") for a in group], at=timezone.now()
+            contact_log_messages_sent(
+                messages=[MessageSent(a.pk, message_of[a.pk], "Sent") for a in group], at=timezone.now()
             )
         except Exception as error:  # noqa: BLE001 (the test reports whatever went wrong)
             errors.append(str(error).splitlines()[0])

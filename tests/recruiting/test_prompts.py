@@ -148,8 +148,8 @@ def _sent_message(application) -> OutboundMessage:
 def test_a_bounce_prompt_is_resolved_by_a_call_the_recruiter_logs_not_by_another_email():
     application = overdue_application()
     bounced = PromptFactory(application=application, reason=Reason.DELIVERY_FAILED)
-    services.contact_log_emails_sent(
-        emails=[services.EmailSent(application.pk, _sent_message(application).pk, "Another email")], at=NOW
+    services.contact_log_messages_sent(
+        messages=[services.MessageSent(application.pk, _sent_message(application).pk, "Another email")], at=NOW
     )
     bounced.refresh_from_db()
     assert bounced.resolved_at is None

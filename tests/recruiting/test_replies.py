@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from recruiting.models import ContactEvent, RecruiterPrompt, Role, Stage
-from recruiting.services import EmailSent, contact_log, contact_log_emails_sent, scan
+from recruiting.services import MessageSent, contact_log, contact_log_messages_sent, scan
 from recruiting.services.replies import feedback_request_record, reply_record
 from tests.factories import ApplicationFactory, OutboundMessageFactory, TeamFactory, UserFactory
 
@@ -78,8 +78,8 @@ def test_a_reply_owed_on_a_closed_application_escalates_after_the_default_delay(
 def test_an_automated_email_going_out_does_not_answer_a_reply(application):
     _reply(application)
     message = OutboundMessageFactory(application=application, template_code="check_in", status="sent")
-    contact_log_emails_sent(
-        emails=[EmailSent(application_id=application.pk, outbound_message_id=message.pk, summary="Check-in")],
+    contact_log_messages_sent(
+        messages=[MessageSent(application_id=application.pk, outbound_message_id=message.pk, summary="Check-in")],
         at=FRIDAY + timedelta(hours=1),
     )
     assert _owed(application).resolved_at is None
@@ -88,8 +88,10 @@ def test_an_automated_email_going_out_does_not_answer_a_reply(application):
 def test_a_personal_email_answers_a_reply(application):
     _reply(application)
     message = OutboundMessageFactory(application=application, template_code="personal", status="sent")
-    contact_log_emails_sent(
-        emails=[EmailSent(application_id=application.pk, outbound_message_id=message.pk, summary="Hi", personal=True)],
+    contact_log_messages_sent(
+        messages=[
+            MessageSent(application_id=application.pk, outbound_message_id=message.pk, summary="Hi", personal=True)
+        ],
         at=FRIDAY + timedelta(hours=1),
     )
     assert _owed(application).resolved_at == FRIDAY + timedelta(hours=1)

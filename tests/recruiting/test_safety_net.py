@@ -62,9 +62,9 @@ def test_a_candidate_who_gets_automated_email_gets_the_held_safety_net_once(team
     assert application.escalate_at == datetime(2026, 11, 9, 10, tzinfo=UTC)
     assert application.safety_net_at == datetime(2026, 11, 11, 10, tzinfo=UTC)
 
-    assert scan_at(application.safety_net_at - timedelta(minutes=1)).safety_net_emails == 0
+    assert scan_at(application.safety_net_at - timedelta(minutes=1)).safety_net_messages == 0
     result = scan_at(application.safety_net_at)
-    assert (result.safety_net_emails, result.safety_net_calls) == (1, 0)
+    assert (result.safety_net_messages, result.safety_net_calls) == (1, 0)
 
     message = OutboundMessage.objects.get(application=application, template_code="safety_net")
     assert message.status == Status.HELD
@@ -82,8 +82,8 @@ def test_a_candidate_who_gets_automated_email_gets_the_held_safety_net_once(team
     assert "Monday 16 November" in message.body_text
 
     again = scan_at(application.safety_net_at + timedelta(hours=2))
-    assert (again.safety_net_emails, again.safety_net_calls) == (0, 0)
-    assert SafetyNet.objects.get(application=application).kind == SafetyNet.Kind.EMAIL
+    assert (again.safety_net_messages, again.safety_net_calls) == (0, 0)
+    assert SafetyNet.objects.get(application=application).kind == SafetyNet.Kind.MESSAGE
     assert OutboundMessage.objects.filter(template_code="safety_net").count() == 1
 
     with time_machine.travel(message.send_after, tick=False):
@@ -142,7 +142,7 @@ def test_a_paused_candidate_gets_a_call_asked_of_the_lead_and_listed_for_admins(
     assert application.safety_net_at <= datetime(2026, 11, 16, 9, tzinfo=UTC) - policy.PERSONAL_CONTACT_LEAD
 
     result = scan_at(application.safety_net_at)
-    assert (result.safety_net_emails, result.safety_net_calls) == (0, 1)
+    assert (result.safety_net_messages, result.safety_net_calls) == (0, 1)
     assert not OutboundMessage.objects.filter(application=application, template_code="safety_net").exists()
     prompt = RecruiterPrompt.objects.get(application=application, reason=Reason.SAFETY_NET, resolved_at=None)
     assert (prompt.recruiter, prompt.escalated_to, prompt.escalated_at) == (owner, lead, application.safety_net_at)
@@ -178,7 +178,7 @@ def test_an_address_on_the_suppression_list_falls_back_to_a_call(team):
     application = silent_application(owner, email="gone@mail.example")
     Suppression.objects.create(email="GONE@mail.example", reason=Suppression.Reason.BOUNCED)
     result = scan_at(application.safety_net_at)
-    assert (result.safety_net_emails, result.safety_net_calls) == (0, 1)
+    assert (result.safety_net_messages, result.safety_net_calls) == (0, 1)
     assert OutboundMessage.objects.get(application=application, template_code="safety_net").status == Status.SUPPRESSED
     assert SafetyNet.objects.get(application=application).kind == SafetyNet.Kind.PERSONAL
     assert RecruiterPrompt.objects.get(application=application, reason=Reason.SAFETY_NET).escalated_to == lead
@@ -222,13 +222,13 @@ def test_the_safety_net_pass_costs_the_same_queries_for_one_or_many(team, django
     paused = silent_application(owner, automated_updates_paused=True)
     moment = max(first.safety_net_at, paused.safety_net_at)
     with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as small:
-        assert scan.prompts_scan_overdue().safety_net_emails == 1
+        assert scan.prompts_scan_overdue().safety_net_messages == 1
     for _ in range(8):
         silent_application(owner)
         silent_application(owner, automated_updates_paused=True)
     with time_machine.travel(moment, tick=False), django_assert_max_num_queries(len(small.captured_queries)):
         result = scan.prompts_scan_overdue()
-    assert (result.safety_net_emails, result.safety_net_calls) == (8, 8)
+    assert (result.safety_net_messages, result.safety_net_calls) == (8, 8)
 
 
 def test_a_dry_run_reports_the_safety_nets_and_acts_on_none(team, sent_tasks):
@@ -237,7 +237,7 @@ def test_a_dry_run_reports_the_safety_nets_and_acts_on_none(team, sent_tasks):
     silent_application(owner, automated_updates_paused=True)
     with time_machine.travel(application.safety_net_at + timedelta(days=1), tick=False):
         result = scan.prompts_scan_overdue(dry_run=True)
-    assert (result.safety_net_emails, result.safety_net_calls) == (1, 1)
+    assert (result.safety_net_messages, result.safety_net_calls) == (1, 1)
     assert not SafetyNet.objects.exists()
     assert not OutboundMessage.objects.filter(template_code="safety_net").exists()
     assert sent_tasks == []
@@ -247,10 +247,10 @@ def test_a_claim_of_several_statements_inserts_each_silence_once_and_says_which_
     owner, _lead = team
     monkeypatch.setattr(scan, "CLAIM_BATCH", 2)
     first = silent_application(owner)
-    assert scan_at(first.safety_net_at).safety_net_emails == 1
+    assert scan_at(first.safety_net_at).safety_net_messages == 1
     others = [silent_application(owner) for _ in range(4)]
     with time_machine.travel(first.safety_net_at, tick=False):
-        rows = [(a.pk, a.created_at, SafetyNet.Kind.EMAIL, first.safety_net_at) for a in [first, *others]]
+        rows = [(a.pk, a.created_at, SafetyNet.Kind.MESSAGE, first.safety_net_at) for a in [first, *others]]
         assert scan._safety_nets_insert(rows=rows) == {a.pk for a in others}
         assert scan._safety_nets_insert(rows=rows) == set()
     assert set(SafetyNet.objects.values_list("application_id", "silence_started_at")) == {
@@ -282,7 +282,7 @@ def test_two_scans_at_once_act_on_each_safety_net_once(requires_postgres, team):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sum(r.safety_net_emails for r in results) == 6
+    assert sum(r.safety_net_messages for r in results) == 6
     assert sum(r.safety_net_calls for r in results) == 6
     assert OutboundMessage.objects.filter(template_code="safety_net").count() == 6
     assert RecruiterPrompt.objects.filter(reason=Reason.SAFETY_NET).count() == 6

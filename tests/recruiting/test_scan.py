@@ -219,7 +219,7 @@ def test_the_beat_task_runs_the_scan_under_the_name_the_schedule_uses(frozen):
         "escalated": 0,
         "settled": 0,
         "without_lead": 0,
-        "safety_net_emails": 0,
+        "safety_net_messages": 0,
         "safety_net_calls": 0,
     }
     assert RecruiterPrompt.objects.count() == 1

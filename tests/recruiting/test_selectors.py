@@ -65,8 +65,8 @@ def test_timeline_can_leave_out_the_contacts_of_sent_messages():
 
     application = ApplicationFactory()
     message = OutboundMessageFactory(application=application, status="sent", sent_at=timezone.now())
-    services.contact_log_emails_sent(
-        emails=[services.EmailSent(application.pk, message.pk, "News about your application")], at=timezone.now()
+    services.contact_log_messages_sent(
+        messages=[services.MessageSent(application.pk, message.pk, "News about your application")], at=timezone.now()
     )
     services.contact_log(application=application, channel="phone", direction="outbound", by=None, summary="Called")
 

@@ -9,7 +9,13 @@ from django.utils import timezone
 from notifications.models import OutboundMessage
 from notifications.services.messages import message_personal_queue
 from recruiting.models import ContactEvent, Stage
-from recruiting.services import EmailSent, application_create, application_move, contact_log, contact_log_emails_sent
+from recruiting.services import (
+    MessageSent,
+    application_create,
+    application_move,
+    contact_log,
+    contact_log_messages_sent,
+)
 from tests.factories import (
     ApplicationFactory,
     CandidateFactory,
@@ -62,7 +68,7 @@ def test_a_sent_message_shows_once_with_its_delivery_state(client, recruiter):
     candidate = CandidateFactory(owner=recruiter)
     application = ApplicationFactory(candidate=candidate, owner=recruiter)
     message = OutboundMessageFactory(application=application, status="sent", sent_at=timezone.now())
-    contact_log_emails_sent(emails=[EmailSent(application.pk, message.pk, message.subject)], at=message.sent_at)
+    contact_log_messages_sent(messages=[MessageSent(application.pk, message.pk, message.subject)], at=message.sent_at)
     client.force_login(recruiter)
 
     timeline = client.get(reverse("candidate_detail", args=[candidate.pk])).context["timeline"]

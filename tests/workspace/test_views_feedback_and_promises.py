@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from notifications.models import OutboundMessage
 from notifications.services import sending
-from notifications.services.promises import REPLACED_REASON, application_promise_change
+from notifications.services.promises import REPLACED_REASON, promise_message
 from recruiting import calendar
 from recruiting.models import AuditLog, RecruiterPrompt, Stage
-from recruiting.services import application_move
+from recruiting.services import application_move, application_promise
 from tests.factories import ApplicationFactory, CandidateFactory, ClientFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,10 +124,21 @@ def test_a_promise_mid_stage_is_recorded_audited_moves_the_clock_and_tells_the_c
 
 def test_a_changed_promise_replaces_the_email_still_waiting_and_a_cleared_one_says_so(recruiter):
     application = ApplicationFactory(owner=recruiter, candidate=CandidateFactory(owner=recruiter), stage="submitted")
-    first = application_promise_change(
-        application=application, next_step_date=dt.date(2026, 3, 13), by=recruiter, tell_candidate=True
+    application_promise(
+        application=application,
+        next_step_date=dt.date(2026, 3, 13),
+        by=recruiter,
+        tell_candidate=True,
+        idempotency_key="promise:first",
     )
-    second = application_promise_change(application=application, next_step_date=None, by=recruiter, tell_candidate=True)
+    application_promise(
+        application=application,
+        next_step_date=None,
+        by=recruiter,
+        tell_candidate=True,
+        idempotency_key="promise:second",
+    )
+    first, second = promise_message(idempotency_key="promise:first"), promise_message(idempotency_key="promise:second")
 
     first.refresh_from_db()
     assert (first.status, first.status_reason) == (Status.CANCELLED, REPLACED_REASON)

@@ -1,6 +1,5 @@
 """Jobs: the list, the board and its columns, moving applications (with the email it would send), closing."""
 
-import copy
 import re
 import uuid
 from datetime import date
@@ -11,12 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.services import stage_emails
 from notifications.services import templates as template_services
-from recruiting import calendar, policy, selectors, services
+from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
 from recruiting.permissions import can_act_on, ensure_can_act_on_application, put_forward_candidate_owner_ids
 from recruiting.services import jobs as job_services
@@ -91,47 +89,26 @@ def job_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
     return render(request, "workspace/job_stage.html", {"job": job, "stage": stage, "applications": applications})
 
 
-def _after_move(application: Application, to_stage: str, next_step_date: date | None) -> Application:
-    """An unsaved copy of the application as the move would leave it, so that the preview's dates are right."""
-    moved = copy.copy(application)
-    moved.stage = to_stage
-    moved.promised_next_step_date = next_step_date
-    moved.next_update_due = None
-    policies = selectors.stage_policies()
-    if to_stage in ACTIVE_STAGES and not application.candidate.do_not_contact:
-        moved.next_update_due = policy.next_update_due(
-            last_informed_at=application.last_informed_at or application.created_at,
-            policy=policies[to_stage],
-            tz=calendar.firm_time_zone(),
-            promised_date=next_step_date,
-            holidays=selectors.firm_holidays(),
-        )
-    return moved
-
-
-def _move_preview(user, application: Application, to_stage: str, next_step_date: date | None = None) -> tuple:
-    """The email a move would queue: (template code or None, rendered message, a note for the recruiter)."""
+def _move_preview(application: Application, to_stage: str, next_step_date: date | None = None) -> dict:
+    """The move form's preview: `preview` (template code or None, rendered message, a note for the recruiter)
+    and the warnings on the promised date (past_date, too_far_date), from the pipeline's preview."""
+    after = selectors.application_move_preview(
+        application=application, to_stage=to_stage, next_step_date=next_step_date
+    )
+    warnings = {"past_date": after.past_date, "too_far_date": after.too_far_date}
     code, note = stage_emails.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
-        return None, None, note
-    moved = _after_move(application, to_stage, next_step_date)
-    preview = template_services.template_preview(application=moved, template_code=code)
-    return code, preview, note
-
-
-def _in_the_past(day: date | None) -> bool:
-    """A promised date before the firm's today: the preview warns, as the move will refuse it."""
-    return day is not None and day < timezone.localdate(timezone=calendar.firm_time_zone())
+        return {"preview": (None, None, note), **warnings}
+    preview = template_services.template_preview(application=after.moved, template_code=code)
+    return {"preview": (code, preview, note), **warnings}
 
 
 def _date_or_none(value: str | None) -> date | None:
-    """A date from the query string for the preview: None when it is not one, or when it lies beyond the
-    dates a form takes. A past date is kept, so that the preview warns of it."""
+    """A date from the query string for the preview: None when it is not one."""
     try:
-        day = date.fromisoformat(value) if value else None
+        return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-    return day if day is None or forms.date_not_too_far(day) else None
 
 
 @login_required
@@ -165,19 +142,12 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
     promised = _date_or_none(form.data.get("next_step_date"))
     preview = (
-        _move_preview(request.user, application, to_stage, promised) if to_stage in Stage.values else (None, None, "")
+        _move_preview(application, to_stage, promised) if to_stage in Stage.values else {"preview": (None, None, "")}
     )
     return form_page(
         request,
         "workspace/application_move.html",
-        {
-            "form": form,
-            "application": application,
-            "preview": preview,
-            "to_stage": to_stage,
-            "board_url": board,
-            "past_date": promised if _in_the_past(promised) else None,
-        },
+        {"form": form, "application": application, "to_stage": to_stage, "board_url": board, **preview},
     )
 
 
@@ -194,11 +164,7 @@ def application_move_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workspace/_move_preview.html",
-        {
-            "preview": _move_preview(request.user, application, to_stage, promised),
-            "dont_notify": bool(request.GET.get("dont_notify")),
-            "past_date": promised if _in_the_past(promised) else None,
-        },
+        {**_move_preview(application, to_stage, promised), "dont_notify": bool(request.GET.get("dont_notify"))},
     )
 
 

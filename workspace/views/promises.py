@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from notifications.services import promises
-from recruiting import calendar
+from recruiting import calendar, services
 from recruiting.models import Application
 from recruiting.permissions import ensure_can_act_on_application
 from workspace import forms
@@ -32,19 +32,24 @@ def application_promise(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.PromiseForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            ok, message = call_service(
-                form,
-                lambda: promises.application_promise_change(
-                    application=application,
-                    next_step_date=data["next_step_date"],
-                    by=request.user,
-                    note=data["note"],
-                    tell_candidate=data["tell_candidate"],
-                    idempotency_key=f"promise:{application.pk}:{data['send_token']}",
-                ),
-            )
+            key = f"promise:{application.pk}:{data['send_token']}"
+            # The same form sent twice: the date is set and its email queued already.
+            ok = promises.promise_message(idempotency_key=key) is not None
+            if not ok:
+                ok, _ = call_service(
+                    form,
+                    lambda: services.application_promise(
+                        application=application,
+                        next_step_date=data["next_step_date"],
+                        by=request.user,
+                        note=data["note"],
+                        tell_candidate=data["tell_candidate"],
+                        idempotency_key=key,
+                    ),
+                )
             if ok:
                 back = reverse("candidate_detail", args=[application.candidate_id])
+                message = promises.promise_message(idempotency_key=key)
                 return done(request, back, _outcome(application, data, message))
     else:
         form = forms.PromiseForm(initial={"next_step_date": application.promised_next_step_date})
