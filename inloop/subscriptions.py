@@ -6,7 +6,9 @@ module sits in the project package because its subscribers live in more than one
 pipeline (the notifications app's messages, the API's webhooks), and only the project may import both.
 """
 
-from api import webhooks
+from api import webhook_events, webhooks
+from candidates import events as candidate_events
+from notifications import events as notification_events
 from notifications.services import client_chases, safety_net, stage_emails
 from recruiting import events
 
@@ -17,6 +19,12 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.SafetyNetsDue: [safety_net.safety_nets_write],
     # A hiring manager chased for an answer that is due.
     events.ClientAnswersDue: [client_chases.client_chases_queue],
+    # The ATS's webhooks for what the notifications and candidates apps publish (api/webhook_events.py):
+    # messages the mail server accepted, an address that bounced or was complained about, and a
+    # candidate who paused, unsubscribed or asked not to be contacted.
+    notification_events.MessagesSent: [webhook_events.messages_sent_record],
+    notification_events.AddressUndeliverable: [webhook_events.address_undeliverable_record],
+    candidate_events.CandidatePreferencesChanged: [webhook_events.candidate_preferences_record],
 }
 
 
