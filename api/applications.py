@@ -278,7 +278,7 @@ def applications_promise(request: HttpRequest, pk: int, payload: PromiseIn):
     """Record (or, with null, clear) the next-step date promised to the candidate mid-stage."""
     application = get_or_404(_applications(), pk=pk)
     with writing(request):
-        services.application_promise_set(
+        services.application_promise(
             application=application, next_step_date=payload.next_step_date, by=request.user, note=payload.note
         )
     return _applications().get(pk=pk)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from recruiting.models import Application, StageChange
+from recruiting.models import Application, ClientAnswer, ContactEvent, StageChange
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,78 @@ class ClientAnswersDue:
 
     applications: Sequence[Application]
     now: datetime
+
+
+@dataclass(frozen=True)
+class ReplyReceived:
+    """Someone wrote back about applications: `contacts`, the inbound contacts recorded (one per application
+    the reply was about). `sender`: "candidate", "other" (someone else answering the candidate's email) or
+    "hiring_manager"; `automatic` (an out-of-office) and `verified` (the sender proven) as recorded."""
+
+    contacts: Sequence[ContactEvent]
+    sender: str
+    automatic: bool
+    verified: bool
+    by: AbstractBaseUser | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ClientAnswered:
+    """A hiring manager's answer from their link recorded against `application` (`corrected`: it replaced
+    the answer the same link gave before)."""
+
+    application: Application
+    answer: ClientAnswer
+    corrected: bool
+    by: AbstractBaseUser | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PromptsOpened:
+    """Recruiter prompts opened for one `reason` (by a service or the overdue scan); `prompt_ids` only the
+    ones this call created, never one already open."""
+
+    prompt_ids: Sequence[int]
+    reason: str
+    by: AbstractBaseUser | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PromptsEscalated:
+    """Open prompts whose team lead was told (`to_lead`: prompt id -> the lead's user id)."""
+
+    to_lead: Mapping[int, int]
+    by: AbstractBaseUser | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SafetyNetsActed:
+    """What one scan's safety net did, per application: a message owed to the candidate (written by the
+    subscribers of SafetyNetsDue) or a person asked to call (a prompt, escalated at once)."""
+
+    message_owed: Sequence[Application]
+    call_asked: Sequence[Application]
+    by: AbstractBaseUser | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DatePromised:
+    """A next-step date promised to the candidate mid-stage (None: the promise withdrawn), with the
+    recruiter's note. `tell_candidate`: the candidate is to be told the new date; `idempotency_key` names
+    the request (a form sent twice is one promise), None when the caller gives none."""
+
+    application: Application
+    next_step_date: date | None
+    note: str
+    tell_candidate: bool
+    idempotency_key: str | None
+    by: AbstractBaseUser | None
+    at: datetime
 
 
 Subscriber = Callable[..., object]

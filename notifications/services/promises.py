@@ -12,7 +12,7 @@ from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services import freshness
 from notifications.services.outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 from recruiting.models import Application
-from recruiting.services import application_promise_set
+from recruiting.services import application_promise
 
 User = AbstractBaseUser
 REPLACED_REASON = "Cancelled: a newer next-step date replaced it."
@@ -34,7 +34,7 @@ def application_promise_change(
     reads only the latest date. Give `idempotency_key` (from the form) so a double submit queues one."""
     if idempotency_key and (done := OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()):
         return done  # the same form sent twice: the date is set and its email queued already
-    application_promise_set(application=application, next_step_date=next_step_date, by=by, note=note.strip())
+    application_promise(application=application, next_step_date=next_step_date, by=by, note=note.strip())
     if not tell_candidate:
         return None
     application = Application.objects.select_related("candidate", "job__client", "owner__profile").get(

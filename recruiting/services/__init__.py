@@ -6,7 +6,7 @@ package the modules import each other directly."""
 from recruiting.services.applications import (
     application_create,
     application_move,
-    application_promise_set,
+    application_promise,
     application_reassign,
     application_reopen,
     application_transition_check,
@@ -21,7 +21,7 @@ __all__ = [
     "application_clock_recompute",
     "application_create",
     "application_move",
-    "application_promise_set",
+    "application_promise",
     "application_reassign",
     "application_reopen",
     "application_transition_check",

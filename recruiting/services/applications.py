@@ -17,6 +17,7 @@ from recruiting.models import (
     ACTIVE_STAGES,
     CLOSED_STAGES,
     Application,
+    AuditLog,
     ClientAnswer,
     ClientChase,
     ContactEvent,
@@ -256,28 +257,66 @@ def application_reopen(
     )[0]
 
 
+PROMISE_ACTION = "application.promise"
+
+
 @transaction.atomic
-def application_promise_set(
-    *, application: Application, next_step_date: date | None, by: User | None, note: str = ""
+def application_promise(
+    *,
+    application: Application,
+    next_step_date: date | None,
+    by: User | None,
+    note: str = "",
+    tell_candidate: bool = False,
+    idempotency_key: str | None = None,
 ) -> Application:
-    """Record (or clear) the next-step date promised to the candidate; the clock follows it."""
+    """Record (or clear) the next-step date promised to the candidate, with a note; the clock follows it.
+
+    The one way to promise a date: published as DatePromised, whose subscribers tell the candidate when
+    `tell_candidate` (their latest date only). Give `idempotency_key` (from the form) so that a request
+    sent twice promises once: the second finds the first's audit row and changes nothing.
+    """
     application = (
-        Application.objects.select_for_update(of=("self",)).select_related("candidate", "job").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        # What the candidate's message is written from, read with the application.
+        .select_related("candidate", "job__client", "owner__profile")
+        .get(pk=application.pk)
     )
     ensure_can_act_on_application(by, application)
+    if idempotency_key and _promised_already(application, idempotency_key):
+        return application
     if application.stage not in ACTIVE_STAGES:
         raise ValidationError({"next_step_date": "A closed application has no next step."})
     _check_promised_date(next_step_date)
+    note = note.strip()
     application.promised_next_step_date = next_step_date
     application.save(update_fields=["promised_next_step_date"])
     application_clock_recompute(application=application)
-    audit_log_record(
-        actor=by,
-        action="application.promise",
-        obj=application,
-        details={"next_step_date": str(next_step_date or ""), "note": note},
+    details = {"next_step_date": str(next_step_date or ""), "note": note, "tell_candidate": tell_candidate}
+    if idempotency_key:
+        details["idempotency_key"] = idempotency_key
+    audit_log_record(actor=by, action=PROMISE_ACTION, obj=application, details=details)
+    events.publish(
+        events.DatePromised(
+            application=application,
+            next_step_date=next_step_date,
+            note=note,
+            tell_candidate=tell_candidate,
+            idempotency_key=idempotency_key,
+            by=by,
+            at=timezone.now(),
+        )
     )
     return application
+
+
+def _promised_already(application: Application, idempotency_key: str) -> bool:
+    return AuditLog.objects.filter(
+        action=PROMISE_ACTION,
+        object_type=Application._meta.label_lower,
+        object_id=application.pk,
+        details__idempotency_key=idempotency_key,
+    ).exists()
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from recruiting import calendar, selectors
+from recruiting import calendar, events, selectors
 from recruiting.audit import audit_log_record
 from recruiting.client_links import ClientAnswerLink, due_stamp
 from recruiting.models import ACTIVE_STAGES, Application, AuditLog, ClientAnswer, HiringManager, Job, RecruiterPrompt
@@ -247,6 +247,7 @@ def client_answer_record(
         obj=application,
         details={"kind": kind, "hiring_manager": manager.pk, "answer": answer.pk, "before": before},
     )
+    events.publish(events.ClientAnswered(application=application, answer=answer, corrected=False, by=None, at=now))
     return answer
 
 
@@ -299,4 +300,5 @@ def _answer_correct(
         obj=application,
         details={"kind": kind, "was": was, "hiring_manager": question.hiring_manager.pk, "answer": answer.pk},
     )
+    events.publish(events.ClientAnswered(application=application, answer=answer, corrected=True, by=None, at=now))
     return answer

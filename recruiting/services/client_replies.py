@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -124,6 +125,17 @@ def client_reply_record(*, chase_message_id: int, words: ClientReplyWords) -> li
             },
         )
         contacts.append(contact)
+    if contacts:
+        events.publish(
+            events.ReplyReceived(
+                contacts=contacts,
+                sender="hiring_manager",
+                automatic=words.automatic,
+                verified=words.verified,
+                by=None,
+                at=now,
+            )
+        )
     return contacts
 
 

@@ -259,6 +259,7 @@ def _client_prompts_escalate(*, now: datetime, holidays: frozenset[date]) -> lis
         )
     )
     escalated: list[int] = []
+    to_lead: dict[int, int] = {}
     for prompt in open_prompts:
         start = max(prompt.due_at, prompt.snoozed_until) if prompt.snoozed_until else prompt.due_at
         lead = leads.get(prompt.recruiter_id)
@@ -269,4 +270,7 @@ def _client_prompts_escalate(*, now: datetime, holidays: frozenset[date]) -> lis
         RecruiterPrompt.objects.filter(pk=prompt.pk).update(escalated_at=now, escalated_to_id=lead)
         audit_log_record(actor=None, action="prompt.escalate", obj=prompt, details={"to": lead})
         escalated.append(prompt.pk)
+        to_lead[prompt.pk] = lead
+    if to_lead:
+        events.publish(events.PromptsEscalated(to_lead=to_lead, by=None, at=now))
     return escalated

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recruiting import calendar, policy
+from recruiting import calendar, events, policy
 from recruiting.audit import audit_log_record, audit_log_record_each, audit_log_record_many
 from recruiting.models import Application, ContactEvent, RecruiterPrompt, Stage
 from recruiting.permissions import ensure_can_act
@@ -75,6 +75,7 @@ def prompt_open(
                 obj=prompt,
                 details={"application": application.pk, "reason": reason},
             )
+            events.publish(events.PromptsOpened(prompt_ids=[prompt.pk], reason=reason, by=None, at=prompt.created_at))
             return prompt
     except IntegrityError:
         # Another process opened it between our read and our write: the partial unique index held.
@@ -207,6 +208,10 @@ def prompts_open_many(
         model=RecruiterPrompt,
         entries=[(prompt.pk, {"application": prompt.application_id, "reason": reason}) for prompt in opened],
     )
+    if opened:
+        events.publish(
+            events.PromptsOpened(prompt_ids=[prompt.pk for prompt in opened], reason=reason, by=None, at=timezone.now())
+        )
     return opened
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from recruiting import calendar, policy, selectors
+from recruiting import calendar, events, policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, AuditLog, ContactEvent, RecruiterPrompt
 from recruiting.services.prompts import prompt_open
@@ -92,7 +92,7 @@ def reply_record(
         owed = "The candidate replied to our email. Please answer them."
     else:
         owed = "Someone other than the candidate replied to our email about this application. Please answer."
-    return _record(
+    contact, prompt = _record(
         application=application,
         channel=ContactEvent.Channel.EMAIL,
         at=at,
@@ -101,6 +101,11 @@ def reply_record(
         owed=owed,
         details={"automatic": automatic, "from_candidate": from_candidate, "verified": verified},
     )
+    sender = "candidate" if from_candidate else "other"
+    events.publish(
+        events.ReplyReceived(contacts=[contact], sender=sender, automatic=automatic, verified=verified, by=None, at=at)
+    )
+    return contact, prompt
 
 
 FEEDBACK_SUMMARY = "The candidate asked for feedback from their status page."

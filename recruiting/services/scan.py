@@ -187,6 +187,8 @@ def _prompts_insert_overdue(*, overdue: QuerySet[Application], now: datetime) ->
         object_ids=created,
         details={"reason": Reason.OVERDUE.value, "scan": now.isoformat()},
     )
+    if created:
+        events.publish(events.PromptsOpened(prompt_ids=created, reason=Reason.OVERDUE, by=None, at=now))
     return created
 
 
@@ -240,6 +242,8 @@ def _prompts_escalate(*, now: datetime) -> tuple[list[int], int]:
         audit_log_record_many(
             actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"to": lead}
         )
+    to_lead = {pk: lead_of_recruiter[recruiter_of[pk]] for pk in locked}
+    events.publish(events.PromptsEscalated(to_lead=to_lead, by=None, at=now))
     return locked, without_lead
 
 
@@ -366,6 +370,8 @@ def _safety_nets_act(*, now: datetime) -> tuple[int, int]:
         object_ids=sorted(written),
         details={"scan": now.isoformat()},
     )
+    message_owed = [application for application in claimed if application.pk in written]
+    events.publish(events.SafetyNetsActed(message_owed=message_owed, call_asked=calls, by=None, at=now))
     return len(written), len(calls)
 
 
@@ -390,3 +396,5 @@ def _safety_net_calls_open(*, applications: list[Application], now: datetime) ->
         audit_log_record_many(
             actor=None, action="prompt.escalate", model=RecruiterPrompt, object_ids=ids, details={"safety_net": True}
         )
+        to_lead = {prompt.pk: leads[prompt.recruiter_id] for prompt in opened if prompt.pk in ids}
+        events.publish(events.PromptsEscalated(to_lead=to_lead, by=None, at=now))

@@ -15,7 +15,7 @@ from notifications.services import sending
 from notifications.services.stage_emails import stage_email_decision
 from recruiting import selectors
 from recruiting.models import ContactEvent, RecruiterPrompt, Role, Stage, StagePolicy
-from recruiting.services import application_create, application_move, application_promise_set, contact_log, scan
+from recruiting.services import application_create, application_move, application_promise, contact_log, scan
 from tests.factories import CandidateFactory, JobFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def call(application, *, at, **kwargs):
 def test_a_call_on_or_before_the_promised_date_spends_the_promise(owner, called_on):
     application = created(owner)
     with time_machine.travel(MONDAY, tick=False):
-        application_promise_set(application=application, next_step_date=date(2026, 11, 6), by=owner)
+        application_promise(application=application, next_step_date=date(2026, 11, 6), by=owner)
     application.refresh_from_db()
     assert application.next_update_due == datetime(2026, 11, 9, tzinfo=UTC)  # the day after Friday's promise
     moment = datetime.combine(called_on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=11)
@@ -99,7 +99,7 @@ def test_a_new_date_must_be_told_and_not_past(owner):
 def test_a_note_spends_nothing(owner):
     application = created(owner)
     with time_machine.travel(MONDAY, tick=False):
-        application_promise_set(application=application, next_step_date=date(2026, 11, 6), by=owner)
+        application_promise(application=application, next_step_date=date(2026, 11, 6), by=owner)
         contact_log(
             application=application,
             channel=ContactEvent.Channel.OTHER,
