@@ -8,7 +8,7 @@ Payloads carry ids, Inloop's and the ATS's, never a message's body or an address
 the workspace).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from api.webhooks import events_record, subscriptions_listening
 from candidates.models import Candidate
 from notifications.models import OutboundMessage
-from recruiting.models import Application
+from recruiting.models import Application, ClientAnswer, ContactEvent, RecruiterPrompt
 
 # anymail's event type -> the webhook's (a provider's refusal is a bounce to the ATS: the address is bad).
 UNDELIVERABLE_TYPES = {"bounced": "message.bounced", "rejected": "message.bounced", "complained": "message.complained"}
@@ -119,3 +119,121 @@ def candidate_preferences_record(
         events.append(("candidate.do_not_contact", {**common, "do_not_contact": do_not_contact, "reason": reason}))
     if events and (listening := _listened(*(kind for kind, _ in events))) is not None:
         events_record(events=events, listening=listening)
+
+
+# The pipeline's events -------------------------------------------------------------------------------------
+
+
+def _application_ids(application: Application) -> dict:
+    return {
+        "application_id": application.pk,
+        "application_external_id": application.external_id,
+        "candidate_id": application.candidate_id,
+    }
+
+
+def replies_received_record(
+    *,
+    contacts: Sequence[ContactEvent],
+    sender: str,
+    automatic: bool,
+    verified: bool,
+    by: AbstractBaseUser | None,
+    at: datetime,
+) -> None:
+    """reply.received for each application the reply was about (the reply's text stays in the workspace)."""
+    if not contacts or (listening := _listened("reply.received")) is None:
+        return
+    external_ids = _application_external_ids(contact.application_id for contact in contacts)
+    common = {"sender": sender, "automatic": automatic, "verified": verified, "at": at}
+    events_record(
+        events=[
+            (
+                "reply.received",
+                {
+                    "contact_id": contact.pk,
+                    "application_id": contact.application_id,
+                    "application_external_id": external_ids.get(contact.application_id),
+                    **common,
+                },
+            )
+            for contact in contacts
+        ],
+        listening=listening,
+    )
+
+
+def client_answered_record(
+    *, application: Application, answer: ClientAnswer, corrected: bool, by: AbstractBaseUser | None, at: datetime
+) -> None:
+    """client.answered: the hiring manager's answer from their page (or its correction)."""
+    if (listening := _listened("client.answered")) is None:
+        return
+    payload = {
+        **_application_ids(application),
+        "hiring_manager_id": answer.hiring_manager_id,
+        "answer": answer.kind,
+        "stage": answer.stage,
+        "next_step": answer.next_step,
+        "next_step_date": answer.next_step_date,
+        "reason": answer.reason,
+        "corrected": corrected,
+        "at": at,
+    }
+    events_record(events=[("client.answered", payload)], listening=listening)
+
+
+def _prompts_events(event_type: str, prompt_ids, extra: Mapping[int, dict], listening) -> None:
+    prompts = RecruiterPrompt.objects.filter(pk__in=list(prompt_ids)).select_related("application").order_by("pk")
+    events_record(
+        events=[
+            (
+                event_type,
+                {
+                    "prompt_id": prompt.pk,
+                    "reason": prompt.reason,
+                    **_application_ids(prompt.application),
+                    "recruiter_id": prompt.recruiter_id,
+                    "due_at": prompt.due_at,
+                    **extra.get(prompt.pk, {}),
+                },
+            )
+            for prompt in prompts
+        ],
+        listening=listening,
+    )
+
+
+def prompts_opened_record(*, prompt_ids: Sequence[int], reason: str, by: AbstractBaseUser | None, at: datetime) -> None:
+    """prompt.opened for each prompt just opened (its detail may name an address: it stays in the workspace)."""
+    if prompt_ids and (listening := _listened("prompt.opened")) is not None:
+        _prompts_events("prompt.opened", prompt_ids, {}, listening)
+
+
+def prompts_escalated_record(*, to_lead: Mapping[int, int], by: AbstractBaseUser | None, at: datetime) -> None:
+    """prompt.escalated for each prompt whose team lead was told, naming the lead."""
+    if to_lead and (listening := _listened("prompt.escalated")) is not None:
+        extra = {pk: {"team_lead_id": lead_id, "escalated_at": at} for pk, lead_id in to_lead.items()}
+        _prompts_events("prompt.escalated", to_lead, extra, listening)
+
+
+def safety_nets_acted_record(
+    *,
+    message_owed: Sequence[Application],
+    call_asked: Sequence[Application],
+    by: AbstractBaseUser | None,
+    at: datetime,
+) -> None:
+    """safety_net.acted per application: a message to the candidate written, or a person asked to call."""
+    if not (message_owed or call_asked) or (listening := _listened("safety_net.acted")) is None:
+        return
+    acted = [(application, "message_owed") for application in message_owed] + [
+        (application, "call_asked") for application in call_asked
+    ]
+    events_record(
+        events=[
+            ("safety_net.acted", {**_application_ids(application), "action": action, "at": at})
+            for application, action in acted
+        ],
+        listening=listening,
+    )

@@ -25,6 +25,13 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     notification_events.MessagesSent: [webhook_events.messages_sent_record],
     notification_events.AddressUndeliverable: [webhook_events.address_undeliverable_record],
     candidate_events.CandidatePreferencesChanged: [webhook_events.candidate_preferences_record],
+    # The ATS's webhooks for what the pipeline publishes (api/webhook_events.py): a reply, a client's
+    # answer, prompts opened or escalated, and what the safety net did.
+    events.ReplyReceived: [webhook_events.replies_received_record],
+    events.ClientAnswered: [webhook_events.client_answered_record],
+    events.PromptsOpened: [webhook_events.prompts_opened_record],
+    events.PromptsEscalated: [webhook_events.prompts_escalated_record],
+    events.SafetyNetsActed: [webhook_events.safety_nets_acted_record],
 }
 
 

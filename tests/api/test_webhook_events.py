@@ -4,13 +4,18 @@ listens."""
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from api.models import WebhookDelivery, WebhookEvent
 from api.webhooks import EVENT_TYPES, webhook_subscription_create
 from candidates.services.people import candidate_set_preferences
 from notifications.services import recording
 from notifications.services.tracking import tracking_event_record
-from tests.factories import CandidateFactory, OutboundMessageFactory
+from recruiting import events
+from recruiting.models import ClientAnswer
+from recruiting.services import prompts
+from recruiting.services.replies import reply_record
+from tests.factories import ApplicationFactory, CandidateFactory, OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +119,50 @@ def test_nobody_listening_writes_nothing(subscribed, recruiter):
     candidate = CandidateFactory(owner=recruiter)
     candidate_set_preferences(candidate=candidate, by=recruiter, automated_updates_paused=True)
     assert not WebhookEvent.objects.exists()
+
+
+# The pipeline's events ---------------------------------------------------------------------------------------
+
+
+def test_a_reply_is_reported_without_its_text(subscribed):
+    subscribed("reply.received")
+    application = ApplicationFactory(external_id="A-5")
+    contact, _ = reply_record(
+        application=application, at=timezone.now(), summary="Private words", automatic=False, from_candidate=True
+    )
+    event = WebhookEvent.objects.get()
+    assert event.event_type == "reply.received"
+    assert event.payload["contact_id"] == contact.pk and event.payload["application_external_id"] == "A-5"
+    assert event.payload["sender"] == "candidate" and event.payload["verified"] is True
+    assert "Private words" not in str(event.payload)
+
+
+def test_a_prompt_opened_then_escalated_is_reported(subscribed, recruiter):
+    subscribed("prompt.opened", "prompt.escalated")
+    application = ApplicationFactory(owner=recruiter, external_id="A-6")
+    prompt = prompts.prompt_open(application=application, reason="overdue", detail="Overdue")
+    events.publish(events.PromptsEscalated(to_lead={prompt.pk: recruiter.pk}, by=None, at=timezone.now()))
+    opened, escalated = WebhookEvent.objects.order_by("id")
+    assert (opened.event_type, escalated.event_type) == ("prompt.opened", "prompt.escalated")
+    assert opened.payload["prompt_id"] == prompt.pk and opened.payload["reason"] == "overdue"
+    assert opened.payload["application_external_id"] == "A-6"
+    assert escalated.payload["team_lead_id"] == recruiter.pk
+
+
+def test_what_the_safety_net_did_and_a_client_answer_are_reported(subscribed):
+    subscribed("safety_net.acted", "client.answered")
+    emailed, called = ApplicationFactory(external_id="A-7"), ApplicationFactory()
+    events.publish(events.SafetyNetsActed(message_owed=[emailed], call_asked=[called], by=None, at=timezone.now()))
+    answer = ClientAnswer(
+        application=emailed, kind="move_forward", stage="submitted", asked_at=timezone.now(), due_at=timezone.now()
+    )
+    events.publish(
+        events.ClientAnswered(application=emailed, answer=answer, corrected=False, by=None, at=timezone.now())
+    )
+    acted = [(e.event_type, e.payload.get("action"), e.payload["application_id"]) for e in WebhookEvent.objects.all()]
+    assert acted == [
+        ("safety_net.acted", "message_owed", emailed.pk),
+        ("safety_net.acted", "call_asked", called.pk),
+        ("client.answered", None, emailed.pk),
+    ]
+    assert WebhookEvent.objects.get(event_type="client.answered").payload["answer"] == "move_forward"
