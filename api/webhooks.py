@@ -139,6 +139,12 @@ def webhook_subscription_update(
     return subscription
 
 
+def subscriptions_switched_off():
+    """The subscriptions the system switched off after repeated failures (an admin's own switch-off resets
+    the failures): what the admins are told about until one of them switches it on again."""
+    return WebhookSubscription.objects.filter(active=False, failures_in_row__gte=WEBHOOK_FAILURES_TO_SWITCH_OFF)
+
+
 @transaction.atomic
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     """Send a delivery again, now (the same webhook-id: a receiver that has it already knows it)."""
