@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from api.idempotency import answer_candidates_link
 from api.keys import api_key_user
 from api.models import IdempotentRequest
 from api.problems import PROBLEM_TYPE, problem_response
@@ -111,6 +112,7 @@ class ApiMiddleware:
                 record.content_type = response.get("Content-Type", "application/json")
                 record.body = response.content
                 record.save(update_fields=["status_code", "content_type", "body"])
+                answer_candidates_link(answer=record, path=request.path)
                 return response
         except IntegrityError:
             record = IdempotentRequest.objects.filter(user=user, key=key).first()

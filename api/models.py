@@ -55,7 +55,20 @@ class IdempotentRequest(models.Model):
         return f"Idempotency-Key {self.key}"
 
 
-__all__ = ["ApiKey", "IdempotentRequest"]
+class IdempotentAnswerCandidate(models.Model):
+    """A candidate a kept answer is about (its body holds their data), so that erasing the candidate erases
+    the answer too (api.idempotency.idempotency_answers_erase)."""
+
+    answer = models.ForeignKey(IdempotentRequest, on_delete=models.CASCADE, related_name="candidates")
+    candidate_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "candidate_id"], name="idempotent_answer_candidate_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer} about candidate #{self.candidate_id}"
 
 
 class WebhookSubscription(models.Model):

@@ -22,11 +22,13 @@ import socket
 import ssl
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -42,7 +44,22 @@ from recruiting.task_calls import TaskCall, enqueue_on_commit
 logger = logging.getLogger(__name__)
 User = AbstractBaseUser
 
-EVENT_TYPES = ("application.created", "application.moved")
+# Every event type a subscription may listen to (docs/api.md lists them with their payloads).
+EVENT_TYPES = (
+    "application.created",
+    "application.moved",
+    "message.sent",
+    "message.bounced",
+    "message.complained",
+    "reply.received",
+    "prompt.opened",
+    "prompt.escalated",
+    "safety_net.acted",
+    "client.answered",
+    "candidate.paused",
+    "candidate.unsubscribed",
+    "candidate.do_not_contact",
+)
 DELIVER_TASK = "api.tasks.webhook_deliver"
 TIMEOUT_SECONDS = 10
 RETRY_BASE_SECONDS = 30
@@ -52,6 +69,9 @@ GIVE_UP_AFTER = timedelta(days=3)
 LEASE_SECONDS = 60
 WEBHOOK_FAILURES_TO_SWITCH_OFF = 5
 RELAY_BATCH = 100
+LISTENING_CACHE_KEY = "api:webhooks:listening"
+# A bound on how late a change made where the cache could not be told is seen (every change forgets it).
+LISTENING_CACHE_SECONDS = 300
 
 
 # Subscriptions --------------------------------------------------------------------------------------------
@@ -84,6 +104,7 @@ def webhook_subscription_create(*, url: str, event_types: Sequence[str], by: Use
         created_by=by,
     )
     audit_log_record(actor=by, action="webhook.create", obj=subscription, details={"url": subscription.url})
+    _listening_forget()
     return subscription
 
 
@@ -108,6 +129,7 @@ def webhook_subscription_update(
         subscription.switched_off_at = None if active else timezone.now()
         subscription.failures_in_row = 0
     subscription.save()
+    _listening_forget()
     audit_log_record(
         actor=by,
         action="webhook.update",
@@ -115,6 +137,12 @@ def webhook_subscription_update(
         details={"url": subscription.url, "event_types": subscription.event_types, "active": subscription.active},
     )
     return subscription
+
+
+def subscriptions_switched_off():
+    """The subscriptions the system switched off after repeated failures (an admin's own switch-off resets
+    the failures): what the admins are told about until one of them switches it on again."""
+    return WebhookSubscription.objects.filter(active=False, failures_in_row__gte=WEBHOOK_FAILURES_TO_SWITCH_OFF)
 
 
 @transaction.atomic
@@ -133,10 +161,55 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, by: User | None) ->
 # Events ---------------------------------------------------------------------------------------------------
 
 
-def events_record(*, events: Sequence[tuple[str, dict]]) -> list[WebhookEvent]:
+@dataclass(frozen=True)
+class Listener:
+    """An active subscription as events_record needs it: its id and the event types it listens to."""
+
+    subscription_id: int
+    event_types: tuple[str, ...]
+
+
+def subscriptions_listening() -> list[Listener]:
+    """The active subscriptions, kept in the cache (read on every move and every group of sent messages,
+    changed rarely; every change forgets them, at once and again at commit). One query when the cache
+    does not have them; a cache that fails is read past."""
+    try:
+        cached = cache.get(LISTENING_CACHE_KEY)
+    except Exception:  # any cache backend's own failure: the database answers
+        logger.warning("The cache did not answer; the webhook subscriptions are read from the database.")
+        cached = None
+    if cached is None:
+        cached = [
+            (pk, tuple(event_types))
+            for pk, event_types in WebhookSubscription.objects.filter(active=True).values_list("pk", "event_types")
+            if event_types
+        ]
+        try:
+            cache.set(LISTENING_CACHE_KEY, cached, LISTENING_CACHE_SECONDS)
+        except Exception:
+            logger.warning("The cache did not answer; the webhook subscriptions were not kept.", exc_info=True)
+    return [Listener(subscription_id=pk, event_types=event_types) for pk, event_types in cached]
+
+
+def _listening_forget() -> None:
+    """Forget the cached subscriptions now (this transaction's next read) and at commit (everyone's)."""
+
+    def forget() -> None:
+        try:
+            cache.delete(LISTENING_CACHE_KEY)
+        except Exception:
+            logger.warning("The cache did not answer; subscriptions changed may be read late.", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def events_record(
+    *, events: Sequence[tuple[str, dict]], listening: Sequence[Listener] | None = None
+) -> list[WebhookEvent]:
     """Write `events` (type, payload) with a delivery to each subscription listening; call it inside the
-    transaction of what they report. One query when nobody listens."""
-    listening = [s for s in WebhookSubscription.objects.filter(active=True) if s.event_types]
+    transaction of what they report. No query when nobody listens (subscriptions_listening)."""
+    listening = subscriptions_listening() if listening is None else listening
     wanted = [(kind, payload) for kind, payload in events if any(kind in s.event_types for s in listening)]
     if not wanted:
         return []
@@ -154,7 +227,7 @@ def events_record(*, events: Sequence[tuple[str, dict]]) -> list[WebhookEvent]:
     )
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(event=event, subscription=subscription, next_attempt_at=now)
+            WebhookDelivery(event=event, subscription_id=subscription.subscription_id, next_attempt_at=now)
             for event in rows
             for subscription in listening
             if event.event_type in subscription.event_types
@@ -301,6 +374,7 @@ def _record(*, delivery: WebhookDelivery, status_code: int | None, error: str) -
                     subscription.active = False
                     subscription.switched_off_at = now
                     audit_log_record(actor=None, action="webhook.switched_off", obj=subscription)
+                    _listening_forget()
                 outcome = "failed"
             else:
                 delivery.next_attempt_at = now + timedelta(seconds=delay)

@@ -1,4 +1,5 @@
-"""The events the candidates app publishes when a person's data rights or a merge reach other apps' rows.
+"""The events the candidates app publishes: a candidate's wishes about being contacted changed, and a
+person's data rights or a merge reaching other apps' rows.
 
 The candidates app runs a person's export, erasure and merge, and each app handles its own rows: the
 pipeline's by a direct call (it sits below), the apps above (notifications, the API) as subscribers of
@@ -10,6 +11,9 @@ and its answer is described on the event.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AbstractBaseUser
+
+from candidates.models import Candidate
 from recruiting.personal_data import PersonalData
 
 # (object type "app_label.model", ids): objects whose log rows are about the person.
@@ -92,3 +96,20 @@ class CandidatesMerging:
     keep_id: int
     merge_id: int
     folded: Mapping[int, int]
+
+
+@dataclass(frozen=True)
+class CandidatePreferencesChanged:
+    """A candidate paused (or resumed) automated updates, or asked not to be contacted (or took it back).
+
+    `automated_updates_paused` and `do_not_contact` are the new values of those that changed, None for
+    those that did not; `unsubscribed` when the pause came from the one-click unsubscribe link; `source`
+    "candidate" (their own page or link) or "recruiter" (`by`)."""
+
+    candidate: Candidate
+    by: AbstractBaseUser | None
+    source: str
+    automated_updates_paused: bool | None
+    do_not_contact: bool | None
+    reason: str
+    unsubscribed: bool

@@ -8,8 +8,9 @@ notifications app's messages, the API's webhooks), and only the project may impo
 """
 
 from api import data_rights as api_rights
-from api import webhooks
+from api import webhook_events, webhooks
 from candidates import events as candidate_events
+from notifications import events as notification_events
 from notifications.services import client_chases, promises, safety_net, stage_emails
 from notifications.services import data_rights as notification_rights
 from notifications.services import merge as notification_merge
@@ -33,6 +34,19 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     candidate_events.HiringManagerErasing: [notification_rights.hiring_manager_rows_erase],
     candidate_events.PersonalDataSweeping: [notification_rights.personal_data_sweep, api_rights.personal_data_sweep],
     candidate_events.CandidatesMerging: [notification_merge.messages_candidates_merge],
+    # The ATS's webhooks for what the notifications and candidates apps publish (api/webhook_events.py):
+    # messages the mail server accepted, an address that bounced or was complained about, and a
+    # candidate who paused, unsubscribed or asked not to be contacted.
+    notification_events.MessagesSent: [webhook_events.messages_sent_record],
+    notification_events.AddressUndeliverable: [webhook_events.address_undeliverable_record],
+    candidate_events.CandidatePreferencesChanged: [webhook_events.candidate_preferences_record],
+    # The ATS's webhooks for what the pipeline publishes (api/webhook_events.py): a reply, a client's
+    # answer, prompts opened or escalated, and what the safety net did.
+    events.ReplyReceived: [webhook_events.replies_received_record],
+    events.ClientAnswered: [webhook_events.client_answered_record],
+    events.PromptsOpened: [webhook_events.prompts_opened_record],
+    events.PromptsEscalated: [webhook_events.prompts_escalated_record],
+    events.SafetyNetsActed: [webhook_events.safety_nets_acted_record],
 }
 
 

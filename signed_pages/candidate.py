@@ -321,6 +321,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             automated_updates_paused=True,
             reason="Unsubscribed from automated email",
             source="candidate",
+            unsubscribed=True,
         )
         return render(request, "candidates/unsubscribed.html")
     return render(request, "candidates/unsubscribe.html", {"token": token})

@@ -25,6 +25,15 @@ def sent_tasks(monkeypatch):
     return sent
 
 
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache: the rows a test wrote are rolled back after it, so what the
+    cache remembers of them (the webhook subscriptions listening, rate-limit counts) goes too."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def requires_postgres(db):
     """Skip (or, with INLOOP_REQUIRE_SERVICES=1, fail) when the suite is not on PostgreSQL."""

@@ -138,7 +138,8 @@ REFUSED_ON_THE_FORM = {"candidate_application_add", "job_application_add"}
 # Object URLs every signed-in user may read (the firm's work is visible to all of it).
 READ_ONLY = {"picker", "job_board", "job_stage", "job_close_progress", "candidate_detail"}
 # By role, not by owner: templates for team leads and admins (tests/workspace/test_views_*), a
-# candidate's data export and erasure for admins (tests/workspace/test_views_data_rights.py).
+# candidate's data export and erasure for admins (tests/workspace/test_views_data_rights.py), the API keys
+# and webhooks of the integrations pages for admins (tests/workspace/test_views_integrations.py).
 ROLE_ONLY = {
     "client_edit",
     "template_edit",
@@ -146,6 +147,9 @@ ROLE_ONLY = {
     "template_reset",
     "candidate_export",
     "candidate_erase",
+    "api_key_revoke",
+    "webhook_edit",
+    "webhook_redeliver",
 }
 # The link of a password reset email: anonymous by design, its token is the proof.
 SIGNED = {"password_reset_confirm"}

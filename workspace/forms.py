@@ -177,3 +177,28 @@ class ClientPromiseForm(forms.Form):
         help_text="We chase the hiring manager the next business morning if no answer came by then.",
     )
     note = forms.CharField(label="Note", required=False, max_length=300)
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: the user it acts as, and a name saying what uses it."""
+
+    user = forms.ModelChoiceField(queryset=None, label="Acts as", help_text="The key has this person's permissions.")
+    name = forms.CharField(max_length=100, help_text="What uses the key, e.g. “Bullhorn sync”.")
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+
+
+class WebhookForm(forms.Form):
+    """A webhook subscription: where to deliver, which events, and (when editing) whether it is on."""
+
+    url = forms.URLField(max_length=500, label="Address", assume_scheme="https")
+    event_types = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label="Events")
+    active = forms.BooleanField(required=False, label="Switched on")
+
+    def __init__(self, *args, event_types, editing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [(kind, kind) for kind in event_types]
+        if not editing:
+            del self.fields["active"]

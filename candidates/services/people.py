@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from candidates import events as candidate_events
 from candidates import selectors
 from candidates.models import Candidate
 from candidates.selectors import UPDATE_REQUEST_ACTION
 from candidates.validators import email_address_clean, email_key, person_name_clean, phone_clean
+from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.models import SUBMITTED_STAGES, Application, RecruiterPrompt, Stage, StageChange
 from recruiting.permissions import ensure_can_act, ensure_can_act_for_all
@@ -113,9 +115,11 @@ def candidate_set_preferences(
     do_not_contact: bool | None = None,
     reason: str = "",
     source: str = "recruiter",
+    unsubscribed: bool = False,
 ) -> Candidate:
     """Pause automated updates or stop all contact (or undo either). `by=None` with source
-    "candidate" when the candidate set it on their own page.
+    "candidate" when the candidate set it on their own page (`unsubscribed` when by the unsubscribe link).
+    Publishes CandidatePreferencesChanged when something changed.
 
     Do-not-contact takes the candidate's applications off the keep-in-the-loop clock; pausing only
     stops automated email (the recruiter still owes them news personally).
@@ -144,6 +148,17 @@ def candidate_set_preferences(
             application_clock_recompute(application=application)
     audit_log_record(
         actor=by, action="candidate.preferences", obj=candidate, details={**changes, "source": source, "reason": reason}
+    )
+    events.publish(
+        candidate_events.CandidatePreferencesChanged(
+            candidate=candidate,
+            by=by,
+            source=source,
+            automated_updates_paused=changes.get("automated_updates_paused"),
+            do_not_contact=changes.get("do_not_contact"),
+            reason=candidate.do_not_contact_reason if "do_not_contact" in changes else "",
+            unsubscribed=unsubscribed and "automated_updates_paused" in changes,
+        )
     )
     return candidate
 

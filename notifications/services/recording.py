@@ -17,8 +17,10 @@ from django.db.models import F, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from notifications import events as notification_events
 from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
 from notifications.services.outbox import Status, wake_after_commit
+from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.models import ContactEvent, RecruiterPrompt
 from recruiting.services import MessageSent, contact_log_messages_sent, prompts
@@ -95,7 +97,8 @@ def record_sent_many(
 
     A constant number of queries for the group: the rows locked and read, set to `sent` in one update,
     the attempts in one insert, and the contacts on the timeline, the candidates' clocks, the prompts they
-    settle and the audit rows through contact_log_messages_sent. A row the relay gave up as `unknown`
+    settle and the audit rows through contact_log_messages_sent; then MessagesSent is published (in the same
+    transaction). A row the relay gave up as `unknown`
     meanwhile did arrive after all; a row no longer this worker's (or already recorded) is left alone.
     """
     if not messages:
@@ -142,6 +145,7 @@ def record_sent_many(
             reasons=(RecruiterPrompt.Reason.OUTCOME_UNKNOWN,),
             resolution="The message turned out to be sent.",
         )
+    events.publish(notification_events.MessagesSent(messages=messages, at=now))
     return messages
 
 

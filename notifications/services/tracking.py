@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from candidates.services.people import candidates_email_status_set
+from notifications import events as notification_events
 from notifications.models import OutboundMessage, Suppression, TrackingEvent
-from recruiting import calendar, policy, selectors
+from recruiting import calendar, events, policy, selectors
 from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application, RecruiterPrompt
 from recruiting.services import application_clock_recompute, contact_mark_undelivered
@@ -167,6 +168,11 @@ def _undeliverable(*, event: TrackingEvent, address: str, message: OutboundMessa
             "prompts": prompted,
             "untold_application": untold.pk if untold is not None else None,
         },
+    )
+    events.publish(
+        notification_events.AddressUndeliverable(
+            kind=event.event_type, message=message, candidates=candidates, at=event.received_at
+        )
     )
 
 

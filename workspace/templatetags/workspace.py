@@ -6,9 +6,16 @@ from django import template
 from django.utils import timezone
 
 from recruiting import calendar, policy
-from recruiting.models import Stage
+from recruiting.models import Role, Stage
+from recruiting.permissions import role_of
 
 register = template.Library()
+
+
+@register.filter
+def is_admin(user) -> bool:
+    """An admin sees the firm's settings in the navbar (the pages check the role again)."""
+    return user.is_authenticated and role_of(user) == Role.ADMIN
 
 
 def _end_of_today(now: datetime) -> datetime:

@@ -19,6 +19,7 @@ from recruiting.permissions import can_act_on, role_of, team_member_ids
 from recruiting.services import prompts as prompt_services
 from workspace import forms
 from workspace import selectors as ws
+from workspace.views import integrations
 from workspace.views.common import call_service, done, emails_throttled, form_page, ids_from, page_of
 
 
@@ -71,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
         "put_forward": page_of(ws.applications_put_forward_to(job_owner_ids=mine), request, "put_forward_page"),
         "is_lead": role_of(user) == Role.TEAM_LEAD,
+        "switched_off": integrations.switched_off_webhooks(user),
     }
     if context["is_lead"]:
         team = team_member_ids(user) - mine
