@@ -13,6 +13,7 @@ from candidates import events as candidate_events
 from notifications.services import client_chases, safety_net, stage_emails
 from notifications.services import data_rights as notification_rights
 from notifications.services import merge as notification_merge
+from notifications.texts import data_rights as text_rights
 from recruiting import events
 
 SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
@@ -32,6 +33,12 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     candidate_events.PersonalDataSweeping: [notification_rights.personal_data_sweep, api_rights.personal_data_sweep],
     candidate_events.CandidatesMerging: [notification_merge.messages_candidates_merge],
 }
+
+# Text messages (notifications/texts): a candidate's texts, their numbers and the text files follow the
+# candidate's export, erasure and merge, after the email rows.
+SUBSCRIPTIONS[candidate_events.CandidateExporting].append(text_rights.candidate_texts_export)
+SUBSCRIPTIONS[candidate_events.CandidateErasing].append(text_rights.candidate_texts_erase)
+SUBSCRIPTIONS[candidate_events.CandidatesMerging].append(text_rights.candidate_texts_merge)
 
 
 def subscriptions_install() -> None:
