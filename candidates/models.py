@@ -73,7 +73,9 @@ class Candidate(models.Model):
         # let search list the same person twice (candidates.services.merge joins existing pairs).
         constraints = [
             models.UniqueConstraint(fields=["email_key"], name="candidate_unique_email_key"),
-            models.CheckConstraint(condition=models.Q(channel__in=["email", "sms", "both"]), name="candidate_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["email", "sms", "both"]), name="candidate_channel_valid"
+            ),
             # Texts need a number to go to.
             models.CheckConstraint(
                 condition=models.Q(channel="email") | ~models.Q(mobile=""), name="candidate_texts_have_a_number"

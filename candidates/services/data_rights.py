@@ -105,7 +105,14 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
 
 def _text_consents_export(candidate: Candidate) -> list[dict[str, Any]]:
     return [
-        {"given": c.given, "number": str(c.number or ""), "how": c.how, "by": person(c.by), "at": when(c.at), "note": c.note}
+        {
+            "given": c.given,
+            "number": str(c.number or ""),
+            "how": c.how,
+            "by": person(c.by),
+            "at": when(c.at),
+            "note": c.note,
+        }
         for c in TextConsent.objects.filter(candidate=candidate).select_related("by").order_by("at", "id")
     ]
 

@@ -12,17 +12,15 @@ from django.conf import settings
 from django.db.models import Q
 
 from candidates.events import DataRightsPart
-from candidates.models import Candidate
 from notifications.models import InboundText, TextDelivery
 from notifications.texts.file_backend import text_files_erase, text_files_to
 from recruiting.personal_data import PersonalData
 from recruiting.services.data_rights import when
 
 
-def _numbers(candidate_id: int, personal: PersonalData) -> list[str]:
-    """The candidate's mobile number and the phone numbers of their identities (merged records too)."""
-    mobile = Candidate.objects.filter(pk=candidate_id).values_list("mobile", flat=True).first()
-    return [number for number in dict.fromkeys([str(mobile or ""), *personal.phones]) if number]
+def _numbers(personal: PersonalData) -> list[str]:
+    """The phone numbers of the candidate's identities: their mobile number among them (merged records too)."""
+    return [number for number in personal.phones if number]
 
 
 def _about(candidate_id: int, numbers: list[str], field: str) -> Q:
@@ -32,12 +30,18 @@ def _about(candidate_id: int, numbers: list[str], field: str) -> Q:
 def candidate_texts_export(
     *, candidate_id: int, application_ids: Iterable[int], personal: PersonalData
 ) -> DataRightsPart:
-    numbers = _numbers(candidate_id, personal)
+    numbers = _numbers(personal)
     inbound = InboundText.objects.filter(_about(candidate_id, numbers, "from_number")).order_by("received_at", "id")
     deliveries = TextDelivery.objects.filter(_about(candidate_id, numbers, "to_number")).order_by("created_at", "id")
     section = {
         "received": [
-            {"at": when(t.received_at), "from": t.from_number, "text": t.body, "keyword": t.keyword, "kept_as": t.status}
+            {
+                "at": when(t.received_at),
+                "from": t.from_number,
+                "text": t.body,
+                "keyword": t.keyword,
+                "kept_as": t.status,
+            }
             for t in inbound
         ],
         "sent": [
@@ -59,7 +63,7 @@ def candidate_texts_erase(
     reason: str,
 ) -> DataRightsPart:
     """Empty the texts from and to the candidate (the rows stay for the figures), delete the text files."""
-    numbers = _numbers(candidate_id, personal)
+    numbers = _numbers(personal)
     inbound = InboundText.objects.filter(_about(candidate_id, numbers, "from_number"))
     ids = list(inbound.values_list("pk", flat=True))
     erased = inbound.update(body="", from_number="", reason=reason[:300])

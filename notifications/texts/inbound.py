@@ -33,7 +33,7 @@ BODY_MAX = 5000
 
 
 def keyword_of(body: str) -> str:
-    """"stop", "start" or "help" when the whole text is one of their keywords (any case, spaces and
+    """ "stop", "start" or "help" when the whole text is one of their keywords (any case, spaces and
     punctuation around it), else ""."""
     word = body.strip().strip(string.punctuation + " \t\r\n").upper()
     return KEYWORDS.get(word, "")
@@ -101,7 +101,9 @@ def _keyword(text: InboundText) -> InboundText:
 
 def _help_answer_send(number: str, candidate_id: int | None) -> None:
     try:
-        text_hand_over(to=number, body=help_answer(), purpose=TextDelivery.Purpose.HELP_ANSWER, candidate_id=candidate_id)
+        text_hand_over(
+            to=number, body=help_answer(), purpose=TextDelivery.Purpose.HELP_ANSWER, candidate_id=candidate_id
+        )
     except TextSendError:
         # Logged by the sender with its reason; the person may text HELP again.
         pass

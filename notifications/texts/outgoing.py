@@ -17,7 +17,7 @@ from candidates.phones import phone_mask
 from notifications.models import TextDelivery, TextStop
 from notifications.texts.encoding import text_size
 from notifications.texts.file_backend import FileSender
-from notifications.texts.senders import PERMANENT, TextSendError, TextSender
+from notifications.texts.senders import PERMANENT, TextSender, TextSendError
 from notifications.texts.twilio_backend import TwilioSender
 
 logger = logging.getLogger(__name__)

@@ -43,4 +43,3 @@ class TextSender(Protocol):
         """Hand the text `body` to the number `to` (E.164); the provider posts its statuses to
         `status_callback` when given."""
         ...
-

@@ -4,7 +4,12 @@ form's fields, with TWILIO_AUTH_TOKEN. Without a token nothing is trusted."""
 
 from django.conf import settings
 from django.http import HttpRequest
-from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 
 def public_url(request: HttpRequest) -> str:

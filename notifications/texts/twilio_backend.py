@@ -101,7 +101,9 @@ class TwilioSender:
             message = self.client.messages.create(to=to, body=body, **sender, **callback)
         except TwilioRestException as error:
             kind = twilio_error_kind(status=error.status, code=error.code)
-            raise TextSendError(f"Twilio answered {error.status}: {error.msg}"[:300], kind=kind, code=error.code) from error
+            raise TextSendError(
+                f"Twilio answered {error.status}: {error.msg}"[:300], kind=kind, code=error.code
+            ) from error
         except requests.ConnectionError as error:
             kind = _connection_error_kind(error)
             raise TextSendError(f"Twilio could not be reached ({type(error).__name__})", kind=kind) from error

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Candidate
-from candidates.services import data_rights
 from candidates.selectors import text_consent_in_force
+from candidates.services import data_rights
 from candidates.services.people import candidate_set_preferences
 from candidates.services.texts import candidate_texts_set
 from notifications.models import MessageTemplate

@@ -60,7 +60,9 @@ def test_wrong_credentials_are_transient(fake_twilio, settings):
 
 
 def test_a_provider_that_refuses_connections_is_transient(settings):
-    sender = TwilioSender(account_sid="AC1", auth_token="t", from_number="+1", base_url=FakeTwilio.refused_url(), timeout=2)
+    sender = TwilioSender(
+        account_sid="AC1", auth_token="t", from_number="+1", base_url=FakeTwilio.refused_url(), timeout=2
+    )
     with pytest.raises(TextSendError) as raised:
         sender.send(to=TO, body="Hello")
     assert raised.value.kind == TRANSIENT
@@ -98,4 +100,3 @@ def test_the_file_sender_writes_each_text_under_the_run_folder(text_files):
     record = json.loads(path.read_text(encoding="utf-8"))
     assert (record["to"], record["body"], record["encoding"]) == (TO, "Zoë, your interview is confirmed 🙂", "UCS-2")
     assert (delivery.backend, delivery.status, delivery.provider_id) == ("file", "delivered", record["sid"])
-

@@ -121,7 +121,11 @@ def test_a_reply_from_a_candidate_lands_on_the_timeline_owed_an_answer(client, f
     _inbound(client, fake_twilio, "Thanks! Friday works for me.")
     _inbound(client, fake_twilio, "Thanks! Friday works for me.")  # posted twice: kept once
     text = InboundText.objects.get()
-    assert (text.status, text.candidate_id, text.application_id) == ("accepted", application.candidate_id, application.pk)
+    assert (text.status, text.candidate_id, text.application_id) == (
+        "accepted",
+        application.candidate_id,
+        application.pk,
+    )
     contact = ContactEvent.objects.get(application=application)
     assert contact.direction == "inbound" and "Friday works for me" in contact.summary
     assert RecruiterPrompt.objects.filter(application=application, reason=RecruiterPrompt.Reason.REPLY_OWED).exists()
