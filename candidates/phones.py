@@ -1,7 +1,7 @@
 """Mobile numbers for text messages: read in the firm's region (INLOOP_PHONE_REGION) unless typed with
 a country code, kept in E.164, and masked wherever a number would be written to a log.
 
-Logs never print a whole number (docs/rules.md#candidate-wishes: the person's data stays out of logs);
+Logs never print a whole number (no personal data in logs);
 `phone_mask` keeps the country code and the last two digits, enough to tell two numbers apart.
 """
 
