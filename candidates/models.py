@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
 
 from candidates.validators import email_key
 from recruiting.validators import validate_time_zone
@@ -23,6 +24,13 @@ class Candidate(models.Model):
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Marked as spam"
 
+    class Channel(models.TextChoices):
+        """How automated messages reach the candidate (docs/rules.md#candidate-wishes)."""
+
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text messages"
+        BOTH = "both", "Email and text messages"
+
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(max_length=254, db_index=True)
@@ -30,6 +38,12 @@ class Candidate(models.Model):
     # holds to, whatever case, accents' encoding or domain form the address was typed in.
     email_key = models.CharField(max_length=320, editable=False)
     phone = models.CharField(max_length=40, blank=True)
+    # The number texts go to, in E.164 (candidates.phones.mobile_clean); `phone` stays the number as typed
+    # for calls. Texts need the channel, this number and a consent in force (TextConsent).
+    mobile = PhoneNumberField(blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    # Set when a text's STOP reached us from their number: no text goes until START (or a new consent).
+    texts_stopped_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_candidates")
     automated_updates_paused = models.BooleanField(default=False)
@@ -57,7 +71,16 @@ class Candidate(models.Model):
         indexes = [models.Index(fields=["last_name", "first_name"])]
         # One candidate per address, however it is typed: a second record would split their history and
         # let search list the same person twice (candidates.services.merge joins existing pairs).
-        constraints = [models.UniqueConstraint(fields=["email_key"], name="candidate_unique_email_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["email_key"], name="candidate_unique_email_key"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["email", "sms", "both"]), name="candidate_channel_valid"
+            ),
+            # Texts need a number to go to.
+            models.CheckConstraint(
+                condition=models.Q(channel="email") | ~models.Q(mobile=""), name="candidate_texts_have_a_number"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -78,6 +101,52 @@ class Candidate(models.Model):
         return (
             not self.do_not_contact and not self.automated_updates_paused and self.email_status == self.EmailStatus.OK
         )
+
+    @property
+    def wants_texts(self) -> bool:
+        """The channel includes texts and nothing stops them; whether consent is in force is a query
+        (candidates.selectors.text_consent_in_force)."""
+        return (
+            self.channel != self.Channel.EMAIL
+            and bool(self.mobile)
+            and self.texts_stopped_at is None
+            and not self.do_not_contact
+            and not self.automated_updates_paused
+        )
+
+
+class TextConsent(models.Model):
+    """One change of the candidate's consent to text messages: given or withdrawn, for which number, how,
+    by whom (None: the candidate themselves or the system) and when. Never edited: the latest row is the
+    consent in force, the others its history (docs/rules.md#candidate-wishes)."""
+
+    class How(models.TextChoices):
+        SPOKEN = "spoken", "They said so to their recruiter (a call or a meeting)"
+        WRITTEN = "written", "In writing (an email, a form, a signed document)"
+        STATUS_PAGE = "status_page", "On their status page"
+        KEYWORD = "keyword", "By text (STOP or START)"
+        NUMBER_CHANGED = "number_changed", "Their mobile number changed"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="text_consents")
+    given = models.BooleanField()
+    number = PhoneNumberField(blank=True)
+    how = models.CharField(max_length=20, choices=How.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["candidate", "-at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(how__in=["spoken", "written", "status_page", "keyword", "number_changed"]),
+                name="text_consent_how_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{'given' if self.given else 'withdrawn'} ({self.get_how_display()})"
 
 
 class CandidateImport(models.Model):

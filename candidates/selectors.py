@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from candidates.models import Candidate
+from candidates.models import Candidate, TextConsent
 from candidates.validators import email_key
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, AuditLog, RecruiterPrompt, StageChange
 from recruiting.selectors import clients as client_selectors
@@ -78,3 +78,17 @@ def candidate_with_email(*, email: str, exclude_id: int | None = None) -> Candid
     if exclude_id is not None:
         same = same.exclude(pk=exclude_id)
     return same.only("pk", "first_name", "last_name").first()
+
+
+def text_consent_in_force(*, candidate: Candidate) -> TextConsent | None:
+    """The consent to texts that holds now: the candidate's latest consent row, when it gives consent for
+    the number on file (a consent is for one number: a new number needs a new consent)."""
+    latest = TextConsent.objects.filter(candidate_id=candidate.pk).order_by("-at", "-id").first()
+    if latest is None or not latest.given or not candidate.mobile or latest.number != candidate.mobile:
+        return None
+    return latest
+
+
+def candidates_with_mobile(*, number: str) -> QuerySet[Candidate]:
+    """The candidates (not erased) whose mobile number is `number` (E.164)."""
+    return Candidate.objects.filter(mobile=number, erased_at__isnull=True)

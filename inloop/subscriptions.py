@@ -14,6 +14,7 @@ from notifications import events as notification_events
 from notifications.services import client_chases, promises, safety_net, stage_emails
 from notifications.services import data_rights as notification_rights
 from notifications.services import merge as notification_merge
+from notifications.texts import data_rights as text_rights
 from recruiting import events
 
 SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
@@ -48,6 +49,12 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.PromptsEscalated: [webhook_events.prompts_escalated_record],
     events.SafetyNetsActed: [webhook_events.safety_nets_acted_record],
 }
+
+# Text messages (notifications/texts): a candidate's texts, their numbers and the text files follow the
+# candidate's export, erasure and merge, after the email rows.
+SUBSCRIPTIONS[candidate_events.CandidateExporting].append(text_rights.candidate_texts_export)
+SUBSCRIPTIONS[candidate_events.CandidateErasing].append(text_rights.candidate_texts_erase)
+SUBSCRIPTIONS[candidate_events.CandidatesMerging].append(text_rights.candidate_texts_merge)
 
 
 def subscriptions_install() -> None:

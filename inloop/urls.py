@@ -66,6 +66,7 @@ urlpatterns = [
     path("candidates/import/", imports.import_moved, name="candidate_import_moved"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/preferences/", candidates.candidate_preferences, name="candidate_preferences"),
+    path("candidates/<int:pk>/texts/", candidates.candidate_texts, name="candidate_texts"),
     path("candidates/<int:pk>/contacts/", candidates.candidate_contact_log, name="candidate_contact_log"),
     path("candidates/<int:pk>/email/", candidates.candidate_email, name="candidate_email"),
     path("candidates/<int:pk>/export/", candidates.candidate_export, name="candidate_export"),

@@ -238,3 +238,86 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"inbound #{self.pk} ({self.status})"
+
+
+class TextDelivery(models.Model):
+    """A text handed to the SMS provider (or written to a file in the embedded mode) and what became of
+    it, as its status callbacks tell: the delivery truth of texts (docs/rules.md#news-owed: told means
+    delivered). A status never moves back: a late "sent" after "delivered" changes nothing."""
+
+    class Purpose(models.TextChoices):
+        MESSAGE = "message", "A message to the candidate"
+        HELP_ANSWER = "help_answer", "The answer to a HELP"
+
+    provider_id = models.CharField(max_length=64, unique=True)
+    backend = models.CharField(max_length=20)
+    # E.164; emptied when the candidate is erased.
+    to_number = models.CharField(max_length=20, blank=True)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="text_deliveries"
+    )
+    segments = models.PositiveSmallIntegerField(default=1)
+    encoding = models.CharField(max_length=10)
+    status = models.CharField(max_length=20, default="queued")
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"text {self.provider_id} ({self.status})"
+
+
+class InboundText(models.Model):
+    """A text that reached us, kept whatever became of it: a STOP, START or HELP acted on, a reply put
+    on the candidate's timeline, or kept attached to nobody (an unknown number) with the reason."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "On a timeline"
+        KEYWORD = "keyword", "A keyword acted on"
+        KEPT = "kept", "Kept, attached to nobody"
+
+    # The provider's id: the same text posted twice is kept once.
+    provider_id = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    from_number = models.CharField(max_length=20, blank=True)
+    to_number = models.CharField(max_length=20, blank=True)
+    body = models.TextField(blank=True)
+    # "stop", "start" or "help" when the text was one of those keywords.
+    keyword = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_texts"
+    )
+    application = models.ForeignKey(
+        "recruiting.Application", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_texts"
+    )
+    contact = models.OneToOneField(
+        "recruiting.ContactEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_text"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["accepted", "keyword", "kept"]), name="inbound_text_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["candidate", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"inbound text #{self.pk} ({self.status})"
+
+
+class TextStop(models.Model):
+    """A number that texted STOP: no text goes to it until it texts START, whoever it belongs to
+    (docs/rules.md#candidate-wishes). The number is kept as a SHA-256 digest of its E.164 form, so the
+    list outlives a person's erasure without keeping their number readable."""
+
+    number_digest = models.CharField(max_length=64, unique=True)
+    keyword = models.CharField(max_length=20)
+    stopped_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"stopped ({self.keyword})"

@@ -1,4 +1,5 @@
-"""Web endpoints of the notifications app: the mail provider's tracking and inbound webhooks."""
+"""Web endpoints of the notifications app: the mail provider's tracking and inbound webhooks, and the SMS
+provider's status callback and inbound texts (signed by Twilio)."""
 
 import logging
 import time
@@ -13,11 +14,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from notifications.services.inbound import UnwritableEmail, inbound_post_refuse
+from notifications.texts.inbound import inbound_text_receive
+from notifications.texts.signatures import twilio_signature_valid
+from notifications.texts.statuses import text_status_record
 
 logger = logging.getLogger(__name__)
 TRACKING_SUFFIX = "_tracking_webhook"
@@ -28,6 +33,7 @@ SIGNED_POST_MAX_AGE_SECONDS = 15 * 60
 # times the email's size. The email itself is held to INLOOP_INBOUND_MAX_BYTES when it is read.
 POST_ESCAPING_FACTOR = 3
 READ_CHUNK = 1024 * 1024
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 @cache
@@ -174,3 +180,49 @@ def _signed_too_long_ago(request: HttpRequest) -> bool:
     except ValueError:
         return True
     return abs(time.time() - timestamp) > SIGNED_POST_MAX_AGE_SECONDS
+
+
+def _twilio_post(request: HttpRequest, what: str) -> HttpResponse | None:
+    """403 for a post not signed by Twilio with our auth token (forged, unsigned, or no token set)."""
+    if twilio_signature_valid(request):
+        return None
+    logger.warning("Text %s webhook refused: not signed by Twilio with our auth token.", what)
+    return HttpResponseForbidden("Not signed.", content_type="text/plain")
+
+
+def _error_code(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def text_status_webhook(request: HttpRequest) -> HttpResponse:
+    """Twilio's status callback for a text we sent (queued, sent, delivered, undelivered, failed)."""
+    refused = _twilio_post(request, "status")
+    if refused is not None:
+        return refused
+    text_status_record(
+        provider_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=_error_code(request.POST.get("ErrorCode", "")),
+    )
+    return HttpResponse(status=204)
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def text_inbound_webhook(request: HttpRequest) -> HttpResponse:
+    """A text sent to our number: kept and acted on (notifications.texts.inbound). Answered with empty
+    TwiML, so that Twilio sends nothing of its own; a HELP is answered through the sender."""
+    refused = _twilio_post(request, "inbound")
+    if refused is not None:
+        return refused
+    inbound_text_receive(
+        provider_id=request.POST.get("MessageSid", ""),
+        from_number=request.POST.get("From", ""),
+        to_number=request.POST.get("To", ""),
+        body=request.POST.get("Body", ""),
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

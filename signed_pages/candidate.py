@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from candidates import links, selectors
 from candidates.models import Candidate
 from candidates.services import people
+from candidates.services.texts import candidate_channel_choose
 from candidates.wording import (
     client_asked_words,
     late_update_words,
@@ -182,7 +183,14 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         candidate = _candidate_from_link(token, links.STATUS_SALT)
     except InvalidLink as error:
         return _invalid_link_response(request, token, error)
-    context = {"candidate": candidate, "token": token, "applications": _rows(candidate)}
+    context = {
+        "candidate": candidate,
+        "token": token,
+        "applications": _rows(candidate),
+        # The page shows the number's last digits only: a forwarded link does not give it away.
+        "mobile_ending": str(candidate.mobile or "")[-2:],
+        "channel_choices": Candidate.Channel.choices,
+    }
     return render(request, "candidates/status.html", context)
 
 
@@ -215,6 +223,33 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("candidates:status", token=token)
     people.candidate_set_preferences(candidate=candidate, by=None, source="candidate", **PREFERENCE_CHOICES[choice])
     messages.success(request, PREFERENCE_CONFIRMATIONS[choice])
+    return redirect("candidates:status", token=token)
+
+
+CHANNEL_CONFIRMATIONS = {
+    Candidate.Channel.EMAIL: "Done: we will write to you by email only, and send you no more texts.",
+    Candidate.Channel.SMS: "Done: our updates will come by text message. Text STOP at any time to stop them.",
+    Candidate.Channel.BOTH: "Done: our updates will come by email and by text. Text STOP at any time to stop texts.",
+}
+
+
+@login_not_required
+@never_cache
+@require_POST
+@rate_limited_post
+def channel(request: HttpRequest, token: str) -> HttpResponse:
+    """The candidate chooses email, texts or both (choosing texts is their consent; email stops texts)."""
+    try:
+        candidate = _candidate_from_link(token, links.STATUS_SALT)
+    except InvalidLink as error:
+        return _invalid_link_response(request, token, error)
+    choice = request.POST.get("channel", "")
+    try:
+        candidate_channel_choose(candidate=candidate, channel=choice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, CHANNEL_CONFIRMATIONS[choice])
     return redirect("candidates:status", token=token)
 
 

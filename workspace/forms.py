@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from candidates.models import Candidate
+from candidates.services.texts import RECRUITER_CONSENT_WAYS
 from notifications.rendering import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from recruiting.models import ContactEvent, Stage, allowed_transitions
 from recruiting.validators import ComingDateField
@@ -110,6 +112,20 @@ class PreferencesForm(forms.Form):
         label="Do not contact", required=False, help_text="No messages at all, and no reminders to contact them."
     )
     reason = forms.CharField(label="Why", required=False, max_length=300)
+
+
+class TextsForm(forms.Form):
+    """The candidate's mobile number and channel; turning texts on records how they agreed."""
+
+    mobile = forms.CharField(label="Mobile number", max_length=40, required=False)
+    channel = forms.ChoiceField(label="Automated messages by", choices=Candidate.Channel.choices)
+    consent_how = forms.ChoiceField(
+        label="They agreed to texts",
+        required=False,
+        choices=[("", "Already recorded (or not needed)"), *[(how.value, how.label) for how in RECRUITER_CONSENT_WAYS]],
+        help_text="Texts go only with their consent: say how they gave it.",
+    )
+    consent_note = forms.CharField(label="Consent note", max_length=300, required=False)
 
 
 class PersonalEmailForm(forms.Form):

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates import events as data_events
-from candidates.models import Candidate
+from candidates.models import Candidate, TextConsent
 from recruiting import events
 from recruiting.audit import audit_log_record
 from recruiting.models import Application, HiringManager, RecruiterPrompt
@@ -76,6 +76,7 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
             "last_name": candidate.last_name,
             "email": candidate.email,
             "phone": candidate.phone,
+            "mobile": str(candidate.mobile or ""),
             "time_zone": candidate.time_zone,
             "email_status": candidate.email_status,
             "recruiter": person(candidate.owner),
@@ -88,6 +89,9 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
             "do_not_contact": candidate.do_not_contact,
             "do_not_contact_reason": candidate.do_not_contact_reason,
             "do_not_contact_at": when(candidate.do_not_contact_at),
+            "channel": candidate.channel,
+            "texts_stopped_at": when(candidate.texts_stopped_at),
+            "text_consents": _text_consents_export(candidate),
         },
         "applications": pipeline_rights.applications_export(candidate_id=candidate.pk),
         **{name: section for part in parts for name, section in part.sections.items()},
@@ -99,6 +103,20 @@ def candidate_export(*, candidate: Candidate, by: User | None = None) -> dict[st
     return data
 
 
+def _text_consents_export(candidate: Candidate) -> list[dict[str, Any]]:
+    return [
+        {
+            "given": c.given,
+            "number": str(c.number or ""),
+            "how": c.how,
+            "by": person(c.by),
+            "at": when(c.at),
+            "note": c.note,
+        }
+        for c in TextConsent.objects.filter(candidate=candidate).select_related("by").order_by("at", "id")
+    ]
+
+
 def _addresses(event: object) -> list[str]:
     return [address for addresses in events.publish(event) for address in addresses]
 
@@ -107,8 +125,10 @@ def _candidate_personal(candidate: Candidate) -> PersonalData:
     """The candidate's details, those of every record merged into theirs, and every address the apps
     wrote to them at (an address corrected since is still theirs)."""
     own = {key: getattr(candidate, key) for key in ("first_name", "last_name", "email", "phone")}
+    # The mobile number is the candidate's too, wherever it was written.
+    mobile = {"phone": str(candidate.mobile)} if candidate.mobile else {}
     return personal_data_of(
-        identities=[own, *candidate.merged_details],
+        identities=[own, *([mobile] if mobile else []), *candidate.merged_details],
         addresses=_addresses(data_events.CandidateAddressesAsked(candidate_id=candidate.pk)),
     )
 
@@ -191,6 +211,8 @@ def _candidate_anonymise(candidate: Candidate) -> None:
     candidate.last_name = ""
     candidate.email = _erased_address(candidate)
     candidate.phone = ""
+    candidate.mobile, candidate.channel, candidate.texts_stopped_at = "", Candidate.Channel.EMAIL, None
+    TextConsent.objects.filter(candidate=candidate).delete()
     candidate.do_not_contact = True
     candidate.do_not_contact_reason = ERASE_REASON
     candidate.do_not_contact_at = candidate.do_not_contact_at or now

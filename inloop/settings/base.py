@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "phonenumber_field",
     "anymail",
     "axes",
     "django_filters",
@@ -229,6 +230,25 @@ if INLOOP_INBOUND_ESP and env.str("ANYMAIL_WEBHOOK_SIGNING_KEY", default=""):
 INLOOP_INBOUND_MAX_BYTES = env.int("INLOOP_INBOUND_MAX_BYTES", default=5 * 1024 * 1024)
 INLOOP_INBOUND_RAW_KEEP_BYTES = env.int("INLOOP_INBOUND_RAW_KEEP_BYTES", default=256 * 1024)
 # The firm's name in "<recruiter> via <firm>"; by default the display name of DEFAULT_FROM_EMAIL.
+
+# Text messages (notifications/texts). Numbers typed without a country code are read in this region
+# (ISO 3166 code) and stored in E.164.
+INLOOP_PHONE_REGION = env.str("INLOOP_PHONE_REGION", default="GB").strip().upper()
+PHONENUMBER_DEFAULT_REGION = INLOOP_PHONE_REGION
+PHONENUMBER_DB_FORMAT = "E164"
+# "file": texts written under INLOOP_SMS_FILE_PATH (the embedded default); "twilio": Twilio's REST API.
+INLOOP_SMS_BACKEND = env.str("INLOOP_SMS_BACKEND", default="file").strip().lower()
+if INLOOP_SMS_BACKEND not in ("file", "twilio"):
+    raise ImproperlyConfigured(f"INLOOP_SMS_BACKEND must be file or twilio, not {INLOOP_SMS_BACKEND!r}.")
+INLOOP_SMS_FILE_PATH = env.str("INLOOP_SMS_FILE_PATH", default=str(RUN_DIR / "texts"))
+INLOOP_SMS_TIMEOUT = env.float("INLOOP_SMS_TIMEOUT", default=15)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+# Texts go from this number (E.164), or through this messaging service (it picks the number) when set.
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Where the REST API answers: Twilio's own unless a test points it at a local fake.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/")
 
 # Celery. The broker URL decides the run mode: filesystem:// is the embedded default.
 # With Redis, a publish (the wake-up after a commit, the relay) fails fast when the broker is down instead

@@ -1,4 +1,4 @@
-"""Candidates: the list, the detail page and its forms (preferences, contacts, email), export and erasure,
+"""Candidates: the list, the detail page and its forms (preferences, texts, contacts, email), export and erasure,
 CSV import, and search."""
 
 from dataclasses import dataclass
@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Candidate
+from candidates.selectors import text_consent_in_force
 from candidates.services import data_rights
 from candidates.services.people import candidate_set_preferences
+from candidates.services.texts import candidate_texts_set
 from notifications.models import MessageTemplate
 from notifications.services import messages as message_services
 from notifications.services import templates as template_services
@@ -136,6 +138,9 @@ def _candidate_context(request: HttpRequest, candidate: Candidate, **forms_given
                 "reason": candidate.do_not_contact_reason,
             }
         ),
+        "texts_form": forms_given.get("texts_form")
+        or forms.TextsForm(initial={"mobile": str(candidate.mobile or ""), "channel": candidate.channel}),
+        "text_consent": text_consent_in_force(candidate=candidate),
         "contact_form": forms_given.get("contact_form") or forms.ContactLogForm(applications=actable),
         "email_form": forms_given.get("email_form")
         or forms.PersonalEmailForm(
@@ -205,6 +210,21 @@ def candidate_preferences(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             return done(request, reverse("candidate_detail", args=[pk]), "Preferences saved.")
     context = _candidate_context(request, candidate, preferences_form=form)
+    return render(request, "workspace/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def candidate_texts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mobile number and the channel, with the candidate's consent recorded when texts are turned on."""
+    candidate = _candidate_or_404(pk)
+    form = forms.TextsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ok, _ = call_service(form, lambda: candidate_texts_set(candidate=candidate, by=request.user, **data))
+        if ok:
+            return done(request, reverse("candidate_detail", args=[pk]), "Text message settings saved.")
+    context = _candidate_context(request, candidate, texts_form=form)
     return render(request, "workspace/candidate_detail.html", context, status=400)
 
 

@@ -1,0 +1,86 @@
+"""Handing a text to the configured sender (INLOOP_SMS_BACKEND), recording it as a TextDelivery, and the
+stop list every text is checked against first (a number that texted STOP gets nothing but the answer to
+a HELP: docs/rules.md#candidate-wishes).
+
+A side effect: call it outside any transaction that can still roll back (after commit). Phase 2's outbox
+calls `text_hand_over` from its worker the way it sends an email.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from candidates.phones import phone_mask
+from notifications.models import TextDelivery, TextStop
+from notifications.texts.encoding import text_size
+from notifications.texts.file_backend import FileSender
+from notifications.texts.senders import PERMANENT, TextSender, TextSendError
+from notifications.texts.twilio_backend import TwilioSender
+
+logger = logging.getLogger(__name__)
+Purpose = TextDelivery.Purpose
+
+
+def text_sender() -> TextSender:
+    """The sender the settings choose: the file backend of the embedded mode, or Twilio."""
+    if settings.INLOOP_SMS_BACKEND == "twilio":
+        return TwilioSender.from_settings()
+    return FileSender(folder=settings.INLOOP_SMS_FILE_PATH)
+
+
+def status_callback_url() -> str:
+    """Where the provider posts a text's statuses: the public address (INLOOP_BASE_URL) of the webhook."""
+    return settings.INLOOP_BASE_URL + reverse("notifications:text_status_webhook")
+
+
+def number_digest(number: str) -> str:
+    return hashlib.sha256(number.encode()).hexdigest()
+
+
+def number_stopped(number: str) -> bool:
+    return TextStop.objects.filter(number_digest=number_digest(number)).exists()
+
+
+def number_stop(*, number: str, keyword: str) -> None:
+    """Put `number` on the stop list (once, whatever the number of STOPs)."""
+    try:
+        with transaction.atomic():
+            TextStop.objects.get_or_create(number_digest=number_digest(number), defaults={"keyword": keyword[:20]})
+    except IntegrityError:
+        pass
+
+
+def number_start(*, number: str) -> bool:
+    """Take `number` off the stop list; whether it was on it."""
+    deleted, _ = TextStop.objects.filter(number_digest=number_digest(number)).delete()
+    return bool(deleted)
+
+
+def text_hand_over(*, to: str, body: str, purpose: str, candidate_id: int | None = None) -> TextDelivery:
+    """Send `body` to `to` (E.164) through the configured sender and record it; raises TextSendError
+    (notifications.texts.senders) when the sender did not take it, PERMANENT for a stopped number."""
+    if purpose != Purpose.HELP_ANSWER and number_stopped(to):
+        raise TextSendError("the number texted STOP: no text goes to it until it texts START", kind=PERMANENT)
+    sender = text_sender()
+    callback = status_callback_url() if sender.name == "twilio" else ""
+    try:
+        handed = sender.send(to=to, body=body, status_callback=callback)
+    except TextSendError as error:
+        logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, error.reason)
+        raise
+    size = text_size(body)
+    delivery = TextDelivery.objects.create(
+        provider_id=handed.provider_id,
+        backend=sender.name,
+        to_number=to,
+        purpose=purpose,
+        candidate_id=candidate_id,
+        segments=size.segments,
+        encoding=size.encoding,
+        status=handed.status,
+    )
+    logger.info("Text %s to %s handed over (%s segment(s)).", handed.provider_id, phone_mask(to), size.segments)
+    return delivery

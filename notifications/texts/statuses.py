@@ -1,0 +1,58 @@
+"""What a text's status callbacks tell: queued, sent, delivered, undelivered or failed (and Twilio's
+other steps), recorded on the TextDelivery. Callbacks come in any order and may come twice: a status
+only moves forward, and a final one (delivered, undelivered, failed) stays (docs/rules.md#news-owed:
+told means delivered; phase 2 un-tells an undelivered text and prompts the recruiter).
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import TextDelivery
+from notifications.texts.twilio_backend import DELIVERY_PERMANENT_CODES
+
+logger = logging.getLogger(__name__)
+
+# How far along each status is; a callback with a status not further along changes nothing.
+STATUS_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivery_unknown": 4,
+    "canceled": 5,
+    "undelivered": 5,
+    "failed": 5,
+    "delivered": 5,
+    "read": 6,
+}
+FINAL = frozenset({"delivered", "undelivered", "failed", "canceled", "read"})
+NOT_DELIVERED = frozenset({"undelivered", "failed", "canceled"})
+
+
+def status_is_permanent_failure(*, status: str, error_code: int | None) -> bool:
+    """An undelivered or failed text whose error says the number will not take texts again."""
+    return status in NOT_DELIVERED and error_code in DELIVERY_PERMANENT_CODES
+
+
+@transaction.atomic
+def text_status_record(*, provider_id: str, status: str, error_code: int | None) -> TextDelivery | None:
+    """Record a status callback for the text `provider_id`; None for a text we do not know."""
+    delivery = TextDelivery.objects.select_for_update().filter(provider_id=provider_id).first()
+    if delivery is None:
+        logger.warning("Status %r for unknown text %s ignored.", status, provider_id[:64])
+        return None
+    status = status.strip().lower()
+    if status not in STATUS_RANK:
+        logger.warning("Unknown status %r for text %s ignored.", status[:30], delivery.provider_id)
+        return delivery
+    current = STATUS_RANK.get(delivery.status, 0)
+    if delivery.status in FINAL or STATUS_RANK[status] <= current:
+        return delivery
+    delivery.status, delivery.status_at = status, timezone.now()
+    delivery.error_code = error_code if status in NOT_DELIVERED else delivery.error_code
+    delivery.save(update_fields=["status", "status_at", "error_code"])
+    logger.info("Text %s is %s%s.", delivery.provider_id, status, f" (error {error_code})" if error_code else "")
+    return delivery
