@@ -27,14 +27,20 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     # A next-step date promised: the candidate told when the recruiter asked to.
     events.DatePromised: [promises.date_promised_notify],
     # People's data rights and merges (candidates.events): the candidates app runs them, each app above
-    # handles its own rows (the pipeline's are a direct call from below).
+    # handles its own rows (the pipeline's are a direct call from below); texts after emails.
     candidate_events.CandidateAddressesAsked: [notification_rights.addresses_written_to],
     candidate_events.HiringManagerAddressesAsked: [notification_rights.client_chase_addresses],
-    candidate_events.CandidateExporting: [notification_rights.candidate_rows_export],
-    candidate_events.CandidateErasing: [notification_rights.candidate_rows_erase],
+    candidate_events.CandidateExporting: [
+        notification_rights.candidate_rows_export,
+        text_rights.candidate_texts_export,
+    ],
+    candidate_events.CandidateErasing: [notification_rights.candidate_rows_erase, text_rights.candidate_texts_erase],
     candidate_events.HiringManagerErasing: [notification_rights.hiring_manager_rows_erase],
     candidate_events.PersonalDataSweeping: [notification_rights.personal_data_sweep, api_rights.personal_data_sweep],
-    candidate_events.CandidatesMerging: [notification_merge.messages_candidates_merge],
+    candidate_events.CandidatesMerging: [
+        notification_merge.messages_candidates_merge,
+        text_rights.candidate_texts_merge,
+    ],
     # The ATS's webhooks for what the notifications and candidates apps publish (api/webhook_events.py):
     # messages the mail server accepted, an address that bounced or was complained about, and a
     # candidate who paused, unsubscribed or asked not to be contacted.
@@ -49,12 +55,6 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.PromptsEscalated: [webhook_events.prompts_escalated_record],
     events.SafetyNetsActed: [webhook_events.safety_nets_acted_record],
 }
-
-# Text messages (notifications/texts): a candidate's texts, their numbers and the text files follow the
-# candidate's export, erasure and merge, after the email rows.
-SUBSCRIPTIONS[candidate_events.CandidateExporting].append(text_rights.candidate_texts_export)
-SUBSCRIPTIONS[candidate_events.CandidateErasing].append(text_rights.candidate_texts_erase)
-SUBSCRIPTIONS[candidate_events.CandidatesMerging].append(text_rights.candidate_texts_merge)
 
 
 def subscriptions_install() -> None:
