@@ -1,8 +1,20 @@
 """The API's part of a person's erasure: the answers kept to replay Idempotency-Key requests and the
-webhook events may name the person; they lose the person's strings like every other app's tables.
-A subscriber of candidates.events.PersonalDataSweeping (inloop/subscriptions.py)."""
+webhook events may name the person. The answers about an erased candidate are deleted (their retries
+run as new requests), and whatever is left loses the person's strings like every other app's tables.
+Subscribers of candidates.events (inloop/subscriptions.py)."""
 
+from collections.abc import Sequence
+
+from api.idempotency import idempotency_answers_erase
+from candidates.events import DataRightsPart
 from recruiting.personal_data import PersonalData, tables_sweep
+
+
+def candidate_rows_erase(
+    *, candidate_id: int, application_ids: Sequence[int], personal: PersonalData, erased_address: str, reason: str
+) -> DataRightsPart:
+    """The answers kept for Idempotency-Key retries that name the candidate, deleted."""
+    return DataRightsPart(counts={"idempotent_answers": idempotency_answers_erase(candidate_ids=[candidate_id])})
 
 
 def personal_data_sweep(*, personal: PersonalData) -> int:

@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -39,6 +38,7 @@ from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from recruiting.audit import audit_log_record
 from recruiting.models import StageChange
 from recruiting.permissions import ensure_admin
+from recruiting.ratelimit import lossy_delete, lossy_get, lossy_set
 from recruiting.task_calls import TaskCall, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -172,36 +172,22 @@ class Listener:
 def subscriptions_listening() -> list[Listener]:
     """The active subscriptions, kept in the cache (read on every move and every group of sent messages,
     changed rarely; every change forgets them, at once and again at commit). One query when the cache
-    does not have them; a cache that fails is read past."""
-    try:
-        cached = cache.get(LISTENING_CACHE_KEY)
-    except Exception:  # any cache backend's own failure: the database answers
-        logger.warning("The cache did not answer; the webhook subscriptions are read from the database.")
-        cached = None
+    does not have them or does not answer."""
+    cached = lossy_get(LISTENING_CACHE_KEY)
     if cached is None:
         cached = [
             (pk, tuple(event_types))
             for pk, event_types in WebhookSubscription.objects.filter(active=True).values_list("pk", "event_types")
             if event_types
         ]
-        try:
-            cache.set(LISTENING_CACHE_KEY, cached, LISTENING_CACHE_SECONDS)
-        except Exception:
-            logger.warning("The cache did not answer; the webhook subscriptions were not kept.", exc_info=True)
-    return [Listener(subscription_id=pk, event_types=event_types) for pk, event_types in cached]
+        lossy_set(LISTENING_CACHE_KEY, cached, timeout=LISTENING_CACHE_SECONDS)
+    return [Listener(subscription_id=pk, event_types=tuple(event_types)) for pk, event_types in cached]
 
 
 def _listening_forget() -> None:
     """Forget the cached subscriptions now (this transaction's next read) and at commit (everyone's)."""
-
-    def forget() -> None:
-        try:
-            cache.delete(LISTENING_CACHE_KEY)
-        except Exception:
-            logger.warning("The cache did not answer; subscriptions changed may be read late.", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    lossy_delete(LISTENING_CACHE_KEY)
+    transaction.on_commit(lambda: lossy_delete(LISTENING_CACHE_KEY))
 
 
 def events_record(

@@ -34,7 +34,11 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
         notification_rights.candidate_rows_export,
         text_rights.candidate_texts_export,
     ],
-    candidate_events.CandidateErasing: [notification_rights.candidate_rows_erase, text_rights.candidate_texts_erase],
+    candidate_events.CandidateErasing: [
+        notification_rights.candidate_rows_erase,
+        text_rights.candidate_texts_erase,
+        api_rights.candidate_rows_erase,
+    ],
     candidate_events.HiringManagerErasing: [notification_rights.hiring_manager_rows_erase],
     candidate_events.PersonalDataSweeping: [notification_rights.personal_data_sweep, api_rights.personal_data_sweep],
     candidate_events.CandidatesMerging: [

@@ -96,6 +96,17 @@ def lossy_get(key: str) -> object | None:
     return value
 
 
+def lossy_delete(key: str) -> bool:
+    """Forget what is kept under `key`; False when the cache did not answer (it is kept until it expires)."""
+    try:
+        cache.delete(key)
+    except Exception as error:  # noqa: BLE001
+        _cache_failed(error)
+        return False
+    _cache_answered()
+    return True
+
+
 def window_hit(key: str, *, window_seconds: int) -> int | None:
     """Count one hit on `key`; the hits in its window so far, or None when the cache did not answer.
 

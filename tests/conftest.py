@@ -26,12 +26,18 @@ def sent_tasks(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _cache_cleared():
-    """Each test starts with an empty cache: the rows a test wrote are rolled back after it, so what the
-    cache remembers of them (the webhook subscriptions listening, rate-limit counts) goes too."""
+def _cache_as_the_database():
+    """Each test starts with a cache that tells the truth about its empty database: the rows a test wrote
+    are rolled back after it, so what the cache remembers of them (rate-limit counts, the candidate pages'
+    POST limits included) goes, and the webhook
+    subscriptions listening are none, as a running firm's warm cache would say (api.webhooks forgets them
+    whenever a subscription changes)."""
     from django.core.cache import cache
 
+    from api.webhooks import LISTENING_CACHE_KEY, LISTENING_CACHE_SECONDS
+
     cache.clear()
+    cache.set(LISTENING_CACHE_KEY, [], LISTENING_CACHE_SECONDS)
 
 
 @pytest.fixture
