@@ -9,6 +9,7 @@ code is non-zero when any of them missed a target or failed.
     python -m bench p2              # one
     python -m bench p1 --scale 10   # ten times the data (P1 at 10,000,000 applications)
     python -m bench --scale 0.1     # a quick look at a tenth of the size (targets are for scale 1)
+    python -m bench p2 --runs 1     # options a benchmark module takes are passed on to it
 """
 
 import argparse
@@ -45,7 +46,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all), e.g. p1 or p2_outbox")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply each benchmark's data size")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and their targets")
-    arguments = parser.parse_args(argv)
+    arguments, passed_on = parser.parse_known_args(argv)
     if arguments.list:
         listing()
         return 0
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> int:
     outcomes: list[tuple[Benchmark, int, float]] = []
     began = time.monotonic()
     for benchmark in chosen:
-        command = [sys.executable, "-m", f"bench.{benchmark.module}", *benchmark.arguments(arguments.scale)]
+        command = [sys.executable, "-m", f"bench.{benchmark.module}", *benchmark.arguments(arguments.scale), *passed_on]
         print(f"\n=== {benchmark.key}: {' '.join(command[1:])}", flush=True)
         start = time.monotonic()
         code = subprocess.call(command, cwd=HERE.parent)
