@@ -4,8 +4,9 @@
 `Benchmark(...)` entry and a module `bench/p<N>_<name>.py` whose `main()` prints its table with
 `bench.support.report` (figures beside targets) and returns 1 when a target is missed.
 
-`size` is the module's option that sets how much data it works on and its default: the runner's
-`--scale` multiplies it (`--scale 0.1` for a quick look, `--scale 10` for ten times the firm).
+`size` is the module's option that sets how much data it works on and its value in a `make bench`
+run (always passed, so that this list is where the sizes are read); the runner's `--scale` multiplies
+it (`--scale 0.1` for a quick look, `--scale 10` for ten times the firm).
 """
 
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ class Benchmark:
     size: tuple[str, float] | None = None  # (the module's option, its default value)
 
     def arguments(self, scale: float) -> list[str]:
-        """The command-line arguments that scale this benchmark's data by `scale` (none at 1)."""
-        if self.size is None or scale == 1:
+        """The command-line arguments that give this benchmark its size here, times `scale`."""
+        if self.size is None:
             return []
         option, default = self.size
         value = default * scale
