@@ -101,7 +101,7 @@ def outbox_seed(count: int, *, run: int = 1) -> None:
     )
     if created:
         RecruiterProfile.objects.create(user=user)
-    client = Client.objects.create(name="A client of the firm", industry="logistics")
+    client, _ = Client.objects.get_or_create(name="A client of the firm", defaults={"industry": "logistics"})
     job = Job.objects.create(client=client, title="Site Supervisor", owner=user)
     now = timezone.now()
     samples = [sample_message(number) for number in range(count)]
