@@ -41,7 +41,7 @@ test: install
 
 ## make bench: the performance benchmarks of docs/benchmarks.md (not part of make test).
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

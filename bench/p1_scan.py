@@ -1,7 +1,8 @@
 """P1: the keep-in-the-loop scan over 100,000 and then 1,000,000 applications, 10,000 of them overdue.
 
-Targets (docs/benchmarks.md): the scan takes at most 1 s at both sizes, in the same number of queries, and
-about the same time at both sizes (it reads only the overdue applications, through the next_update_due
+Targets (docs/benchmarks.md): the scan takes at most 0.25 s at both sizes (at most 1 s at 10,000,000:
+`--scale 10` seeds 1,000,000 and 10,000,000), in the same number of queries, and about the same time
+at both sizes (it reads only the overdue applications, through the next_update_due
 index; EXPLAIN must show that index).
 
 The data lives in a database of its own (inloop_bench_p1, created anew and dropped at the end unless
@@ -14,7 +15,7 @@ overdue, in tables ten times the size. Each size is scanned REPEATS times, the p
 run settled in between, and the median run is reported; a second scan right after each run must find
 nothing to do.
 
-    .venv/bin/python -m bench.p1_scan [--keep]
+    .venv/bin/python -m bench.p1_scan [--keep] [--scale X]
 """
 
 import argparse
@@ -24,12 +25,14 @@ import time
 from bench.support import POSTGRES_URL, Row, django_start, report
 
 SIZES = (100_000, 1_000_000)
-OVERDUE = 10_000
 ACTIVE_SHARE = 5  # one application in five is active
 RECRUITERS = 50
 JOBS = 1_000
 APPLICATIONS_PER_CANDIDATE = 10
-TARGET_SECONDS = 1.0
+TARGET_SECONDS = 0.25
+# Beyond a firm of 1,000,000 applications (--scale above 1) the bar is 1 s.
+LARGE_SIZE = 1_000_000
+LARGE_TARGET_SECONDS = 1.0
 # "The same time at both sizes": within this factor of each other, or both under this many seconds. A
 # scan that read the applications table would take about ten times as long at ten times the size; what
 # grows here is writing into the larger prompt history (index inserts) and the foreign-key checks at
@@ -160,7 +163,7 @@ def seed_applications(*, start: int, stop: int, people: dict) -> None:
             "recruiters": people["recruiters"],
             "recruiter_count": RECRUITERS,
             "active_stages": [str(stage) for stage in ACTIVE_STAGES],
-            "overdue_below": 100_000,
+            "overdue_below": people["overdue_below"],
             "now": people["now"],
         },
     )
@@ -217,7 +220,7 @@ def scan_once() -> dict:
     }
 
 
-def measure(size: int) -> dict:
+def measure(size: int, overdue: int) -> dict:
     """REPEATS scans at this size, each after the previous run's prompts were settled; the median run."""
     from recruiting.models import Application
     from recruiting.selectors import applications_overdue
@@ -232,7 +235,7 @@ def measure(size: int) -> dict:
         "active": Application.objects.filter(next_update_due__isnull=False).count(),
         "plan": applications_overdue().explain(),
         "all_seconds": [run["seconds"] for run in runs],
-        "created_each_time": all(run["created"] == OVERDUE for run in runs),
+        "created_each_time": all(run["created"] == overdue for run in runs),
     }
 
 
@@ -286,20 +289,24 @@ def uses_index(plan: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the inloop_bench_p1 database afterwards")
-    keep = parser.parse_args(argv).keep
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply both sizes (10: 1,000,000 and 10,000,000)")
+    arguments = parser.parse_args(argv)
+    keep, sizes = arguments.keep, [max(1_000, round(size * arguments.scale)) for size in SIZES]
     django_start("p1")
     from django.utils import timezone
 
     try:
-        people = seed_people() | {"now": timezone.now()}
+        # The overdue are every tenth application of the first 100,000 (of fewer at a smaller scale).
+        people = seed_people() | {"now": timezone.now(), "overdue_below": min(100_000, sizes[0])}
+        overdue = people["overdue_below"] // 10
         figures = []
         seeded = 0
-        for size in SIZES:
+        for size in sizes:
             started = time.perf_counter()
             seed_applications(start=seeded, stop=size, people=people)
             print(f"seeded {size:,} applications in {time.perf_counter() - started:,.1f} s", flush=True)
             seeded = size
-            figures.append(measure(size))
+            figures.append(measure(size, overdue))
         escalation = escalate_all()
     finally:
         if not keep:
@@ -309,13 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for figure in figures:
         label = f"{figure['size']:,} applications ({figure['active']:,} active)"
+        target = TARGET_SECONDS if figure["size"] <= LARGE_SIZE else LARGE_TARGET_SECONDS
         rows += [
             Row(
                 f"scan, {label}, median of {REPEATS}",
                 figure["seconds"],
                 "s",
-                f"<= {TARGET_SECONDS:g}",
-                figure["seconds"] <= TARGET_SECONDS,
+                f"<= {target:g}",
+                figure["seconds"] <= target,
             ),
             Row("  slowest of the runs", max(figure["all_seconds"]), "s"),
             Row(f"  queries, {label}", figure["queries"], ""),
@@ -323,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                 "  prompts opened (each run)",
                 figure["created"],
                 "",
-                f"{OVERDUE:,}",
+                f"{overdue:,}",
                 figure["created_each_time"],
             ),
             Row(
@@ -349,10 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     same_time = ratio <= SAME_TIME_FACTOR or large["seconds"] <= SAME_TIME_FLOOR_SECONDS
     rows += [
         Row(
-            "queries at 1,000,000 minus queries at 100,000", large["queries"] - small["queries"], "", "0", same_queries
+            f"queries at {large['size']:,} minus queries at {small['size']:,}",
+            large["queries"] - small["queries"],
+            "",
+            "0",
+            same_queries,
         ),
         Row(
-            "time at 1,000,000 / time at 100,000",
+            f"time at {large['size']:,} / time at {small['size']:,}",
             ratio,
             "x",
             f"<= {SAME_TIME_FACTOR:g} (or both <= {SAME_TIME_FLOOR_SECONDS:g} s)",
@@ -363,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     for figure in figures:
         notes.append(f"Statements of the median scan at {figure['size']:,} applications (seconds):")
         notes += [f"  {seconds:.3f}  {sql}" for seconds, sql in figure["statements"]]
-    notes.append("EXPLAIN of the overdue selector at 1,000,000 applications:")
+    notes.append(f"EXPLAIN of the overdue selector at {large['size']:,} applications:")
     notes += [f"  {line}" for line in large["plan"].splitlines()]
     return report("P1 keep-in-the-loop scan", rows, notes)
 

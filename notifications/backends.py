@@ -66,8 +66,15 @@ class Phase:
     DONE = "done"
 
 
+class HandoverWithdrawn(Exception):
+    """The body must not go: the sender withdrew it at the server's go-ahead (before_body said no)."""
+
+
 class _PhaseRecording:
     phase = Phase.IDLE
+    # Asked, when the server said go ahead after DATA and before the body goes, whether it may go: the
+    # outbox waits there for the message's hand-over mark. Nothing has been handed over yet.
+    before_body = None
 
     def sendmail(self, *args, **kwargs):
         self.phase = Phase.ENVELOPE
@@ -82,6 +89,8 @@ class _PhaseRecording:
     def getreply(self):
         code, message = super().getreply()
         if self.phase == Phase.DATA and code == 354:
+            if self.before_body is not None and not self.before_body():
+                raise HandoverWithdrawn("the message is no longer this sender's to hand over")
             self.phase = Phase.BODY
         return code, message
 

@@ -28,11 +28,12 @@ from recruiting.services import MessageSent, contact_log_messages_sent, prompts
 logger = logging.getLogger(__name__)
 
 RETRY_CEILING_SECONDS = 3600
-# Sent messages are recorded in groups of at most this many, or after this long. A worker that dies
-# leaves at most the message on the wire unknown whatever the size (see sending.mark_handover); the
-# group only delays the timeline and the clock by this much.
-GROUP_SIZE = 50
-GROUP_SECONDS = 0.5
+# Sent messages are recorded in groups of at most this many, or after this long: a whole batch
+# (sending.BATCH_SIZE) in one group on a server that keeps up. A worker that dies leaves at most the
+# message on the wire unknown whatever the size (see handover.mark_handover); the group only delays the
+# timeline and the clock by this much.
+GROUP_SIZE = 100
+GROUP_SECONDS = 5.0
 
 
 def lease() -> timedelta:

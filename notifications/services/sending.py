@@ -12,7 +12,6 @@ expired leases, records what a stopped worker got accepted, and wakes workers fo
 
 import logging
 import os
-import smtplib
 import socket
 import time
 import uuid
@@ -21,14 +20,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from candidates import links
 from notifications import rendering
-from notifications.backends import Phase
+from notifications.backends import HandoverWithdrawn, Phase
 from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
 from notifications.services import daily, freshness
+from notifications.services.handover import HandoverMark, classify_send_error, mark_handover  # noqa: F401 (re-exported)
 from notifications.services.outbox import (
     LATE_AFTER,
     ON_REQUEST,
@@ -175,69 +175,6 @@ def _email_for(
     return email
 
 
-def classify_send_error(error: BaseException, *, phase: str | None) -> SendError:
-    """What a failure means for the message: permanent, temporary, or unknown (maybe delivered).
-
-    An SMTP reply decides by its code (5xx permanent, 4xx temporary). A lost or silent connection is
-    temporary while nothing was handed over, and unknown once the body started to go (phase BODY).
-    """
-    detail = f"{type(error).__name__}: {error}"[:1000]
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _text in error.recipients.values()]
-        code = codes[0] if codes else None
-        permanent = code is not None and code >= 500
-        return SendError(
-            MessageAttempt.Outcome.PERMANENT if permanent else MessageAttempt.Outcome.TRANSIENT, code, detail, False
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        code = error.smtp_code
-        permanent = 500 <= code < 600
-        return SendError(
-            MessageAttempt.Outcome.PERMANENT if permanent else MessageAttempt.Outcome.TRANSIENT, code, detail, False
-        )
-    if isinstance(error, OSError | smtplib.SMTPException):
-        outcome = MessageAttempt.Outcome.UNKNOWN if phase == Phase.BODY else MessageAttempt.Outcome.TRANSIENT
-        return SendError(outcome, None, detail, True)
-    if phase == Phase.BODY:
-        return SendError(MessageAttempt.Outcome.UNKNOWN, None, detail, True)
-    return SendError(MessageAttempt.Outcome.PERMANENT, None, detail, False)
-
-
-# The messages combined into an email (daily.py) share its lead's marks: the same statement writes them.
-_HANDOVER_SQL = (
-    f"UPDATE {connection.ops.quote_name(OutboundMessage._meta.db_table)} "  # noqa: S608 (names from the model)
-    "SET handover_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN %(now)s ELSE handover_at END, "
-    "lease_expires_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN %(lease)s ELSE lease_expires_at END, "
-    "sent_at = CASE WHEN %(next)s IN (id, combined_into_id) THEN sent_at ELSE %(now)s END "
-    "WHERE (id IN (%(next)s, %(accepted)s) OR combined_into_id IN (%(next)s, %(accepted)s)) "
-    "AND status = %(sending)s AND leased_by = %(worker)s RETURNING id"
-)
-
-
-def mark_handover(message_id: int, worker: str, *, accepted: int | None = None) -> bool:
-    """Claim the moment of hand-over; False when this worker no longer holds the message.
-
-    `accepted` is the message the server accepted just before, still waiting to be recorded with its
-    group: the same statement notes when it was accepted (sent_at), so a worker that dies before its
-    group is recorded leaves at most the message on the wire unknown. The one statement every message
-    costs on its own, written once here rather than built by the ORM for each message.
-    """
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _HANDOVER_SQL,
-            {
-                "next": message_id,
-                "accepted": accepted if accepted is not None else message_id,
-                "now": now,
-                "lease": now + lease(),
-                "sending": Status.SENDING.value,
-                "worker": worker,
-            },
-        )
-        return any(pk == message_id for (pk,) in cursor.fetchall())
-
-
 def release(ids: list[int], worker: str) -> int:
     """Give back claimed rows that were never handed over: they are simply due again."""
     if not ids:
@@ -333,66 +270,117 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
     )
     emails = daily.group_by_candidate(_messages_to_send(messages, worker=worker, report=report))
     daily.members_mark(emails)
-    deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
-    mailer = mailers.default
-    opened = False
-    sent = SentGroup(worker=worker, report=report)
-    try:
+    if emails:
+        _Batch(emails, worker=worker, report=report).send()
+
+
+class _Batch:
+    """The emails of a claimed batch, sent one after the other over one connection.
+
+    Each email's hand-over mark is written while the email is built and its envelope goes (MAIL, RCPT,
+    DATA: nothing handed over yet), and waited for before the body goes: the body never leaves before
+    its mark is committed, and the round trip to the database costs the batch no time of its own.
+    """
+
+    def __init__(self, emails: list[tuple[OutboundMessage, list[OutboundMessage]]], *, worker, report) -> None:
+        self.emails, self.worker, self.report = emails, worker, report
+        self.mailer = mailers.default
+        self.opened = False
+        self.sent = SentGroup(worker=worker, report=report)
+        # The firm's sending name, read once per batch.
+        self.firm = branding.firm_settings()
+
+    def send(self) -> None:
+        deadline = time.monotonic() + BATCH_TIME_BUDGET_SECONDS
         try:
-            firm = None
-            for index, (message, members) in enumerate(emails):
-                if time.monotonic() > deadline:
-                    report.released += release(_all_ids(emails[index:]), worker)
-                    break
-                if not opened:
-                    try:
-                        mailer.open()
-                        opened = True
-                    except Exception as error:
-                        # Nobody to talk to: every message of the batch had its try and waits for the next.
-                        failure = SendError(
-                            MessageAttempt.Outcome.TRANSIENT,
-                            getattr(error, "smtp_code", None),
-                            f"{type(error).__name__}: {error}"[:1000],
-                            True,
-                        )
-                        sent.flush()
-                        for pending, group in emails[index:]:
-                            _count(report, record_failure_combined(pending, group, worker=worker, error=failure))
+            try:
+                for index, (message, members) in enumerate(self.emails):
+                    if time.monotonic() > deadline:
+                        self.report.released += release(_all_ids(self.emails[index:]), self.worker)
                         break
-                if not mark_handover(message.pk, worker, accepted=sent.last_accepted()):
-                    continue
-                # The firm's sending name, read once per batch (and only when something goes out).
-                firm = firm or branding.firm_settings()
-                try:
-                    accepted = mailer.send_messages([_email_for(message, members, firm=firm)])
-                except Exception as error:
-                    failure = classify_send_error(error, phase=getattr(mailer, "handover_phase", None))
-                    sent.flush()
-                    _count(report, record_failure_combined(message, members, worker=worker, error=failure))
-                    if failure.connection_broken:
-                        _close_quietly(mailer)
-                        report.released += release(_all_ids(emails[index + 1 :]), worker)
-                        opened = False
+                    if not self.opened and not self._open(index):
                         break
-                    continue
-                if not accepted:
-                    # The backend sent nothing (a message without a recipient): never recorded as news.
-                    sent.flush()
-                    nobody = SendError(
-                        MessageAttempt.Outcome.PERMANENT, None, "the message has no recipient address.", False
-                    )
-                    _count(report, record_failure_combined(message, members, worker=worker, error=nobody))
-                    continue
-                sent.add(message, members)
+                    if not self._send_one(index, message, members):
+                        break
+            finally:
+                # Also when the batch is cut short by an error: what the server accepted is recorded. Should
+                # this fail too, the rows keep their hand-over marks: the relay records the accepted ones sent
+                # and makes only the one that was on the wire `unknown`.
+                self.sent.flush()
         finally:
-            # Also when the batch is cut short by an error: what the server accepted is recorded. Should
-            # this fail too, the rows keep their hand-over marks: the relay records the accepted ones sent
-            # and makes only the one that was on the wire `unknown`.
-            sent.flush()
-    finally:
-        if opened:
-            _close_quietly(mailer)
+            if self.opened:
+                _close_quietly(self.mailer)
+
+    def _open(self, index: int) -> bool:
+        try:
+            self.mailer.open()
+            self.opened = True
+            return True
+        except Exception as error:
+            # Nobody to talk to: every message of the batch had its try and waits for the next.
+            failure = SendError(
+                MessageAttempt.Outcome.TRANSIENT,
+                getattr(error, "smtp_code", None),
+                f"{type(error).__name__}: {error}"[:1000],
+                True,
+            )
+            self.sent.flush()
+            for pending, group in self.emails[index:]:
+                _count(self.report, record_failure_combined(pending, group, worker=self.worker, error=failure))
+            return False
+
+    def _send_one(self, index: int, message: OutboundMessage, members: list[OutboundMessage]) -> bool:
+        """Send one email; False when the connection broke and the rest of the batch was released."""
+        mark = HandoverMark(message.pk, self.worker, accepted=self.sent.last_accepted())
+        error = None
+        try:
+            accepted = self._hand_over(message, members, mark)
+        except HandoverWithdrawn:
+            # This worker no longer holds the message and its body never left; the connection waits for
+            # it, so it is dropped and the next email opens another.
+            _close_quietly(self.mailer)
+            self.opened = False
+            return True
+        except Exception as caught:
+            accepted, error = False, caught
+        finally:
+            held = mark.held()  # raises what writing the mark raised
+        if error is not None:
+            return self._failed(index, message, members, error)
+        if not held:
+            return True
+        if not accepted:
+            # The backend sent nothing (a message without a recipient): never recorded as news.
+            self.sent.flush()
+            nobody = SendError(MessageAttempt.Outcome.PERMANENT, None, "the message has no recipient address.", False)
+            _count(self.report, record_failure_combined(message, members, worker=self.worker, error=nobody))
+            return True
+        self.sent.add(message, members)
+        return True
+
+    def _hand_over(self, message: OutboundMessage, members: list[OutboundMessage], mark: "HandoverMark") -> int:
+        """Build the email and give it to the mail server once its mark is written; what the backend returns."""
+        email = _email_for(message, members, firm=self.firm)
+        gate = getattr(self.mailer, "connection", None)
+        if not hasattr(gate, "before_body"):
+            # A backend that cannot wait between the envelope and the body: the mark first.
+            return self.mailer.send_messages([email]) if mark.held() else 0
+        gate.before_body = mark.held
+        try:
+            return self.mailer.send_messages([email])
+        finally:
+            gate.before_body = None
+
+    def _failed(self, index: int, message: OutboundMessage, members: list[OutboundMessage], error) -> bool:
+        failure = classify_send_error(error, phase=getattr(self.mailer, "handover_phase", None))
+        self.sent.flush()
+        _count(self.report, record_failure_combined(message, members, worker=self.worker, error=failure))
+        if failure.connection_broken:
+            _close_quietly(self.mailer)
+            self.report.released += release(_all_ids(self.emails[index + 1 :]), self.worker)
+            self.opened = False
+            return False
+        return True
 
 
 def _count(report: SendReport, outcome: tuple[str, int]) -> None:

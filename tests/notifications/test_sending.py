@@ -20,8 +20,8 @@ from django.utils import timezone
 from candidates.services.people import candidate_set_preferences
 from notifications.backends import Phase, PhaseRecordingSMTP
 from notifications.models import MessageAttempt, OutboundMessage
+from notifications.services import handover, outbox, recording, sending
 from notifications.services import messages as message_services
-from notifications.services import outbox, recording, sending
 from notifications.services import relay as relay_services
 from recruiting import policy
 from recruiting.calendar import firm_time_zone
@@ -672,3 +672,23 @@ def test_a_full_batch_that_sent_nothing_does_not_chain(settings, sent_tasks):
     due_message()
     tasks.send_due_batch(limit=1)
     assert chained == []
+
+
+def test_the_body_waits_for_its_hand_over_mark_and_never_goes_when_the_lease_was_lost(smtp, monkeypatch):
+    """The mark is written while the envelope goes; the body goes only once it is committed and held."""
+    lost, kept = due_message(), due_message()
+    ids = sending.claim(worker="slow", limit=2, now=timezone.now(), message_id=None, report=sending.SendReport())
+    real_mark = handover.mark_handover
+
+    def taken_meanwhile(message_id, worker, **kwargs):
+        if message_id == lost.pk:  # another worker took the first message over meanwhile
+            return False
+        return real_mark(message_id, worker, **kwargs)
+
+    monkeypatch.setattr(handover, "mark_handover", taken_meanwhile)
+    report = sending.SendReport()
+    sending._send_claimed(ids, worker="slow", report=report)
+    assert [arrived.message["To"] for arrived in smtp.received] == [kept.to_address]
+    assert (report.sent, report.failed, report.unknown) == (1, 0, 0)
+    assert reload(kept).status == Status.SENT
+    assert (reload(lost).status, reload(lost).handover_at) == (Status.SENDING, None)
