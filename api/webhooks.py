@@ -5,7 +5,8 @@ pipeline's transaction, with one delivery row per subscription listening to it: 
 reports it commit together, and a broker that is down loses nothing (the beat relay finds the pending
 deliveries). Each delivery is signed as the Standard Webhooks specification says, with the same
 webhook-id on every try, and retried with exponential backoff for three days; a subscription whose
-deliveries are given up WEBHOOK_FAILURES_TO_SWITCH_OFF times in a row is switched off.
+deliveries are given up WEBHOOK_FAILURES_TO_SWITCH_OFF times in a row is switched off, and the firm's
+admins are told by email in the same transaction (api.events.WebhookSubscriptionSwitchedOff).
 
 Addresses on private, loopback, link-local or otherwise reserved networks are refused unless
 INLOOP_WEBHOOKS_ALLOW_PRIVATE says so (tests, receivers on the firm's own network), and the address
@@ -34,7 +35,9 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from api.events import WebhookSubscriptionSwitchedOff
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from recruiting import events as pipeline_events
 from recruiting.audit import audit_log_record
 from recruiting.models import StageChange
 from recruiting.permissions import ensure_admin
@@ -361,6 +364,15 @@ def _record(*, delivery: WebhookDelivery, status_code: int | None, error: str) -
                     subscription.switched_off_at = now
                     audit_log_record(actor=None, action="webhook.switched_off", obj=subscription)
                     _listening_forget()
+                    pipeline_events.publish(
+                        WebhookSubscriptionSwitchedOff(
+                            subscription_id=subscription.pk,
+                            url=subscription.url,
+                            failures=subscription.failures_in_row,
+                            last_error=delivery.last_error,
+                            at=now,
+                        )
+                    )
                 outcome = "failed"
             else:
                 delivery.next_attempt_at = now + timedelta(seconds=delay)

@@ -1,17 +1,19 @@
 """Who listens to which event: the one table, installed when the project starts (InloopConfig.ready).
 
 The pipeline publishes named events (recruiting.events), the candidates app those of a person's data
-rights and merges (candidates.events); neither imports what follows from them. Each event's subscribers
-are listed here, in the order they run, inside the publisher's transaction. This module sits in the
-project package because its subscribers live in more than one layer above the publishers (the
-notifications app's messages, the API's webhooks), and only the project may import both.
+rights and merges (candidates.events), the api app a webhook switched off (api.events); none imports what
+follows from them. Each event's subscribers are listed here, in the order they run, inside the
+publisher's transaction. This module sits in the project package because its subscribers live in more
+than one layer (the notifications app's messages, the API's webhooks), and only the project may import
+them all: an api event heard by the notifications app is wired here, with plain values.
 """
 
 from api import data_rights as api_rights
+from api import events as api_events
 from api import webhook_events, webhooks
 from candidates import events as candidate_events
 from notifications import events as notification_events
-from notifications.services import client_chases, promises, safety_net, stage_emails
+from notifications.services import admin_notices, client_chases, promises, safety_net, stage_emails
 from notifications.services import data_rights as notification_rights
 from notifications.services import merge as notification_merge
 from notifications.texts import data_rights as text_rights
@@ -58,6 +60,9 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     events.PromptsOpened: [webhook_events.prompts_opened_record],
     events.PromptsEscalated: [webhook_events.prompts_escalated_record],
     events.SafetyNetsActed: [webhook_events.safety_nets_acted_record],
+    # The api app's own (api/events.py, plain values): a webhook subscription the system switched off after
+    # repeated failures, told to every admin by email.
+    api_events.WebhookSubscriptionSwitchedOff: [admin_notices.webhook_switched_off_notify],
 }
 
 

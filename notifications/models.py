@@ -24,6 +24,7 @@ class MessageTemplate(models.Model):
         SAFETY_NET = "safety_net", "Safety net: no news for nearly two weeks"
         PROMISE = "promise", "A new date for the next step"
         CLIENT_CHASE = "client_chase", "Feedback request to a hiring manager"
+        WEBHOOK_SWITCHED_OFF = "webhook_switched_off", "A webhook switched off after repeated failures (to admins)"
 
     code = models.CharField(max_length=50, choices=Code.choices, unique=True)
     subject = models.CharField(max_length=250)

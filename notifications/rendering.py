@@ -95,12 +95,24 @@ CLIENT_CHASE_FIELDS: dict[str, str] = {
 }
 
 
+# The email to each admin when the system switched a webhook subscription off.
+WEBHOOK_SWITCHED_OFF_FIELDS: dict[str, str] = {
+    "admin_name": "The admin's name",
+    "webhook_url": "The address the deliveries went to",
+    "failures_count": "How many deliveries in a row were given up",
+    "last_error": "What went wrong with the last one",
+    "webhook_page_url": "The link to the subscription's page, where it is switched on again",
+}
+
+
 def fields_for_code(code: str) -> dict[str, str]:
     """The merge fields a template of this code may use, with a description of each."""
     if code == "digest":
         return DIGEST_FIELDS
     if code == "client_chase":
         return CLIENT_CHASE_FIELDS
+    if code == "webhook_switched_off":
+        return WEBHOOK_SWITCHED_OFF_FIELDS
     if code == "status_link":
         return STATUS_LINK_FIELDS
     if code == "personal":

@@ -13,6 +13,12 @@ from tests.factories import ApplicationFactory, ClientFactory, JobFactory, UserF
 pytestmark = pytest.mark.django_db
 
 
+# The emails to a candidate (not the digest, the client chase or the admins' webhook notice).
+CANDIDATE_CODES = [
+    c for c in MessageTemplate.Code.values if c not in ("digest", "client_chase", "webhook_switched_off")
+]
+
+
 @pytest.fixture
 def lead():
     return UserFactory(profile__role="team_lead")
@@ -133,7 +139,7 @@ def test_preview_of_unsaved_text_is_validated_and_escaped():
         )
 
 
-@pytest.mark.parametrize("code", [c for c in MessageTemplate.Code.values if c not in ("digest", "client_chase")])
+@pytest.mark.parametrize("code", CANDIDATE_CODES)
 def test_every_candidate_default_renders_without_leftover_tags(code):
     application = ApplicationFactory(stage=Stage.SCREENING)
     fields = rendering.application_merge_fields(application=application) | {
@@ -156,7 +162,7 @@ def test_no_default_ships_an_html_file_any_more():
     assert "body_html" not in {field.name for field in MessageTemplate._meta.get_fields()}
 
 
-@pytest.mark.parametrize("code", [c for c in MessageTemplate.Code.values if c not in ("digest", "client_chase")])
+@pytest.mark.parametrize("code", CANDIDATE_CODES)
 def test_every_default_reads_the_same_in_both_parts(code):
     application = ApplicationFactory(stage=Stage.SCREENING, candidate__first_name="Ana <i>")
     fields = rendering.application_merge_fields(application=application) | {

@@ -17,6 +17,9 @@ from recruiting.permissions import role_of, team_member_ids
 from workspace import forms
 from workspace.views.common import call_service, done, ids_from, page_of
 
+# Emails to the firm's people, not about one application: no preview with a candidate's application.
+STAFF_ONLY = (MessageTemplate.Code.DIGEST, MessageTemplate.Code.WEBHOOK_SWITCHED_OFF)
+
 
 @login_required
 @require_GET
@@ -80,7 +83,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
 def _template_preview(
     request: HttpRequest, template: MessageTemplate, application: Application | None, data
 ) -> tuple[Any, list[str]]:
-    if application is None or template.code == MessageTemplate.Code.DIGEST:
+    if application is None or template.code in STAFF_ONLY:
         return None, []
     try:
         preview = template_services.template_preview(
