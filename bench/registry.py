@@ -1,7 +1,7 @@
 """The one list of benchmarks: each one's key, module, what it measures, its targets and its size option.
 
-`python -m bench` runs what is listed here, in this order; a new benchmark (P8, the API) is one more
-`Benchmark(...)` entry and a module `bench/p<N>_<name>.py` whose `main()` prints its table with
+`python -m bench` runs what is listed here, in this order; a new benchmark is one more `Benchmark(...)`
+entry and a module `bench/p<N>_<name>.py` whose `main()` prints its table with
 `bench.support.report` (figures beside targets) and returns 1 when a target is missed.
 
 `size` is the module's option that sets how much data it works on and its value in a `make bench`
@@ -71,6 +71,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "the worker's memory while sending 10,000 messages",
         ("peak RSS <= 300 MB",),
         ("--messages", 10_000),
+    ),
+    Benchmark(
+        "p8",
+        "p8_api",
+        "the REST API at 50,000 active applications: cursor-paged lists, and stage moves with an API key",
+        ("list p95 <= 50 ms", "the same queries a page at 5,000 and 50,000", ">= 100 moves a second"),
+        ("--applications", 50_000),
     ),
 )
 
