@@ -72,6 +72,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("peak RSS <= 300 MB",),
         ("--messages", 10_000),
     ),
+    Benchmark(
+        "p7",
+        "p7_inbound",
+        "inbound replies: hostile texts up to the size limit, then replies through the webhook",
+        ("<= 1 s to read any reply up to the size limit", ">= 50 replies a second through the webhook"),
+        ("--replies", 1_000),
+    ),
 )
 
 
