@@ -127,6 +127,8 @@ def seed_applications(*, start: int, stop: int, people: dict) -> None:
             "first_name": "'Candidate'",
             "last_name": "i::text",
             "email": "'p1-candidate-' || i || '@mail.example'",
+            # What Candidate.save() fills from the address (candidates.validators.email_key): unique.
+            "email_key": "'p1-candidate-' || i || '@mail.example'",
             "owner_id": "(%(recruiters)s::bigint[])[1 + i %% %(recruiter_count)s]",
         },
         params={"recruiters": people["recruiters"], "recruiter_count": RECRUITERS},

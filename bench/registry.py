@@ -73,6 +73,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("--messages", 10_000),
     ),
     Benchmark(
+        "p7",
+        "p7_inbound",
+        "inbound replies: hostile texts up to the size limit, then replies through the webhook",
+        ("<= 1 s to read any reply up to the size limit", ">= 50 replies a second through the webhook"),
+        ("--replies", 1_000),
+    ),
+    Benchmark(
         "p8",
         "p8_api",
         "the REST API at 50,000 active applications: cursor-paged lists, and stage moves with an API key",
