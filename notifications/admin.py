@@ -14,10 +14,13 @@ from django.http import HttpRequest
 
 from notifications.models import (
     InboundMessage,
+    InboundText,
     MessageAttempt,
     MessageTemplate,
     OutboundMessage,
     Suppression,
+    TextDelivery,
+    TextStop,
     TrackingEvent,
 )
 from notifications.services import messages as message_services
@@ -227,3 +230,29 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     @admin.display(description="Raw source (the start kept for the audit)")
     def raw_source(self, obj: InboundMessage) -> str:
         return bytes(obj.raw).decode("utf-8", errors="replace")
+
+
+@admin.register(TextDelivery)
+class TextDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "created_at", "purpose", "candidate", "status", "segments", "encoding", "error_code")
+    list_filter = ("status", "purpose", "backend")
+    list_select_related = ("candidate",)
+    search_fields = ("=provider_id",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(InboundText)
+class InboundTextAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "received_at", "keyword", "status", "reason", "candidate", "application")
+    list_filter = ("status", "keyword")
+    list_select_related = ("candidate", "application__candidate", "application__job__client")
+    search_fields = ("=provider_id",)
+    date_hierarchy = "received_at"
+
+
+@admin.register(TextStop)
+class TextStopAdmin(ReadOnlyAdmin):
+    """Numbers that texted STOP, kept as digests: who they were is not kept here."""
+
+    list_display = ("number_digest", "keyword", "stopped_at")
+    date_hierarchy = "stopped_at"

@@ -103,6 +103,11 @@ OBJECT_URLS = {
     "job_bulk_move": (lambda o: (_application(o).job_id,), "post", {"to_stage": Stage.SUBMITTED}),
     "job_close": (lambda o: (_application(o).job_id,), "post", {"outcome": Stage.REJECTED, "confirm": "on"}),
     "candidate_preferences": (lambda o: (_application(o).candidate_id,), "post", {"automated_updates_paused": "on"}),
+    "candidate_texts": (
+        lambda o: (_application(o).candidate_id,),
+        "post",
+        {"mobile": "+447911123456", "channel": "sms", "consent_how": "spoken"},
+    ),
     "candidate_contact_log": (
         lambda o: (_application(o).candidate_id,),
         "post",
