@@ -116,6 +116,11 @@ def team_overdue_counts(*, owner_ids: set[int], now: datetime | None = None) -> 
     )
 
 
+def firm_overdue_count(*, now: datetime | None = None) -> int:
+    """How many applications of the whole firm are overdue right now."""
+    return Application.objects.filter(next_update_due__lte=now or timezone.now()).count()
+
+
 # The board shows this many cards per stage column; the rest are one click away.
 BOARD_CARDS_PER_COLUMN = 50
 # Closed columns (placed, rejected, withdrawn) are history: their latest few, and a link to the rest.

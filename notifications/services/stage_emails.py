@@ -8,10 +8,12 @@ move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to i
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
@@ -21,6 +23,7 @@ from notifications.services.outbox import (
     Status,
     messages_cancel_waiting,
     messages_create,
+    send_time,
     suppression_reason,
 )
 from recruiting import selectors
@@ -219,6 +222,14 @@ def stage_template_code(*, application: Application, to_stage: str) -> tuple[str
     if reason:
         return decision.code, f"{decision.note} It will not be sent, though: {reason}"
     return decision.code, decision.note
+
+
+def stage_email_send_moment(*, application: Application, to_stage: str, now: datetime | None = None) -> datetime:
+    """For the move form's preview: when the email a move to `to_stage` owes would go, after its hold and
+    in the candidate's business hours (the moment its dates are written for, docs/rules.md#no-surprise)."""
+    decision = stage_email_decision(application=application, from_stage=application.stage, to_stage=to_stage)
+    now = now or timezone.now()
+    return send_time(now + timedelta(minutes=decision.hold_minutes), application.candidate.time_zone)
 
 
 class _StageChangeFacts:

@@ -43,6 +43,9 @@ def contact_log(
     """
     now = timezone.now()
     at = at or now
+    if timezone.is_naive(at):
+        # A moment without its offset is no moment: which zone was meant cannot be guessed.
+        raise ValidationError({"at": "Give the moment with its time zone offset, e.g. 2026-12-07T10:00:00Z."})
     if at > now:
         raise ValidationError({"at": "A contact cannot be logged in the future."})
     if next_step_date is not None:

@@ -89,6 +89,15 @@ def test_a_logged_call_tells_the_candidate_and_settles_the_overdue_prompt(api_fo
     assert api.get(f"/applications/{application.pk}/prompts").json() == []
 
 
+def test_a_contact_at_a_moment_without_its_offset_is_refused_not_an_error(api_for, recruiter):
+    application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING)
+    response = api_for(recruiter).post(
+        f"/applications/{application.pk}/contacts", {"channel": "phone", "summary": "s", "at": "2026-12-06T10:00:00"}
+    )
+    assert "time zone" in assert_problem(response, 422)["detail"]
+    assert not ContactEvent.objects.filter(application=application).exists()
+
+
 def test_a_promise_mid_stage_moves_the_clock(api_for, recruiter):
     application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.INTERVIEWING)
     promised = timezone.localdate() + timedelta(days=20)

@@ -84,6 +84,15 @@ def test_the_page_shows_the_candidate_and_job_never_their_contact_details(client
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_a_client_name_ending_in_a_full_stop_gets_no_second_one(client, application, manager):
+    manager.client.name = "Alderbank Ledger Co."
+    manager.client.save()
+    with time_machine.travel(THURSDAY, tick=False):
+        page = client.get(url_for(application, manager)).content.decode()
+    assert "Data Analyst at Alderbank Ledger Co. Your answer" in page
+    assert "Co.." not in page
+
+
 def test_get_changes_nothing(client, application, manager, django_assert_max_num_queries):
     before = AuditLog.objects.count()
     with time_machine.travel(THURSDAY, tick=False), django_assert_max_num_queries(4):

@@ -1,6 +1,7 @@
 """The job board: columns, the move form with its email preview, bulk moves, closing a job."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -568,3 +569,20 @@ def test_the_progress_page_of_a_closing_that_was_never_requested_is_not_found(cl
 
     assert response.status_code == 404
     assert Job.objects.get(pk=job.pk).status == Job.Status.OPEN
+
+
+def test_the_move_preview_gives_the_dates_of_the_email_as_it_will_go(client, recruiter, time_machine):
+    """The preview's "you will hear from us again by" is the email's: counted from when it is sent, not
+    from the candidate's last news before the move (docs/rules.md#no-surprise)."""
+    time_machine.move_to(datetime(2026, 12, 6, 16, 0, tzinfo=UTC), tick=False)  # a Sunday afternoon
+    application = application_in(JobFactory(owner=recruiter), recruiter, stage=Stage.NEW, days=6)
+    client.force_login(recruiter)
+    promised = {"to_stage": Stage.SCREENING, "next_step_date": "2026-12-25"}
+    preview = client.get(reverse("application_move_preview", args=[application.pk]), promised).content.decode()
+
+    client.post(reverse("application_move", args=[application.pk]), promised)
+    message = OutboundMessage.objects.get(application=application, template_code="screening")
+    outbox = client.get(reverse("outbox_message", args=[message.pk])).content.decode()
+
+    said = re.compile(r"You will hear from us again by ([^,]+),")
+    assert said.search(outbox)[1] == said.search(preview)[1] == "Monday 14 December 2026"

@@ -108,3 +108,11 @@ def test_the_owner_records_the_date_the_client_promised(client, recruiter, lumen
     application.refresh_from_db()
     assert application.client_promised_date == date(2026, 11, 20)
     assert application.client_answer_due == datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+def test_the_client_promise_page_reads_well_with_a_client_name_ending_in_a_full_stop(client, recruiter):
+    job = JobFactory(client=ClientFactory(name="Alderbank Ledger Co."), owner=recruiter, title="Controller")
+    application = ApplicationFactory(job=job, candidate__owner=recruiter, stage=Stage.SUBMITTED)
+    client.force_login(recruiter)
+    page = client.get(reverse("application_client_promise", args=[application.pk])).content.decode()
+    assert "Controller at Alderbank Ledger Co. When did" in page

@@ -425,3 +425,22 @@ def test_closing_from_the_move_form_takes_the_review_row_off_the_home_page(clien
     assert "Client answered: review" not in response.content.decode()
     assert response.context["overdue"].items == []
     assert not RecruiterPrompt.objects.filter(application=application, resolved_at__isnull=True).exists()
+
+
+def test_an_admins_home_does_not_say_well_done_while_the_firm_has_candidates_overdue(client):
+    admin = UserFactory(profile__role=Role.ADMIN)
+    for _ in range(2):
+        overdue_application(UserFactory(), days=12)
+    client.force_login(admin)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Well done" not in page
+    assert "None of your own candidates is waiting too long for news, but" in page
+    assert "the firm's are: 2 overdue." in page
+    assert 'href="/team/"' in page
+
+
+def test_an_admins_home_says_well_done_when_the_firm_is_up_to_date(client):
+    client.force_login(UserFactory(profile__role=Role.ADMIN))
+    assert "Nobody is waiting too long for news. Well done." in client.get(reverse("home")).content.decode()

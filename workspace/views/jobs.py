@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.services import stage_emails
+from notifications.services import freshness, stage_emails
 from notifications.services import templates as template_services
 from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
@@ -99,7 +99,10 @@ def _move_preview(application: Application, to_stage: str, next_step_date: date 
     code, note = stage_emails.stage_template_code(application=application, to_stage=to_stage)
     if code is None:
         return {"preview": (None, None, note), **warnings}
-    preview = template_services.template_preview(application=after.moved, template_code=code)
+    # Written as the candidate will read it: once sent, their clock starts again from that moment.
+    sent_at = stage_emails.stage_email_send_moment(application=application, to_stage=to_stage)
+    fields = freshness.merge_fields_as_sent(after.moved, at=sent_at)
+    preview = template_services.template_render(code=code, fields=fields)
     return {"preview": (code, preview, note), **warnings}
 
 
