@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import writing
 from api.pagination import ListParams, paginate
@@ -78,10 +78,14 @@ class MoveIn(InputSchema):
     notify: bool = True
 
 
+# As on the workspace's forms.
+SUMMARY_MAX_LENGTH = 4000
+
+
 class ContactIn(InputSchema):
     channel: ChannelName
     direction: DirectionName = ContactEvent.Direction.OUTBOUND
-    summary: str = ""
+    summary: str = Field("", max_length=SUMMARY_MAX_LENGTH)
     at: datetime | None = None
     next_step_date: date | None = None
 

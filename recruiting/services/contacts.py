@@ -61,13 +61,19 @@ def contact_log(
         .get(pk=application.pk)
     )
     ensure_can_act_on_application(by, application)
+    if at < application.created_at:
+        raise ValidationError({"at": "A contact cannot be older than the application it is about."})
     contact = ContactEvent(application=application, channel=channel, direction=direction, by=by, at=at, summary=summary)
     contact.full_clean(validate_unique=False)
     contact.save()
     if contact.informs_candidate:
-        if application.last_informed_at is None or at > application.last_informed_at:
+        newest = application.last_informed_at is None or at > application.last_informed_at
+        if newest:
             application.last_informed_at = at
-        application.promised_next_step_date = next_step_date
+        # A contact logged late, older than the latest news, spends no promise made since; a date given
+        # in it is still the promise.
+        if newest or next_step_date is not None:
+            application.promised_next_step_date = next_step_date
         application.save(update_fields=["last_informed_at", "promised_next_step_date"])
         application_clock_recompute(application=application)
         prompts.prompts_resolve_on_contacts(contacts=[contact])

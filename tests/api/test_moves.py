@@ -4,6 +4,7 @@ Idempotency-Key replays a POST's answer once."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
@@ -96,6 +97,43 @@ def test_a_contact_at_a_moment_without_its_offset_is_refused_not_an_error(api_fo
     )
     assert "time zone" in assert_problem(response, 422)["detail"]
     assert not ContactEvent.objects.filter(application=application).exists()
+
+
+def test_a_contact_older_than_its_application_is_refused(api_for, recruiter):
+    application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING)
+    response = api_for(recruiter).post(
+        f"/applications/{application.pk}/contacts", {"channel": "phone", "summary": "s", "at": "1900-01-01T00:00:00Z"}
+    )
+    assert "older than the application" in assert_problem(response, 422)["detail"]
+    assert not ContactEvent.objects.filter(application=application).exists()
+
+
+def test_a_contact_summary_is_as_long_as_on_the_pages_at_most(api_for, recruiter):
+    application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING)
+    response = api_for(recruiter).post(
+        f"/applications/{application.pk}/contacts", {"channel": "phone", "summary": "x" * 4001}
+    )
+    assert_problem(response, 422)
+    assert not ContactEvent.objects.filter(application=application).exists()
+
+
+def test_a_call_logged_late_spends_no_promise_made_since(api_for, recruiter):
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start - timedelta(days=3), tick=False):
+        application = ApplicationFactory(candidate__owner=recruiter, stage=Stage.SCREENING)
+    promised = timezone.localdate() + timedelta(days=20)
+    told = api_for(recruiter).post(
+        f"/applications/{application.pk}/contacts",
+        {"channel": "phone", "summary": "Told them", "next_step_date": promised.isoformat()},
+    )
+    assert told.status_code == 201, told.content
+    late = api_for(recruiter).post(
+        f"/applications/{application.pk}/contacts",
+        {"channel": "phone", "summary": "Yesterday's call", "at": (start - timedelta(days=1)).isoformat()},
+    )
+    assert late.status_code == 201, late.content
+    application.refresh_from_db()
+    assert application.promised_next_step_date == promised
 
 
 def test_a_promise_mid_stage_moves_the_clock(api_for, recruiter):
