@@ -40,6 +40,14 @@ def rate_limit_retry_after(api_key: ApiKey) -> int | None:
 class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer <key>`: the request acts as the key's user, with that user's permissions."""
 
+    def __call__(self, request: HttpRequest) -> ApiKey | None:
+        # Read here rather than by the base class, which logs another scheme's whole header (a password
+        # sent with Basic, say) as an error when DEBUG is on.
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme or not token.strip():
+            return None
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         api_key = api_key_authenticate(token)
         if api_key is None:

@@ -28,6 +28,14 @@ def test_a_made_up_key_is_401():
     assert_problem(ApiClient("something-else").get("/candidates"), 401)
 
 
+def test_another_scheme_is_401_and_its_credentials_are_never_logged(client, settings, caplog):
+    settings.DEBUG = True  # the embedded mode's setting, where the base class logged the header
+    for header in ("Basic dXNlcjpzM2NyZXQtcGFzc3dvcmQ=", "Bearer", "Bearer    "):
+        response = client.get("/api/v1/candidates", HTTP_AUTHORIZATION=header)
+        assert_problem(response, 401)
+    assert "dXNlcjpzM2NyZXQtcGFzc3dvcmQ" not in caplog.text
+
+
 def test_a_valid_key_reads_and_records_its_last_use(api_for, recruiter):
     api = api_for(recruiter)
     assert api.api_key.last_used_at is None
