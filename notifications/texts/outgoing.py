@@ -2,8 +2,8 @@
 stop list every text is checked against first (a number that texted STOP gets nothing but the answer to
 a HELP: docs/rules.md#candidate-wishes).
 
-A side effect: call it outside any transaction that can still roll back (after commit). Phase 2's outbox
-calls `text_hand_over` from its worker the way it sends an email.
+A side effect: call it outside any transaction that can still roll back (after commit). The outbox's
+worker calls `text_hand_over` for its texts (notifications.services.texts_outbox).
 """
 
 import hashlib
@@ -59,7 +59,9 @@ def number_start(*, number: str) -> bool:
     return bool(deleted)
 
 
-def text_hand_over(*, to: str, body: str, purpose: str, candidate_id: int | None = None) -> TextDelivery:
+def text_hand_over(
+    *, to: str, body: str, purpose: str, candidate_id: int | None = None, message_id: int | None = None
+) -> TextDelivery:
     """Send `body` to `to` (E.164) through the configured sender and record it; raises TextSendError
     (notifications.texts.senders) when the sender did not take it, PERMANENT for a stopped number."""
     if purpose != Purpose.HELP_ANSWER and number_stopped(to):
@@ -78,6 +80,7 @@ def text_hand_over(*, to: str, body: str, purpose: str, candidate_id: int | None
         to_number=to,
         purpose=purpose,
         candidate_id=candidate_id,
+        message_id=message_id,
         segments=size.segments,
         encoding=size.encoding,
         status=handed.status,
