@@ -221,7 +221,7 @@ def _as_after_this_message(
         after.stage,
         after.promised_next_step_date,
         candidate.time_zone,
-        candidate.accepts_automated_email,
+        candidate.accepts_automated_messages,
         candidate.do_not_contact,
     )
     if schedules is None or key not in schedules:
