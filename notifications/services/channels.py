@@ -18,7 +18,8 @@ from candidates import selectors as candidate_selectors
 from candidates.models import Candidate
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
-from notifications.services.templates import TemplateParts
+from notifications.services.templates import TemplateParts, sms_body_validate
+from notifications.texts.encoding import TextSize, text_size
 
 Code = MessageTemplate.Code
 SMS = OutboundMessage.Channel.SMS
@@ -39,6 +40,15 @@ def sms_text(parts: TemplateParts, fields: Mapping[str, object], candidate: Cand
     fields = {**fields, "status_page_url": links.status_short_url(candidate)}
     rendered = rendering.render_parts(subject="", body_text=parts.sms_body, fields=fields)
     return " ".join(rendered.body_text.split())
+
+
+def sms_preview(*, application, template_code: str, sms_body: str) -> tuple[str, TextSize]:
+    """A kind's text message (unsaved) rendered with a real application's data, as it would go, with its
+    encoding and segment count; raises ValidationError as a save would."""
+    sms_body_validate(code=template_code, sms_body=sms_body)
+    parts = TemplateParts(code=template_code, subject="", body_text="", sms_body=sms_body)
+    text = sms_text(parts, rendering.application_merge_fields(application=application), application.candidate)
+    return text, text_size(text)
 
 
 def _email_bounced(candidate: Candidate) -> bool:

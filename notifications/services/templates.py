@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -112,19 +112,38 @@ def _ensure_can_edit_templates(by: AbstractBaseUser | None) -> None:
         raise PermissionDenied("Only team leads and admins can change the firm's email templates.")
 
 
+SMS_BODY_MAX_LENGTH = 1000
+
+
+def sms_body_validate(*, code: str, sms_body: str) -> None:
+    """Refuse a text message that is too long or uses anything but this kind's merge fields and {% if %}."""
+    if len(sms_body) > SMS_BODY_MAX_LENGTH:
+        raise ValidationError({"sms_body": f"A text message can be at most {SMS_BODY_MAX_LENGTH} characters long."})
+    problems = rendering.template_part_problems(sms_body, allowed=rendering.fields_for_code(code))
+    if problems:
+        raise ValidationError({"sms_body": problems})
+
+
 @transaction.atomic
 def template_update(
-    *, template: MessageTemplate, subject: str, body_text: str, by: AbstractBaseUser | None
+    *,
+    template: MessageTemplate,
+    subject: str,
+    body_text: str,
+    by: AbstractBaseUser | None,
+    sms_body: str | None = None,
 ) -> MessageTemplate:
-    """Save a recruiter's edit of a template once it has passed validation."""
+    """Save a recruiter's edit of a template once it has passed validation; `sms_body` None leaves the
+    text message as it is (blank: this kind goes by email only)."""
     _ensure_can_edit_templates(by)
     subject = subject.strip()
     template_validate(code=template.code, subject=subject, body_text=body_text)
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-    changed = [
-        name for name, value in (("subject", subject), ("body_text", body_text)) if getattr(template, name) != value
-    ]
-    template.subject, template.body_text = subject, body_text
+    sms_body = template.sms_body if sms_body is None else sms_body.strip()
+    sms_body_validate(code=template.code, sms_body=sms_body)
+    edits = (("subject", subject), ("body_text", body_text), ("sms_body", sms_body))
+    changed = [name for name, value in edits if getattr(template, name) != value]
+    template.subject, template.body_text, template.sms_body = subject, body_text, sms_body
     template.updated_at = timezone.now()
     template.updated_by = by
     template.full_clean()
@@ -136,7 +155,9 @@ def template_update(
 def template_reset(*, template: MessageTemplate, by: AbstractBaseUser | None) -> MessageTemplate:
     """Put back the text we ship for this template."""
     parts = template_default_parts(template.code)
-    return template_update(template=template, subject=parts.subject, body_text=parts.body_text, by=by)
+    return template_update(
+        template=template, subject=parts.subject, body_text=parts.body_text, sms_body=parts.sms_body, by=by
+    )
 
 
 def template_render(
