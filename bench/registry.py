@@ -72,6 +72,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("peak RSS <= 300 MB",),
         ("--messages", 10_000),
     ),
+    Benchmark(
+        "p8",
+        "p8_texts",
+        "10,000 texts handed to the fake Twilio server by the outbox's worker, beside 10,000 emails (P2's part)",
+        ("0 texts handed over twice", "one TextDelivery per text"),
+        ("--messages", 10_000),
+    ),
 )
 
 
