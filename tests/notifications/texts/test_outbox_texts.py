@@ -206,3 +206,18 @@ def test_the_short_status_link_opens_the_status_page(client, wednesday_morning, 
     assert client.get(path[:-3] + "xx/").status_code == 404
     wednesday_morning.shift(dt.timedelta(days=400))
     assert client.get(path).status_code == 404
+
+
+def test_an_outbox_text_is_exported_and_erased_with_its_candidate(wednesday_morning, fake_twilio, admin_user):
+    from candidates.services import data_rights
+
+    application = texting("sms")
+    (message,) = move(application)
+    send_due(wednesday_morning)
+    export = data_rights.candidate_export(candidate=application.candidate, by=admin_user)
+    [exported] = [entry for entry in export["messages"] if entry["id"] == message.pk]
+    assert (exported["channel"], exported["to"]) == ("sms", NUMBER)
+    data_rights.candidate_erase(candidate=application.candidate, by=admin_user)
+    message.refresh_from_db()
+    assert (message.to_number, message.body_text) == ("", "")
+    assert not TextDelivery.objects.exclude(to_number="").exists()
