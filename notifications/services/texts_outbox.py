@@ -72,6 +72,8 @@ def texts_send(texts: list[tuple[OutboundMessage, list[OutboundMessage]]], *, wo
         recorded = record_sent_many([*members, lead], worker=worker)
         report.sent += len(recorded)
         report.message_ids.extend(message.pk for message in recorded)
+        # A callback that came before the text was recorded sent could not un-tell it: read it now.
+        delivery.refresh_from_db(fields=["status", "error_code"])
         if delivery.status in NOT_DELIVERED:
             message_text_undelivered(delivery=delivery)
 

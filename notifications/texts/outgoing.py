@@ -74,16 +74,24 @@ def text_hand_over(
         logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, error.reason)
         raise
     size = text_size(body)
-    delivery = TextDelivery.objects.create(
-        provider_id=handed.provider_id,
-        backend=sender.name,
-        to_number=to,
-        purpose=purpose,
-        candidate_id=candidate_id,
-        message_id=message_id,
-        segments=size.segments,
-        encoding=size.encoding,
-        status=handed.status,
-    )
+    recorded = {
+        "backend": sender.name,
+        "to_number": to,
+        "purpose": purpose,
+        "candidate_id": candidate_id,
+        "message_id": message_id,
+        "segments": size.segments,
+        "encoding": size.encoding,
+    }
+    with transaction.atomic():
+        delivery, created = TextDelivery.objects.select_for_update().get_or_create(
+            provider_id=handed.provider_id, defaults={**recorded, "status": handed.status}
+        )
+        if not created:
+            # Its status callback came first (statuses.text_status_record): that status stands, it is
+            # at least as far along as the answer to the request.
+            for name, value in recorded.items():
+                setattr(delivery, name, value)
+            delivery.save(update_fields=list(recorded))
     logger.info("Text %s to %s handed over (%s segment(s)).", handed.provider_id, phone_mask(to), size.segments)
     return delivery

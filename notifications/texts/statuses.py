@@ -41,15 +41,22 @@ def status_is_permanent_failure(*, status: str, error_code: int | None) -> bool:
 
 @transaction.atomic
 def text_status_record(*, provider_id: str, status: str, error_code: int | None) -> TextDelivery | None:
-    """Record a status callback for the text `provider_id`; None for a text we do not know."""
-    delivery = TextDelivery.objects.select_for_update().filter(provider_id=provider_id).first()
-    if delivery is None:
-        logger.warning("Status %r for unknown text %s ignored.", status, provider_id[:64])
-        return None
+    """Record a status callback for the text `provider_id`; None for a status we do not know.
+
+    A callback may come before the worker that handed the text over has recorded it (the provider
+    answered, the worker has not written its row yet): the status is kept on a row of its own, which
+    text_hand_over completes; the outbox then reads it (notifications.services.texts_outbox)."""
     status = status.strip().lower()
     if status not in STATUS_RANK:
-        logger.warning("Unknown status %r for text %s ignored.", status[:30], delivery.provider_id)
-        return delivery
+        logger.warning("Unknown status %r for text %s ignored.", status[:30], provider_id[:64])
+        return None
+    delivery = TextDelivery.objects.select_for_update().filter(provider_id=provider_id).first()
+    if delivery is None:
+        delivery, _ = TextDelivery.objects.get_or_create(
+            provider_id=provider_id[:64],
+            defaults={"backend": "twilio", "purpose": TextDelivery.Purpose.MESSAGE, "status": "accepted"},
+        )
+        logger.info("Status %r for text %s before its hand-over was recorded: kept.", status, provider_id[:64])
     current = STATUS_RANK.get(delivery.status, 0)
     if delivery.status in FINAL or STATUS_RANK[status] <= current:
         return delivery

@@ -221,3 +221,26 @@ def test_an_outbox_text_is_exported_and_erased_with_its_candidate(wednesday_morn
     message.refresh_from_db()
     assert (message.to_number, message.body_text) == ("", "")
     assert not TextDelivery.objects.exclude(to_number="").exists()
+
+
+def test_an_undelivered_callback_before_the_text_is_recorded_still_untells_it(
+    client, wednesday_morning, fake_twilio, monkeypatch
+):
+    from notifications.texts.twilio_backend import TwilioSender
+
+    send = TwilioSender.send
+
+    def answered_then_called_back(self, **kwargs):
+        handed = send(self, **kwargs)
+        # The provider's callback overtakes the worker: it arrives before anything of ours is written.
+        assert _callback(client, fake_twilio, handed.provider_id, "undelivered", 30003).status_code == 204
+        return handed
+
+    monkeypatch.setattr(TwilioSender, "send", answered_then_called_back)
+    application = texting("sms")
+    (message,) = move(application)
+    assert send_due(wednesday_morning).sent == 1
+    delivery = TextDelivery.objects.get()
+    assert (delivery.status, delivery.message_id, delivery.to_number) == ("undelivered", message.pk, NUMBER)
+    assert ContactEvent.objects.get(message=message).delivered is False
+    assert RecruiterPrompt.objects.filter(message=message, reason=RecruiterPrompt.Reason.DELIVERY_FAILED).exists()
