@@ -18,7 +18,7 @@ from candidates import selectors as candidate_selectors
 from candidates.models import Candidate
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
-from notifications.services.templates import TemplateParts, sms_body_validate
+from notifications.services.templates import TemplateParts, sms_body_validate, templates_in_force
 from notifications.texts.encoding import TextSize, text_size
 
 Code = MessageTemplate.Code
@@ -49,6 +49,20 @@ def sms_preview(*, application, template_code: str, sms_body: str) -> tuple[str,
     parts = TemplateParts(code=template_code, subject="", body_text="", sms_body=sms_body)
     text = sms_text(parts, rendering.application_merge_fields(application=application), application.candidate)
     return text, text_size(text)
+
+
+def text_preview(*, application, template_code: str) -> tuple[str, TextSize, bool] | None:
+    """The text a message of this kind would go as to the application's candidate now: the text, its size,
+    and whether it goes instead of the email; None when it would go by email only."""
+    candidate = application.candidate
+    if not _may_be_texted(candidate, template_code) or candidate.pk not in texts_consented([candidate]):
+        return None
+    parts = templates_in_force([template_code])[template_code]
+    if not parts.sms_body:
+        return None
+    text, size = sms_preview(application=application, template_code=template_code, sms_body=parts.sms_body)
+    instead = candidate.channel != Candidate.Channel.BOTH or texts_instead_of_email(candidate, template_code)
+    return text, size, instead
 
 
 def _email_bounced(candidate: Candidate) -> bool:

@@ -71,7 +71,9 @@ def text_hand_over(
     try:
         handed = sender.send(to=to, body=body, status_callback=callback)
     except TextSendError as error:
-        logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, error.reason)
+        # The provider's words may quote the number: never whole in the logs.
+        reason = error.reason.replace(to, phone_mask(to)) if to else error.reason
+        logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, reason)
         raise
     size = text_size(body)
     recorded = {

@@ -39,3 +39,21 @@ def test_a_reply_by_text_is_owed_on_the_home_page_with_its_words(client, recruit
     page = client.get(reverse("home")).content.decode()
     assert "The candidate replied to our text message. Please answer them." in page
     assert "Friday works" in page
+
+
+@pytest.mark.parametrize(("channel", "email_shown"), [("sms", False), ("both", True)])
+def test_the_move_preview_shows_the_text_a_candidate_on_texts_gets(client, recruiter, channel, email_shown):
+    from candidates.services.texts import candidate_texts_set
+    from recruiting.models import Stage
+
+    application = ApplicationFactory(candidate__owner=recruiter, owner=recruiter, stage=Stage.SUBMITTED)
+    candidate_texts_set(
+        candidate=application.candidate, by=recruiter, mobile=NUMBER, channel=channel, consent_how="spoken"
+    )
+    client.force_login(recruiter)
+    page = client.get(
+        reverse("application_move_preview", args=[application.pk]), {"to_stage": Stage.INTERVIEWING}
+    ).content.decode()
+    assert 'id="move-text-preview"' in page and ("1 segment," in page or "2 segments," in page)
+    assert ("Subject:" in page) is email_shown
+    assert ("instead of an email" in page) is not email_shown

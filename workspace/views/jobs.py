@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.services import stage_emails
+from notifications.services import channels, stage_emails
 from notifications.services import templates as template_services
 from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
@@ -100,7 +100,8 @@ def _move_preview(application: Application, to_stage: str, next_step_date: date 
     if code is None:
         return {"preview": (None, None, note), **warnings}
     preview = template_services.template_preview(application=after.moved, template_code=code)
-    return {"preview": (code, preview, note), **warnings}
+    text = channels.text_preview(application=after.moved, template_code=code)
+    return {"preview": (code, preview, note), "text": text, **warnings}
 
 
 def _date_or_none(value: str | None) -> date | None:
