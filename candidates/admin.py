@@ -9,11 +9,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 
-from candidates.models import Candidate, CandidateImport
+from candidates.models import Candidate, CandidateImport, TextConsent
 from candidates.services.data_rights import ERASE_CONFIRMATION, candidate_erase
 from candidates.services.merge import candidates_merge
 from candidates.services.people import candidate_create, candidate_set_preferences
-from recruiting.admin import ReadOnlyInline, error_text, run_per_object
+from recruiting.admin import ReadOnlyAdmin, ReadOnlyInline, error_text, run_per_object
 from recruiting.models import Application
 
 
@@ -207,3 +207,15 @@ class CandidateImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(TextConsent)
+class TextConsentAdmin(ReadOnlyAdmin):
+    """The history of each candidate's consent to texts: written by candidates.services.texts only."""
+
+    list_display = ("candidate", "given", "how", "by", "at")
+    list_filter = ("given", "how")
+    list_select_related = ("candidate", "by")
+    search_fields = ("=candidate__id",)
+    raw_id_fields = ("candidate", "by")
+    date_hierarchy = "at"

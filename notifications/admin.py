@@ -14,10 +14,13 @@ from django.http import HttpRequest
 
 from notifications.models import (
     InboundMessage,
+    InboundText,
     MessageAttempt,
     MessageTemplate,
     OutboundMessage,
     Suppression,
+    TextDelivery,
+    TextStop,
     TrackingEvent,
 )
 from notifications.services import messages as message_services
@@ -30,9 +33,12 @@ from recruiting.permissions import can_act_on, role_of
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ("subject", "body_text")
-        labels = {"body_text": "Text"}
-        help_texts = {"body_text": "The HTML part of each email is made from this text: one source for both."}
+        fields = ("subject", "body_text", "sms_body")
+        labels = {"body_text": "Text", "sms_body": "Text message"}
+        help_texts = {
+            "body_text": "The HTML part of each email is made from this text: one source for both.",
+            "sms_body": "For candidates who hear from us by text; empty: this kind goes by email only.",
+        }
 
     def clean(self):
         data = super().clean()
@@ -44,6 +50,7 @@ class MessageTemplateForm(forms.ModelForm):
                 subject=data.get("subject", "").strip(),
                 body_text=data.get("body_text", ""),
             )
+            templates.sms_body_validate(code=self.instance.code, sms_body=data.get("sms_body", "").strip())
         except ValidationError as error:
             # The service names the part at fault; the form shows each message beside its field.
             self.add_error(None, error)
@@ -57,7 +64,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_select_related = ("updated_by",)
     search_fields = ("code", "subject")
     readonly_fields = ("code", "updated_at", "updated_by")
-    fields = ("code", "subject", "body_text", "updated_at", "updated_by")
+    fields = ("code", "subject", "body_text", "sms_body", "updated_at", "updated_by")
     actions = ("reset_to_default",)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -76,6 +83,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             template=obj,
             subject=form.cleaned_data["subject"],
             body_text=form.cleaned_data["body_text"],
+            sms_body=form.cleaned_data["sms_body"],
             by=request.user,
         )
 
@@ -227,3 +235,31 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     @admin.display(description="Raw source (the start kept for the audit)")
     def raw_source(self, obj: InboundMessage) -> str:
         return bytes(obj.raw).decode("utf-8", errors="replace")
+
+
+@admin.register(TextDelivery)
+class TextDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("provider_id", "backend", "purpose", "status", "error_code", "segments", "message", "created_at")
+    list_filter = ("status", "purpose", "backend")
+    list_select_related = ("message",)
+    search_fields = ("=provider_id", "=message__id")
+    raw_id_fields = ("candidate", "message")
+    date_hierarchy = "created_at"
+
+
+@admin.register(InboundText)
+class InboundTextAdmin(ReadOnlyAdmin):
+    list_display = ("provider_id", "received_at", "keyword", "status", "reason", "application")
+    list_filter = ("status", "keyword")
+    list_select_related = ("application__candidate", "application__job__client")
+    search_fields = ("=provider_id",)
+    raw_id_fields = ("candidate", "application", "contact")
+    date_hierarchy = "received_at"
+
+
+@admin.register(TextStop)
+class TextStopAdmin(ReadOnlyAdmin):
+    """The stop list keeps a digest of each number, never the number."""
+
+    list_display = ("number_digest", "keyword", "stopped_at")
+    search_fields = ("=number_digest",)

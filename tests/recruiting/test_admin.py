@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate, CandidateImport
+from candidates.services.texts import candidate_texts_set
 from inloop import demo
-from notifications.models import MessageTemplate, OutboundMessage
+from notifications.models import MessageTemplate, OutboundMessage, TextDelivery
 from notifications.services.inbound import inbound_email_receive
 from notifications.services.tracking import tracking_event_record
+from notifications.texts.inbound import inbound_text_receive
 from recruiting import services
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -61,6 +63,15 @@ def demo_firm(django_db_setup, django_db_blocker):
         )
         inbound_email_receive(raw_bytes=b"From: someone@example.com\nSubject: Hello\n\nAny jobs?\n", source="pipe")
         JobClosing.objects.create(job=application.job, close_id="admin-page", outcome=Stage.REJECTED, notify=False)
+        # Texts: a consent, a text handed over, a reply by text and a STOP from a number nobody has.
+        candidate_texts_set(
+            candidate=application.candidate, by=None, mobile="+447911123456", channel="sms", consent_how="spoken"
+        )
+        TextDelivery.objects.create(
+            provider_id="SMadmin", backend="file", to_number="+447911123456", purpose="message", encoding="GSM-7"
+        )
+        inbound_text_receive(provider_id="SMin1", from_number="+447911123456", to_number="+447700900000", body="Hi")
+        inbound_text_receive(provider_id="SMin2", from_number="+447911000999", to_number="+447700900000", body="STOP")
         yield
         transaction.set_rollback(True)
 
