@@ -86,6 +86,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("list p95 <= 50 ms", "the same queries a page at 5,000 and 50,000", ">= 100 moves a second"),
         ("--applications", 50_000),
     ),
+    Benchmark(
+        "p9",
+        "p9_texts",
+        "10,000 texts handed to the fake Twilio server by the outbox's worker, beside 10,000 emails (P2's part)",
+        ("0 texts handed over twice", "one TextDelivery per text"),
+        ("--messages", 10_000),
+    ),
 )
 
 

@@ -211,9 +211,11 @@ class CandidateImportAdmin(admin.ModelAdmin):
 
 @admin.register(TextConsent)
 class TextConsentAdmin(ReadOnlyAdmin):
-    """Consents to texts, given and withdrawn: never edited, the latest one is the consent in force."""
+    """The history of each candidate's consent to texts: written by candidates.services.texts only."""
 
     list_display = ("candidate", "given", "how", "by", "at")
     list_filter = ("given", "how")
     list_select_related = ("candidate", "by")
+    search_fields = ("=candidate__id",)
+    raw_id_fields = ("candidate", "by")
     date_hierarchy = "at"

@@ -3,21 +3,31 @@
 A token carries the candidate's id and link version, signed with a purpose-specific salt. Asking for a
 new link bumps the version, which retires every older status link.
 
+A text carries the status link in its short form (status_short_url): the candidate's id, link version
+and day of issue in base 62 and a truncated HMAC, about 20 characters, which opens a redirect to the
+status page with a fresh full token; it retires and expires with the status links.
+
 Unsubscribe links are different on purpose: they must keep working from any email the candidate still
 has (RFC 8058 expects the URL in an old message to work), so they ignore the link version and live for
 a year. The worst a leaked one can do is pause automated email, which the candidate can undo.
 """
 
+import base64
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from candidates.models import Candidate
 
 STATUS_SALT = "inloop.candidates.status"
 UNSUBSCRIBE_SALT = "inloop.candidates.unsubscribe"
+SHORT_SALT = "inloop.candidates.status-short"
+# 72 bits of HMAC: enough against guessing for a link that expires.
+SHORT_MAC_CHARS = 12
 UNSUBSCRIBE_MAX_AGE = timedelta(days=365)
 # How old an expired status link may be and still let its holder ask for a fresh one by email.
 NEW_LINK_MAX_AGE = timedelta(days=365)
@@ -58,3 +68,42 @@ def token_candidate_id(token: str, *, salt: str) -> int | None:
         return None
     candidate_id, _, _version = value.partition(".")
     return int(candidate_id) if candidate_id.isdigit() else None
+
+
+def _short_mac(value: str) -> str:
+    digest = salted_hmac(SHORT_SALT, value, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SHORT_MAC_CHARS]
+
+
+def _days() -> int:
+    return int(timezone.now().timestamp() // 86400)
+
+
+def status_short_token(candidate: Candidate) -> str:
+    value = "-".join(signing.b62_encode(number) for number in (candidate.pk, candidate.link_version, _days()))
+    return f"{value}.{_short_mac(value)}"
+
+
+def status_short_url(candidate: Candidate) -> str:
+    """The status link of a text: one short signed URL (module docstring)."""
+    return settings.INLOOP_BASE_URL + reverse("candidates:status_short", args=[status_short_token(candidate)])
+
+
+def short_token_candidate_id(token: str) -> int | None:
+    """The candidate a genuine short token was made for, however old or retired; None for anything else."""
+    value, _, mac = token.rpartition(".")
+    if not value or not constant_time_compare(mac, _short_mac(value)):
+        return None
+    return signing.b62_decode(value.split("-")[0])
+
+
+def candidate_from_short_token(token: str) -> Candidate:
+    """The candidate of a short token still valid; raises signing.SignatureExpired for an old one,
+    signing.BadSignature for anything not ours and Candidate.DoesNotExist for a retired one."""
+    candidate_id = short_token_candidate_id(token)
+    if candidate_id is None:
+        raise signing.BadSignature("Not a status link of ours.")
+    _pk, version, day = (signing.b62_decode(part) for part in token.rpartition(".")[0].split("-"))
+    if _days() - day > settings.INLOOP_STATUS_LINK_MAX_AGE_DAYS:
+        raise signing.SignatureExpired("The status link has expired.")
+    return Candidate.objects.filter(erased_at__isnull=True, link_version=version).get(pk=candidate_id)

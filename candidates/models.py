@@ -103,6 +103,13 @@ class Candidate(models.Model):
         )
 
     @property
+    def accepts_automated_messages(self) -> bool:
+        """An automated message can reach them: by email, or by text when their channel includes texts
+        (consent in force by construction: candidates.services.texts). A candidate whose email bounced
+        but who takes texts gets their safety net by text, not a call (docs/rules.md#silence-cap)."""
+        return self.accepts_automated_email or self.wants_texts
+
+    @property
     def wants_texts(self) -> bool:
         """The channel includes texts and nothing stops them; whether consent is in force is a query
         (candidates.selectors.text_consent_in_force)."""

@@ -1,5 +1,6 @@
 """Reads for the candidate-facing pages."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
@@ -87,6 +88,19 @@ def text_consent_in_force(*, candidate: Candidate) -> TextConsent | None:
     if latest is None or not latest.given or not candidate.mobile or latest.number != candidate.mobile:
         return None
     return latest
+
+
+def candidates_texts_consented(candidate_ids: Iterable[int]) -> set[int]:
+    """Those of these candidates whose latest consent to texts gives it for the number on file, in one
+    query (text_consent_in_force for a batch)."""
+    latest = TextConsent.objects.filter(candidate_id=OuterRef("pk")).order_by("-at", "-id")
+    rows = (
+        Candidate.objects.filter(pk__in=set(candidate_ids))
+        .exclude(mobile="")
+        .annotate(given=Subquery(latest.values("given")[:1]), number=Subquery(latest.values("number")[:1]))
+        .values_list("pk", "mobile", "given", "number")
+    )
+    return {pk for pk, mobile, given, number in rows if given and str(number) == str(mobile)}
 
 
 def candidates_with_mobile(*, number: str) -> QuerySet[Candidate]:

@@ -89,6 +89,7 @@ urlpatterns = [
     path("templates/<str:code>/reset/", templates.template_reset, name="template_reset"),
     path("figures/", figures.figures, name="figures"),
     path("figures.csv", figures.figures_csv, name="figures_csv"),
+    path("figures/channels/", figures.figures_by_channel, name="figures_by_channel"),
     path("figures/weeks/", trends.figure_trends, name="figure_trends"),
     path("figures/weeks.csv", trends.figure_trends_csv, name="figure_trends_csv"),
     # Adding and editing records (workspace/views/records.py) and the pickers' suggestions.

@@ -33,9 +33,12 @@ from recruiting.permissions import can_act_on, role_of
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ("subject", "body_text")
-        labels = {"body_text": "Text"}
-        help_texts = {"body_text": "The HTML part of each email is made from this text: one source for both."}
+        fields = ("subject", "body_text", "sms_body")
+        labels = {"body_text": "Text", "sms_body": "Text message"}
+        help_texts = {
+            "body_text": "The HTML part of each email is made from this text: one source for both.",
+            "sms_body": "For candidates who hear from us by text; empty: this kind goes by email only.",
+        }
 
     def clean(self):
         data = super().clean()
@@ -47,6 +50,7 @@ class MessageTemplateForm(forms.ModelForm):
                 subject=data.get("subject", "").strip(),
                 body_text=data.get("body_text", ""),
             )
+            templates.sms_body_validate(code=self.instance.code, sms_body=data.get("sms_body", "").strip())
         except ValidationError as error:
             # The service names the part at fault; the form shows each message beside its field.
             self.add_error(None, error)
@@ -60,7 +64,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_select_related = ("updated_by",)
     search_fields = ("code", "subject")
     readonly_fields = ("code", "updated_at", "updated_by")
-    fields = ("code", "subject", "body_text", "updated_at", "updated_by")
+    fields = ("code", "subject", "body_text", "sms_body", "updated_at", "updated_by")
     actions = ("reset_to_default",)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -79,6 +83,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             template=obj,
             subject=form.cleaned_data["subject"],
             body_text=form.cleaned_data["body_text"],
+            sms_body=form.cleaned_data["sms_body"],
             by=request.user,
         )
 
@@ -234,25 +239,27 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(TextDelivery)
 class TextDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "created_at", "purpose", "candidate", "status", "segments", "encoding", "error_code")
+    list_display = ("provider_id", "backend", "purpose", "status", "error_code", "segments", "message", "created_at")
     list_filter = ("status", "purpose", "backend")
-    list_select_related = ("candidate",)
-    search_fields = ("=provider_id",)
+    list_select_related = ("message",)
+    search_fields = ("=provider_id", "=message__id")
+    raw_id_fields = ("candidate", "message")
     date_hierarchy = "created_at"
 
 
 @admin.register(InboundText)
 class InboundTextAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "received_at", "keyword", "status", "reason", "candidate", "application")
+    list_display = ("provider_id", "received_at", "keyword", "status", "reason", "application")
     list_filter = ("status", "keyword")
-    list_select_related = ("candidate", "application__candidate", "application__job__client")
+    list_select_related = ("application__candidate", "application__job__client")
     search_fields = ("=provider_id",)
+    raw_id_fields = ("candidate", "application", "contact")
     date_hierarchy = "received_at"
 
 
 @admin.register(TextStop)
 class TextStopAdmin(ReadOnlyAdmin):
-    """Numbers that texted STOP, kept as digests: who they were is not kept here."""
+    """The stop list keeps a digest of each number, never the number."""
 
     list_display = ("number_digest", "keyword", "stopped_at")
-    date_hierarchy = "stopped_at"
+    search_fields = ("=number_digest",)

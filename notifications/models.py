@@ -30,6 +30,9 @@ class MessageTemplate(models.Model):
     subject = models.CharField(max_length=250)
     # The one source: the HTML part of each email is made from the rendered text.
     body_text = models.TextField()
+    # The short text message of this kind, for candidates who hear from us by text (blank: no text of
+    # this kind; notifications.services.texts_outbox).
+    sms_body = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
@@ -54,7 +57,12 @@ class MessageStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
-    """One email owed to someone. The row is the truth; a Celery message is only a hint to look."""
+    """One message owed to someone, an email or a text. The row is the truth; a Celery message is only a
+    hint to look."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
 
     Status = MessageStatus
 
@@ -76,7 +84,11 @@ class OutboundMessage(models.Model):
     body_text = models.TextField()
     # Made from body_text by rendering.text_to_html, never written by hand.
     body_html = models.TextField(blank=True)
-    to_address = models.EmailField(max_length=254)
+    # Blank for a text: it goes to `to_number`.
+    to_address = models.EmailField(max_length=254, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    # A text's number (E.164), read from the candidate when the row was written.
+    to_number = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HELD, db_index=True)
     status_reason = models.CharField(max_length=300, blank=True)
     send_after = models.DateTimeField(default=timezone.now)
@@ -257,6 +269,10 @@ class TextDelivery(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     candidate = models.ForeignKey(
         "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="text_deliveries"
+    )
+    # The outbox row this text sent, when it was one (its statuses are that message's delivery truth).
+    message = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="text_deliveries"
     )
     segments = models.PositiveSmallIntegerField(default=1)
     encoding = models.CharField(max_length=10)

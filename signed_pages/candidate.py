@@ -194,6 +194,19 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "candidates/status.html", context)
 
 
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def status_short(request: HttpRequest, token: str) -> HttpResponse:
+    """The short status link of a text: on to the status page with a full token. An expired one cannot
+    ask for a fresh link by email from here (that needs the full token): it says the link does not work."""
+    try:
+        candidate = links.candidate_from_short_token(token)
+    except (signing.BadSignature, Candidate.DoesNotExist, ValueError):
+        return _invalid_link_response(request, "", InvalidLink())
+    return redirect(links.status_page_url(candidate))
+
+
 PREFERENCE_CHOICES = {
     "pause": {"automated_updates_paused": True},
     "resume": {"automated_updates_paused": False},

@@ -174,6 +174,14 @@ class TemplateEditForm(forms.Form):
         help_text="Written once: the HTML part is made from it. A blank line starts a paragraph, links work "
         "as typed, and *words between asterisks* are emphasised.",
     )
+    sms_body = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Text message",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For candidates who hear from us by text: short, on one line. The status link is shortened. "
+        "Leave it empty to send this kind by email only.",
+    )
 
 
 class HiringManagerForm(forms.Form):

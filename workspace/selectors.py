@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import InboundMessage, MessageTemplate, OutboundMessage
+from notifications.models import InboundMessage, InboundText, MessageTemplate, OutboundMessage
 from recruiting import selectors
 from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
 from recruiting.permissions import put_forward_candidate_owner_ids, put_forward_job_owner_ids
@@ -336,6 +336,22 @@ def latest_replies(*, application_ids: list[int]) -> dict[int, InboundMessage]:
         .filter(position=1)
     )
     return {reply.application_id: reply for reply in ranked}
+
+
+def latest_text_replies(*, application_ids: list[int]) -> dict[int, InboundText]:
+    """The newest text that came back as a reply on each of these applications, in one query."""
+    if not application_ids:
+        return {}
+    ranked = (
+        InboundText.objects.filter(application_id__in=application_ids, status=InboundText.Status.ACCEPTED)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("application_id")], order_by=[F("received_at").desc(), F("pk")]
+            )
+        )
+        .filter(position=1)
+    )
+    return {text.application_id: text for text in ranked}
 
 
 def reply_answered(*, reply_id: int | None) -> InboundMessage | None:

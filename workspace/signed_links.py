@@ -28,6 +28,7 @@ from recruiting.permissions import can_act_on, role_of
 # What a masked link was. Written into pages as they are (HTML, JSON): no character that would need escaping.
 LABELS = {
     "status": "[the candidate’s status link]",
+    "short": "[the candidate’s status link]",
     "unsubscribe": "[the candidate’s unsubscribe link]",
     "answer": "[the hiring manager’s answer link]",
     "reset": "[a password reset link]",
@@ -52,6 +53,7 @@ def _pattern(reply_domain: str) -> re.Pattern[str]:
     reset = _route("password_reset_confirm", uidb64=_PLACEHOLDER, token="x")  # noqa: S106 (a placeholder)
     kinds = [
         rf"{_route('candidates:status')}(?P<status>{_SIGNED_PART}){_REST}",
+        rf"{_route('candidates:status_short')}(?P<short>{_SIGNED_PART}){_REST}",
         rf"{_route('candidates:unsubscribe')}(?P<unsubscribe>{_SIGNED_PART}){_REST}",
         rf"{_route('candidates:client_answer')}(?P<answer>{_SIGNED_PART}){_REST}",
         rf"{reset}(?P<reset>[A-Za-z0-9_\-]+/[A-Za-z0-9_\-]+){_REST}",
@@ -74,6 +76,8 @@ def _subjects(found: Iterable[re.Match[str]]) -> dict[tuple[str, str], tuple[str
         if kind in ("status", "unsubscribe"):
             salt = candidate_links.STATUS_SALT if kind == "status" else candidate_links.UNSUBSCRIBE_SALT
             subject, model = candidate_links.token_candidate_id(token, salt=salt), "candidate"
+        elif kind == "short":
+            subject, model = candidate_links.short_token_candidate_id(token), "candidate"
         elif kind == "answer":
             subject, model = client_answer_application_id(token), "application"
         elif kind == "reply":

@@ -127,12 +127,12 @@ def rows_hold_to_next_day(rows: list[tuple], told: dict[int, str], *, now: datet
 
 
 def group_by_candidate(messages: list[OutboundMessage]) -> list[tuple[OutboundMessage, list[OutboundMessage]]]:
-    """The emails of a batch, in order: (lead, members). A candidate's automated messages share one email,
-    led by the first of them; every other message is an email of its own."""
+    """The emails (or the texts) of a batch, in order: (lead, members). A candidate's automated messages
+    share one email (one text), led by the first of them; every other message goes on its own."""
     emails: list[tuple[OutboundMessage, list[OutboundMessage]]] = []
-    lead_of: dict[tuple[int, str], int] = {}
+    lead_of: dict[tuple[int, str, str], int] = {}
     for message in messages:
-        key = (message.candidate_id, message.to_address.lower())
+        key = (message.candidate_id, message.channel, message.to_address.lower())
         if message.candidate_id is None or not is_automated(message.template_code):
             emails.append((message, []))
         elif key in lead_of:
@@ -149,7 +149,8 @@ def members_mark(emails: list[tuple[OutboundMessage, list[OutboundMessage]]]) ->
     for lead, group in emails:
         if not group:
             continue
-        note = f"Sent in one email with {len(group)} other message(s) to this candidate (one automated email a day)."
+        what = "text" if lead.channel == OutboundMessage.Channel.SMS else "email"
+        note = f"Sent in one {what} with {len(group)} other message(s) to this candidate (one automated message a day)."
         lead.status_reason = note
         marked.append(lead)
         for member in group:

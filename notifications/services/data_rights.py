@@ -91,7 +91,8 @@ def _message_export(message: OutboundMessage) -> dict[str, Any]:
         "id": message.pk,
         "application": message.application_id,
         "template": message.template_code,
-        "to": message.to_address,
+        "channel": message.channel,
+        "to": message.to_number if message.channel == OutboundMessage.Channel.SMS else message.to_address,
         "subject": message.subject,
         "body_text": message.body_text,
         "body_html": message.body_html,
@@ -114,7 +115,13 @@ def _messages_erase(
     messages = _messages(candidate_id=candidate_id, application_ids=application_ids) | _chases_naming(application_ids)
     messages.filter(status__in=WAITING).update(status=Status.CANCELLED)
     messages.update(
-        subject="", body_text="", body_html="", to_address=erased_address, status_reason=reason, last_error=""
+        subject="",
+        body_text="",
+        body_html="",
+        to_address=erased_address,
+        to_number="",
+        status_reason=reason,
+        last_error="",
     )
     message_ids = list(messages.values_list("pk", flat=True))
     MessageAttempt.objects.filter(message_id__in=message_ids).update(detail="")

@@ -6,6 +6,7 @@ a date it states has passed by the time it is due: then it goes back to its recr
 at that moment: "Dates that hold" in docs/architecture.md.
 """
 
+import dataclasses
 import re
 from copy import copy
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import MessageStatus, MessageTemplate, OutboundMessage
+from notifications.services import channels
 from notifications.services.templates import template_render, templates_in_force
 from recruiting import calendar, selectors
 from recruiting.models import ACTIVE_STAGES, SUBMITTED_STAGES, Application, StageChange
@@ -115,15 +117,17 @@ def _texts_set(messages: list[OutboundMessage], *, moment_of) -> list[OutboundMe
         # The message's candidate is the application's: loaded once, with the message.
         application.candidate = message.candidate
         reached_client, others_alive = facts.get(application.pk, (False, 0))
-        rendered = template_render(
-            code=message.template_code,
-            fields=rendering.application_merge_fields(
-                application=_as_after_this_message(application, moment_of(message), policies, holidays, schedules),
-                reached_client=reached_client,
-                others_alive=others_alive,
-            ),
-            parts=templates[message.template_code],
+        fields = rendering.application_merge_fields(
+            application=_as_after_this_message(application, moment_of(message), policies, holidays, schedules),
+            reached_client=reached_client,
+            others_alive=others_alive,
         )
+        parts = templates[message.template_code]
+        rendered = template_render(code=message.template_code, fields=fields, parts=parts)
+        if message.channel == channels.SMS:
+            rendered = dataclasses.replace(
+                rendered, body_text=channels.sms_text(parts, fields, message.candidate), body_html=""
+            )
         if (rendered.subject, rendered.body_text, rendered.body_html) != (
             message.subject,
             message.body_text,
@@ -217,7 +221,7 @@ def _as_after_this_message(
         after.stage,
         after.promised_next_step_date,
         candidate.time_zone,
-        candidate.accepts_automated_email,
+        candidate.accepts_automated_messages,
         candidate.do_not_contact,
     )
     if schedules is None or key not in schedules:

@@ -1,4 +1,5 @@
-"""The outbox: every email owed to someone is a row first, and goes out from a worker after commit.
+"""The outbox: every message owed to someone (an email, or a text: notifications.services.channels) is a
+row first, and goes out from a worker after commit.
 
 A row is written `held`, `queued` or `suppressed` (with the reason) in the transaction of the event that owes it,
 under a unique idempotency key; TRANSITIONS below is the one table of its statuses. Workers claim, hand over and
@@ -7,6 +8,7 @@ it goes now or at the recipient's next opening, never past its `must_send_by`. T
 outbox" in docs/architecture.md.
 """
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,6 +24,7 @@ from django.utils.crypto import salted_hmac
 
 from candidates.models import Candidate
 from notifications.models import MessageStatus, MessageTemplate, OutboundMessage, Suppression
+from notifications.services import channels
 from notifications.services.templates import TemplateParts, template_render, templates_in_force
 from recruiting import calendar, policy, selectors
 from recruiting.audit import audit_log_record_each
@@ -192,6 +195,9 @@ class MessageDraft:
     # An answer to an email that came back: the headers that thread it (inbound_reading.reply_thread).
     in_reply_to: str = ""
     references: str = ""
+    # A text (channels.drafts_by_channel writes them): its number instead of an address.
+    channel: str = OutboundMessage.Channel.EMAIL
+    to_number: str = ""
 
 
 def messages_create(
@@ -205,11 +211,19 @@ def messages_create(
     statement (a key written meanwhile by another process is skipped, its row stands) and audited in one.
     """
     keys = list(dict.fromkeys(draft.idempotency_key for draft in drafts))
-    rows = {message.idempotency_key: message for message in OutboundMessage.objects.filter(idempotency_key__in=keys)}
-    new = list({draft.idempotency_key: draft for draft in drafts if draft.idempotency_key not in rows}.values())
+    written = OutboundMessage.objects.filter(idempotency_key__in=[*keys, *map(channels.text_key, keys)])
+    rows = {message.idempotency_key: message for message in written}
+    new = list(
+        {
+            draft.idempotency_key: draft
+            for draft in drafts
+            if draft.idempotency_key not in rows and channels.text_key(draft.idempotency_key) not in rows
+        }.values()
+    )
     if new:
         templates = templates_in_force(draft.template_code for draft in new)
-        checked = [draft.to_address for draft in new if draft.status is None]
+        new = channels.drafts_by_channel(new, templates)
+        checked = [draft.to_address for draft in new if draft.status is None and draft.channel == channels.EMAIL]
         listed = suppression_list(checked) if checked else {}
         if holidays is None and any(draft.window_tz for draft in new):
             holidays = selectors.firm_holidays()
@@ -236,7 +250,32 @@ def messages_create(
             (message.pk, message.send_after) for message in created.values() if message.status in WAITING
         )
         rows |= created
-    return [rows[draft.idempotency_key] for draft in drafts]
+    # The email of a draft, or its text when it goes by text only.
+    return [rows.get(draft.idempotency_key) or rows[channels.text_key(draft.idempotency_key)] for draft in drafts]
+
+
+def _status_of(draft: MessageDraft, listed: dict[str, Suppression]) -> tuple[str, str]:
+    """The status a new row is written with and why: the caller's, else suppressed or waiting."""
+    if draft.status is not None:
+        return draft.status, draft.status_reason
+    if draft.channel == channels.SMS:
+        # The consent was read when the draft was made a text (channels.drafts_by_channel).
+        reason = channels.text_suppression_reason(
+            candidate=draft.candidate,
+            template_code=draft.template_code,
+            to_number=draft.to_number,
+            consented={draft.candidate.pk},
+        )
+    else:
+        reason = suppression_reason(
+            candidate=draft.candidate,
+            to_address=draft.to_address,
+            automated=draft.template_code not in ON_REQUEST,
+            listed=listed,
+        )
+    if reason:
+        return Status.SUPPRESSED, reason
+    return (Status.HELD if draft.hold_minutes > 0 else Status.QUEUED), ""
 
 
 def message_build(
@@ -248,18 +287,11 @@ def message_build(
     by: User | None,
 ) -> OutboundMessage:
     rendered = template_render(code=draft.template_code, fields=draft.fields, parts=parts)
-    status, status_reason = draft.status, draft.status_reason
-    if status is None:
-        status_reason = suppression_reason(
-            candidate=draft.candidate,
-            to_address=draft.to_address,
-            automated=draft.template_code not in ON_REQUEST,
-            listed=listed,
+    if draft.channel == channels.SMS:
+        rendered = dataclasses.replace(
+            rendered, body_text=channels.sms_text(parts, draft.fields, draft.candidate), body_html=""
         )
-        if status_reason:
-            status = Status.SUPPRESSED
-        else:
-            status = Status.HELD if draft.hold_minutes > 0 else Status.QUEUED
+    status, status_reason = _status_of(draft, listed)
     send_after = draft.send_after or send_time(now + timedelta(minutes=draft.hold_minutes), draft.window_tz, holidays)
     message = OutboundMessage(
         candidate=draft.candidate,
@@ -271,6 +303,8 @@ def message_build(
         body_text=rendered.body_text,
         body_html=rendered.body_html,
         to_address=draft.to_address.strip(),
+        channel=draft.channel,
+        to_number=draft.to_number,
         status=status,
         status_reason=status_reason[:300],
         send_after=send_after,

@@ -34,6 +34,11 @@ RETRY_CEILING_SECONDS = 3600
 # timeline and the clock by this much.
 GROUP_SIZE = 100
 GROUP_SECONDS = 5.0
+# The channel on the timeline of a message sent over each of the outbox's channels.
+CONTACT_CHANNEL = {
+    OutboundMessage.Channel.EMAIL: ContactEvent.Channel.EMAIL,
+    OutboundMessage.Channel.SMS: ContactEvent.Channel.SMS,
+}
 
 
 def lease() -> timedelta:
@@ -122,10 +127,7 @@ def record_sent_many(
     OutboundMessage.objects.filter(pk__in=list(held)).update(
         status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, lease_expires_at=None, last_error=""
     )
-    MessageAttempt.objects.bulk_create(
-        MessageAttempt(message_id=message.pk, outcome=MessageAttempt.Outcome.SENT, smtp_code=250, worker=worker[:200])
-        for message in messages
-    )
+    _attempts_sent(messages, worker=worker)
     contact_log_messages_sent(
         messages=[
             MessageSent(
@@ -133,7 +135,7 @@ def record_sent_many(
                 outbound_message_id=message.pk,
                 summary=f"{MessageTemplate.Code(message.template_code).label}: {message.subject}"[:1000],
                 personal=message.template_code == MessageTemplate.Code.PERSONAL,
-                channel=ContactEvent.Channel.EMAIL,
+                channel=CONTACT_CHANNEL[message.channel],
             )
             for message in messages
             if message.application_id is not None
@@ -148,6 +150,18 @@ def record_sent_many(
         )
     events.publish(notification_events.MessagesSent(messages=messages, at=now))
     return messages
+
+
+def _attempts_sent(messages: list[OutboundMessage], *, worker: str) -> None:
+    MessageAttempt.objects.bulk_create(
+        MessageAttempt(
+            message_id=message.pk,
+            outcome=MessageAttempt.Outcome.SENT,
+            smtp_code=250 if message.channel == OutboundMessage.Channel.EMAIL else None,
+            worker=worker[:200],
+        )
+        for message in messages
+    )
 
 
 def note_accepted(messages: list[OutboundMessage], *, worker: str) -> int:
@@ -270,6 +284,17 @@ def record_failure_combined(
             send_after=Coalesce(Subquery(retry_at[:1]), F("send_after"))
         )
     return status, 1 + len(members)
+
+
+def report_count(report: SendReport, outcome: tuple[str, int]) -> None:
+    """Count a failed try's outcome (record_failure_combined's answer) in the report."""
+    status, count = outcome
+    if status == Status.QUEUED:
+        report.retrying += count
+    elif status == Status.UNKNOWN:
+        report.unknown += count
+    elif status == Status.FAILED:
+        report.failed += count
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from candidates import links
 from notifications import rendering
 from notifications.backends import HandoverWithdrawn, Phase
 from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
-from notifications.services import daily, freshness
+from notifications.services import channels, daily, freshness, texts_outbox
 from notifications.services.handover import HandoverMark, classify_send_error, mark_handover  # noqa: F401 (re-exported)
 from notifications.services.outbox import (
     LATE_AFTER,
@@ -49,6 +49,7 @@ from notifications.services.recording import (
     record_failure_combined,
     record_returned,
     record_suppressed,
+    report_count,
 )
 from notifications.services.reply_addresses import reply_address
 from notifications.services.stage_emails import OFFER_ELSEWHERE_REASON, REJECTIONS
@@ -229,21 +230,34 @@ def _safety_net_overtaken(message: OutboundMessage) -> str:
     return SAFETY_NET_OVERTAKEN if told is not None and told > message.created_at else ""
 
 
+def _channel_suppression_reason(message: OutboundMessage, listed: dict, consented: set[int]) -> str:
+    if message.channel == channels.SMS:
+        return channels.text_suppression_reason(
+            candidate=message.candidate,
+            template_code=message.template_code,
+            to_number=message.to_number,
+            consented=consented,
+        )
+    return suppression_reason(
+        candidate=message.candidate,
+        to_address=message.to_address,
+        automated=message.template_code not in ON_REQUEST,
+        listed=listed,
+    )
+
+
 def _messages_to_send(messages: list[OutboundMessage], *, worker: str, report: SendReport) -> list[OutboundMessage]:
     """The claimed messages that may go as they are now: suppression and docs/rules.md#many-jobs checked again, an
     edited message whose date has passed sent back to its recruiter, the others rendered for this moment."""
     now = timezone.now()
-    listed = suppression_list([message.to_address for message in messages])
+    listed = suppression_list([message.to_address for message in messages if message.channel == channels.EMAIL])
+    texted = [message.candidate for message in messages if message.channel == channels.SMS]
+    consented = channels.texts_consented(texted) if texted else set()
     offered = _rejections_of_candidates_with_offers(messages)
     going = []
     for message in messages:
         reason = (
-            suppression_reason(
-                candidate=message.candidate,
-                to_address=message.to_address,
-                automated=message.template_code not in ON_REQUEST,
-                listed=listed,
-            )
+            _channel_suppression_reason(message, listed, consented)
             or (OFFER_ELSEWHERE_REASON if message.pk in offered else "")
             or _safety_net_overtaken(message)
         )
@@ -268,10 +282,14 @@ def _send_claimed(ids: list[int], *, worker: str, report: SendReport) -> None:
         .select_related("candidate", "application__owner__profile", "application__job__client")
         .order_by("send_after", "id")
     )
-    emails = daily.group_by_candidate(_messages_to_send(messages, worker=worker, report=report))
-    daily.members_mark(emails)
+    going = _messages_to_send(messages, worker=worker, report=report)
+    emails = daily.group_by_candidate([message for message in going if message.channel == channels.EMAIL])
+    texts = daily.group_by_candidate([message for message in going if message.channel == channels.SMS])
+    daily.members_mark(emails + texts)
     if emails:
         _Batch(emails, worker=worker, report=report).send()
+    if texts:
+        texts_outbox.texts_send(texts, worker=worker, report=report)
 
 
 class _Batch:
@@ -326,7 +344,7 @@ class _Batch:
             )
             self.sent.flush()
             for pending, group in self.emails[index:]:
-                _count(self.report, record_failure_combined(pending, group, worker=self.worker, error=failure))
+                report_count(self.report, record_failure_combined(pending, group, worker=self.worker, error=failure))
             return False
 
     def _send_one(self, index: int, message: OutboundMessage, members: list[OutboundMessage]) -> bool:
@@ -353,7 +371,7 @@ class _Batch:
             # The backend sent nothing (a message without a recipient): never recorded as news.
             self.sent.flush()
             nobody = SendError(MessageAttempt.Outcome.PERMANENT, None, "the message has no recipient address.", False)
-            _count(self.report, record_failure_combined(message, members, worker=self.worker, error=nobody))
+            report_count(self.report, record_failure_combined(message, members, worker=self.worker, error=nobody))
             return True
         self.sent.add(message, members)
         return True
@@ -374,23 +392,13 @@ class _Batch:
     def _failed(self, index: int, message: OutboundMessage, members: list[OutboundMessage], error) -> bool:
         failure = classify_send_error(error, phase=getattr(self.mailer, "handover_phase", None))
         self.sent.flush()
-        _count(self.report, record_failure_combined(message, members, worker=self.worker, error=failure))
+        report_count(self.report, record_failure_combined(message, members, worker=self.worker, error=failure))
         if failure.connection_broken:
             _close_quietly(self.mailer)
             self.report.released += release(_all_ids(self.emails[index + 1 :]), self.worker)
             self.opened = False
             return False
         return True
-
-
-def _count(report: SendReport, outcome: tuple[str, int]) -> None:
-    status, count = outcome
-    if status == Status.QUEUED:
-        report.retrying += count
-    elif status == Status.UNKNOWN:
-        report.unknown += count
-    elif status == Status.FAILED:
-        report.failed += count
 
 
 def _claim_and_send(*, worker: str | None, limit: int, message_id: int | None) -> SendReport:

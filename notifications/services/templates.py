@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from recruiting.models import Application, Role
 from recruiting.permissions import role_of
 
 DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "notifications" / "email"
+# The short text message of each kind that has one: templates/notifications/sms/<code>.txt.
+SMS_DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "notifications" / "sms"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class TemplateParts:
     code: str
     subject: str
     body_text: str
+    # The text message of this kind; blank when the kind has none.
+    sms_body: str = ""
 
 
 def template_default_parts(code: str) -> TemplateParts:
@@ -39,7 +43,14 @@ def template_default_parts(code: str) -> TemplateParts:
         code=code,
         subject=(folder / "subject.txt").read_text(encoding="utf-8").strip(),
         body_text=(folder / "body.txt").read_text(encoding="utf-8"),
+        sms_body=sms_default_body(code),
     )
+
+
+def sms_default_body(code: str) -> str:
+    """The text message we ship for a kind, or "" when the kind has none."""
+    path = SMS_DEFAULTS_DIR / f"{code}.txt"
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 def templates_install_defaults(*, template_model=None) -> int:
@@ -50,10 +61,26 @@ def templates_install_defaults(*, template_model=None) -> int:
     model = template_model or MessageTemplate
     existing = set(model.objects.values_list("code", flat=True))
     missing = [code for code in MessageTemplate.Code.values if code not in existing]
+    # A historical model from before the texts has no sms_body (templates_install_sms fills it later).
+    has_sms = any(field.name == "sms_body" for field in model._meta.get_fields())
     for code in missing:
         parts = template_default_parts(code)
-        model.objects.create(code=code, subject=parts.subject, body_text=parts.body_text)
+        texts = {"sms_body": parts.sms_body} if has_sms else {}
+        model.objects.create(code=code, subject=parts.subject, body_text=parts.body_text, **texts)
     return len(missing)
+
+
+def templates_install_sms(*, template_model=None) -> int:
+    """Give every template row whose kind has a text message and whose own is blank the one we ship;
+    returns how many were filled. `template_model` as for templates_install_defaults."""
+    model = template_model or MessageTemplate
+    filled = 0
+    for row in model.objects.filter(sms_body=""):
+        if body := sms_default_body(row.code):
+            row.sms_body = body
+            row.save(update_fields=["sms_body"])
+            filled += 1
+    return filled
 
 
 def template_parts(code: str) -> TemplateParts:
@@ -67,7 +94,7 @@ def templates_in_force(codes: Iterable[str]) -> dict[str, TemplateParts]:
     rows = {row.code: row for row in MessageTemplate.objects.filter(code__in=codes)}
     return {
         code: (
-            TemplateParts(code=code, subject=row.subject, body_text=row.body_text)
+            TemplateParts(code=code, subject=row.subject, body_text=row.body_text, sms_body=row.sms_body)
             if (row := rows.get(code)) is not None
             else template_default_parts(code)
         )
@@ -85,19 +112,38 @@ def _ensure_can_edit_templates(by: AbstractBaseUser | None) -> None:
         raise PermissionDenied("Only team leads and admins can change the firm's email templates.")
 
 
+SMS_BODY_MAX_LENGTH = 1000
+
+
+def sms_body_validate(*, code: str, sms_body: str) -> None:
+    """Refuse a text message that is too long or uses anything but this kind's merge fields and {% if %}."""
+    if len(sms_body) > SMS_BODY_MAX_LENGTH:
+        raise ValidationError({"sms_body": f"A text message can be at most {SMS_BODY_MAX_LENGTH} characters long."})
+    problems = rendering.template_part_problems(sms_body, allowed=rendering.fields_for_code(code))
+    if problems:
+        raise ValidationError({"sms_body": problems})
+
+
 @transaction.atomic
 def template_update(
-    *, template: MessageTemplate, subject: str, body_text: str, by: AbstractBaseUser | None
+    *,
+    template: MessageTemplate,
+    subject: str,
+    body_text: str,
+    by: AbstractBaseUser | None,
+    sms_body: str | None = None,
 ) -> MessageTemplate:
-    """Save a recruiter's edit of a template once it has passed validation."""
+    """Save a recruiter's edit of a template once it has passed validation; `sms_body` None leaves the
+    text message as it is (blank: this kind goes by email only)."""
     _ensure_can_edit_templates(by)
     subject = subject.strip()
     template_validate(code=template.code, subject=subject, body_text=body_text)
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-    changed = [
-        name for name, value in (("subject", subject), ("body_text", body_text)) if getattr(template, name) != value
-    ]
-    template.subject, template.body_text = subject, body_text
+    sms_body = template.sms_body if sms_body is None else sms_body.strip()
+    sms_body_validate(code=template.code, sms_body=sms_body)
+    edits = (("subject", subject), ("body_text", body_text), ("sms_body", sms_body))
+    changed = [name for name, value in edits if getattr(template, name) != value]
+    template.subject, template.body_text, template.sms_body = subject, body_text, sms_body
     template.updated_at = timezone.now()
     template.updated_by = by
     template.full_clean()
@@ -109,7 +155,9 @@ def template_update(
 def template_reset(*, template: MessageTemplate, by: AbstractBaseUser | None) -> MessageTemplate:
     """Put back the text we ship for this template."""
     parts = template_default_parts(template.code)
-    return template_update(template=template, subject=parts.subject, body_text=parts.body_text, by=by)
+    return template_update(
+        template=template, subject=parts.subject, body_text=parts.body_text, sms_body=parts.sms_body, by=by
+    )
 
 
 def template_render(

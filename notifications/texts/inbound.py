@@ -19,7 +19,7 @@ from notifications.models import InboundText, TextDelivery
 from notifications.texts.outgoing import number_start, number_stop, text_hand_over
 from notifications.texts.senders import TextSendError
 from recruiting.branding import firm_settings
-from recruiting.models import ACTIVE_STAGES, Application
+from recruiting.models import ACTIVE_STAGES, Application, ContactEvent
 from recruiting.services.replies import reply_record
 
 logger = logging.getLogger(__name__)
@@ -119,11 +119,7 @@ def _application_of(candidate_id: int) -> Application | None:
 
 
 def _reply(text: InboundText, application: Application) -> InboundText:
-    """On the application's timeline, owed an answer (the pipeline decides, as for an email reply).
-
-    The pipeline's reply_record records every reply as an email for now: a channel for texts is the
-    pipeline's change to make (recruiting.services.replies); the summary says it came by text.
-    """
+    """On the application's timeline as a text, owed an answer (the pipeline decides, as for an email reply)."""
     contact, _prompt = reply_record(
         application=application,
         at=timezone.now(),
@@ -131,6 +127,7 @@ def _reply(text: InboundText, application: Application) -> InboundText:
         automatic=False,
         from_candidate=True,
         verified=True,
+        channel=ContactEvent.Channel.SMS,
     )
     text.application, text.contact, text.status = application, contact, Status.ACCEPTED
     text.save()

@@ -2,8 +2,8 @@
 stop list every text is checked against first (a number that texted STOP gets nothing but the answer to
 a HELP: docs/rules.md#candidate-wishes).
 
-A side effect: call it outside any transaction that can still roll back (after commit). Phase 2's outbox
-calls `text_hand_over` from its worker the way it sends an email.
+A side effect: call it outside any transaction that can still roll back (after commit). The outbox's
+worker calls `text_hand_over` for its texts (notifications.services.texts_outbox).
 """
 
 import hashlib
@@ -59,7 +59,9 @@ def number_start(*, number: str) -> bool:
     return bool(deleted)
 
 
-def text_hand_over(*, to: str, body: str, purpose: str, candidate_id: int | None = None) -> TextDelivery:
+def text_hand_over(
+    *, to: str, body: str, purpose: str, candidate_id: int | None = None, message_id: int | None = None
+) -> TextDelivery:
     """Send `body` to `to` (E.164) through the configured sender and record it; raises TextSendError
     (notifications.texts.senders) when the sender did not take it, PERMANENT for a stopped number."""
     if purpose != Purpose.HELP_ANSWER and number_stopped(to):
@@ -69,18 +71,29 @@ def text_hand_over(*, to: str, body: str, purpose: str, candidate_id: int | None
     try:
         handed = sender.send(to=to, body=body, status_callback=callback)
     except TextSendError as error:
-        logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, error.reason)
+        # The provider's words may quote the number: never whole in the logs.
+        reason = error.reason.replace(to, phone_mask(to)) if to else error.reason
+        logger.warning("Text to %s not handed over (%s): %s", phone_mask(to), error.kind, reason)
         raise
     size = text_size(body)
-    delivery = TextDelivery.objects.create(
-        provider_id=handed.provider_id,
-        backend=sender.name,
-        to_number=to,
-        purpose=purpose,
-        candidate_id=candidate_id,
-        segments=size.segments,
-        encoding=size.encoding,
-        status=handed.status,
-    )
+    recorded = {
+        "backend": sender.name,
+        "to_number": to,
+        "purpose": purpose,
+        "candidate_id": candidate_id,
+        "message_id": message_id,
+        "segments": size.segments,
+        "encoding": size.encoding,
+    }
+    with transaction.atomic():
+        delivery, created = TextDelivery.objects.select_for_update().get_or_create(
+            provider_id=handed.provider_id, defaults={**recorded, "status": handed.status}
+        )
+        if not created:
+            # Its status callback came first (statuses.text_status_record): that status stands, it is
+            # at least as far along as the answer to the request.
+            for name, value in recorded.items():
+                setattr(delivery, name, value)
+            delivery.save(update_fields=list(recorded))
     logger.info("Text %s to %s handed over (%s segment(s)).", handed.provider_id, phone_mask(to), size.segments)
     return delivery

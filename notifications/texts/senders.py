@@ -14,6 +14,8 @@ from typing import Protocol
 PERMANENT = "permanent"
 TRANSIENT = "transient"
 UNKNOWN = "unknown"
+# The final statuses of a text that did not arrive (notifications.texts.statuses).
+NOT_DELIVERED = frozenset({"undelivered", "failed", "canceled"})
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ class StageChange(models.Model):
 class ContactEvent(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
         PHONE = "phone", "Phone"
         MEETING = "meeting", "Meeting"
         OTHER = "other", "Other"

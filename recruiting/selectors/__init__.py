@@ -9,7 +9,7 @@ from recruiting.selectors.clock import (
     stage_hold_minutes,
     stage_policies,
 )
-from recruiting.selectors.figures import loop_figures
+from recruiting.selectors.figures import channel_figures, loop_figures
 from recruiting.selectors.moves import MovePreview, application_move_preview
 from recruiting.selectors.prompts import (
     prompts_escalated_to,
@@ -28,6 +28,7 @@ __all__ = [
     "applications_due_today",
     "applications_overdue",
     "firm_holidays",
+    "channel_figures",
     "loop_figures",
     "prompts_escalated_to",
     "prompts_open",

@@ -23,7 +23,7 @@ User = AbstractBaseUser
 def safety_net_hold(candidate) -> timedelta:
     """How long before its latest moment the safety net acts: the hold of its email for a candidate who
     gets automated email; for any other, the time a person needs to call (PERSONAL_CONTACT_LEAD)."""
-    if candidate.accepts_automated_email:
+    if candidate.accepts_automated_messages:
         return timedelta(minutes=settings.INLOOP_HOLD_MINUTES)
     return policy.PERSONAL_CONTACT_LEAD
 

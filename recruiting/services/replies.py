@@ -1,4 +1,4 @@
-"""What the candidate says to us: a reply to our email, or a request for feedback from the status page.
+"""What the candidate says to us: a reply to our email or text message, or a request for feedback from the status page.
 
 Either is an inbound contact on the application's timeline. It never resets the keep-in-the-loop clock
 (the candidate told us; we told them nothing). Unless it is an automatic answer (an out-of-office, a
@@ -19,6 +19,8 @@ from recruiting.services.prompts import prompt_open
 Reason = RecruiterPrompt.Reason
 # A reply is owed within this many business days of the candidate's message.
 REPLY_DUE_BUSINESS_DAYS = 1
+# What the candidate answered, in the reply-owed prompt's words, by the channel the reply came by.
+OUR_MESSAGE = {ContactEvent.Channel.EMAIL: "email", ContactEvent.Channel.SMS: "text message"}
 
 
 def reply_due(received_at: datetime) -> datetime:
@@ -75,14 +77,17 @@ def reply_record(
     automatic: bool,
     from_candidate: bool,
     verified: bool = True,
+    channel: str = ContactEvent.Channel.EMAIL,
 ) -> tuple[ContactEvent, RecruiterPrompt | None]:
-    """An email that came back for this application: on the timeline, and owed a reply unless automatic
-    or unverified (its sender not proven: the summary says so, and nobody is prompted by a forgery).
+    """An email (or, with `channel` sms, a text) that came back for this application: on the timeline, and
+    owed a reply unless automatic or unverified (its sender not proven: the summary says so, and nobody is
+    prompted by a forgery).
 
     A reply while a reply is already owed joins that prompt (one open per application and reason). A
     candidate who asked not to be contacted prompts nobody: the recruiter sees the reply and decides.
     """
     at = min(at, timezone.now())
+    ours = OUR_MESSAGE.get(channel, OUR_MESSAGE[ContactEvent.Channel.EMAIL])
     if automatic or not verified:
         owed = ""
     elif application.candidate.do_not_contact:
@@ -90,12 +95,12 @@ def reply_record(
         # (docs/rules.md#candidate-wishes).
         owed = ""
     elif from_candidate:
-        owed = "The candidate replied to our email. Please answer them."
+        owed = f"The candidate replied to our {ours}. Please answer them."
     else:
-        owed = "Someone other than the candidate replied to our email about this application. Please answer."
+        owed = f"Someone other than the candidate replied to our {ours} about this application. Please answer."
     contact, prompt = _record(
         application=application,
-        channel=ContactEvent.Channel.EMAIL,
+        channel=channel,
         at=at,
         summary=summary,
         action="reply.record",

@@ -307,7 +307,7 @@ def _safety_nets_insert(*, rows: list[tuple[int, datetime, str, datetime]]) -> s
 
 
 def _safety_net_kind(application: Application) -> str:
-    if application.candidate.accepts_automated_email:
+    if application.candidate.accepts_automated_messages:
         return SafetyNet.Kind.MESSAGE
     return SafetyNet.Kind.PERSONAL
 

@@ -17,8 +17,7 @@ from inloop import demo
 from notifications.models import MessageTemplate, OutboundMessage, TextDelivery
 from notifications.services.inbound import inbound_email_receive
 from notifications.services.tracking import tracking_event_record
-from notifications.texts.inbound import help_answer, inbound_text_receive
-from notifications.texts.outgoing import text_hand_over
+from notifications.texts.inbound import inbound_text_receive
 from recruiting import services
 from recruiting.models import (
     ACTIVE_STAGES,
@@ -43,8 +42,6 @@ OUR_APPS = ("recruiting", "candidates", "notifications")
 # demo falls due in the next 24 hours (updates are owed on business days), and the owed filter has a
 # choice for each.
 TUESDAY_MORNING = datetime(2026, 11, 17, 10, tzinfo=UTC)
-MOBILE = "+447911123456"
-FIRM_NUMBER = "+447911000000"
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +63,15 @@ def demo_firm(django_db_setup, django_db_blocker):
         )
         inbound_email_receive(raw_bytes=b"From: someone@example.com\nSubject: Hello\n\nAny jobs?\n", source="pipe")
         JobClosing.objects.create(job=application.job, close_id="admin-page", outcome=Stage.REJECTED, notify=False)
-        # Texts: a consent recorded, a HELP answered (a text handed over), a reply, then a STOP.
+        # Texts: a consent, a text handed over, a reply by text and a STOP from a number nobody has.
         candidate_texts_set(
-            candidate=application.candidate, by=application.owner, mobile=MOBILE, channel="sms", consent_how="spoken"
+            candidate=application.candidate, by=None, mobile="+447911123456", channel="sms", consent_how="spoken"
         )
-        for provider_id, body in (("SMadmin1", "HELP"), ("SMadmin2", "Thanks, Friday works"), ("SMadmin3", "STOP")):
-            inbound_text_receive(provider_id=provider_id, from_number=MOBILE, to_number=FIRM_NUMBER, body=body)
-        # HELP's answer goes after commit, which this rolled-back fixture never reaches: one handed over here.
-        text_hand_over(to=MOBILE, body=help_answer(), purpose=TextDelivery.Purpose.HELP_ANSWER)
+        TextDelivery.objects.create(
+            provider_id="SMadmin", backend="file", to_number="+447911123456", purpose="message", encoding="GSM-7"
+        )
+        inbound_text_receive(provider_id="SMin1", from_number="+447911123456", to_number="+447700900000", body="Hi")
+        inbound_text_receive(provider_id="SMin2", from_number="+447911000999", to_number="+447700900000", body="STOP")
         yield
         transaction.set_rollback(True)
 

@@ -5,7 +5,8 @@ Four recruiters in two teams, of whom one per team ignores every prompt; one tea
 whatever is escalated to them, one who only answers the safety net's call for help. Sixty applications
 come in over the first fortnight and move through the stages as clients answer, slowly (two days to
 three weeks), sometimes with a promised date; some candidates paused automated email, one address
-bounces, two candidates asked not to be contacted. The month runs over the change to summer time in
+bounces, two candidates asked not to be contacted; some hear from us by text, some by email and text
+(texts written as files, the embedded mode's sender). The month runs over the change to summer time in
 London (28 March 2027) and Easter (Good Friday and Easter Monday are firm holidays).
 
 The clock steps every six hours, and also to every moment a step of the schedule or an email falls due
@@ -24,6 +25,7 @@ import time_machine
 from django.db.models import Min
 from django.test import override_settings
 
+from candidates.models import Candidate, TextConsent
 from notifications.models import OutboundMessage
 from notifications.services import digests, relay, sending
 from notifications.services.digests import digest_window_open
@@ -81,6 +83,8 @@ def plan_firm(rng: random.Random, recruiters: list) -> list[Plan]:
         if number in (11, 40):
             candidate["do_not_contact"] = True
             candidate["do_not_contact_reason"] = "Asked by phone"
+        if number % 9 in (4, 7):
+            candidate |= {"mobile": f"+4479111{number:05d}", "channel": "both" if number % 9 == 4 else "sms"}
         plan = Plan(arrives=arrives, owner=recruiters[number % len(recruiters)], candidate_kwargs=candidate)
         moment = arrives + timedelta(days=rng.uniform(1, 3))
         plan.moves.append((moment, Stage.SCREENING))
@@ -127,6 +131,8 @@ class Firm:
         for plan in self.plans:
             if plan.application is None and plan.arrives <= now:
                 candidate = CandidateFactory(owner=plan.owner, **plan.candidate_kwargs)
+                if candidate.mobile:
+                    TextConsent.objects.create(candidate=candidate, given=True, number=candidate.mobile, how="spoken")
                 job = JobFactory(owner=plan.owner)
                 plan.application = application_create(candidate=candidate, job=job, by=plan.owner)
             if plan.application is None:
@@ -251,7 +257,8 @@ def run_month(seed: int) -> Firm:
 
 
 @pytest.fixture
-def month(db, sent_tasks, settings):
+def month(db, sent_tasks, settings, tmp_path):
+    settings.INLOOP_SMS_BACKEND, settings.INLOOP_SMS_FILE_PATH = "file", str(tmp_path / "texts")
     settings.INLOOP_DIGEST_HOUR = 8
     settings.INLOOP_DIGEST_WINDOW_HOURS = 3
     with override_settings(TIME_ZONE="Europe/London"):
@@ -283,17 +290,36 @@ def test_a_month_of_a_small_firm_keeps_every_candidate_in_the_loop(month):
 
 
 def test_a_month_sends_each_candidate_at_most_one_automated_email_a_day(month):
-    per_day: dict[tuple[int, date], int] = defaultdict(int)
-    # One email per lead: the messages combined into it (combined_into) went in the same email.
+    per_day: dict[tuple[int, date, str], int] = defaultdict(int)
+    # One email (one text) per lead: the messages combined into it (combined_into) went in the same one.
     automated = OutboundMessage.objects.filter(
         status="sent", candidate__isnull=False, combined_into__isnull=True
     ).exclude(template_code__in=("personal", "status_link"))
-    for candidate_id, sent_at, zone in automated.values_list("candidate_id", "sent_at", "candidate__time_zone"):
-        per_day[(candidate_id, sent_at.astimezone(ZoneInfo(zone)).date())] += 1
+    rows = automated.values_list("candidate_id", "sent_at", "candidate__time_zone", "channel")
+    for candidate_id, sent_at, zone, channel in rows:
+        per_day[(candidate_id, sent_at.astimezone(ZoneInfo(zone)).date(), channel)] += 1
     assert max(per_day.values()) == 1
+
+
+def test_across_channels_a_candidate_gets_one_message_a_day(month):
+    """A candidate on email and texts gets a day's news once, as an email and a text carrying the same
+    messages; anyone else by one channel a day."""
+    sent: dict[tuple[int, date, str], set[str]] = defaultdict(set)
+    automated = OutboundMessage.objects.filter(status="sent", candidate__isnull=False).exclude(
+        template_code__in=("personal", "status_link", "digest")
+    )
+    rows = automated.values_list("candidate_id", "sent_at", "candidate__time_zone", "channel", "idempotency_key")
+    for candidate_id, sent_at, zone, channel, key in rows:
+        sent[(candidate_id, sent_at.astimezone(ZoneInfo(zone)).date(), channel)].add(key.removesuffix(":sms"))
+    assert {channel for _candidate, _day, channel in sent} == {"email", "sms"}
+    channel_of = dict(Candidate.objects.values_list("pk", "channel"))
+    for (candidate_id, day, channel), keys in sent.items():
+        other = sent.get((candidate_id, day, "sms" if channel == "email" else "email"))
+        if other is not None:
+            assert channel_of[candidate_id] == "both" and other == keys, (candidate_id, day)
 
 
 @pytest.mark.skipif(suite_on_sqlite(), reason="this run is the SQLite one")
 def test_the_month_holds_on_sqlite_too(tmp_path):
     """The same month on SQLite, the embedded default of `make run`, in a child pytest."""
-    assert pytest_on_sqlite(__file__, tmp_path, select="not sqlite_too") == 2
+    assert pytest_on_sqlite(__file__, tmp_path, select="not sqlite_too") == 3

@@ -124,3 +124,18 @@ def test_a_candidate_who_asked_not_to_be_contacted_prompts_nobody(application):
     application.candidate.save()
     contact, prompt = _reply(application)
     assert contact.pk and prompt is None
+
+
+def test_a_reply_by_text_is_a_text_on_the_timeline_owed_in_its_words(application):
+    with time_machine.travel(FRIDAY, tick=False):
+        contact, prompt = reply_record(
+            application=application,
+            at=FRIDAY,
+            summary="Reply by text message: when?",
+            automatic=False,
+            from_candidate=True,
+            channel=ContactEvent.Channel.SMS,
+        )
+    assert contact.channel == ContactEvent.Channel.SMS
+    assert prompt.detail == "The candidate replied to our text message. Please answer them."
+    assert _reply(application)[0].channel == ContactEvent.Channel.EMAIL

@@ -61,3 +61,28 @@ def test_figures_csv_export(client, recruiter):
     recruiter_rows = {row[1]: row for row in rows if row[0] == "recruiter"}
     assert set(recruiter_rows) == {recruiter.get_full_name(), "'=HYPERLINK(1)"}
     assert recruiter_rows[recruiter.get_full_name()][4] == "0.0"
+
+
+def test_figures_by_channel_and_replies_by_the_channel_they_came_by(client, recruiter):
+    from recruiting.models import ContactEvent
+    from recruiting.services.replies import reply_record
+
+    by_text = application_for(recruiter, days=12)
+    by_text.candidate.mobile, by_text.candidate.channel = "+447911123456", "sms"
+    by_text.candidate.save()
+    application_for(recruiter, days=0)
+    reply_record(
+        application=by_text,
+        at=timezone.now(),
+        summary="Reply by text message: hi",
+        automatic=False,
+        from_candidate=True,
+        channel=ContactEvent.Channel.SMS,
+    )
+    client.force_login(recruiter)
+    response = client.get(reverse("figures_by_channel"))
+    rows = {row["channel"]: row for row in response.context["by_channel"]["channels"]}
+    assert (rows["email"]["within_policy_percent"], rows["sms"]["within_policy_percent"]) == (100, 0)
+    assert rows["sms"]["name"] == "Text messages" and rows["sms"]["open_prompts"] == 1
+    assert response.context["by_channel"]["replies"] == {"email": 0, "sms": 1}
+    assert "1 by text" in response.content.decode()

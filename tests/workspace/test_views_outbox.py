@@ -279,7 +279,8 @@ def test_the_template_editor_has_one_text_box_and_previews_both_parts(client, le
 
     page = client.get(reverse("template_edit", args=["check_in"]))
 
-    assert list(page.context["form"].fields) == ["subject", "body_text"]
+    # One text box for the email (its HTML part is made from it), and the kind's short text message.
+    assert list(page.context["form"].fields) == ["subject", "body_text", "sms_body"]
     html = page.content.decode()
     assert 'name="body_html"' not in html
     assert "srcdoc=" in html and "sandbox" in html

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from candidates.models import Candidate
 from recruiting import selectors
 from recruiting.selectors.client_figures import CLIENT_FIGURE_COLUMNS, client_figures
 
@@ -31,6 +32,16 @@ def figures(request: HttpRequest) -> HttpResponse:
         "workspace/figures.html",
         {"figures": selectors.loop_figures(), "client_figures": client_figures()},
     )
+
+
+@login_required
+@require_GET
+def figures_by_channel(request: HttpRequest) -> HttpResponse:
+    """The figures by the channel candidates hear from us, each named as the candidate's page names it."""
+    figures = selectors.channel_figures()
+    for row in figures["channels"]:
+        row["name"] = Candidate.Channel(row["channel"]).label
+    return render(request, "workspace/figures_channels.html", {"by_channel": figures})
 
 
 def _csv_cell(value) -> object:

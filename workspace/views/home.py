@@ -60,11 +60,13 @@ def home(request: HttpRequest) -> HttpResponse:
             application.prompt and application.prompt.snoozed_until and application.prompt.snoozed_until > now
         )
     owed = page_of(ws.prompts_owed_for(recruiter_ids=mine, now=now), request, "owed_page")
-    replies = ws.latest_replies(
-        application_ids=[prompt.application_id for prompt in owed if prompt.reason == RecruiterPrompt.Reason.REPLY_OWED]
-    )
+    replied = [prompt.application_id for prompt in owed if prompt.reason == RecruiterPrompt.Reason.REPLY_OWED]
+    replies, texts = ws.latest_replies(application_ids=replied), ws.latest_text_replies(application_ids=replied)
     for prompt in owed:
-        prompt.reply = replies.get(prompt.application_id)
+        # The newest reply, an email or a text.
+        prompt.reply, prompt.text_reply = replies.get(prompt.application_id), texts.get(prompt.application_id)
+        if prompt.reply and prompt.text_reply and prompt.reply.received_at > prompt.text_reply.received_at:
+            prompt.text_reply = None
     context: dict[str, Any] = {
         "overdue": overdue,
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.services import freshness, stage_emails
+from notifications.services import channels, freshness, stage_emails
 from notifications.services import templates as template_services
 from recruiting import selectors, services
 from recruiting.models import ACTIVE_STAGES, Application, Job, Stage
@@ -103,7 +103,8 @@ def _move_preview(application: Application, to_stage: str, next_step_date: date 
     sent_at = stage_emails.stage_email_send_moment(application=application, to_stage=to_stage)
     fields = freshness.merge_fields_as_sent(after.moved, at=sent_at)
     preview = template_services.template_render(code=code, fields=fields)
-    return {"preview": (code, preview, note), **warnings}
+    text = channels.text_preview(application=after.moved, template_code=code, fields=fields)
+    return {"preview": (code, preview, note), "text": text, **warnings}
 
 
 def _date_or_none(value: str | None) -> date | None:

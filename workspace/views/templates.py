@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from notifications import rendering
 from notifications.models import MessageTemplate
+from notifications.services import channels
 from notifications.services import templates as template_services
 from recruiting.models import Application, Role
 from recruiting.permissions import role_of, team_member_ids
@@ -48,8 +49,10 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
     template = get_object_or_404(MessageTemplate, code=code)
     form = forms.TemplateEditForm(
         request.POST or None,
-        initial={"subject": template.subject, "body_text": template.body_text},
+        initial={"subject": template.subject, "body_text": template.body_text, "sms_body": template.sms_body},
     )
+    if template.code in channels.NOT_BY_TEXT:
+        del form.fields["sms_body"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ok, _ = call_service(
@@ -58,6 +61,8 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
                 template=template,
                 subject=data["subject"],
                 body_text=data["body_text"],
+                # A post without the box (or a kind without texts) leaves the text message as it is.
+                sms_body=data.get("sms_body") if "sms_body" in request.POST else None,
                 by=request.user,
             ),
         )
@@ -75,6 +80,7 @@ def template_edit(request: HttpRequest, code: str) -> HttpResponse:
             "application": application,
             "preview": preview,
             "problems": problems,
+            **_sms_preview(template, application, form.data or form.initial),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -97,6 +103,18 @@ def _template_preview(
     return preview, []
 
 
+def _sms_preview(template: MessageTemplate, application: Application | None, data) -> dict[str, Any]:
+    """The text message's preview: its text, encoding and segments, or what is wrong with it."""
+    sms_body = (data.get("sms_body") or "").strip()
+    if application is None or template.code in channels.NOT_BY_TEXT or not sms_body:
+        return {}
+    try:
+        text, size = channels.sms_preview(application=application, template_code=template.code, sms_body=sms_body)
+    except ValidationError as error:
+        return {"sms_problems": error.messages}
+    return {"sms_text": text, "sms_size": size}
+
+
 @login_required
 @require_POST
 def template_reset(request: HttpRequest, code: str) -> HttpResponse:
@@ -116,5 +134,11 @@ def template_preview(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "notifications/workspace/_template_preview.html",
-        {"preview": preview, "problems": problems, "application": application, "template": template},
+        {
+            "preview": preview,
+            "problems": problems,
+            "application": application,
+            "template": template,
+            **_sms_preview(template, application, request.POST),
+        },
     )

@@ -128,7 +128,9 @@ def test_a_reply_from_a_candidate_lands_on_the_timeline_owed_an_answer(client, f
     )
     contact = ContactEvent.objects.get(application=application)
     assert contact.direction == "inbound" and "Friday works for me" in contact.summary
-    assert RecruiterPrompt.objects.filter(application=application, reason=RecruiterPrompt.Reason.REPLY_OWED).exists()
+    assert contact.channel == ContactEvent.Channel.SMS
+    prompt = RecruiterPrompt.objects.get(application=application, reason=RecruiterPrompt.Reason.REPLY_OWED)
+    assert prompt.detail == "The candidate replied to our text message. Please answer them."
 
 
 def test_the_webhooks_answer_only_posts(client):

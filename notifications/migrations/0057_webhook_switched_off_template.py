@@ -18,7 +18,7 @@ def remove_webhook_switched_off(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0054_texts")]
+    dependencies = [("notifications", "0056_sms_templates")]
 
     operations = [
         migrations.AlterField(
