@@ -3,9 +3,10 @@ webhook events may name the person. The answers about an erased candidate are de
 run as new requests), and whatever is left loses the person's strings like every other app's tables.
 Subscribers of candidates.events (inloop/subscriptions.py)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from api.idempotency import idempotency_answers_erase
+from api.models import IdempotentAnswerCandidate
 from candidates.events import DataRightsPart
 from recruiting.personal_data import PersonalData, tables_sweep
 
@@ -20,3 +21,11 @@ def candidate_rows_erase(
 def personal_data_sweep(*, personal: PersonalData) -> int:
     """The person's strings replaced wherever left in the API's tables; how many rows changed."""
     return tables_sweep(app_label="api", personal=personal)
+
+
+def candidates_merge(*, keep_id: int, merge_id: int, folded: Mapping[int, int]) -> int:
+    """The kept answers that named the merged record now name the one kept (its erasure erases them)."""
+    links = IdempotentAnswerCandidate.objects.filter(candidate_id=merge_id)
+    kept = IdempotentAnswerCandidate.objects.filter(candidate_id=keep_id).values("answer_id")
+    links.filter(answer_id__in=kept).delete()
+    return links.update(candidate_id=keep_id)

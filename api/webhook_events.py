@@ -45,8 +45,8 @@ def _candidate_external_ids(candidate_ids) -> dict[int, str | None]:
 
 
 def messages_sent_record(*, messages: Sequence[OutboundMessage], at: datetime) -> None:
-    """message.sent for each message to a candidate the mail server accepted (digests to recruiters are not
-    the ATS's business)."""
+    """message.sent for each message to a candidate the mail server or the text provider accepted, with its
+    channel (digests to recruiters are not the ATS's business)."""
     to_candidates = [message for message in messages if message.candidate_id is not None]
     if not to_candidates or (listening := _listened("message.sent")) is None:
         return
@@ -58,6 +58,7 @@ def messages_sent_record(*, messages: Sequence[OutboundMessage], at: datetime) -
                 "message.sent",
                 {
                     "message_id": message.pk,
+                    "channel": message.channel,
                     "template": message.template_code,
                     "application_id": message.application_id,
                     "application_external_id": applications.get(message.application_id),

@@ -46,6 +46,7 @@ SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     candidate_events.CandidatesMerging: [
         notification_merge.messages_candidates_merge,
         text_rights.candidate_texts_merge,
+        api_rights.candidates_merge,
     ],
     # The ATS's webhooks for what the notifications and candidates apps publish (api/webhook_events.py):
     # messages the mail server accepted, an address that bounced or was complained about, and a

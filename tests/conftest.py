@@ -31,7 +31,8 @@ def _cache_as_the_database():
     are rolled back after it, so what the cache remembers of them (rate-limit counts, the candidate pages'
     POST limits included) goes, and the webhook
     subscriptions listening are none, as a running firm's warm cache would say (api.webhooks forgets them
-    whenever a subscription changes)."""
+    whenever a subscription changes through its services: a test that makes one otherwise, say with a
+    factory, must forget them too, or its events find nobody listening)."""
     from django.core.cache import cache
 
     from api.webhooks import LISTENING_CACHE_KEY

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from notifications.models import MessageTemplate, OutboundMessage
 from notifications.services import freshness
+from notifications.services.channels import text_key
 from notifications.services.outbox import WAITING, MessageDraft, messages_cancel_waiting, messages_create
 from recruiting.models import Application
 
@@ -37,6 +38,12 @@ def date_promised_notify(
     owner's profile."""
     if not tell_candidate:
         return None
+    if idempotency_key is not None:
+        # The same promise told twice (a form sent again, two posts at once): what it queued stands; the
+        # cancellation below must not take it for an earlier one.
+        queued = promise_message(idempotency_key=idempotency_key)
+        if queued is not None:
+            return queued
     earlier = OutboundMessage.objects.select_for_update().filter(
         application=application, template_code=MessageTemplate.Code.PROMISE, status__in=WAITING
     )
@@ -61,5 +68,7 @@ def date_promised_notify(
 
 
 def promise_message(*, idempotency_key: str) -> OutboundMessage | None:
-    """The email a promise made with `idempotency_key` queued, if it told the candidate."""
-    return OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    """The message a promise made with `idempotency_key` queued (its email, else its text), if it told the
+    candidate."""
+    keys = [idempotency_key, text_key(idempotency_key)]
+    return OutboundMessage.objects.filter(idempotency_key__in=keys).order_by("pk").first()

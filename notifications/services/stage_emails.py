@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
+from notifications.services import channels
 from notifications.services.outbox import (
     WAITING,
     MessageDraft,
@@ -218,6 +219,10 @@ def stage_template_code(*, application: Application, to_stage: str) -> tuple[str
     decision = stage_email_decision(application=application, from_stage=application.stage, to_stage=to_stage)
     if decision.code is None or decision.cancel_reason:
         return None, decision.note
+    text = channels.text_preview(application=application, template_code=decision.code)
+    if text is not None and text[2]:
+        # It goes by text instead of email: the email's suppressions do not apply.
+        return decision.code, decision.note
     reason = suppression_reason(candidate=application.candidate, to_address=application.candidate.email, automated=True)
     if reason:
         return decision.code, f"{decision.note} It will not be sent, though: {reason}"

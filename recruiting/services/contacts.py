@@ -38,23 +38,10 @@ def contact_log(
     Telling also spends a promised next-step date, on, before or after that date
     (docs/rules.md#promised-date is met): the next update then follows the stage's limit from this contact,
     unless the recruiter gives a new date (`next_step_date`), which becomes the promise. Messages the outbox
-    sent are recorded by
-    contact_log_messages_sent, a group at a time.
+    sent are recorded by contact_log_messages_sent, a group at a time.
     """
-    now = timezone.now()
-    at = at or now
-    if timezone.is_naive(at):
-        # A moment without its offset is no moment: which zone was meant cannot be guessed.
-        raise ValidationError({"at": "Give the moment with its time zone offset, e.g. 2026-12-07T10:00:00Z."})
-    if at > now:
-        raise ValidationError({"at": "A contact cannot be logged in the future."})
-    if next_step_date is not None:
-        if direction != ContactEvent.Direction.OUTBOUND:
-            raise ValidationError({"next_step_date": "Only a date given to the candidate is a promise."})
-        try:
-            validate_coming_date(next_step_date, what="promised next-step date")
-        except ValidationError as error:
-            raise ValidationError({"next_step_date": error.messages}) from error
+    at = _contact_moment(at)
+    _promise_check(direction, next_step_date)
     application = (
         Application.objects.select_for_update(of=("self", "candidate"))
         .select_related("candidate", "job")
@@ -67,16 +54,7 @@ def contact_log(
     contact.full_clean(validate_unique=False)
     contact.save()
     if contact.informs_candidate:
-        newest = application.last_informed_at is None or at > application.last_informed_at
-        if newest:
-            application.last_informed_at = at
-        # A contact logged late, older than the latest news, spends no promise made since; a date given
-        # in it is still the promise.
-        if newest or next_step_date is not None:
-            application.promised_next_step_date = next_step_date
-        application.save(update_fields=["last_informed_at", "promised_next_step_date"])
-        application_clock_recompute(application=application)
-        prompts.prompts_resolve_on_contacts(contacts=[contact])
+        _application_told(application, contact, next_step_date)
     audit_log_record(
         actor=by,
         action="contact.log",
@@ -89,6 +67,43 @@ def contact_log(
         },
     )
     return contact
+
+
+def _contact_moment(at: datetime | None) -> datetime:
+    """When a contact happened: now unless given, never in the future, never without its offset."""
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        # A moment without its offset is no moment: which zone was meant cannot be guessed.
+        raise ValidationError({"at": "Give the moment with its time zone offset, e.g. 2026-12-07T10:00:00Z."})
+    if at > now:
+        raise ValidationError({"at": "A contact cannot be logged in the future."})
+    return at
+
+
+def _promise_check(direction: str, next_step_date: date | None) -> None:
+    if next_step_date is None:
+        return
+    if direction != ContactEvent.Direction.OUTBOUND:
+        raise ValidationError({"next_step_date": "Only a date given to the candidate is a promise."})
+    try:
+        validate_coming_date(next_step_date, what="promised next-step date")
+    except ValidationError as error:
+        raise ValidationError({"next_step_date": error.messages}) from error
+
+
+def _application_told(application: Application, contact: ContactEvent, next_step_date: date | None) -> None:
+    """The candidate was told something: their clock restarts from it and the prompts it answers close."""
+    newest = application.last_informed_at is None or contact.at > application.last_informed_at
+    if newest:
+        application.last_informed_at = contact.at
+    # A contact logged late, older than the latest news, spends no promise made since; a date given in it
+    # is still the promise.
+    if newest or next_step_date is not None:
+        application.promised_next_step_date = next_step_date
+    application.save(update_fields=["last_informed_at", "promised_next_step_date"])
+    application_clock_recompute(application=application)
+    prompts.prompts_resolve_on_contacts(contacts=[contact])
 
 
 class MessageSent(NamedTuple):

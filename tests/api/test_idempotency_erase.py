@@ -5,6 +5,9 @@ import pytest
 
 from api.idempotency import idempotency_answers_erase
 from api.models import IdempotentAnswerCandidate, IdempotentRequest
+from candidates.models import Candidate
+from candidates.services.data_rights import candidate_erase
+from candidates.services.merge import candidates_merge
 from recruiting.models import Stage
 from tests.factories import ApplicationFactory, CandidateFactory
 
@@ -36,3 +39,19 @@ def test_answers_about_a_candidate_are_linked_and_erased_with_them(api_for, recr
     assert idempotency_answers_erase(candidate_ids=[ines]) == 2
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["move-other"]
     assert all(b"ines@mail.example" not in bytes(answer.body) for answer in IdempotentRequest.objects.all())
+
+
+def test_a_merge_moves_the_answers_to_the_record_kept_and_its_erasure_erases_them(api_for, recruiter, admin_user):
+    api = api_for(recruiter)
+    keep = CandidateFactory(owner=recruiter, email="kept@mail.example")
+    duplicate = api.post(
+        "/candidates",
+        {"first_name": "Ines", "last_name": "Silva", "email": "ines.other@mail.example"},
+        headers={"Idempotency-Key": "make-duplicate"},
+    ).json()["id"]
+    candidates_merge(keep=keep, merge=Candidate.objects.get(pk=duplicate), by=admin_user)
+    assert list(IdempotentAnswerCandidate.objects.values_list("answer__key", "candidate_id")) == [
+        ("make-duplicate", keep.pk)
+    ]
+    candidate_erase(candidate=keep, by=admin_user)
+    assert not IdempotentRequest.objects.filter(key="make-duplicate").exists()

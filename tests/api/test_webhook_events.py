@@ -62,6 +62,7 @@ def test_a_message_recorded_sent_is_reported_with_its_ids(subscribed):
     assert event.event_type == "message.sent"
     assert event.payload | {"sent_at": None} == {
         "message_id": message.pk,
+        "channel": "email",
         "template": "screening",
         "application_id": message.application_id,
         "application_external_id": "A-1",

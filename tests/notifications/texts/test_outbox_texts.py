@@ -14,8 +14,9 @@ from candidates.services.texts import candidate_texts_set
 from notifications.models import MessageTemplate, OutboundMessage, TextDelivery
 from notifications.services import sending
 from notifications.services.outbox import MessageDraft, messages_create
+from notifications.services.promises import promise_message
 from recruiting.models import ContactEvent, RecruiterPrompt, Stage
-from recruiting.services import application_move
+from recruiting.services import application_move, application_promise
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +245,21 @@ def test_an_undelivered_callback_before_the_text_is_recorded_still_untells_it(
     assert (delivery.status, delivery.message_id, delivery.to_number) == ("undelivered", message.pk, NUMBER)
     assert ContactEvent.objects.get(message=message).delivered is False
     assert RecruiterPrompt.objects.filter(message=message, reason=RecruiterPrompt.Reason.DELIVERY_FAILED).exists()
+
+
+def test_a_promise_told_twice_to_a_candidate_on_texts_keeps_its_one_text(wednesday_morning):
+    """The same promise (one idempotency key) told twice queues one text and never cancels it."""
+    application = texting("sms", stage=Stage.INTERVIEWING)
+    promised = dt.date(2026, 3, 20)
+    for _ in range(2):
+        application_promise(
+            application=application,
+            next_step_date=promised,
+            by=application.owner,
+            note="After the panel",
+            tell_candidate=True,
+            idempotency_key="promise:form-1",
+        )
+    [text] = OutboundMessage.objects.filter(application=application, template_code=MessageTemplate.Code.PROMISE)
+    assert text.channel == "sms" and text.status == Status.HELD
+    assert promise_message(idempotency_key="promise:form-1") == text
