@@ -28,7 +28,7 @@ from notifications import rendering
 from notifications.backends import HandoverWithdrawn, Phase
 from notifications.models import MessageAttempt, MessageTemplate, OutboundMessage
 from notifications.services import channels, daily, freshness, texts_outbox
-from notifications.services.handover import HandoverMark, classify_send_error, mark_handover  # noqa: F401 (re-exported)
+from notifications.services.handover import HandoverMark, classify_send_error
 from notifications.services.outbox import (
     LATE_AFTER,
     ON_REQUEST,

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import MessageAttempt, OutboundMessage
+from notifications.services import handover, recording, sending
 from notifications.services import messages as message_services
-from notifications.services import recording, sending
 from notifications.services import relay as relay_services
 from recruiting.models import ContactEvent, Stage
 from recruiting.services import application_move
@@ -150,7 +150,7 @@ def test_a_combined_email_shares_one_hand_over_and_the_relay_makes_all_of_it_unk
     loaded = list(OutboundMessage.objects.filter(pk__in=ids).select_related("candidate").order_by("pk"))
     emails = sending.daily.group_by_candidate(loaded)
     sending.daily.members_mark(emails)
-    assert sending.mark_handover(messages[0].pk, "w")  # the worker dies with the email on the wire
+    assert handover.mark_handover(messages[0].pk, "w")  # the worker dies with the email on the wire
     assert OutboundMessage.objects.filter(pk__in=ids, handover_at__isnull=False).count() == 3
     wednesday_morning.shift(dt.timedelta(minutes=10))
 

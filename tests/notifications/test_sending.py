@@ -273,7 +273,7 @@ def test_the_relay_requeues_rows_never_handed_over_and_marks_the_others_unknown(
     untouched, in_flight = due_message(), due_message()
     claimed = sending.claim(worker="dead", limit=10, now=timezone.now(), message_id=None, report=sending.SendReport())
     assert sorted(claimed) == sorted([untouched.pk, in_flight.pk])
-    assert sending.mark_handover(in_flight.pk, "dead")
+    assert handover.mark_handover(in_flight.pk, "dead")
     wednesday_morning.shift(dt.timedelta(minutes=4))
     assert relay_services.messages_relay().requeued == 0  # leases still running
     wednesday_morning.shift(dt.timedelta(minutes=2))
@@ -431,7 +431,7 @@ def test_an_address_suppressed_after_queueing_is_caught_whatever_its_case_F9():
 def test_a_message_given_up_as_unknown_that_turns_out_sent_is_recorded_sent(wednesday_morning):
     message = due_message()
     ids = sending.claim(worker="slow", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending.mark_handover(message.pk, "slow")
+    assert handover.mark_handover(message.pk, "slow")
     wednesday_morning.shift(dt.timedelta(minutes=6))
     assert relay_services.messages_relay().unknown == 1
     recording.record_sent_many([reload(message)], worker="slow")
@@ -622,8 +622,8 @@ def test_a_recorded_message_is_never_recorded_twice_by_a_late_worker_or_the_rela
 ):
     first, second = due_message(), due_message()
     sending.claim(worker="slow", limit=2, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending.mark_handover(first.pk, "slow")
-    assert sending.mark_handover(second.pk, "slow", accepted=first.pk)  # the first was accepted
+    assert handover.mark_handover(first.pk, "slow")
+    assert handover.mark_handover(second.pk, "slow", accepted=first.pk)  # the first was accepted
     wednesday_morning.shift(dt.timedelta(minutes=6))
     relay = relay_services.messages_relay()
     assert (relay.sent, relay.unknown) == (1, 1)

@@ -13,8 +13,8 @@ from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+from notifications.services import handover, recording, sending, stage_emails
 from notifications.services import messages as message_services
-from notifications.services import recording, sending, stage_emails
 from notifications.services import relay as relay_services
 from recruiting.models import Application, ContactEvent, Stage
 from recruiting.services import MessageSent, application_create, application_move, contact_log_messages_sent, prompts
@@ -52,7 +52,7 @@ def test_send_now_on_a_message_accepted_but_not_yet_recorded_is_refused_and_it_g
     OutboundMessage.objects.filter(pk=message.pk).update(send_after=timezone.now())  # the hold ends
     # A worker claims it, marks the hand-over, and the server accepts it; it waits in the worker's group.
     sending.claim(worker="w1", limit=1, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending.mark_handover(message.pk, "w1")
+    assert handover.mark_handover(message.pk, "w1")
     held_by_w1 = OutboundMessage.objects.select_related("candidate", "application__owner").get(pk=message.pk)
     mailers.default.send_messages([sending._email_for(held_by_w1)])
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from candidates.services.texts import candidate_texts_set
 from notifications.models import MessageAttempt, OutboundMessage, TextDelivery
-from notifications.services import relay, sending
+from notifications.services import handover, relay, sending
 from recruiting.models import ContactEvent, RecruiterPrompt, Stage
 from recruiting.services import application_move
 from tests.factories import ApplicationFactory
@@ -90,7 +90,7 @@ def test_a_text_handed_over_without_an_answer_is_unknown_and_never_sent_again(
 
 def test_a_worker_gone_after_the_hand_over_mark_leaves_the_text_unknown(text_owed, wednesday_morning, fake_twilio):
     sending.claim(worker="gone", limit=10, now=timezone.now(), message_id=None, report=sending.SendReport())
-    assert sending.mark_handover(text_owed.pk, "gone")  # then the worker died before the text went
+    assert handover.mark_handover(text_owed.pk, "gone")  # then the worker died before the text went
     wednesday_morning.shift(dt.timedelta(hours=1))
     relay.messages_relay()
     text_owed.refresh_from_db()
