@@ -214,17 +214,19 @@ def _stage_email_decide(
     return StageEmail(code, hold, note=note)
 
 
+def _goes_by_text_instead(application: Application, code: str) -> bool:
+    """The message goes by text instead of email (the email's suppressions then do not apply)."""
+    text = channels.text_preview(application=application, template_code=code)
+    return text is not None and text[2]
+
+
 def stage_template_code(*, application: Application, to_stage: str) -> tuple[str | None, str]:
     """For the move form: the template a move would send now (None when nothing goes), and why."""
     decision = stage_email_decision(application=application, from_stage=application.stage, to_stage=to_stage)
     if decision.code is None or decision.cancel_reason:
         return None, decision.note
-    text = channels.text_preview(application=application, template_code=decision.code)
-    if text is not None and text[2]:
-        # It goes by text instead of email: the email's suppressions do not apply.
-        return decision.code, decision.note
     reason = suppression_reason(candidate=application.candidate, to_address=application.candidate.email, automated=True)
-    if reason:
+    if reason and not _goes_by_text_instead(application, decision.code):
         return decision.code, f"{decision.note} It will not be sent, though: {reason}"
     return decision.code, decision.note
 
