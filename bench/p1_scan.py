@@ -204,8 +204,12 @@ def scan_once() -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from api.webhooks import subscriptions_listening
     from recruiting.services.scan import prompts_scan_overdue
 
+    # The webhook subscriptions are read once and kept in the cache for five minutes whatever the data size;
+    # read here, so that a run that happens to fall on their refresh does not count that one query.
+    subscriptions_listening()
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
         result = prompts_scan_overdue()

@@ -92,15 +92,27 @@ class RecruiterPrompt(models.Model):
     # application's escalate_at, which follows its clock).
     escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The two optional keys are indexed only where set (the indexes below): most prompts have neither, and
+    # the overdue scan opens thousands at once, each paying for every index it enters.
     escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalations",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=300, blank=True)
     # The email the prompt is about (one that bounced or whose outcome is unknown), or the check-in queued
     # to settle it.
     message = models.ForeignKey(
-        "notifications.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "notifications.OutboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -115,6 +127,10 @@ class RecruiterPrompt(models.Model):
         ]
         indexes = [
             models.Index(fields=["recruiter", "due_at"], condition=Q(resolved_at__isnull=True), name="prompt_open_idx"),
+            models.Index(
+                fields=["escalated_to"], condition=Q(escalated_to__isnull=False), name="prompt_escalated_to_idx"
+            ),
+            models.Index(fields=["message"], condition=Q(message__isnull=False), name="prompt_message_idx"),
             # The scan's escalation pass reads only open, not yet escalated prompts of the reasons that escalate.
             models.Index(
                 fields=["due_at"],
