@@ -2,11 +2,12 @@
 docs/rules.md#many-jobs and the stage policies), and writing it.
 
 The pipeline publishes every batch of stage changes as the event recruiting.events.ApplicationsMoved, inside the
-move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to it.
+move's transaction; inloop/subscriptions.py subscribes stage_changes_written (stage_changes_notify on
+changes just written) to it.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -246,9 +247,12 @@ class _StageChangeFacts:
     candidates' other applications are seen in their new stages.
     """
 
-    def __init__(self, stage_changes: list[StageChange], holidays: frozenset | None) -> None:
+    def __init__(
+        self, stage_changes: list[StageChange], holidays: frozenset | None, policy_rows: Mapping | None = None
+    ) -> None:
         self._stage_changes = stage_changes
         self._holidays = holidays
+        self._policy_rows = policy_rows
 
     @cached_property
     def holidays(self) -> frozenset:
@@ -265,7 +269,9 @@ class _StageChangeFacts:
         )
 
     @cached_property
-    def policy_rows(self) -> dict[str, StagePolicy]:
+    def policy_rows(self) -> Mapping[str, StagePolicy]:
+        if self._policy_rows is not None:
+            return self._policy_rows
         to_stages = {change.to_stage for change in self._stage_changes}
         return {row.stage: row for row in StagePolicy.objects.filter(stage__in=to_stages)}
 
@@ -312,9 +318,16 @@ class _StageChangeFacts:
         )
 
 
-@transaction.atomic
+# Inside the pipeline's transaction (a savepoint would add two statements to every move and protect
+# nothing: an error here undoes the move too); its own when called alone.
+@transaction.atomic(savepoint=False)
 def stage_changes_notify(
-    *, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset | None = None
+    *,
+    stage_changes: Sequence[StageChange],
+    by: User | None,
+    holidays: frozenset | None = None,
+    policy_rows: Mapping[str, StagePolicy] | None = None,
+    keys_new: bool = False,
 ) -> list[OutboundMessage | None]:
     """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
 
@@ -328,12 +341,15 @@ def stage_changes_notify(
     "reached the client", offers and live applications elsewhere, policies, templates, suppressions,
     holidays) is read once, and messages and audit rows are written in bulk. The changes are
     expected on distinct applications, each loaded with its candidate, job, client, owner and owner's
-    profile (the emails are written from them); `holidays` are the firm's, when the caller has them.
+    profile (the emails are written from them); `holidays` are the firm's and `policy_rows` every stage's
+    policy row (selectors.stage_policy_rows), when the caller has them. `keys_new` when the stage
+    changes were written in this transaction, so that no message can have their keys yet
+    (stage_changes_written; outbox.messages_create's keys_new).
     """
     changes = list(stage_changes)
     if not changes:
         return []
-    facts = _StageChangeFacts(changes, holidays)
+    facts = _StageChangeFacts(changes, holidays, policy_rows)
     _messages_cancel_superseded(stage_changes=changes, by=by)
     offers = [change.application for change in changes if change.to_stage in OFFER_STAGES]
     if offers:
@@ -361,6 +377,20 @@ def stage_changes_notify(
         )
     if not drafts:
         return [None] * len(changes)
-    messages = messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays)
+    messages = messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays, keys_new=keys_new)
     written = dict(zip(drafts, messages, strict=True))
     return [written.get(change.pk) for change in changes]
+
+
+def stage_changes_written(
+    *,
+    stage_changes: Sequence[StageChange],
+    by: User | None,
+    holidays: frozenset | None = None,
+    policy_rows: Mapping[str, StagePolicy] | None = None,
+) -> list[OutboundMessage | None]:
+    """Subscribed to recruiting.events.ApplicationsMoved, which the pipeline publishes as it writes the
+    stage changes, in their transaction: stage_changes_notify on changes no message can name yet."""
+    return stage_changes_notify(
+        stage_changes=stage_changes, by=by, holidays=holidays, policy_rows=policy_rows, keys_new=True
+    )
