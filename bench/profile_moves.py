@@ -2,7 +2,8 @@
 
 P3's firm at `--applications` (bench/support_data.py) and an admin's key, as in P8; `--moves` active
 applications moved one stage forward in this process through POST /api/v1/applications/{id}/move
-(Django's test client: the whole middleware stack, the real database), after a few to warm up. Prints
+(Django's test client: the whole middleware stack, the real database, the cache in a Redis of its
+own), after a few to warm up. Prints
 the SQL statements a move (and one move's statements), this process's CPU a move, and the top functions
 by cumulative time and by own time.
 
@@ -17,7 +18,7 @@ import pstats
 import sys
 import time
 
-from bench.support import django_start
+from bench.support import django_start, private_redis
 
 WARM_UP = 5
 
@@ -39,7 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-profile", action="store_true", help="only count (statements, CPU and wall clock)")
     arguments = parser.parse_args(argv)
-    django_start("movesprofile", extra_env={"DJANGO_ALLOWED_HOSTS": "testserver", "INLOOP_API_RATE_LIMIT": "100000000"})
+    with private_redis() as cache_url:
+        django_start(
+            "movesprofile",
+            extra_env={
+                "DJANGO_ALLOWED_HOSTS": "testserver",
+                "INLOOP_API_RATE_LIMIT": "100000000",
+                "CACHE_URL": cache_url,  # as in production and P8
+            },
+        )
+        return _run(arguments)
+
+
+def _run(arguments) -> int:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from notifications import rendering
@@ -261,12 +262,31 @@ class _StageChangeFacts:
     @cached_property
     def reached_client(self) -> set[int]:
         """The applications (ids) that ever entered a stage in which the client sees the candidate."""
-        return set(
-            StageChange.objects.filter(
-                application__in=[change.application_id for change in self._stage_changes],
-                to_stage__in=SUBMITTED_STAGES,
-            ).values_list("application_id", flat=True)
+        return self._applications[0]
+
+    @cached_property
+    def _applications(self) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+        """reached_client and _live_or_placed in one query: the moved applications and the candidates'
+        applications still in the pipeline or placed, each with whether it ever reached the client."""
+        moved = {change.application_id for change in self._stage_changes}
+        live = (*ACTIVE_STAGES, Stage.PLACED)
+        rows = (
+            Application.objects.filter(
+                Q(candidate_id__in={change.application.candidate_id for change in self._stage_changes}, stage__in=live)
+                | Q(pk__in=moved)
+            )
+            .annotate(
+                reached=Exists(StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES))
+            )
+            .values_list("candidate_id", "pk", "stage", "reached")
         )
+        reached, found = set(), defaultdict(list)
+        for candidate_id, pk, stage, ever_reached in rows:
+            if ever_reached and pk in moved:
+                reached.add(pk)
+            if stage in live:
+                found[candidate_id].append((pk, stage))
+        return reached, found
 
     @cached_property
     def policy_rows(self) -> Mapping[str, StagePolicy]:
@@ -278,14 +298,7 @@ class _StageChangeFacts:
     @cached_property
     def _live_or_placed(self) -> dict[int, list[tuple[int, str]]]:
         """Per candidate, their applications still in the pipeline or placed: (id, stage)."""
-        found: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        rows = Application.objects.filter(
-            candidate_id__in={change.application.candidate_id for change in self._stage_changes},
-            stage__in=(*ACTIVE_STAGES, Stage.PLACED),
-        ).values_list("candidate_id", "pk", "stage")
-        for candidate_id, pk, stage in rows:
-            found[candidate_id].append((pk, stage))
-        return found
+        return self._applications[1]
 
     def holds_offer_elsewhere(self, application: Application) -> bool:
         return any(
