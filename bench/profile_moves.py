@@ -7,7 +7,7 @@ own), after a few to warm up. Prints
 the SQL statements a move (and one move's statements), this process's CPU a move, and the top functions
 by cumulative time and by own time.
 
-    .venv/bin/python -m bench.profile_moves [--applications N] [--moves N] [--top N] [--no-profile]
+    .venv/bin/python -m bench.profile_moves [--applications N] [--moves N] [--top N] [--no-profile] [--cpu]
 """
 
 import argparse
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-profile", action="store_true", help="only count (statements, CPU and wall clock)")
+    parser.add_argument("--cpu", action="store_true", help="profile this process's CPU time, not the wall clock")
     arguments = parser.parse_args(argv)
     with private_redis() as cache_url:
         django_start(
@@ -80,7 +81,7 @@ def _run(arguments) -> int:
     one = []
     with connection.execute_wrapper(lambda execute, sql, *rest: one.append(sql) or execute(sql, *rest)):
         _move(client, headers, *moves[0])
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time) if arguments.cpu else cProfile.Profile()
     if arguments.no_profile:
         profile.enable = profile.disable = lambda: None
     statements = []
