@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from api.auth import writing
@@ -247,18 +247,23 @@ def applications_upsert(request: HttpRequest, external_id: str, payload: Applica
 @router.post("/applications/{int:pk}/move", response={200: ApplicationOut, **PROBLEMS}, tags=["applications"])
 def applications_move(request: HttpRequest, pk: int, payload: MoveIn):
     """Move to another stage, as the job board's move does: the candidate's email held for review, the
-    clock recomputed, prompts settled or opened, an audit row naming the key."""
-    application = get_or_404(_applications(), pk=pk)
-    with writing(request):
-        services.application_move(
-            application=application,
-            to_stage=payload.stage,
-            by=request.user,
-            note=payload.note,
-            next_step_date=payload.next_step_date,
-            notify=payload.notify,
-        )
-    return _applications().get(pk=pk)
+    clock recomputed, prompts settled or opened, an audit row naming the key.
+
+    The service finds and locks the application itself, and the answer is its row as the move wrote it
+    (updated_at returned by the update): one transaction, no read before or after."""
+    try:
+        with writing(request, atomic=False):
+            stage_change = services.application_move(
+                application=Application(pk=pk),
+                to_stage=payload.stage,
+                by=request.user,
+                note=payload.note,
+                next_step_date=payload.next_step_date,
+                notify=payload.notify,
+            )
+    except Application.DoesNotExist:
+        raise Http404(f"No {Application._meta.verbose_name} has this id.") from None
+    return stage_change.application
 
 
 @router.post("/applications/{int:pk}/contacts", response={201: ContactOut, **PROBLEMS}, tags=["applications"])

@@ -2,7 +2,7 @@
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
 from django.db import transaction
@@ -60,9 +60,10 @@ class ApiKeyAuth(HttpBearer):
 
 
 @contextmanager
-def writing(request: HttpRequest) -> Iterator[None]:
+def writing(request: HttpRequest, *, atomic: bool = True) -> Iterator[None]:
     """One write of the API: atomic (a create and its external id commit together), and every audit row
-    written in it names the key it came through."""
+    written in it names the key it came through. `atomic=False` for a write that is one service call,
+    atomic by itself: its transaction is the request's then, without a savepoint inside another."""
     api_key: ApiKey = request.auth
-    with transaction.atomic(), audit_context(api_key=api_key.label):
+    with transaction.atomic() if atomic else nullcontext(), audit_context(api_key=api_key.label):
         yield

@@ -22,7 +22,7 @@ import secrets
 import socket
 import ssl
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -39,7 +39,7 @@ from api.events import WebhookSubscriptionSwitchedOff
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from recruiting import events as pipeline_events
 from recruiting.audit import audit_log_record
-from recruiting.models import StageChange
+from recruiting.models import StageChange, StagePolicy
 from recruiting.permissions import ensure_admin
 from recruiting.ratelimit import lossy_delete, lossy_get, lossy_set
 from recruiting.task_calls import TaskCall, enqueue_on_commit
@@ -227,7 +227,13 @@ def events_record(
     return rows
 
 
-def stage_changes_record(*, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset[date] | None):
+def stage_changes_record(
+    *,
+    stage_changes: Sequence[StageChange],
+    by: User | None,
+    holidays: frozenset[date] | None,
+    policy_rows: Mapping[str, StagePolicy] | None = None,
+):
     """Subscribed to recruiting.events.ApplicationsMoved: application.created / application.moved for each stage
     change."""
     events = []

@@ -21,7 +21,7 @@ from recruiting import events
 
 SUBSCRIPTIONS: dict[type, list[events.Subscriber]] = {
     # A stage change owes the candidate a message (when the stage's policy says so) and the ATS a webhook.
-    events.ApplicationsMoved: [stage_emails.stage_changes_notify, webhooks.stage_changes_record],
+    events.ApplicationsMoved: [stage_emails.stage_changes_written, webhooks.stage_changes_record],
     # The safety net's message to a candidate left silent too long.
     events.SafetyNetsDue: [safety_net.safety_nets_write],
     # A hiring manager chased for an answer that is due.

@@ -17,17 +17,19 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from recruiting.models import Application, ClientAnswer, ContactEvent, StageChange
+from recruiting.models import Application, ClientAnswer, ContactEvent, StageChange, StagePolicy
 
 
 @dataclass(frozen=True)
 class ApplicationsMoved:
     """Stage changes written together (an application added is a change into NEW), by `by` (None: the
-    system); `holidays` as the mover read them, None when not read yet."""
+    system); `holidays` and every stage's policy row (selectors.stage_policy_rows) as the mover read
+    them, None when not read yet: a subscriber reads them again only then."""
 
     stage_changes: Sequence[StageChange]
     by: AbstractBaseUser | None
     holidays: frozenset[date] | None
+    policy_rows: Mapping[str, StagePolicy] | None = None
 
 
 @dataclass(frozen=True)

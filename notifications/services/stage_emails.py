@@ -2,17 +2,19 @@
 docs/rules.md#many-jobs and the stage policies), and writing it.
 
 The pipeline publishes every batch of stage changes as the event recruiting.events.ApplicationsMoved, inside the
-move's transaction; inloop/subscriptions.py subscribes stage_changes_notify to it.
+move's transaction; inloop/subscriptions.py subscribes stage_changes_written (stage_changes_notify on
+changes just written) to it.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from notifications import rendering
@@ -246,9 +248,12 @@ class _StageChangeFacts:
     candidates' other applications are seen in their new stages.
     """
 
-    def __init__(self, stage_changes: list[StageChange], holidays: frozenset | None) -> None:
+    def __init__(
+        self, stage_changes: list[StageChange], holidays: frozenset | None, policy_rows: Mapping | None = None
+    ) -> None:
         self._stage_changes = stage_changes
         self._holidays = holidays
+        self._policy_rows = policy_rows
 
     @cached_property
     def holidays(self) -> frozenset:
@@ -257,29 +262,43 @@ class _StageChangeFacts:
     @cached_property
     def reached_client(self) -> set[int]:
         """The applications (ids) that ever entered a stage in which the client sees the candidate."""
-        return set(
-            StageChange.objects.filter(
-                application__in=[change.application_id for change in self._stage_changes],
-                to_stage__in=SUBMITTED_STAGES,
-            ).values_list("application_id", flat=True)
-        )
+        return self._applications[0]
 
     @cached_property
-    def policy_rows(self) -> dict[str, StagePolicy]:
+    def _applications(self) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+        """reached_client and _live_or_placed in one query: the moved applications and the candidates'
+        applications still in the pipeline or placed, each with whether it ever reached the client."""
+        moved = {change.application_id for change in self._stage_changes}
+        live = (*ACTIVE_STAGES, Stage.PLACED)
+        rows = (
+            Application.objects.filter(
+                Q(candidate_id__in={change.application.candidate_id for change in self._stage_changes}, stage__in=live)
+                | Q(pk__in=moved)
+            )
+            .annotate(
+                reached=Exists(StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES))
+            )
+            .values_list("candidate_id", "pk", "stage", "reached")
+        )
+        reached, found = set(), defaultdict(list)
+        for candidate_id, pk, stage, ever_reached in rows:
+            if ever_reached and pk in moved:
+                reached.add(pk)
+            if stage in live:
+                found[candidate_id].append((pk, stage))
+        return reached, found
+
+    @cached_property
+    def policy_rows(self) -> Mapping[str, StagePolicy]:
+        if self._policy_rows is not None:
+            return self._policy_rows
         to_stages = {change.to_stage for change in self._stage_changes}
         return {row.stage: row for row in StagePolicy.objects.filter(stage__in=to_stages)}
 
     @cached_property
     def _live_or_placed(self) -> dict[int, list[tuple[int, str]]]:
         """Per candidate, their applications still in the pipeline or placed: (id, stage)."""
-        found: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        rows = Application.objects.filter(
-            candidate_id__in={change.application.candidate_id for change in self._stage_changes},
-            stage__in=(*ACTIVE_STAGES, Stage.PLACED),
-        ).values_list("candidate_id", "pk", "stage")
-        for candidate_id, pk, stage in rows:
-            found[candidate_id].append((pk, stage))
-        return found
+        return self._applications[1]
 
     def holds_offer_elsewhere(self, application: Application) -> bool:
         return any(
@@ -312,9 +331,16 @@ class _StageChangeFacts:
         )
 
 
-@transaction.atomic
+# Inside the pipeline's transaction (a savepoint would add two statements to every move and protect
+# nothing: an error here undoes the move too); its own when called alone.
+@transaction.atomic(savepoint=False)
 def stage_changes_notify(
-    *, stage_changes: Sequence[StageChange], by: User | None, holidays: frozenset | None = None
+    *,
+    stage_changes: Sequence[StageChange],
+    by: User | None,
+    holidays: frozenset | None = None,
+    policy_rows: Mapping[str, StagePolicy] | None = None,
+    keys_new: bool = False,
 ) -> list[OutboundMessage | None]:
     """What a batch of stage changes owes, inside the pipeline's transaction; one result per change.
 
@@ -328,12 +354,15 @@ def stage_changes_notify(
     "reached the client", offers and live applications elsewhere, policies, templates, suppressions,
     holidays) is read once, and messages and audit rows are written in bulk. The changes are
     expected on distinct applications, each loaded with its candidate, job, client, owner and owner's
-    profile (the emails are written from them); `holidays` are the firm's, when the caller has them.
+    profile (the emails are written from them); `holidays` are the firm's and `policy_rows` every stage's
+    policy row (selectors.stage_policy_rows), when the caller has them. `keys_new` when the stage
+    changes were written in this transaction, so that no message can have their keys yet
+    (stage_changes_written; outbox.messages_create's keys_new).
     """
     changes = list(stage_changes)
     if not changes:
         return []
-    facts = _StageChangeFacts(changes, holidays)
+    facts = _StageChangeFacts(changes, holidays, policy_rows)
     _messages_cancel_superseded(stage_changes=changes, by=by)
     offers = [change.application for change in changes if change.to_stage in OFFER_STAGES]
     if offers:
@@ -361,6 +390,20 @@ def stage_changes_notify(
         )
     if not drafts:
         return [None] * len(changes)
-    messages = messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays)
+    messages = messages_create(drafts=list(drafts.values()), by=by, holidays=facts.holidays, keys_new=keys_new)
     written = dict(zip(drafts, messages, strict=True))
     return [written.get(change.pk) for change in changes]
+
+
+def stage_changes_written(
+    *,
+    stage_changes: Sequence[StageChange],
+    by: User | None,
+    holidays: frozenset | None = None,
+    policy_rows: Mapping[str, StagePolicy] | None = None,
+) -> list[OutboundMessage | None]:
+    """Subscribed to recruiting.events.ApplicationsMoved, which the pipeline publishes as it writes the
+    stage changes, in their transaction: stage_changes_notify on changes no message can name yet."""
+    return stage_changes_notify(
+        stage_changes=stage_changes, by=by, holidays=holidays, policy_rows=policy_rows, keys_new=True
+    )

@@ -8,6 +8,7 @@ from recruiting.selectors.clock import (
     stage_default_hold_minutes,
     stage_hold_minutes,
     stage_policies,
+    stage_policy_rows,
 )
 from recruiting.selectors.figures import channel_figures, loop_figures
 from recruiting.selectors.moves import MovePreview, application_move_preview
@@ -38,4 +39,5 @@ __all__ = [
     "stage_default_hold_minutes",
     "stage_hold_minutes",
     "stage_policies",
+    "stage_policy_rows",
 ]

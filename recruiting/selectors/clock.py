@@ -15,10 +15,20 @@ def firm_holidays() -> frozenset[date]:
     return frozenset(FirmHoliday.objects.values_list("date", flat=True))
 
 
-def stage_policies() -> dict[str, policy.SilencePolicy]:
-    """The silence policy of every active stage: the StagePolicy rows over the product's defaults."""
+def stage_policy_rows() -> dict[str, StagePolicy]:
+    """Every stage's StagePolicy row, by stage (a stage without one is missing): what both the clock
+    (stage_policies) and the stage's email read, in one query."""
+    return {row.stage: row for row in StagePolicy.objects.all()}
+
+
+def stage_policies(rows: dict[str, StagePolicy] | None = None) -> dict[str, policy.SilencePolicy]:
+    """The silence policy of every active stage: the StagePolicy rows (`rows` when the caller read them,
+    stage_policy_rows) over the product's defaults."""
     policies = dict(policy.DEFAULT_POLICIES)
-    for row in StagePolicy.objects.filter(stage__in=policies):
+    found = StagePolicy.objects.filter(stage__in=policies) if rows is None else rows.values()
+    for row in found:
+        if row.stage not in policies:
+            continue
         policies[row.stage] = policy.SilencePolicy(
             max_silent_business_days=row.max_silent_business_days,
             grace_business_days=row.grace_business_days,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from recruiting import events, policy, selectors
@@ -20,6 +21,7 @@ from recruiting.models import (
     Job,
     Stage,
     StageChange,
+    StagePolicy,
     allowed_transitions,
 )
 from recruiting.permissions import (
@@ -162,8 +164,9 @@ def applications_move_locked(
         return []
     now = timezone.now()
     from_stages = [application.stage for application in applications]
+    policy_rows = None
     if to_stage in ACTIVE_STAGES:
-        policies = policies if policies is not None else selectors.stage_policies()
+        policies, policy_rows = _policies_read(policies)
         holidays = holidays if holidays is not None else selectors.firm_holidays()
     client_values = clients.client_clock_values(to_stage=to_stage, now=now, holidays=holidays)
     _applications_stage_write(
@@ -177,9 +180,7 @@ def applications_move_locked(
     )
     clients.client_clocks_followed(applications=applications, values=client_values, now=now)
     if to_stage in CLOSED_STAGES:
-        prompts.prompts_settle_on_closing(
-            application_ids=[application.pk for application in applications], by=by, now=now
-        )
+        prompts.prompts_settle_on_closing(application_ids=[app.pk for app in applications], by=by, now=now)
     stage_changes = _stage_changes_record(
         applications,
         from_stages,
@@ -193,8 +194,21 @@ def applications_move_locked(
     )
     if to_stage == Stage.REJECTED:
         feedback.feedback_prompts_open(stage_changes=stage_changes, holidays=holidays)
-    events.publish(events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays))
+    events.publish(
+        events.ApplicationsMoved(stage_changes=stage_changes, by=by, holidays=holidays, policy_rows=policy_rows)
+    )
     return stage_changes
+
+
+def _policies_read(
+    policies: dict[str, policy.SilencePolicy] | None,
+) -> tuple[dict[str, policy.SilencePolicy], dict[str, StagePolicy] | None]:
+    """The caller's policies, else every stage's policy row read once: for the clock here and, carried by
+    the event, for the stage's email."""
+    if policies is not None:
+        return policies, None
+    rows = selectors.stage_policy_rows()
+    return selectors.stage_policies(rows=rows), rows
 
 
 def _applications_stage_write(
@@ -223,7 +237,8 @@ def _applications_stage_write(
         if len(steps) == 1
         else {}
     )
-    Application.objects.filter(pk__in=[application.pk for application in applications]).update(
+    touched = _update_returning(
+        Application.objects.filter(pk__in=[application.pk for application in applications]),
         stage=to_stage,
         stage_entered_at=now,
         promised_next_step_date=next_step_date,
@@ -233,6 +248,20 @@ def _applications_stage_write(
     )
     if not shared:
         applications_clock_save(applications)
+        return
+    # The rows as written (updated_at is the database's, a trigger's): what the API answers a move with.
+    for application in applications:
+        application.updated_at = touched.get(application.pk, application.updated_at)
+
+
+def _update_returning(queryset, **values) -> dict[int, datetime]:
+    """queryset.update(**values) in one statement that also returns each row's updated_at, which the
+    database's trigger sets (the api_external_ids migration): {pk: updated_at}."""
+    meta = queryset.model._meta
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    rows = query.get_compiler(queryset.db).execute_returning_sql([meta.pk, meta.get_field("updated_at")])
+    return {row[0]: row[1] for row in rows if row}
 
 
 def _stage_changes_record(

@@ -1,7 +1,7 @@
 """Moves, contacts and promises through the API behave as through the pages' services (docs/rules.md#ats-is-a-user), and
 Idempotency-Key replays a POST's answer once."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -62,6 +62,24 @@ def test_a_move_through_the_api_is_the_move_through_the_service(
     move_row = AuditLog.objects.get(action="application.move", object_id=by_api.pk)
     assert move_row.details["api_key"] == api.api_key.label and move_row.actor_id == recruiter.pk
     assert "api_key" not in AuditLog.objects.get(action="application.move", object_id=by_page.pk).details
+
+
+@pytest.mark.parametrize("to_stage", [Stage.SUBMITTED, Stage.INTERVIEWING, Stage.REJECTED, Stage.WITHDRAWN])
+def test_a_move_answers_the_application_as_it_is_read_afterwards(api_for, recruiter, to_stage):
+    application = ApplicationFactory(candidate__owner=recruiter, job__owner=recruiter, stage=Stage.SCREENING)
+    api = api_for(recruiter)
+    next_step = (timezone.localdate() + timedelta(days=5)).isoformat()
+    moved = api.post(f"/applications/{application.pk}/move", {"stage": to_stage, "next_step_date": next_step})
+    assert moved.status_code == 200, moved.content
+    read = api.get(f"/applications/{application.pk}")
+    assert read.status_code == 200
+    assert moved.json() == read.json()
+    assert datetime.fromisoformat(moved.json()["updated_at"]) > application.updated_at
+
+
+def test_a_move_of_an_application_that_does_not_exist_is_a_404_problem(api_for, recruiter):
+    missing = (Application.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    assert_problem(api_for(recruiter).post(f"/applications/{missing}/move", {"stage": "screening"}), 404)
 
 
 def test_a_refused_move_is_a_422_problem_and_changes_nothing(api_for, recruiter):
