@@ -8,7 +8,8 @@ lists) reads, through Django's test client in this process (the whole middleware
 database; no network):
 - /api/v1/applications and /api/v1/candidates, following next_cursor page after page from the first,
 - the same with an updated_since filter (a poll of the last day's changes).
-Then `--movers` processes (as many web workers) each move their own applications one stage forward
+Then `--movers` processes (as many web workers: by default the number gunicorn.conf.py starts on this
+machine, two a core and one more) each move their own applications one stage forward
 with POST /api/v1/applications/{id}/move (the candidate's email held, the clock, the prompts, the audit row,
 as from the job board), `--moves` in all; the figure is the moves over the wall time from the start
 signal, given once every process has set Django up and made one move to warm up (a web worker is
@@ -21,6 +22,7 @@ one client, not the server measured here.
 """
 
 import argparse
+import runpy
 import json
 import multiprocessing
 import os
@@ -30,10 +32,13 @@ import sys
 import time
 from datetime import timedelta
 
-from bench.support import Row, django_start, percentile, private_redis, report
+from bench.support import ROOT, Row, django_start, percentile, private_redis, report
 
 P95_MS = 50.0
 MOVES_PER_SECOND = 100.0
+# The web server's own worker count (WEB_CONCURRENCY, else two a core and one more): the processes that
+# take the API's requests in production.
+WEB_WORKERS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
 WARM_UP = 3
 BATCH = 2000
 
@@ -178,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--applications", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--moves", type=int, default=1_000)
-    parser.add_argument("--movers", type=int, default=2)
+    parser.add_argument("--movers", type=int, default=WEB_WORKERS)
     arguments = parser.parse_args(argv)
     with private_redis() as cache_url:
         env = django_start(
