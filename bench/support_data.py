@@ -5,9 +5,9 @@ This is set-up, not behaviour under test, so it writes rows directly rather than
 people, clients and jobs are few and written with the ORM; the candidates, applications and their
 history are written by PostgreSQL itself, INSERT ... SELECT over generate_series (the way of
 bench/p1_scan.py), with random figures from a seeded generator so that every run writes the same firm.
-The shape follows a mid-sized staffing firm: teams of recruiters, many clients and jobs, most candidates
-in one pipeline and one in ten, a history of stage changes and sent emails (each a contact) behind every
-application, about one application in ten overdue with its prompt open.
+The shape follows a mid-sized staffing firm: a team of recruiters, many clients and jobs, most candidates
+in one pipeline and one in ten pipelines, a history of stage changes and sent emails (each a contact)
+behind every application, about one application in ten overdue with its prompt open.
 """
 
 from dataclasses import dataclass

@@ -69,15 +69,24 @@ def job_ids_of(*, owner_ids: set[int]) -> list[int]:
     return list(Job.objects.filter(owner_id__in=owner_ids).order_by().values_list("pk", flat=True))
 
 
-def applications_put_forward_to(*, job_owner_ids: set[int]) -> QuerySet[Application]:
-    """Colleagues' candidates put forward to these owners' jobs and not yet looked at (still new), newest
-    first: with split desks the job's owner reviews them on their board."""
+def applications_put_forward_to(*, job_owner_ids: set[int]) -> QuerySet:
+    """The keys of colleagues' candidates put forward to these owners' jobs and not yet looked at (still new),
+    newest first: with split desks the job's owner reviews them on their board.
+
+    Keys only, read from the index of new applications by job (it holds the owner too): a page of them is
+    sorted without reading a row; applications_in_order reads the rows of the page."""
     return (
         Application.objects.filter(job_id__in=job_ids_of(owner_ids=job_owner_ids), stage=Stage.NEW)
         .exclude(owner_id__in=job_owner_ids)
-        .select_related("candidate", "job__client", "owner")
         .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
     )
+
+
+def applications_in_order(*, ids: list[int]) -> list[Application]:
+    """These applications, with their candidate, job, client and owner, in the order of `ids` (one query)."""
+    found = Application.objects.select_related("candidate", "job__client", "owner").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:

@@ -73,6 +73,14 @@ class Application(models.Model):
             # never the table's rows.
             models.Index(fields=["job", "next_update_due"], condition=LIVE, name="application_live_job_due"),
             models.Index(fields=["owner", "next_update_due"], condition=LIVE, name="application_live_owner_due"),
+            # Colleagues' new applications on a recruiter's jobs, newest first (the home page): a page of them is
+            # sorted from the index alone.
+            models.Index(
+                fields=["job", "created_at"],
+                condition=Q(stage=Stage.NEW),
+                include=["owner", "id"],
+                name="application_new_on_job_idx",
+            ),
         ]
 
     def __str__(self) -> str:
