@@ -73,6 +73,8 @@ class Application(models.Model):
             # never the table's rows.
             models.Index(fields=["job", "next_update_due"], condition=LIVE, name="application_live_job_due"),
             models.Index(fields=["owner", "next_update_due"], condition=LIVE, name="application_live_owner_due"),
+            # The pipeline list filtered by stage (and overdue), counted and sorted by next update from the index.
+            models.Index(fields=["stage", "next_update_due"], name="application_stage_due_idx"),
             # Colleagues' new applications on a recruiter's jobs, newest first (the home page): a page of them is
             # sorted from the index alone.
             models.Index(
