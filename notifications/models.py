@@ -56,6 +56,11 @@ class MessageStatus(models.TextChoices):
     RETURNED = "returned", "Back with its recruiter"
 
 
+# The messages the outbox lists: to candidates, and feedback requests to hiring managers (digests to recruiters
+# are not the outbox's).
+OUTBOX = Q(candidate__isnull=False) | Q(template_code="client_chase")
+
+
 class OutboundMessage(models.Model):
     """One message owed to someone, an email or a text. The row is the truth; a Celery message is only a
     hint to look."""
@@ -139,6 +144,9 @@ class OutboundMessage(models.Model):
             ),
             models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="message_lease_idx"),
             models.Index(fields=["application", "status"]),
+            # The outbox's count of each status tab (workspace.selectors.outbox_all: messages to candidates and
+            # hiring managers, not recruiters' digests), read from the index alone.
+            models.Index(fields=["status"], condition=OUTBOX, name="message_outbox_status_idx"),
         ]
 
     def __str__(self) -> str:

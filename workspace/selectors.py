@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from candidates.models import Candidate
-from notifications.models import InboundMessage, InboundText, MessageTemplate, OutboundMessage
+from notifications.models import OUTBOX, InboundMessage, InboundText, MessageTemplate, OutboundMessage
 from recruiting import selectors
 from recruiting.models import ACTIVE_STAGES, Application, ClientChase, Job, RecruiterPrompt, Stage
 from recruiting.permissions import put_forward_candidate_owner_ids, put_forward_job_owner_ids
@@ -63,15 +63,30 @@ def open_feedback_prompts(*, application_ids: list[int]) -> dict[int, RecruiterP
     return {prompt.application_id: prompt for prompt in prompts}
 
 
-def applications_put_forward_to(*, job_owner_ids: set[int]) -> QuerySet[Application]:
-    """Colleagues' candidates put forward to these owners' jobs and not yet looked at (still new), newest
-    first: with split desks the job's owner reviews them on their board."""
+def job_ids_of(*, owner_ids: set[int]) -> list[int]:
+    """The ids of these owners' jobs (a few dozen): a list the database reads each job's applications by,
+    through the job's index, where a join to the jobs would have it read every application."""
+    return list(Job.objects.filter(owner_id__in=owner_ids).order_by().values_list("pk", flat=True))
+
+
+def applications_put_forward_to(*, job_owner_ids: set[int]) -> QuerySet:
+    """The keys of colleagues' candidates put forward to these owners' jobs and not yet looked at (still new),
+    newest first: with split desks the job's owner reviews them on their board.
+
+    Keys only, read from the index of new applications by job (it holds the owner too): a page of them is
+    sorted without reading a row; applications_in_order reads the rows of the page."""
     return (
-        Application.objects.filter(job__owner_id__in=job_owner_ids, stage=Stage.NEW)
+        Application.objects.filter(job_id__in=job_ids_of(owner_ids=job_owner_ids), stage=Stage.NEW)
         .exclude(owner_id__in=job_owner_ids)
-        .select_related("candidate", "job__client", "owner")
         .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
     )
+
+
+def applications_in_order(*, ids: list[int]) -> list[Application]:
+    """These applications, with their candidate, job, client and owner, in the order of `ids` (one query)."""
+    found = Application.objects.select_related("candidate", "job__client", "owner").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def applications_due_today_for(*, owner_ids: set[int], now: datetime | None = None) -> QuerySet[Application]:
@@ -142,28 +157,26 @@ class BoardColumn:
 def job_board(
     *, job: Job, per_column: int = BOARD_CARDS_PER_COLUMN, per_closed_column: int = BOARD_CARDS_PER_CLOSED_COLUMN
 ) -> list[BoardColumn]:
-    """One column per stage: the first cards of each (two queries whatever the number of applications).
+    """One column per stage: the first cards of each (three queries whatever the number of applications).
 
-    Active stages show the applications that owe news soonest first; closed ones the latest closed.
+    Active stages show the applications that owe news soonest first; closed ones the latest closed. The
+    cards are ranked on the applications' own columns, and only those shown are joined to their candidate
+    and owner.
     """
-    ranked = (
+    order = [F("next_update_due").asc(nulls_last=True), F("closed_at").desc(nulls_last=True), F("pk")]
+    first = list(
         Application.objects.filter(job=job)
-        .select_related("candidate", "owner")
-        .annotate(
-            position=Window(
-                RowNumber(),
-                partition_by=[F("stage")],
-                order_by=[F("next_update_due").asc(nulls_last=True), F("closed_at").desc(nulls_last=True), F("pk")],
-            )
-        )
+        .annotate(position=Window(RowNumber(), partition_by=[F("stage")], order_by=order))
         .filter(position__lte=max(per_column, per_closed_column))
-        .order_by("stage", "position")
+        .values_list("pk", flat=True)
     )
+    # By their keys: as a subquery the planner cannot tell how few rows the window keeps.
+    ranked = Application.objects.filter(pk__in=first).select_related("candidate", "owner").order_by("stage", *order)
     totals = dict(Application.objects.filter(job=job).values_list("stage").annotate(n=Count("pk")).order_by())
     cards: dict[str, list[Application]] = {stage: [] for stage in Stage.values}
     for application in ranked:
         shown = per_column if application.stage in ACTIVE_STAGES else per_closed_column
-        if application.position <= shown:
+        if len(cards[application.stage]) < shown:
             cards[application.stage].append(application)
     return [
         BoardColumn(stage=stage.value, label=stage.label, cards=cards[stage.value], total=totals.get(stage.value, 0))
@@ -180,7 +193,8 @@ def job_stage_applications(*, job: Job, stage: str) -> QuerySet[Application]:
 
 
 def _count_of(applications: QuerySet[Application]) -> Subquery:
-    counted = applications.filter(job=OuterRef("pk")).order_by().values("job").annotate(n=Count("pk")).values("n")
+    # count(*), not of the key: the count is read from the live applications' (job, next update due) index alone.
+    counted = applications.filter(job=OuterRef("pk")).order_by().values("job").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted), 0)
 
 
@@ -281,7 +295,8 @@ NEEDS_A_LOOK = (
 def outbox_all() -> QuerySet[OutboundMessage]:
     """Every message the outbox lists: to candidates, and feedback requests to hiring managers."""
     return (
-        OutboundMessage.objects.filter(Q(candidate__isnull=False) | Q(template_code=MessageTemplate.Code.CLIENT_CHASE))
+        # The condition of the index the tabs' counts read (notifications.models.OUTBOX).
+        OutboundMessage.objects.filter(OUTBOX)
         .select_related("candidate", "application__job__client", "application__owner__profile")
         .order_by("send_after", "pk")
     )
@@ -302,7 +317,8 @@ def chase_message_ids(*, owner_ids):
 def outbox_counts(*, messages: QuerySet[OutboundMessage]) -> dict[str, int]:
     """How many of these messages (a scope of outbox_all) are in each status, and how many need a look
     (under the key ""), in one query."""
-    counts = dict(messages.order_by().values_list("status").annotate(n=Count("pk")))
+    # count(*), not of the key: read from the outbox's status index alone (notifications.models.OUTBOX).
+    counts = dict(messages.order_by().values_list("status").annotate(n=Count("*")))
     counts[""] = sum(counts.get(status, 0) for status in NEEDS_A_LOOK)
     return counts
 

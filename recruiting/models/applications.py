@@ -9,6 +9,9 @@ from django.utils import timezone
 from recruiting.models.clients import Job
 from recruiting.models.stages import ACTIVE_STAGES, CLOSED_STAGES, Stage
 
+# Live: in an open stage (the condition of the indexes the live counts read).
+LIVE = Q(stage__in=ACTIVE_STAGES)
+
 
 class Application(models.Model):
     candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="applications")
@@ -65,6 +68,21 @@ class Application(models.Model):
             ),
             # The pipeline list sorted by days silent (workspace/tables.py), read in index order.
             models.Index(Coalesce("last_informed_at", "created_at"), "id", name="application_silent_since"),
+            # The live and overdue counts of each job (the jobs table) and of each recruiter (the team page),
+            # read from the index alone: a count touches the live applications of its job or its recruiter,
+            # never the table's rows.
+            models.Index(fields=["job", "next_update_due"], condition=LIVE, name="application_live_job_due"),
+            models.Index(fields=["owner", "next_update_due"], condition=LIVE, name="application_live_owner_due"),
+            # The pipeline list filtered by stage (and overdue), counted and sorted by next update from the index.
+            models.Index(fields=["stage", "next_update_due"], name="application_stage_due_idx"),
+            # Colleagues' new applications on a recruiter's jobs, newest first (the home page): a page of them is
+            # sorted from the index alone.
+            models.Index(
+                fields=["job", "created_at"],
+                condition=Q(stage=Stage.NEW),
+                include=["owner", "id"],
+                name="application_new_on_job_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from recruiting import calendar, policy
 from recruiting.models import Application, FirmHoliday, RecruiterPrompt, Stage, StagePolicy
+from recruiting.models.applications import LIVE
 
 
 def firm_holidays() -> frozenset[date]:
@@ -75,3 +76,17 @@ def applications_due_today(*, now: datetime | None = None, tz: ZoneInfo | None =
     local = now.astimezone(tz)
     end_of_day = datetime.combine(local.date(), datetime.max.time(), tzinfo=tz)
     return applications_due_between(start=now, end=end_of_day)
+
+
+def live_counts_by_owner(*, owner_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
+    """Per owner: (live applications, live ones whose next update is past), in one grouped query read from
+    the live applications' (owner, next update due) index alone. Owners with none are absent."""
+    now = now or timezone.now()
+    rows = (
+        Application.objects.filter(LIVE, owner_id__in=owner_ids)
+        .order_by()
+        .values_list("owner_id")
+        # Of columns the index holds, never the key: the count reads the index alone.
+        .annotate(live=Count("*"), overdue=Count("next_update_due", filter=Q(next_update_due__lte=now)))
+    )
+    return {owner_id: (live, overdue) for owner_id, live, overdue in rows}

@@ -67,12 +67,14 @@ def home(request: HttpRequest) -> HttpResponse:
         prompt.reply, prompt.text_reply = replies.get(prompt.application_id), texts.get(prompt.application_id)
         if prompt.reply and prompt.text_reply and prompt.reply.received_at > prompt.text_reply.received_at:
             prompt.text_reply = None
+    put_forward = page_of(ws.applications_put_forward_to(job_owner_ids=mine), request, "put_forward_page")
+    put_forward.items = ws.applications_in_order(ids=put_forward.items)
     context: dict[str, Any] = {
         "overdue": overdue,
         "due_today": page_of(ws.applications_due_today_for(owner_ids=mine, now=now), request, "today_page"),
         "owed": owed,
         "trouble": page_of(ws.messages_in_trouble_for(owner_ids=mine), request, "trouble_page"),
-        "put_forward": page_of(ws.applications_put_forward_to(job_owner_ids=mine), request, "put_forward_page"),
+        "put_forward": put_forward,
         "is_lead": role_of(user) == Role.TEAM_LEAD,
         "switched_off": integrations.switched_off_webhooks(user),
     }
