@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0057_webhook_switched_off_template'),
+        ("notifications", "0057_webhook_switched_off_template"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboundmessage',
-            index=models.Index(condition=models.Q(('candidate__isnull', False), ('template_code', 'client_chase'), _connector='OR'), fields=['status'], name='message_outbox_status_idx'),
+            model_name="outboundmessage",
+            index=models.Index(
+                condition=models.Q(("candidate__isnull", False), ("template_code", "client_chase"), _connector="OR"),
+                fields=["status"],
+                name="message_outbox_status_idx",
+            ),
         ),
     ]
