@@ -6,15 +6,13 @@ a prompt for the recruiter through the pipeline's prompt services.
 """
 
 import logging
-import os
 import random
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,9 +34,6 @@ RETRY_CEILING_SECONDS = 3600
 # timeline and the clock by this much.
 GROUP_SIZE = 100
 GROUP_SECONDS = 5.0
-# While the batch goes on, the messages accepted so far are recorded every this many by a thread of the
-# process, on a database connection of its own: off the path from one hand-over to the next.
-BEHIND_SIZE = 25
 # The channel on the timeline of a message sent over each of the outbox's channels.
 CONTACT_CHANNEL = {
     OutboundMessage.Channel.EMAIL: ContactEvent.Channel.EMAIL,
@@ -184,23 +179,12 @@ class SentGroup:
     the message before it (`sent_at`), so a worker that dies in between leaves them `sending` with that
     note: the relay records them sent, and only the message that was on the wire becomes `unknown`,
     never a second send.
-
-    Outside a transaction (a worker's batch), every BEHIND_SIZE accepted messages are recorded "behind":
-    by the process's recording thread on its own connection, while the next messages go. All but the
-    last email's: the next hand-over mark notes that one's acceptance and touches no row being recorded.
-    One group at a time; the batch waits for it before recording anything itself.
     """
-
-    _executor: ThreadPoolExecutor | None = None
-    _pid: int | None = None
 
     def __init__(self, *, worker: str, report: SendReport) -> None:
         self.worker, self.report = worker, report
         self.waiting: list[OutboundMessage] = []
         self.since = 0.0
-        self.last_email = 0
-        self.behind: tuple[Future, list[OutboundMessage]] | None = None
-        self.behind_allowed = connection.vendor == "postgresql" and not connection.in_atomic_block
 
     def add(self, message: OutboundMessage, members: list[OutboundMessage] | None = None) -> None:
         """An email the server accepted: a message, with the messages combined into it (recorded with it).
@@ -209,11 +193,8 @@ class SentGroup:
         if not self.waiting:
             self.since = time.monotonic()
         self.waiting.extend([*(members or []), message])
-        self.last_email = 1 + len(members or [])
         if len(self.waiting) >= GROUP_SIZE or time.monotonic() - self.since >= GROUP_SECONDS:
             self.flush()
-        elif self.behind_allowed and len(self.waiting) - self.last_email >= BEHIND_SIZE:
-            self._record_behind()
 
     def last_accepted(self) -> int | None:
         """The message accepted last, when it waits to be recorded (its acceptance is noted with the next
@@ -221,67 +202,20 @@ class SentGroup:
         return self.waiting[-1].pk if self.waiting else None
 
     def flush(self) -> None:
-        """Record every message waiting, once the group recorded behind (if any) is."""
-        self._join()
         waiting, self.waiting = self.waiting, []
-        if waiting:
-            _record_group(waiting, worker=self.worker)
-            self._count(waiting)
-
-    def close(self) -> None:
-        """Flush, and close the recording thread's connection: a batch's own (no idle connection is left)."""
+        if not waiting:
+            return
         try:
-            self.flush()
-        finally:
-            if self.behind_allowed and SentGroup._executor is not None and SentGroup._pid == os.getpid():
-                SentGroup._executor.submit(_own_connection_close).result()
-
-    def _record_behind(self) -> None:
-        if self.behind is not None:
-            if not self.behind[0].done():
-                return  # still recording the previous group: this one grows meanwhile
-            self._join()
-        head, self.waiting = self.waiting[: -self.last_email], self.waiting[-self.last_email :]
-        self.since = time.monotonic()
-        self.behind = (self._pool().submit(_record_group_on_own_connection, head, worker=self.worker), head)
-
-    def _join(self) -> None:
-        if self.behind is not None:
-            (future, head), self.behind = self.behind, None
-            future.result()  # raises what recording raised
-            self._count(head)
-
-    def _count(self, recorded: list[OutboundMessage]) -> None:
-        self.report.sent += len(recorded)
-        self.report.message_ids.extend(message.pk for message in recorded)
-
-    @classmethod
-    def _pool(cls) -> ThreadPoolExecutor:
-        if cls._executor is None or cls._pid != os.getpid():  # a forked worker makes its own
-            cls._executor, cls._pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording"), os.getpid()
-        return cls._executor
-
-
-def _record_group(waiting: list[OutboundMessage], *, worker: str) -> None:
-    try:
-        record_sent_many(waiting, worker=worker)
-    except OperationalError:
-        # A deadlock with another transaction, or a connection that dropped: first note that the
-        # server accepted every one of them (the relay records them sent should this worker not),
-        # then try once more.
-        logger.warning("Recording %d sent messages failed; trying once more.", len(waiting), exc_info=True)
-        note_accepted(waiting, worker=worker)
-        record_sent_many(waiting, worker=worker)
-
-
-def _own_connection_close() -> None:
-    connection.close()  # in the recording thread: its own
-
-
-def _record_group_on_own_connection(waiting: list[OutboundMessage], *, worker: str) -> None:
-    """In the recording thread: its connection (this thread's own) checked first, as a request's is."""
-    connection.close_if_unusable_or_obsolete()
-    _record_group(waiting, worker=worker)
+            record_sent_many(waiting, worker=self.worker)
+        except OperationalError:
+            # A deadlock with another transaction, or a connection that dropped: first note that the
+            # server accepted every one of them (the relay records them sent should this worker not),
+            # then try once more.
+            logger.warning("Recording %d sent messages failed; trying once more.", len(waiting), exc_info=True)
+            note_accepted(waiting, worker=self.worker)
+            record_sent_many(waiting, worker=self.worker)
+        self.report.sent += len(waiting)
+        self.report.message_ids.extend(message.pk for message in waiting)
 
 
 @transaction.atomic

@@ -324,7 +324,7 @@ class _Batch:
                 # Also when the batch is cut short by an error: what the server accepted is recorded. Should
                 # this fail too, the rows keep their hand-over marks: the relay records the accepted ones sent
                 # and makes only the one that was on the wire `unknown`.
-                self.sent.close()
+                self.sent.flush()
         finally:
             if self.opened:
                 _close_quietly(self.mailer)
