@@ -2,7 +2,8 @@
 
 P2's set-up (queued messages, each for its own application, send-time truth on) sent in this process
 by `messages_send_due` batch after batch into the benchmark's SMTP sink, under cProfile; prints the top
-functions by cumulative time and by own time, and the SQL statements per message.
+functions by cumulative time and by own time (of this thread: the hand-over mark's and the recording
+thread's own are not profiled), and the SQL statements per message (every connection's).
 
     .venv/bin/python -m bench.profile_sending [--messages N] [--top N]
 """
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     with SmtpSink() as sink:
         django_start("p2profile", smtp_port=sink.port)
         from django.db import connection
+        from django.db.backends.signals import connection_created
 
         from notifications.services.sending import messages_send_due
 
@@ -42,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
             statements.append(1)
             return execute(sql, params, many, context)
 
+        def count_on(sender, connection, **kwargs):
+            # The connections opened meanwhile (the recording thread's) are counted too.
+            if counted not in connection.execute_wrappers:  # once, however often it reconnects
+                connection.execute_wrappers.append(counted)
+
+        connection_created.connect(count_on)
         with connection.execute_wrapper(counted):
             profile.enable()
             while (report := messages_send_due()).claimed:

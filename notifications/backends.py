@@ -16,6 +16,8 @@ from email.headerregistry import HeaderRegistry
 
 from django.core.mail.backends.smtp import EmailBackend
 
+from notifications.mime import envelope_address, ordinary_bytes
+
 
 class HeaderClasses(HeaderRegistry):
     """The standard header registry, making each header's class once rather than for every header.
@@ -44,6 +46,15 @@ WIRE_POLICY = MESSAGE_POLICY.clone(max_line_length=998)
 # For SMTPUTF8: headers in UTF-8 as they are; RFC 2047 would mangle a non-ASCII address into nonsense.
 UTF8_MESSAGE_POLICY = MESSAGE_POLICY.clone(utf8=True)
 UTF8_WIRE_POLICY = WIRE_POLICY.clone(utf8=True)
+
+
+def wire_bytes(email_message) -> bytes:
+    """The bytes handed to the server: the message built with MESSAGE_POLICY, written with WIRE_POLICY.
+    An ordinary email is written directly (notifications.mime), the same bytes at a fraction of the cost."""
+    written = ordinary_bytes(email_message, policy=MESSAGE_POLICY)
+    if written is not None:
+        return written
+    return email_message.message(policy=MESSAGE_POLICY).as_bytes(policy=WIRE_POLICY)
 
 
 def international_address_refused(address: str) -> ValueError:
@@ -118,14 +129,15 @@ class SMTPBackend(EmailBackend):
     def _send(self, email_message):
         if not email_message.recipients():
             return False
-        international = [
-            address
-            for address in (
-                self.prep_address(raw, force_ascii=False)
-                for raw in (email_message.from_email, *email_message.recipients())
-            )
-            if not address.rpartition("@")[0].isascii()
+        raw_addresses = [email_message.from_email, *email_message.recipients()]
+        # A plain ASCII mailbox needs no parsing (notifications.mime); any other is prep_address's.
+        plain = [envelope_address(raw) for raw in raw_addresses]
+        parsed = [
+            self.prep_address(raw, force_ascii=False)
+            for raw, known in zip(raw_addresses, plain, strict=True)
+            if known is None
         ]
+        international = [address for address in parsed if not address.rpartition("@")[0].isascii()]
         try:
             if international:
                 self.connection.ehlo_or_helo_if_needed()
@@ -135,10 +147,10 @@ class SMTPBackend(EmailBackend):
                     raise international_address_refused(international[0])
                 self._send_smtputf8(email_message)
             else:
-                from_email = self.prep_address(email_message.from_email)
-                recipients = [self.prep_address(address) for address in email_message.recipients()]
-                message = email_message.message(policy=MESSAGE_POLICY)
-                self.connection.sendmail(from_email, recipients, message.as_bytes(policy=WIRE_POLICY))
+                from_email, *recipients = [
+                    known or self.prep_address(raw) for raw, known in zip(raw_addresses, plain, strict=True)
+                ]
+                self.connection.sendmail(from_email, recipients, wire_bytes(email_message))
         except smtplib.SMTPException:
             if not self.fail_silently:
                 raise
