@@ -51,7 +51,10 @@ class Match:
 def _match(reading: Reading) -> tuple[Match | None, str]:
     """The outbox message this one answers and how sure we are of its sender, or why there is none."""
     problem = ""
-    handed_over = OutboundMessage.objects.filter(status__in=HANDED_OVER).select_related("candidate")
+    # With what a reply is recorded on: the candidate, and the message's application with its candidate.
+    handed_over = OutboundMessage.objects.filter(status__in=HANDED_OVER).select_related(
+        "candidate", "application__candidate"
+    )
     for address in reading.recipients:
         check = reply_token_check(address)
         if check is None:
@@ -87,13 +90,12 @@ def _verdict(message: OutboundMessage, reading: Reading, *, doubt: str) -> Match
 def _application_of(message: OutboundMessage) -> Application | None:
     """The application a reply is about: the message's own, or for a message about no single application
     (a fresh status link) the candidate's latest live application."""
-    # With its candidate: the reply is recorded on it (do they want to be contacted?).
-    applications = Application.objects.select_related("candidate")
     if message.application_id is not None:
-        return applications.filter(pk=message.application_id).first()
+        return message.application  # read with the message (_match)
     if message.candidate_id is None:
         return None
-    candidates = applications.filter(candidate_id=message.candidate_id)
+    # With its candidate: the reply is recorded on it (do they want to be contacted?).
+    candidates = Application.objects.select_related("candidate").filter(candidate_id=message.candidate_id)
     return (
         candidates.filter(stage__in=ACTIVE_STAGES).order_by("-stage_entered_at").first()
         or candidates.order_by("-stage_entered_at").first()
