@@ -165,6 +165,25 @@ def words_restored(words: str, aside: list[str]) -> str:
     return _ASIDE.sub(lambda match: aside[int(match[1])], words)
 
 
+def _patterns_compiled() -> dict[str, re.Pattern]:
+    """The reply parser's three patterns for REPLY_LANGUAGES, built and compiled once (the parser builds them
+    for every text it reads), each led by a zero-width test of where any of its matches starts: a line's
+    start or a line break for the "On ... wrote:" and header lines, whitespace or a line's start for the
+    signatures, a line break, a sentence's end or a line's start for the disclaimers. Every match is the same
+    (tests/notifications/test_inbound_text_bounds.py compares them); the engine no longer tries each
+    alternative at every character of the text."""
+    model = ReplyText(text="", languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True)
+    starts = {
+        "_header_regex": (model.HEADER_REGEX, r"(?=^|\n)"),
+        "_signature_regex": (model.SIGNATURE_REGEX, r"(?=\s|^)"),
+        "_disclaimers_regex": (model.DISCLAIMERS_REGEX, r"(?=[\n\r.!?]|^)"),
+    }
+    return {name: re.compile(f"{start}(?:{found.pattern})", found.flags) for name, (found, start) in starts.items()}
+
+
+REPLY_PATTERNS = _patterns_compiled()
+
+
 def latest_reply(text: str) -> str:
     """The new words of a reply: the quoted history and the sender's signature removed.
 
@@ -177,10 +196,14 @@ def latest_reply(text: str) -> str:
     """
     text = text[:PARSED_MAX_CHARS].replace(_ASIDE_OPEN, "\ufffd").replace(_ASIDE_CLOSE, "\ufffd")
     text = _FORWARD_MARKER.split(text, maxsplit=1)[0]
-    lines = text.splitlines()
-    marked = any(line.lstrip().startswith(">") for line in lines)
-    unquoted, aside = parser_input("\n".join(line for line in lines if not line.lstrip().startswith(">")))
-    parsed = ReplyText(text=unquoted, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
+    kept, marked = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(">"):
+            marked = True
+        else:
+            kept.append(line)
+    unquoted, aside = parser_input("\n".join(kept))
+    parsed = ReplyText(text=unquoted, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True, **REPLY_PATTERNS).read()
     bodies = []
     for index, reply in enumerate(parsed.replies):
         if index and not (marked and _ATTRIBUTION.search(reply.headers or "")):

@@ -14,6 +14,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 from anymail.signals import inbound
@@ -50,7 +51,10 @@ class Match:
 def _match(reading: Reading) -> tuple[Match | None, str]:
     """The outbox message this one answers and how sure we are of its sender, or why there is none."""
     problem = ""
-    handed_over = OutboundMessage.objects.filter(status__in=HANDED_OVER).select_related("candidate")
+    # With what a reply is recorded on: the candidate, and the message's application with its candidate.
+    handed_over = OutboundMessage.objects.filter(status__in=HANDED_OVER).select_related(
+        "candidate", "application__candidate"
+    )
     for address in reading.recipients:
         check = reply_token_check(address)
         if check is None:
@@ -87,10 +91,11 @@ def _application_of(message: OutboundMessage) -> Application | None:
     """The application a reply is about: the message's own, or for a message about no single application
     (a fresh status link) the candidate's latest live application."""
     if message.application_id is not None:
-        return Application.objects.filter(pk=message.application_id).first()
+        return message.application  # read with the message (_match)
     if message.candidate_id is None:
         return None
-    candidates = Application.objects.filter(candidate_id=message.candidate_id)
+    # With its candidate: the reply is recorded on it (do they want to be contacted?).
+    candidates = Application.objects.select_related("candidate").filter(candidate_id=message.candidate_id)
     return (
         candidates.filter(stage__in=ACTIVE_STAGES).order_by("-stage_entered_at").first()
         or candidates.order_by("-stage_entered_at").first()
@@ -137,10 +142,19 @@ def inbound_post_refuse(*, raw_bytes: bytes, source: str, size: int, reason: str
         return InboundMessage.objects.get(digest=digest)
 
 
-def inbound_email_receive(*, raw_bytes: bytes, source: str, envelope_recipient: str = "", size: int | None = None):
+def inbound_email_receive(
+    *,
+    raw_bytes: bytes,
+    source: str,
+    envelope_recipient: str = "",
+    size: int | None = None,
+    parsed: EmailMessage | None = None,
+):
     """Store one raw email and act on it; returns the InboundMessage (the existing one for a duplicate).
 
-    `size` is the size of the whole message when the caller kept only its start (`raw_bytes`).
+    `size` is the size of the whole message when the caller kept only its start (`raw_bytes`). `parsed`:
+    the email already parsed from `raw_bytes`' source by the caller (the provider's webhook), read as it is
+    rather than parsed again.
     """
     size = len(raw_bytes) if size is None else size
     digest = hashlib.sha256(raw_bytes + str(size).encode()).hexdigest()
@@ -151,14 +165,21 @@ def inbound_email_receive(*, raw_bytes: bytes, source: str, envelope_recipient: 
     try:
         with transaction.atomic():
             return _receive(
-                raw_bytes=raw_bytes, source=source, envelope_recipient=envelope_recipient, size=size, digest=digest
+                raw_bytes=raw_bytes,
+                source=source,
+                envelope_recipient=envelope_recipient,
+                size=size,
+                digest=digest,
+                parsed=parsed,
             )
     except IntegrityError:
         # The same email delivered twice at once: the other delivery stored it.
         return InboundMessage.objects.get(digest=digest)
 
 
-def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: int, digest: str) -> InboundMessage:
+def _receive(
+    *, raw_bytes: bytes, source: str, envelope_recipient: str, size: int, digest: str, parsed: EmailMessage | None
+) -> InboundMessage:
     inbound = InboundMessage(
         source=source[:40],
         digest=digest,
@@ -167,7 +188,7 @@ def _receive(*, raw_bytes: bytes, source: str, envelope_recipient: str, size: in
         recipient=envelope_recipient[:254],
     )
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw_bytes)
+        message = parsed if parsed is not None else BytesParser(policy=policy.default).parsebytes(raw_bytes)
         depth = part_depth(message)
         if depth > MAX_PART_DEPTH:
             return _reject(inbound, f"nested too deep: parts inside parts more than {MAX_PART_DEPTH} levels down")
@@ -309,7 +330,10 @@ def _on_inbound(sender, event, esp_name: str, **kwargs) -> None:
         except Exception as error:  # noqa: BLE001
             raise UnwritableEmail(f"the email could not be written out ({type(error).__name__})") from error
     inbound_email_receive(
-        raw_bytes=raw, source=f"webhook:{esp_name.lower()}", envelope_recipient=message.envelope_recipient or ""
+        raw_bytes=raw,
+        source=f"webhook:{esp_name.lower()}",
+        envelope_recipient=message.envelope_recipient or "",
+        parsed=message,
     )
 
 

@@ -63,9 +63,10 @@ def _header(message: EmailMessage, name: str) -> str:
     return _stored(str(value or ""))
 
 
-def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+def _addresses(message: EmailMessage, name: str, *, header: object = None) -> list[tuple[str, str]]:
+    """The addresses of the header `name` (`header`: its value, when the caller has read it already)."""
     try:
-        header = message.get(name)
+        header = message.get(name) if header is None else header
         found = [
             (_stored(address.display_name), _stored(address.addr_spec)) for address in getattr(header, "addresses", ())
         ]
@@ -132,8 +133,15 @@ def email_read(message: EmailMessage, *, envelope_recipient: str) -> Reading:
     reading.header_message_id = _header(message, "Message-ID").strip()[:250]
     reading.recipients = [envelope_recipient] if envelope_recipient else []
     for name in RECIPIENT_HEADERS:
-        reading.recipients += [address for _name, address in _addresses(message, name)]
-        raw = _header(message, name)
+        try:
+            value = message.get(name)
+        except Exception:  # noqa: BLE001 (as in _header: a header we cannot read names nobody)
+            value = None
+        if value is None:
+            continue
+        # Each header parsed once: its addresses, then any address its text holds.
+        reading.recipients += [address for _name, address in _addresses(message, name, header=value)]
+        raw = _stored(str(value))
         reading.recipients += re.findall(r"[\w.+=-]+@[\w.-]+", raw) if raw else []
     for name in ("In-Reply-To", "References"):
         reading.references += _MESSAGE_ID.findall(_header(message, name))

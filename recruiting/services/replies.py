@@ -6,7 +6,7 @@ delivery report), the owner owes a reply: a "reply owed" prompt due within a bus
 to the team lead like an overdue update, settled by a personal email or a logged call or email.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,22 +23,24 @@ REPLY_DUE_BUSINESS_DAYS = 1
 OUR_MESSAGE = {ContactEvent.Channel.EMAIL: "email", ContactEvent.Channel.SMS: "text message"}
 
 
-def reply_due(received_at: datetime) -> datetime:
-    """One business day after `received_at`, at the same time of day in the firm's zone."""
+def reply_due(received_at: datetime, holidays: frozenset[date] | None = None) -> datetime:
+    """One business day after `received_at`, at the same time of day in the firm's zone (`holidays`: the
+    firm's, when the caller has read them)."""
     tz = calendar.firm_time_zone()
     local = received_at.astimezone(tz)
-    day = policy.add_business_days(local.date(), REPLY_DUE_BUSINESS_DAYS, selectors.firm_holidays())
+    holidays = selectors.firm_holidays() if holidays is None else holidays
+    day = policy.add_business_days(local.date(), REPLY_DUE_BUSINESS_DAYS, holidays)
     return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
 
 
-def _escalation(due: datetime) -> datetime:
+def _escalation(due: datetime, holidays: frozenset[date]) -> datetime:
     """When the team lead hears of a reply still unanswered: the default escalate-after business days later
     (a reply may come on a closed application, which has no stage policy)."""
     return policy.escalation_due(
         prompt_due_at=due,
         policy=policy.SilencePolicy(max_silent_business_days=0),
         tz=calendar.firm_time_zone(),
-        holidays=selectors.firm_holidays(),
+        holidays=holidays,
     )
 
 
@@ -55,9 +57,14 @@ def _record(
     )
     prompt = None
     if owed:
-        due = reply_due(at)
+        holidays = selectors.firm_holidays()
+        due = reply_due(at, holidays)
         prompt = prompt_open(
-            application=application, reason=Reason.REPLY_OWED, detail=owed, due_at=due, escalate_at=_escalation(due)
+            application=application,
+            reason=Reason.REPLY_OWED,
+            detail=owed,
+            due_at=due,
+            escalate_at=_escalation(due, holidays),
         )
     audit_log_record(
         actor=None,
@@ -68,7 +75,9 @@ def _record(
     return contact, prompt
 
 
-@transaction.atomic
+# No savepoint of its own: whatever fails here fails the caller's transaction (an inbound email's or text's
+# one transaction), and nothing is caught in between.
+@transaction.atomic(savepoint=False)
 def reply_record(
     *,
     application: Application,

@@ -227,3 +227,38 @@ def test_outlooks_conditional_comments_and_markup_still_read_as_words():
     )
 
     assert inbound_text.html_to_text(html) == "I accept & thank you."
+
+
+# Replies as mail clients write them, for the patterns' comparison below.
+WRITTEN = [
+    "Hi Sam,\n\nTuesday at 10 works for me.\n\nBest regards,\nAna\n\nSent from my iPhone",
+    "Yes.\n\nOn Tue, 17 Nov 2026 at 10:05, Sam Okafor <sam@firm.example> wrote:\n> Hi Ana",
+    "Ja, gerne.\n\nAm 17.11.2026 um 10:05 schrieb Sam Okafor <sam@firm.example>:\n> Hallo",
+    "Oui.\n\nLe mar. 17 nov. 2026 à 10:05, Sam <sam@firm.example> a écrit :\n> Bonjour",
+    "Thanks!\n________________________________\nFrom: Sam Okafor\nSent: Tuesday\nTo: Ana\nSubject: Re: Interview",
+    "See below.\n-----Original Message-----\nFrom: Sam\nDate: today",
+    "Fine.\n\nCONFIDENTIALITY: this e-mail is for its addressee only.\n\nDisclaimer: this mail is private.",
+    "Fine.\n-- \nAna Ferreira\n+44 20 7946 0000",
+]
+
+
+@hypothesis_settings(max_examples=200, deadline=None, database=None)
+@given(pieces=st.lists(st.sampled_from(HOSTILE + WRITTEN + [": ", "!", ".", "\r"]), max_size=40))
+def test_the_reply_parsers_patterns_compiled_once_find_what_its_own_find(pieces):
+    text = "".join(pieces)
+    own = inbound_text.ReplyText(text="", languages=list(inbound_text.REPLY_LANGUAGES), keep_hyphen_lists=True)
+    ours = inbound_text.REPLY_PATTERNS
+
+    assert ours["_header_regex"].findall(text) == own.HEADER_REGEX.findall(text)
+    assert ours["_disclaimers_regex"].findall(text) == own.DISCLAIMERS_REGEX.findall(text)
+    found, expected = ours["_signature_regex"].search(text), own.SIGNATURE_REGEX.search(text)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+def test_the_replies_of_mail_clients_read_the_same_with_the_patterns_compiled_once():
+    options = {"languages": list(inbound_text.REPLY_LANGUAGES), "keep_hyphen_lists": True}
+    for text in WRITTEN:
+        own = inbound_text.ReplyText(text=text, **options)
+        ours = inbound_text.ReplyText(text=text, **options, **inbound_text.REPLY_PATTERNS)
+
+        assert [reply.body for reply in ours.read().replies] == [reply.body for reply in own.read().replies]
