@@ -4,6 +4,7 @@ IDN and quoted cases; those the direct writer does not take are left to the stan
 
 import datetime as dt
 import random
+from email.generator import BytesGenerator
 
 import pytest
 import time_machine
@@ -162,3 +163,27 @@ def test_the_outboxs_own_email_is_written_directly_and_the_same():
     built = sending._email_for(message)
     assert direct(built) is not None
     assert direct(built) == standard(built)
+
+
+def _drawn_boundary(seed: int) -> str:
+    random.seed(seed)
+    return BytesGenerator._make_boundary()
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],  # no clash
+        ["{b}"],  # the delimiter on a line of its own: the next candidate
+        ["{b}--", "{b}.0"],  # the closing delimiter, then the first fallback too
+        ["x{b}", "{b} ", "{b}\r"],  # inside a line, or followed by more: not a clash
+        ["{b}.0--", "{b}"],
+    ],
+)
+def test_the_boundary_is_the_standard_librarys_for_the_same_draw(lines):
+    drawn = _drawn_boundary(5)
+    text = "\n".join(["first line", *(line.format(b="--" + drawn) for line in lines), "last"]).encode("ascii")
+    random.seed(5)
+    expected = BytesGenerator._make_boundary(text)
+    random.seed(5)
+    assert mime._boundary(text) == expected
