@@ -37,7 +37,7 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _CRLF = "\r\n"
 # The generator's boundary token: a random number, zero-padded to the width of the largest.
-_TOKEN_FORMAT = "%%0%dd" % len(repr(sys.maxsize - 1))
+_TOKEN_FORMAT = f"%0{len(repr(sys.maxsize - 1))}d"
 
 
 def envelope_address(address: object) -> str | None:
