@@ -5,6 +5,7 @@ sending of email read it. Without a saved row, the defaults apply.
 """
 
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -30,9 +31,16 @@ def sender_address(firm: FirmSettings | None = None, *, recruiter_name: str = ""
     message written for a recruiter (never the recruiter's own address: the firm's domain is the one
     that signs and is allowed to send). `firm` when the caller read it once for a batch."""
     firm = firm or firm_settings()
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     recruiter_name = " ".join(recruiter_name.split())
     display = f"{recruiter_name} via {firm.sending_name}" if recruiter_name else firm.sending_name
+    return _formatted(display, settings.DEFAULT_FROM_EMAIL)
+
+
+@lru_cache(maxsize=256)
+def _formatted(display: str, default_from: str) -> str:
+    """The From header for `display` at DEFAULT_FROM_EMAIL's address: parsed and quoted once per process
+    for each name (a sending worker asks for the same few names for every message)."""
+    _, address = parseaddr(default_from)
     return formataddr((display, address))
 
 
