@@ -6,7 +6,8 @@
    would measure smtplib and the sink alone (about 1,000 msg/s on one connection here), not sending.
 2. Our outbox: 10,000 queued OutboundMessage rows (each for its own application, so that every send also
    records the contact and resets the candidate's clock, as in production), one worker host (a Celery
-   worker, prefork, one process per core unless --concurrency says otherwise), woken by one relay run.
+   worker, prefork, with the pool docker-compose.yml gives it, 4 processes, unless --concurrency says
+   otherwise), woken by one relay run.
    Timed from the relay until every row is `sent`.
 3. django-post-office's `send_queued_mail` on the same messages and sink, in its own environment
    (.run/bench-venv, the `bench` extra of pyproject.toml) with its defaults; run with one process and
@@ -33,7 +34,17 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from bench.support import ROOT, Row, SmtpSink, celery_worker, django_start, private_redis, report, wait_for
+from bench.support import (
+    ROOT,
+    WORKER_CONCURRENCY,
+    Row,
+    SmtpSink,
+    celery_worker,
+    django_start,
+    private_redis,
+    report,
+    wait_for,
+)
 from bench.support_mail import FROM_ADDRESS, sample_message
 
 BENCH_VENV = ROOT / ".run" / "bench-venv"
@@ -256,7 +267,12 @@ def run_rows(number: int, rates: dict[str, float], arguments) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=CORES, help="worker pool processes (default: cores)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=WORKER_CONCURRENCY,
+        help=f"worker pool processes (default: {WORKER_CONCURRENCY}, as docker-compose.yml runs the worker)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="side-by-side runs, one after the other (default 3)")
     parser.add_argument(
         "--no-post-office", action="store_true", help="leave django-post-office out (its comparison is not made)"

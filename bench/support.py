@@ -29,6 +29,12 @@ from tests.support.redis_server import RedisServer
 __all__ = ["celery_worker", "wait_for"]  # re-exported for the benchmarks
 
 ROOT = Path(__file__).resolve().parent.parent
+# The sending worker's pool as the product ships it (docker-compose.yml: INLOOP_WORKER_CONCURRENCY, 4 by
+# default): the processes of one worker host.
+WORKER_CONCURRENCY = int(
+    os.environ.get("INLOOP_WORKER_CONCURRENCY")
+    or re.search(r"INLOOP_WORKER_CONCURRENCY:-(\d+)", (ROOT / "docker-compose.yml").read_text())[1]
+)
 PYTHON = sys.executable
 POSTGRES_URL = os.environ.get("INLOOP_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 MACHINE = f"{os.cpu_count()} cores, PostgreSQL and Redis on loopback"
