@@ -14,10 +14,11 @@ a year. The worst a leaked one can do is pause automated email, which the candid
 
 import base64
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -52,11 +53,30 @@ def candidate_from_token(token: str, *, salt: str = STATUS_SALT, max_age: timede
 
 
 def status_page_url(candidate: Candidate) -> str:
-    return settings.INLOOP_BASE_URL + reverse("candidates:status", args=[_token(candidate, STATUS_SALT)])
+    return _link("candidates:status", _token(candidate, STATUS_SALT))
 
 
 def unsubscribe_url(candidate: Candidate) -> str:
-    return settings.INLOOP_BASE_URL + reverse("candidates:unsubscribe", args=[_token(candidate, UNSUBSCRIBE_SALT)])
+    return _link("candidates:unsubscribe", _token(candidate, UNSUBSCRIBE_SALT))
+
+
+# A stand-in for a token in a reversed route: letters only, which reverse() writes as they are, as it does a
+# signed token (letters, digits, "-", "_", ":" and ".").
+_STAND_IN = "linkstandin"
+
+
+def _link(route: str, token: str) -> str:
+    """settings.INLOOP_BASE_URL + reverse(route, args=[token]), the route reversed once per process and
+    URLconf (a sending worker writes two or three links into every message)."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return settings.INLOOP_BASE_URL + _reversed(route, urlconf, get_script_prefix()).replace(_STAND_IN, token, 1)
+
+
+@lru_cache(maxsize=32)
+def _reversed(route: str, urlconf: str, script_prefix: str) -> str:
+    """The route's path with the stand-in for its token; one for each URLconf and script prefix (reverse()
+    reads the current one)."""
+    return reverse(route, urlconf=urlconf, args=[_STAND_IN])
 
 
 def token_candidate_id(token: str, *, salt: str) -> int | None:

@@ -288,3 +288,16 @@ def test_page_still_opens_when_the_candidates_time_zone_is_unknown(client, appli
 
     assert response.status_code == 200
     assert "Payroll Analyst" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_link_is_the_reversed_route_with_its_token(settings):
+    candidate = CandidateFactory()
+    settings.INLOOP_BASE_URL = "https://jobs.example"
+    status, unsubscribe = links.status_page_url(candidate), links.unsubscribe_url(candidate)
+    status_token = status.rstrip("/").rpartition("/")[2]
+    unsubscribe_token = unsubscribe.rstrip("/").rpartition("/")[2]
+    assert status == "https://jobs.example" + reverse("candidates:status", args=[status_token])
+    assert unsubscribe == "https://jobs.example" + reverse("candidates:unsubscribe", args=[unsubscribe_token])
+    assert links.candidate_from_token(status_token) == candidate
+    assert links.candidate_from_token(unsubscribe_token, salt=links.UNSUBSCRIBE_SALT) == candidate
