@@ -22,11 +22,11 @@ one client, not the server measured here.
 """
 
 import argparse
-import runpy
 import json
 import multiprocessing
 import os
 import random
+import runpy
 import statistics
 import sys
 import time
