@@ -8,6 +8,7 @@ the SQL statements a move (and one move's statements), this process's CPU a move
 by cumulative time and by own time.
 
     .venv/bin/python -m bench.profile_moves [--applications N] [--moves N] [--top N] [--no-profile] [--cpu]
+        [--dump FILE]
 """
 
 import argparse
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-profile", action="store_true", help="only count (statements, CPU and wall clock)")
     parser.add_argument("--cpu", action="store_true", help="profile this process's CPU time, not the wall clock")
+    parser.add_argument("--dump", default="", help="also write the profile to this file (pstats)")
     arguments = parser.parse_args(argv)
     with private_redis() as cache_url:
         django_start(
@@ -108,6 +110,8 @@ def _run(arguments) -> int:
     )
     if arguments.no_profile:
         return 0
+    if arguments.dump:
+        profile.dump_stats(arguments.dump)
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(arguments.top)

@@ -13,7 +13,8 @@ import logging
 import threading
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -107,20 +108,34 @@ def lossy_delete(key: str) -> bool:
     return True
 
 
+def _redis_window_hit(backend: RedisCache, key: str, window_seconds: int) -> int:
+    """window_hit on Redis in one round trip: the key made with its window's expiry if it is not there
+    (SET NX EX), then counted (INCR), in one MULTI so that it cannot expire in between (the add, check
+    and incr of Django's cache are three round trips)."""
+    key = backend.make_and_validate_key(key)
+    pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=True)
+    pipeline.set(key, 0, ex=window_seconds, nx=True)
+    pipeline.incr(key)
+    return int(pipeline.execute()[1])
+
+
 def window_hit(key: str, *, window_seconds: int) -> int | None:
     """Count one hit on `key`; the hits in its window so far, or None when the cache did not answer.
 
     The window starts at the key's first hit and is never extended by later ones.
     """
     try:
-        # add() is a no-op when the key exists.
-        cache.add(key, 0, timeout=window_seconds)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # The key expired between add() and incr(): this hit opens a new window.
-            cache.set(key, 1, timeout=window_seconds)
-            count = 1
+        backend = caches["default"]
+        count = _redis_window_hit(backend, key, window_seconds) if isinstance(backend, RedisCache) else None
+        if count is None:
+            # add() is a no-op when the key exists.
+            cache.add(key, 0, timeout=window_seconds)
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                # The key expired between add() and incr(): this hit opens a new window.
+                cache.set(key, 1, timeout=window_seconds)
+                count = 1
     except Exception as error:  # noqa: BLE001 (whatever the cache raises, the request goes on)
         _cache_failed(error)
         return None

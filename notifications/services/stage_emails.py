@@ -14,12 +14,11 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from notifications import rendering
 from notifications.models import MessageTemplate, OutboundMessage
-from notifications.services import channels
+from notifications.services import channels, stage_email_reads
 from notifications.services.outbox import (
     WAITING,
     MessageDraft,
@@ -68,12 +67,8 @@ def _superseded_reason(stage_change: StageChange) -> str:
 def _messages_cancel_superseded(*, stage_changes: list[StageChange], by: User | None) -> int:
     """A stage change makes every automated message still waiting for its application stale."""
     change_of = {stage_change.application_id: stage_change for stage_change in stage_changes}
-    waiting = (
-        OutboundMessage.objects.select_for_update()
-        .filter(application_id__in=change_of, status__in=WAITING)
-        .exclude(template_code=Code.PERSONAL)
-        .exclude(stage_change__in=[stage_change.pk for stage_change in stage_changes])
-        .values_list("pk", "application_id", "template_code")
+    waiting = stage_email_reads.waiting_for_update(
+        application_ids=list(change_of), stage_change_ids=[stage_change.pk for stage_change in stage_changes]
     )
     # The safety net stays while the application is open: a move tells the candidate nothing by itself
     # (its own email may be suppressed or cancelled), and the silence it breaks is still there.
@@ -270,16 +265,8 @@ class _StageChangeFacts:
         applications still in the pipeline or placed, each with whether it ever reached the client."""
         moved = {change.application_id for change in self._stage_changes}
         live = (*ACTIVE_STAGES, Stage.PLACED)
-        rows = (
-            Application.objects.filter(
-                Q(candidate_id__in={change.application.candidate_id for change in self._stage_changes}, stage__in=live)
-                | Q(pk__in=moved)
-            )
-            .annotate(
-                reached=Exists(StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES))
-            )
-            .values_list("candidate_id", "pk", "stage", "reached")
-        )
+        candidates = {change.application.candidate_id for change in self._stage_changes}
+        rows = stage_email_reads.live_or_moved(candidate_ids=candidates, stages=live, moved_ids=moved)
         reached, found = set(), defaultdict(list)
         for candidate_id, pk, stage, ever_reached in rows:
             if ever_reached and pk in moved:

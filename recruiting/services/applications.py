@@ -30,7 +30,7 @@ from recruiting.permissions import (
     ensure_can_give_to,
     put_forward_refusal,
 )
-from recruiting.services import clients, feedback, prompts
+from recruiting.services import clients, feedback, move_read, prompts
 from recruiting.services.clock import application_clock_recompute, applications_clock_save, clock_set
 from recruiting.validators import validate_coming_date
 
@@ -107,12 +107,8 @@ def application_move(
     notify: bool = True,
 ) -> StageChange:
     """Move an application to another stage: checked, recorded, audited, clock recomputed, email queued."""
-    application = (
-        Application.objects.select_for_update(of=("self", "candidate"))
-        # What the candidate's email is written from, read with the application.
-        .select_related("candidate", "job__client", "owner__profile")
-        .get(pk=application.pk)
-    )
+    # Locked with what the candidate's email is written from.
+    application = move_read.application_locked(application.pk)
     ensure_can_act_on_application(by, application)
     application_transition_check(application, to_stage)
     _check_promised_date(next_step_date)

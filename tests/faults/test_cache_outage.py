@@ -100,3 +100,17 @@ def test_while_the_cache_is_down_the_limit_lets_everything_through(cache_server,
     assert set(answers) == {302}
     candidate.refresh_from_db()
     assert candidate.automated_updates_paused
+
+
+def test_on_redis_a_window_counts_each_hit_and_keeps_the_expiry_of_its_first(cache_server):
+    """One round trip a hit (SET NX EX, then INCR): the count goes on, the window is not extended by
+    later hits, and a key gone with its window starts a new one at 1."""
+    server = redis.Redis.from_url(cache_server.url)
+    assert [ratelimit.window_hit("hits", window_seconds=60) for _ in range(3)] == [1, 2, 3]
+    (key,) = server.keys("inloop:*hits")
+    server.expire(key, 5)  # as if the window were nearly over
+    assert ratelimit.window_hit("hits", window_seconds=60) == 4
+    assert 0 < server.ttl(key) <= 5
+    server.delete(key)
+    assert ratelimit.window_hit("hits", window_seconds=60) == 1
+    assert 55 <= server.ttl(key) <= 60
