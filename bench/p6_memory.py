@@ -6,7 +6,7 @@ the peak of the summed resident memory is the figure held against the target (it
 between parent and children once per process, so it errs high), with the proportional set size and the
 largest single process's high-water mark beside it. MB are 10^6 bytes.
 
-    .venv/bin/python -m bench.p6_memory [--messages N]
+    .venv/bin/python -m bench.p6_memory [--messages N] [--concurrency N]
 """
 
 import argparse
@@ -22,7 +22,9 @@ TARGET_MB = 300
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
-    count = parser.parse_args(argv).messages
+    parser.add_argument("--concurrency", type=int, default=CORES, help="worker pool processes (default: cores)")
+    arguments = parser.parse_args(argv)
+    count, children = arguments.messages, arguments.concurrency
     with private_redis() as broker, SmtpSink() as sink:
         env = django_start("p6", broker_url=broker, smtp_port=sink.port)
         from notifications.models import OutboundMessage
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
         outbox_seed(count)
         sent = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENT)
-        with celery_worker(env, name="bench-p6", concurrency=CORES) as worker:
+        with celery_worker(env, name="bench-p6", concurrency=children) as worker:
             with MemoryWatch(worker.pid) as idle:
                 time.sleep(3)  # a few seconds at rest, for the baseline
             with MemoryWatch(worker.pid) as busy:
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait_for(lambda: sent.count() >= count, timeout=120, what="every row marked sent", interval=0.2)
         stats = sink.stats()
     rows = [
-        Row(f"worker tree at rest ({CORES + 1} processes), RSS summed", idle.peak_rss_mb, "MB"),
+        Row(f"worker tree at rest ({children + 1} processes), RSS summed", idle.peak_rss_mb, "MB"),
         Row(
             f"peak RSS of the worker tree, sending {count:,} (summed)",
             busy.peak_rss_mb,

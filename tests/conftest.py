@@ -25,6 +25,16 @@ def sent_tasks(monkeypatch):
     return sent
 
 
+def _cache_reset() -> None:
+    from django.core.cache import cache
+
+    from api.webhooks import LISTENING_CACHE_KEY
+
+    cache.clear()
+    # No expiry: a test that moves the clock must not find it expired (the cache reads the moved clock).
+    cache.set(LISTENING_CACHE_KEY, [], None)
+
+
 @pytest.fixture(autouse=True)
 def _cache_as_the_database():
     """Each test starts with a cache that tells the truth about its empty database: the rows a test wrote
@@ -33,13 +43,14 @@ def _cache_as_the_database():
     subscriptions listening are none, as a running firm's warm cache would say (api.webhooks forgets them
     whenever a subscription changes through its services: a test that makes one otherwise, say with a
     factory, must forget them too, or its events find nobody listening)."""
-    from django.core.cache import cache
+    _cache_reset()
 
-    from api.webhooks import LISTENING_CACHE_KEY
 
-    cache.clear()
-    # No expiry: a test that moves the clock must not find it expired (the cache reads the moved clock).
-    cache.set(LISTENING_CACHE_KEY, [], None)
+@pytest.fixture(autouse=True, scope="module")
+def _cache_as_the_database_for_the_module():
+    """The same before a module's own fixtures write their data (the demo firm of the admin's tests): what
+    the previous module's last test left in the cache (a subscription since rolled back) is not theirs."""
+    _cache_reset()
 
 
 @pytest.fixture
