@@ -14,6 +14,7 @@ from recruiting import calendar
 from recruiting.models import ACTIVE_STAGES, Application, Client, Job, Role, Stage
 from recruiting.permissions import role_of, team_member_ids, team_view_ids
 from workspace.selectors import job_ids_of
+from workspace.widgets import QuickSelect, QuickSelectMixin
 
 PER_PAGE = 25
 
@@ -31,7 +32,7 @@ def acting_for(user) -> set[int] | None:
     return team_member_ids(user) if role == Role.TEAM_LEAD else {user.pk}
 
 
-class AnyYesNo(django_filters.widgets.BooleanWidget):
+class AnyYesNo(QuickSelectMixin, django_filters.widgets.BooleanWidget):
     """A yes/no filter whose empty choice reads "Any" (django-filter's says "Unknown")."""
 
     def __init__(self, attrs=None):
@@ -47,14 +48,25 @@ class ApplicationFilter(django_filters.FilterSet):
     """Whose (mine by default), and the stage, job, client, owner, overdue and paused filters."""
 
     scope = django_filters.ChoiceFilter(
-        label="Whose", choices=Scope.CHOICES, method="filter_scope", empty_label=None, null_value=None
+        label="Whose",
+        choices=Scope.CHOICES,
+        method="filter_scope",
+        empty_label=None,
+        null_value=None,
+        widget=QuickSelect,
     )
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage")
-    job = django_filters.ModelChoiceFilter(queryset=Job.objects.order_by("title", "pk"), empty_label="Any job")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any live stage", widget=QuickSelect)
+    job = django_filters.ModelChoiceFilter(
+        queryset=Job.objects.order_by("title", "pk"), empty_label="Any job", widget=QuickSelect
+    )
     client = django_filters.ModelChoiceFilter(
-        field_name="job__client", queryset=Client.objects.order_by("name"), label="Client", empty_label="Any client"
+        field_name="job__client",
+        queryset=Client.objects.order_by("name"),
+        label="Client",
+        empty_label="Any client",
+        widget=QuickSelect,
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_owners(), empty_label="Anyone in the scope")
+    owner = django_filters.ModelChoiceFilter(queryset=_owners(), empty_label="Anyone in the scope", widget=QuickSelect)
     overdue = django_filters.BooleanFilter(label="Overdue", method="filter_overdue", widget=AnyYesNo())
     paused = django_filters.BooleanFilter(
         label="Automated updates paused", field_name="candidate__automated_updates_paused", widget=AnyYesNo()
@@ -201,10 +213,17 @@ class JobFilter(django_filters.FilterSet):
     """My jobs by default, my team's or everyone's; by status and client."""
 
     scope = django_filters.ChoiceFilter(
-        label="Whose", choices=Scope.CHOICES, method="filter_scope", empty_label=None, null_value=None
+        label="Whose",
+        choices=Scope.CHOICES,
+        method="filter_scope",
+        empty_label=None,
+        null_value=None,
+        widget=QuickSelect,
     )
-    status = django_filters.ChoiceFilter(choices=Job.Status.choices, empty_label="Any status")
-    client = django_filters.ModelChoiceFilter(queryset=Client.objects.order_by("name"), empty_label="Any client")
+    status = django_filters.ChoiceFilter(choices=Job.Status.choices, empty_label="Any status", widget=QuickSelect)
+    client = django_filters.ModelChoiceFilter(
+        queryset=Client.objects.order_by("name"), empty_label="Any client", widget=QuickSelect
+    )
 
     class Meta:
         model = Job
