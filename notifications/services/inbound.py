@@ -26,7 +26,7 @@ from notifications import inbound_text
 from notifications.models import InboundMessage, MessageStatus, MessageTemplate, OutboundMessage
 from notifications.services.inbound_reading import MAX_PART_DEPTH, Reading, email_read, part_depth
 from notifications.services.reply_addresses import reply_token_check
-from recruiting.audit import audit_log_record
+from recruiting.audit import audit_gathered, audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application
 from recruiting.services.client_replies import ClientReplyWords, client_reply_record
 from recruiting.services.replies import reply_record
@@ -235,27 +235,31 @@ def _accept(inbound: InboundMessage, reading: Reading, *, application: Applicati
     inbound.text = text[:20000]
     inbound.from_candidate = bool(candidate and reading.sender and reading.sender.lower() == candidate.email.lower())
     inbound.application = application
-    contact, _prompt = reply_record(
-        application=application,
-        at=timezone.now(),
-        summary=_summary(reading, from_candidate=inbound.from_candidate, text=inbound.text, verified=inbound.verified),
-        automatic=reading.automatic,
-        from_candidate=inbound.from_candidate,
-        verified=inbound.verified,
-    )
-    inbound.contact, inbound.status = contact, Status.ACCEPTED
-    inbound.save()
-    audit_log_record(
-        actor=None,
-        action="inbound.accept",
-        obj=inbound,
-        details={
-            "application": application.pk,
-            "message": inbound.message_id,
-            "automatic": reading.automatic,
-            "verified": inbound.verified,
-        },
-    )
+    # Its audit rows (the prompt opened, the reply recorded, the email accepted) in one insert.
+    with audit_gathered():
+        contact, _prompt = reply_record(
+            application=application,
+            at=timezone.now(),
+            summary=_summary(
+                reading, from_candidate=inbound.from_candidate, text=inbound.text, verified=inbound.verified
+            ),
+            automatic=reading.automatic,
+            from_candidate=inbound.from_candidate,
+            verified=inbound.verified,
+        )
+        inbound.contact, inbound.status = contact, Status.ACCEPTED
+        inbound.save()
+        audit_log_record(
+            actor=None,
+            action="inbound.accept",
+            obj=inbound,
+            details={
+                "application": application.pk,
+                "message": inbound.message_id,
+                "automatic": reading.automatic,
+                "verified": inbound.verified,
+            },
+        )
     logger.info(
         "Inbound email #%s from %s accepted for application #%s%s.",
         inbound.pk,
