@@ -11,8 +11,9 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from recruiting import calendar, events, policy
@@ -43,6 +44,8 @@ SETTLED_ON_CLOSING = "Settled when the application closed."
 SETTLED_CLOCK_MOVED = "No longer overdue: the next update is due later."
 
 
+# Opened in the caller's transaction, or in one of its own: the prompt and its audit row go together.
+@transaction.atomic(savepoint=False)
 def prompt_open(
     *,
     application: Application,
@@ -55,31 +58,51 @@ def prompt_open(
     """Open a prompt for the application's owner, or return the one already open for that reason.
 
     `escalate_at`: when the team lead is told if nobody acts (feedback owed, a failed delivery)."""
-    existing = RecruiterPrompt.objects.filter(application=application, reason=reason, resolved_at__isnull=True).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            prompt = RecruiterPrompt.objects.create(
-                application=application,
-                recruiter_id=application.owner_id,
-                reason=reason,
-                detail=detail[:300],
-                due_at=due_at or timezone.now(),
-                escalate_at=escalate_at,
-                message=message,
-            )
-            audit_log_record(
-                actor=None,
-                action="prompt.open",
-                obj=prompt,
-                details={"application": application.pk, "reason": reason},
-            )
-            events.publish(events.PromptsOpened(prompt_ids=[prompt.pk], reason=reason, by=None, at=prompt.created_at))
-            return prompt
-    except IntegrityError:
-        # Another process opened it between our read and our write: the partial unique index held.
+    prompt = RecruiterPrompt(
+        application=application,
+        recruiter_id=application.owner_id,
+        reason=reason,
+        detail=detail[:300],
+        due_at=due_at or timezone.now(),
+        escalate_at=escalate_at,
+        message=message,
+    )
+    if not _insert_unless_open(prompt):
+        # Open already (or opened by another process since: the insert waited for its commit).
         return RecruiterPrompt.objects.get(application=application, reason=reason, resolved_at__isnull=True)
+    audit_log_record(
+        actor=None, action="prompt.open", obj=prompt, details={"application": application.pk, "reason": reason}
+    )
+    events.publish(events.PromptsOpened(prompt_ids=[prompt.pk], reason=reason, by=None, at=prompt.created_at))
+    return prompt
+
+
+# The columns of the partial unique index one_open_prompt_per_application_and_reason, its condition's, the key's.
+_OPEN_KEY = ("application", "reason", "resolved_at", "id")
+
+
+def _insert_unless_open(prompt: RecruiterPrompt) -> bool:
+    """Insert `prompt` unless one is open for its application and reason (the partial unique index
+    one_open_prompt_per_application_and_reason): one statement, no savepoint, safe against a process opening
+    the same prompt at once. Sets its pk; False when nothing was inserted."""
+    fields = [field for field in RecruiterPrompt._meta.concrete_fields if not field.primary_key]
+    query = InsertQuery(RecruiterPrompt)
+    query.insert_values(fields, [prompt])
+    connection = connections[router.db_for_write(RecruiterPrompt)]
+    sql, params = query.get_compiler(connection=connection).as_sql()[0]
+    column = {name: connection.ops.quote_name(RecruiterPrompt._meta.get_field(name).column) for name in _OPEN_KEY}
+    sql += (
+        f" ON CONFLICT ({column['application']}, {column['reason']}) WHERE {column['resolved_at']} IS NULL"
+        f" DO NOTHING RETURNING {column['id']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    prompt.pk = row[0]
+    prompt._state.adding, prompt._state.db = False, connection.alias
+    return True
 
 
 def prompts_resolve_on_contacts(*, contacts: Sequence[ContactEvent], personal_message_ids: Collection[int] = ()) -> int:
