@@ -25,6 +25,7 @@ from recruiting.models import Application, ContactEvent, Job, Stage
 from recruiting.permissions import ensure_can_act_for_all
 from recruiting.services.external_ids import record_external_id_set
 from recruiting.services.jobs_clients import application_add
+from recruiting.services.move_read import ApplicationNotFound
 
 router = Router()
 
@@ -261,7 +262,7 @@ def applications_move(request: HttpRequest, pk: int, payload: MoveIn):
                 next_step_date=payload.next_step_date,
                 notify=payload.notify,
             )
-    except Application.DoesNotExist:
+    except ApplicationNotFound:
         raise Http404(f"No {Application._meta.verbose_name} has this id.") from None
     return stage_change.application
 

@@ -101,6 +101,7 @@ def outbox_seed(count: int, *, run: int = 1) -> None:
     Each run has candidates of its own: a candidate told today would have their next message held to
     tomorrow (one automated email a day)."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.utils import timezone
 
     from candidates.models import Candidate
@@ -145,6 +146,12 @@ def outbox_seed(count: int, *, run: int = 1) -> None:
         ],
         batch_size=1000,
     )
+    # Statistics as autovacuum keeps them on a live database (it analyzes a table once a tenth of it has
+    # changed): without them the planner takes the freshly written tables for empty ones and reads each
+    # batch's facts by scanning them whole, slower with every run (480, 343, 280 msg/s in three runs).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def outbox_send(env: dict[str, str], sink: SmtpSink, count: int, concurrency: int, *, run: int = 1) -> float:

@@ -17,7 +17,9 @@ import re
 import sys
 from datetime import UTC, datetime
 from email import contentmanager
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.utils import format_datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -34,6 +36,7 @@ _LINE_LIMIT = 900
 # The headers message() writes itself, or that would clash with the parts' own.
 _OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "date", "subject", "mime-version", "message-id"})
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+_HEADER_CLASSES = HeaderRegistry()
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _CRLF = "\r\n"
 # The generator's boundary token: a random number, zero-padded to the width of the largest.
@@ -43,9 +46,16 @@ _TOKEN_FORMAT = f"%0{len(repr(sys.maxsize - 1))}d"
 def envelope_address(address: object) -> str | None:
     """The addr-spec of a plain ASCII mailbox (what the SMTP backend's prep_address gives for it), or None
     for anything else, left to prep_address."""
-    if not isinstance(address, str) or (match := _MAILBOX.fullmatch(address)) is None:
+    if not isinstance(address, str) or "=?" in address or (match := _MAILBOX.fullmatch(address)) is None:
         return None
     return match["inner"] or match["bare"]
+
+
+@lru_cache(maxsize=256)
+def _unstructured(name: str) -> bool:
+    """Whether the standard library writes a header of this name as given (a Resent-Date, an address
+    header and the like are parsed, and written its own way: they are left to it)."""
+    return issubclass(_HEADER_CLASSES[name], UnstructuredHeader)
 
 
 def _plain(name: str, value: object) -> str | None:
@@ -83,7 +93,9 @@ def _headers(email_message: EmailMessage) -> list[str] | None:
         _plain("Date", format_datetime(datetime.now(UTC))),
         *(_plain(name, value) for name, value in extra.items()),
     ]
-    if any(line is None for line in lines) or not all(_HEADER_NAME.fullmatch(name) for name in extra):
+    if any(line is None for line in lines) or not all(
+        _HEADER_NAME.fullmatch(name) and (name == "Message-ID" or _unstructured(name)) for name in extra
+    ):
         return None
     return lines
 

@@ -2,14 +2,18 @@
 
 from django.db import migrations, models
 
+from recruiting.migration_operations import AddIndexWithoutBlocking
+
 
 class Migration(migrations.Migration):
+    # The indexes are built without blocking the table's writes (recruiting.migration_operations).
+    atomic = False
     dependencies = [
         ("notifications", "0057_webhook_switched_off_template"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutBlocking(
             model_name="outboundmessage",
             index=models.Index(
                 condition=models.Q(("candidate__isnull", False), ("template_code", "client_chase"), _connector="OR"),

@@ -18,7 +18,6 @@ from notifications.models import TextDelivery, TextStop
 from notifications.texts.encoding import text_size
 from notifications.texts.file_backend import FileSender
 from notifications.texts.senders import PERMANENT, TextSender, TextSendError
-from notifications.texts.twilio_backend import TwilioSender
 
 logger = logging.getLogger(__name__)
 Purpose = TextDelivery.Purpose
@@ -27,6 +26,9 @@ Purpose = TextDelivery.Purpose
 def text_sender() -> TextSender:
     """The sender the settings choose: the file backend of the embedded mode, or Twilio."""
     if settings.INLOOP_SMS_BACKEND == "twilio":
+        # Twilio's library (about 17 MB in every process that imports it) only where texts go through it.
+        from notifications.texts.twilio_backend import TwilioSender  # noqa: PLC0415
+
         return TwilioSender.from_settings()
     return FileSender(folder=settings.INLOOP_SMS_FILE_PATH)
 

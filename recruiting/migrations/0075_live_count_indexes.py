@@ -2,14 +2,18 @@
 
 from django.db import migrations, models
 
+from recruiting.migration_operations import AddIndexWithoutBlocking
+
 
 class Migration(migrations.Migration):
+    # The indexes are built without blocking the table's writes (recruiting.migration_operations).
+    atomic = False
     dependencies = [
         ("recruiting", "0074_prompt_partial_key_indexes"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutBlocking(
             model_name="application",
             index=models.Index(
                 condition=models.Q(("stage__in", ("new", "screening", "submitted", "interviewing", "offer"))),
@@ -17,7 +21,7 @@ class Migration(migrations.Migration):
                 name="application_live_job_due",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutBlocking(
             model_name="application",
             index=models.Index(
                 condition=models.Q(("stage__in", ("new", "screening", "submitted", "interviewing", "offer"))),
@@ -25,11 +29,11 @@ class Migration(migrations.Migration):
                 name="application_live_owner_due",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutBlocking(
             model_name="application",
             index=models.Index(fields=["stage", "next_update_due"], name="application_stage_due_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutBlocking(
             model_name="application",
             index=models.Index(
                 condition=models.Q(("stage", "new")),

@@ -83,6 +83,11 @@ class Application(models.Model):
                 include=["owner", "id"],
                 name="application_new_on_job_idx",
             ),
+            # The overdue scan's escalation pass: the applications whose second step has come, read from here
+            # rather than by probing the application of every open overdue prompt.
+            models.Index(
+                fields=["escalate_at"], condition=Q(escalate_at__isnull=False), name="application_escalate_idx"
+            ),
         ]
 
     def __str__(self) -> str:

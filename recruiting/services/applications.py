@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
@@ -251,12 +251,16 @@ def _applications_stage_write(
 
 
 def _update_returning(queryset, **values) -> dict[int, datetime]:
-    """queryset.update(**values) in one statement that also returns each row's updated_at, which the
-    database's trigger sets (the api_external_ids migration): {pk: updated_at}."""
+    """queryset.update(**values) in one statement that also returns each row's updated_at: {pk: updated_at}.
+
+    updated_at is written with the rest: PostgreSQL's trigger replaces it with its own clock before the
+    row is written, and SQLite's trigger, which runs after the update and which RETURNING would not see,
+    leaves a row whose updated_at changed alone (the api_external_ids migration)."""
     meta = queryset.model._meta
     query = queryset.query.chain(UpdateQuery)
-    query.add_update_values(values)
-    rows = query.get_compiler(queryset.db).execute_returning_sql([meta.pk, meta.get_field("updated_at")])
+    query.add_update_values({**values, "updated_at": timezone.now()})
+    using = router.db_for_write(queryset.model)
+    rows = query.get_compiler(using).execute_returning_sql([meta.pk, meta.get_field("updated_at")])
     return {row[0]: row[1] for row in rows if row}
 
 

@@ -15,6 +15,10 @@ from recruiting import sql_rows
 from recruiting.models import Application, Client, Job, RecruiterProfile
 
 
+class ApplicationNotFound(Application.DoesNotExist):
+    """No application has the id a move named (a caller's mistake, not a fault deeper in the move)."""
+
+
 @cache
 def _read() -> tuple[str, tuple]:
     candidate_model = Application._meta.get_field("candidate").related_model
@@ -32,19 +36,23 @@ def _read() -> tuple[str, tuple]:
 
 def application_locked(pk: int) -> Application:
     """The application `pk`, locked with its candidate, and its candidate, job, client, owner and owner's
-    profile loaded with it; Application.DoesNotExist when there is none (the ORM's read on other databases)."""
+    profile loaded with it; ApplicationNotFound when there is none (the ORM's read on other databases)."""
     if connection.vendor != "postgresql":
-        return (
+        found = (
             Application.objects.select_for_update(of=("self", "candidate"))
             .select_related("candidate", "job__client", "owner__profile")
-            .get(pk=pk)
+            .filter(pk=pk)
+            .first()
         )
+        if found is None:
+            raise ApplicationNotFound(f"No application has the id {pk}.")
+        return found
     sql, models = _read()
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
-        raise Application.DoesNotExist("Application matching query does not exist.")
+        raise ApplicationNotFound(f"No application has the id {pk}.")
     application, candidate, job, client, owner, profile = sql_rows.instances(row, models)
     sql_rows.related_cache(application, "candidate", candidate)
     sql_rows.related_cache(application, "job", job)

@@ -91,6 +91,8 @@ LEFT_TO_THE_STANDARD_LIBRARY = {
     "a non-ASCII body in short lines (8 bits)": {"body": "Ça avance, José.\n"},
     "a date of its own": {"headers": {"Date": "Wed, 04 Mar 2026 09:00:00 +0000"}},
     "no Message-ID": {"headers": {"Message-ID": None}},
+    "a header the standard library parses (a date)": {"headers": {"Resent-Date": "not a date"}},
+    "an address header of its own": {"headers": {"Sender": "inloop@firm.example"}},
 }
 
 
@@ -141,7 +143,15 @@ def test_the_envelope_address_of_a_plain_mailbox_is_prep_addresses(settings, add
 
 @pytest.mark.parametrize(
     "address",
-    ["a@bücher.example", "jose.müller@example.com", '"J. R." <a@b.example>', "a@b.example, c@d.example", "a..b@c", "x"],
+    [
+        "a@bücher.example",
+        "jose.müller@example.com",
+        '"J. R." <a@b.example>',
+        "a@b.example, c@d.example",
+        "a..b@c",
+        "x",
+        "=?utf-8?q?x?=@example.com",
+    ],
 )
 def test_any_other_envelope_address_is_left_to_prep_address(address):
     assert mime.envelope_address(address) is None
