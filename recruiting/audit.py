@@ -38,42 +38,15 @@ def _in_context(details: dict | None) -> dict:
     return {**(details or {}), **extra} if extra else details or {}
 
 
-# The rows recorded inside audit_gathered(), with the savepoints open when it began (None outside it).
-_gathered: ContextVar[tuple[list[AuditLog], int] | None] = ContextVar("audit_gathered", default=None)
-
-
-@contextmanager
-def audit_gathered() -> Iterator[None]:
-    """The rows recorded inside the block (through audit_log_record) are written in one insert at its end,
-    as they were made (same order, same times and details). Use it inside the transaction the block's changes
-    are in: a block left by an exception writes nothing, and its transaction must be rolled back. A row
-    recorded inside a savepoint opened within the block is written at once (that savepoint may be undone)."""
-    rows: list[AuditLog] = []
-    token = _gathered.set((rows, len(connection.savepoint_ids)))
-    try:
-        yield
-    finally:
-        _gathered.reset(token)
-    if rows:
-        AuditLog.objects.bulk_create(rows)
-
-
 def audit_log_record(*, actor: User | None, action: str, obj: models.Model, details: dict | None = None) -> AuditLog:
-    """One audit row; call it inside the transaction of the change it records (inside audit_gathered(),
-    written at the block's end: its pk is set then)."""
-    row = AuditLog(
+    """One audit row; call it inside the transaction of the change it records."""
+    return AuditLog.objects.create(
         actor=actor,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
         details=_in_context(details),
     )
-    gathered = _gathered.get()
-    if gathered is not None and connection.in_atomic_block and not any(connection.savepoint_ids[gathered[1] :]):
-        gathered[0].append(row)
-    else:
-        row.save(force_insert=True)
-    return row
 
 
 def audit_log_record_many(

@@ -26,7 +26,7 @@ from notifications import inbound_text
 from notifications.models import InboundMessage, MessageStatus, MessageTemplate, OutboundMessage
 from notifications.services.inbound_reading import MAX_PART_DEPTH, Reading, email_read, part_depth
 from notifications.services.reply_addresses import reply_token_check
-from recruiting.audit import audit_gathered, audit_log_record
+from recruiting.audit import audit_log_record
 from recruiting.models import ACTIVE_STAGES, Application
 from recruiting.services.client_replies import ClientReplyWords, client_reply_record
 from recruiting.services.replies import reply_record
@@ -60,8 +60,7 @@ def _match(reading: Reading) -> tuple[Match | None, str]:
         if check.message_id is None:
             problem = check.problem
             continue
-        # The key names one row: no order to compile.
-        found = _with_candidate(next(iter(handed_over.filter(pk=check.message_id).order_by()[:1]), None))
+        found = _with_candidate(handed_over.filter(pk=check.message_id).first())
         if found is not None:
             return _verdict(found, reading, doubt=""), ""
         problem = "its reply address names a message we no longer have, or one that was never sent"
@@ -169,8 +168,7 @@ def inbound_email_receive(
     """
     size = len(raw_bytes) if size is None else size
     digest = hashlib.sha256(raw_bytes + str(size).encode()).hexdigest()
-    # The digest is unique: no order to compile.
-    existing = next(iter(InboundMessage.objects.filter(digest=digest).order_by()[:1]), None)
+    existing = InboundMessage.objects.filter(digest=digest).first()
     if existing is not None:
         logger.info("Inbound email #%s from %s received again: kept once.", existing.pk, source)
         return existing
@@ -247,31 +245,27 @@ def _accept(inbound: InboundMessage, reading: Reading, *, application: Applicati
     inbound.text = text[:20000]
     inbound.from_candidate = bool(candidate and reading.sender and reading.sender.lower() == candidate.email.lower())
     inbound.application = application
-    # Its audit rows (the prompt opened, the reply recorded, the email accepted) in one insert.
-    with audit_gathered():
-        contact, _prompt = reply_record(
-            application=application,
-            at=timezone.now(),
-            summary=_summary(
-                reading, from_candidate=inbound.from_candidate, text=inbound.text, verified=inbound.verified
-            ),
-            automatic=reading.automatic,
-            from_candidate=inbound.from_candidate,
-            verified=inbound.verified,
-        )
-        inbound.contact, inbound.status = contact, Status.ACCEPTED
-        inbound.save()
-        audit_log_record(
-            actor=None,
-            action="inbound.accept",
-            obj=inbound,
-            details={
-                "application": application.pk,
-                "message": inbound.message_id,
-                "automatic": reading.automatic,
-                "verified": inbound.verified,
-            },
-        )
+    contact, _prompt = reply_record(
+        application=application,
+        at=timezone.now(),
+        summary=_summary(reading, from_candidate=inbound.from_candidate, text=inbound.text, verified=inbound.verified),
+        automatic=reading.automatic,
+        from_candidate=inbound.from_candidate,
+        verified=inbound.verified,
+    )
+    inbound.contact, inbound.status = contact, Status.ACCEPTED
+    inbound.save()
+    audit_log_record(
+        actor=None,
+        action="inbound.accept",
+        obj=inbound,
+        details={
+            "application": application.pk,
+            "message": inbound.message_id,
+            "automatic": reading.automatic,
+            "verified": inbound.verified,
+        },
+    )
     logger.info(
         "Inbound email #%s from %s accepted for application #%s%s.",
         inbound.pk,
