@@ -43,6 +43,17 @@ WARM_UP = 3
 BATCH = 2000
 
 
+def api_move(client, headers: dict, pk: int, to_stage: str) -> None:
+    """One stage move through POST /api/v1/applications/{pk}/move, as the firm's ATS makes it."""
+    response = client.post(
+        f"/api/v1/applications/{pk}/move",
+        json.dumps({"stage": to_stage, "note": "Moved by the firm's ATS."}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 200, (pk, response.status_code, response.content[:300])
+
+
 def applications_add(firm, count: int, seed: int = 11) -> None:
     """`count` more active applications, each with a candidate of its own, spread over the firm's jobs."""
     from django.utils import timezone
@@ -119,14 +130,7 @@ def _mover(env: dict, key: str, application_ids: list[int], ready, start, result
     client, headers = Client(), {"Authorization": f"Bearer {key}"}
 
     def move(pk: int) -> None:
-        to_stage = PIPELINE[PIPELINE.index(stages[pk]) + 1]
-        response = client.post(
-            f"/api/v1/applications/{pk}/move",
-            json.dumps({"stage": to_stage, "note": "Moved by the firm's ATS."}),
-            content_type="application/json",
-            headers=headers,
-        )
-        assert response.status_code == 200, (pk, response.status_code, response.content[:300])
+        api_move(client, headers, pk, PIPELINE[PIPELINE.index(stages[pk]) + 1])
 
     move(application_ids[0])
     ready.put(True)

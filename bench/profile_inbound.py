@@ -11,13 +11,11 @@ then (unless `--no-profile`) the top functions by cumulative and by own time.
 import argparse
 import base64
 import cProfile
-import io
-import pstats
 import sys
 import time
 
 from bench.p7_inbound import DOMAIN, SECRET, postmark_json
-from bench.support import django_start
+from bench.support import django_start, profile_print
 
 WARM_UP = 5
 
@@ -84,10 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(rest)} posts: {cpu / len(rest) * 1000:.2f} ms CPU a post, {len(rest) / wall:.1f} a second"
               f" (load {load.read().split()[:3]})")  # fmt: skip
     if profiler:
-        for order in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(arguments.top)
-            print(out.getvalue())
+        profile_print(profiler, top=arguments.top, strip_dirs=False)
     return 0
 
 

@@ -13,25 +13,13 @@ by cumulative time and by own time.
 
 import argparse
 import cProfile
-import io
-import json
-import pstats
 import sys
 import time
 
-from bench.support import django_start, private_redis
+from bench.p8_api import api_move
+from bench.support import django_start, private_redis, profile_print
 
 WARM_UP = 5
-
-
-def _move(client, headers, pk: int, to_stage: str) -> None:
-    response = client.post(
-        f"/api/v1/applications/{pk}/move",
-        json.dumps({"stage": to_stage, "note": "Moved by the firm's ATS."}),
-        content_type="application/json",
-        headers=headers,
-    )
-    assert response.status_code == 200, (pk, response.status_code, response.content[:300])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,11 +66,11 @@ def _run(arguments) -> int:
     )
     moves = [(pk, PIPELINE[PIPELINE.index(stage) + 1]) for pk, stage in moves]
     for pk, to_stage in moves[:WARM_UP]:
-        _move(client, headers, pk, to_stage)
+        api_move(client, headers, pk, to_stage)
     moves = moves[WARM_UP:]
     one = []
     with connection.execute_wrapper(lambda execute, sql, *rest: one.append(sql) or execute(sql, *rest)):
-        _move(client, headers, *moves[0])
+        api_move(client, headers, *moves[0])
     profile = cProfile.Profile(time.process_time) if arguments.cpu else cProfile.Profile()
     if arguments.no_profile:
         profile.enable = profile.disable = lambda: None
@@ -96,7 +84,7 @@ def _run(arguments) -> int:
         started, cpu = time.perf_counter(), time.process_time()
         profile.enable()
         for pk, to_stage in moves[1:]:
-            _move(client, headers, pk, to_stage)
+            api_move(client, headers, pk, to_stage)
         profile.disable()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     count = len(moves) - 1
@@ -112,10 +100,7 @@ def _run(arguments) -> int:
         return 0
     if arguments.dump:
         profile.dump_stats(arguments.dump)
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(arguments.top)
-        print(out.getvalue())
+    profile_print(profile, top=arguments.top)
     return 0
 
 

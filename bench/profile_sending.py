@@ -10,13 +10,11 @@ thread's own are not profiled), and the SQL statements per message (every connec
 
 import argparse
 import cProfile
-import io
-import pstats
 import sys
 import time
 
 from bench.p2_outbox import outbox_seed
-from bench.support import SmtpSink, django_start
+from bench.support import SmtpSink, django_start, profile_print
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,10 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if arguments.no_profile:
         return 0
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(arguments.top)
-        print(out.getvalue())
+    profile_print(profile, top=arguments.top)
     return 0
 
 
