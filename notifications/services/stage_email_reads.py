@@ -40,9 +40,17 @@ def _rows(sql: str, params: list) -> list[tuple]:
 def waiting_for_update(*, application_ids: list[int], stage_change_ids: list[int]) -> list[tuple[int, int, str]]:
     """(id, application id, template code) of every message still waiting for the applications, but the
     personal ones and those of the stage changes named, locked."""
-    if connection.vendor == "postgresql":
-        personal = MessageTemplate.Code.PERSONAL
-        return _rows(_WAITING_FOR_UPDATE, [application_ids, list(WAITING), personal, stage_change_ids])
+    read = _waiting_sql if connection.vendor == "postgresql" else _waiting_orm
+    return read(application_ids=application_ids, stage_change_ids=stage_change_ids)
+
+
+def _waiting_sql(*, application_ids: list[int], stage_change_ids: list[int]) -> list[tuple[int, int, str]]:
+    personal = MessageTemplate.Code.PERSONAL
+    return _rows(_WAITING_FOR_UPDATE, [application_ids, list(WAITING), personal, stage_change_ids])
+
+
+def _waiting_orm(*, application_ids: list[int], stage_change_ids: list[int]) -> list[tuple[int, int, str]]:
+    """The read the SQL mirrors (tests/notifications/test_stage_email_reads.py compares the two)."""
     return list(
         OutboundMessage.objects.select_for_update()
         .filter(application_id__in=application_ids, status__in=WAITING)
@@ -57,8 +65,20 @@ def live_or_moved(
 ) -> list[tuple[int, int, str, bool]]:
     """(candidate id, id, stage, ever reached the client) of the candidates' applications in `stages`
     and of the moved applications."""
-    if connection.vendor == "postgresql":
-        return _rows(_LIVE_OR_MOVED, [list(SUBMITTED_STAGES), list(candidate_ids), list(stages), list(moved_ids)])
+    read = _live_or_moved_sql if connection.vendor == "postgresql" else _live_or_moved_orm
+    return read(candidate_ids=candidate_ids, stages=stages, moved_ids=moved_ids)
+
+
+def _live_or_moved_sql(
+    *, candidate_ids: Collection[int], stages: Collection[str], moved_ids: Collection[int]
+) -> list[tuple[int, int, str, bool]]:
+    return _rows(_LIVE_OR_MOVED, [list(SUBMITTED_STAGES), list(candidate_ids), list(stages), list(moved_ids)])
+
+
+def _live_or_moved_orm(
+    *, candidate_ids: Collection[int], stages: Collection[str], moved_ids: Collection[int]
+) -> list[tuple[int, int, str, bool]]:
+    """The read the SQL mirrors (tests/notifications/test_stage_email_reads.py compares the two)."""
     return list(
         Application.objects.filter(Q(candidate_id__in=candidate_ids, stage__in=stages) | Q(pk__in=moved_ids))
         .annotate(reached=Exists(StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=SUBMITTED_STAGES)))

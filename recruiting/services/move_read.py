@@ -37,22 +37,29 @@ def _read() -> tuple[str, tuple]:
 def application_locked(pk: int) -> Application:
     """The application `pk`, locked with its candidate, and its candidate, job, client, owner and owner's
     profile loaded with it; ApplicationNotFound when there is none (the ORM's read on other databases)."""
-    if connection.vendor != "postgresql":
-        found = (
-            Application.objects.select_for_update(of=("self", "candidate"))
-            .select_related("candidate", "job__client", "owner__profile")
-            .filter(pk=pk)
-            .first()
-        )
-        if found is None:
-            raise ApplicationNotFound(f"No application has the id {pk}.")
-        return found
+    found = _locked_sql(pk) if connection.vendor == "postgresql" else _locked_orm(pk)
+    if found is None:
+        raise ApplicationNotFound(f"No application has the id {pk}.")
+    return found
+
+
+def _locked_orm(pk: int) -> Application | None:
+    """The read the SQL mirrors (tests/recruiting/test_move_read.py compares the two)."""
+    return (
+        Application.objects.select_for_update(of=("self", "candidate"))
+        .select_related("candidate", "job__client", "owner__profile")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _locked_sql(pk: int) -> Application | None:
     sql, models = _read()
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
-        raise ApplicationNotFound(f"No application has the id {pk}.")
+        return None
     application, candidate, job, client, owner, profile = sql_rows.instances(row, models)
     sql_rows.related_cache(application, "candidate", candidate)
     sql_rows.related_cache(application, "job", job)
