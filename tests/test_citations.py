@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "docs" / "rules.md"
 SUFFIXES = {".py", ".html", ".md", ".txt"}
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "staticfiles", "media", "__pycache__"}
+# .run holds what the running product and the benchmarks write (the benchmark's own environment included).
+SKIPPED_DIRS = {".git", ".run", ".venv", "venv", "node_modules", "staticfiles", "media", "__pycache__"}
 
 NUMBERED = re.compile(r"(?<![a-z])rules?[ _]\d", re.IGNORECASE)
 CITED_ANCHOR = re.compile(r"rules\.md#([\w-]+)")
